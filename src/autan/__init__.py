@@ -1,0 +1,134 @@
+"""autan: agents on open-weight models, efficiency first.
+
+The public surface is ``__all__``. Names load on first use so that ``import autan`` stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from autan._version import __version__
+
+if TYPE_CHECKING:
+    from autan.agent import Agent
+    from autan.errors import (
+        AutanError,
+        ConfigurationError,
+        LimitExceeded,
+        ModelError,
+        ModelFileError,
+        ModelSpecError,
+        RunError,
+        ToolDefinitionError,
+        ToolRetriesExhausted,
+        WorkspaceError,
+    )
+    from autan.events import (
+        Event,
+        FinalAnswer,
+        ModelRequested,
+        ModelResponded,
+        RunFailed,
+        RunStarted,
+        TextDelta,
+        ToolCalled,
+        ToolResulted,
+    )
+    from autan.limits import Limits
+    from autan.messages import Message, ModelRequest, ModelResponse, ToolCall, ToolSpec, Usage
+    from autan.models import Model, load_model
+    from autan.result import RunResult
+    from autan.tools import Tool, tool
+
+_EXPORTS = {
+    "Agent": "autan.agent",
+    "Limits": "autan.limits",
+    "RunResult": "autan.result",
+    "Tool": "autan.tools",
+    "tool": "autan.tools",
+    "Model": "autan.models",
+    "load_model": "autan.models",
+    **dict.fromkeys(
+        ["Message", "ModelRequest", "ModelResponse", "ToolCall", "ToolSpec", "Usage"],
+        "autan.messages",
+    ),
+    **dict.fromkeys(
+        [
+            "Event",
+            "RunStarted",
+            "ModelRequested",
+            "TextDelta",
+            "ModelResponded",
+            "ToolCalled",
+            "ToolResulted",
+            "FinalAnswer",
+            "RunFailed",
+        ],
+        "autan.events",
+    ),
+    **dict.fromkeys(
+        [
+            "AutanError",
+            "ConfigurationError",
+            "ModelSpecError",
+            "ModelFileError",
+            "ToolDefinitionError",
+            "WorkspaceError",
+            "ModelError",
+            "RunError",
+            "LimitExceeded",
+            "ToolRetriesExhausted",
+        ],
+        "autan.errors",
+    ),
+}
+
+__all__ = [
+    "Agent",
+    "AutanError",
+    "ConfigurationError",
+    "Event",
+    "FinalAnswer",
+    "LimitExceeded",
+    "Limits",
+    "Message",
+    "Model",
+    "ModelError",
+    "ModelFileError",
+    "ModelRequest",
+    "ModelRequested",
+    "ModelResponded",
+    "ModelResponse",
+    "ModelSpecError",
+    "RunError",
+    "RunFailed",
+    "RunResult",
+    "RunStarted",
+    "TextDelta",
+    "Tool",
+    "ToolCall",
+    "ToolCalled",
+    "ToolDefinitionError",
+    "ToolResulted",
+    "ToolRetriesExhausted",
+    "ToolSpec",
+    "Usage",
+    "WorkspaceError",
+    "__version__",
+    "load_model",
+    "tool",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'autan' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

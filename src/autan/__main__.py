@@ -1,0 +1,3 @@
+from autan.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,145 @@
+"""``autan``: the command line. Thin: it parses, runs the public API and prints."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, NoReturn, TextIO
+
+from autan._version import __version__
+from autan.errors import AutanError, ConfigurationError
+
+if TYPE_CHECKING:
+    from autan.result import RunResult
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"autan: error: {message} (see autan --help)\n")
+
+
+def _non_negative(kind: type[int] | type[float]) -> Callable[[str], int | float]:
+    def parse(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if value < 0:
+            raise argparse.ArgumentTypeError(f"must not be negative: {text}")
+        return value
+
+    return parse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="autan", description="Agents on open-weight models, efficiency first.")
+    parser.add_argument("--version", action="version", version=f"autan {__version__}")
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
+    run = commands.add_parser("run", help="run an agent on a task and print its answer")
+    run.add_argument("task", help="what the agent should do")
+    run.add_argument("--model", default="local", help="model spec (default: local, embedded)")
+    run.add_argument("--max-steps", type=_non_negative(int), default=10, metavar="N")
+    run.add_argument(
+        "--max-tokens",
+        type=_non_negative(int),
+        default=None,
+        metavar="N",
+        help="stop after this many prompt + completion tokens",
+    )
+    run.add_argument("--max-seconds", type=_non_negative(float), default=None, metavar="S")
+    run.add_argument(
+        "--workspace",
+        default=".",
+        metavar="DIR",
+        help="directory the file tools may use (default: current directory)",
+    )
+    run.add_argument("--json", action="store_true", help="write events as JSON lines on stdout")
+    run.add_argument("--quiet", action="store_true", help="print only the answer")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command != "run":
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return _run(args)
+    except ConfigurationError as error:
+        print(f"autan: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except AutanError as error:
+        print(f"autan: error: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("autan: interrupted", file=sys.stderr)
+        return 130
+
+
+def _run(args: argparse.Namespace) -> int:
+    from autan.agent import Agent
+    from autan.events import FinalAnswer, RunFailed, TextDelta
+    from autan.limits import Limits
+    from autan.result import RunResult
+    from autan.tools.builtin import builtin_tools
+
+    if not args.task.strip():
+        raise ConfigurationError("the task is empty")
+    limits = Limits(
+        max_steps=args.max_steps,
+        max_total_tokens=args.max_tokens,
+        max_wall_seconds=args.max_seconds,
+    )
+    agent = Agent(model=args.model, tools=builtin_tools(args.workspace), limits=limits)
+    started = time.perf_counter()
+    events = []
+    answer: str | None = None
+    for event in agent.stream(args.task):
+        if isinstance(event, TextDelta):
+            continue
+        events.append(event)
+        if args.json:
+            print(json.dumps(event.to_dict(), default=str), flush=True)
+        elif not args.quiet:
+            _show(event, sys.stderr)
+        if isinstance(event, FinalAnswer):
+            answer = event.output
+        if isinstance(event, RunFailed):
+            print(f"autan: error: {event.message}", file=sys.stderr)
+    result = RunResult(answer, tuple(events), time.perf_counter() - started)
+    if answer is not None and not args.json:
+        print(answer, flush=True)
+    if not args.quiet:
+        print(summary_line(result), file=sys.stderr)
+    return EXIT_OK if answer is not None else EXIT_FAILED
+
+
+def _show(event: object, stream: TextIO) -> None:
+    from autan.events import ToolCalled, ToolResulted
+
+    if isinstance(event, ToolCalled):
+        arguments = ", ".join(f"{k}={v!r}" for k, v in event.call.arguments.items())
+        print(f"[{event.step}] {event.call.name}({arguments})", file=stream, flush=True)
+    elif isinstance(event, ToolResulted):
+        mark = "✗" if event.is_error else "→"
+        print(f"    {mark} {_short(event.output)}", file=stream, flush=True)
+
+
+def summary_line(result: RunResult) -> str:
+    usage = result.usage
+    return (
+        f"steps {result.steps} · model calls {result.model_calls} · tool calls {result.tool_calls}"
+        f" · tokens {usage.prompt_tokens} prompt ({usage.cached_tokens} cached)"
+        f" / {usage.completion_tokens} completion · {result.seconds:.2f} s"
+    )
+
+
+def _short(text: str, width: int = 100) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= width else line[: width - 1] + "…"

@@ -1,0 +1,71 @@
+"""The exceptions autan raises, one tree.
+
+    AutanError
+    ├── ConfigurationError          bad input from the user: fails before a run starts
+    │   ├── ModelSpecError          an unknown or malformed model spec
+    │   ├── ModelFileError          a GGUF path that is missing or not a GGUF
+    │   ├── ToolDefinitionError     a function that cannot become a tool
+    │   └── WorkspaceError          a workspace directory that does not exist
+    ├── ModelError                  the model backend failed while running
+    └── RunError                    a run ended without an answer; ``.result`` holds the partial run
+        ├── LimitExceeded           a Limits bound was reached (``.limit`` names it)
+        └── ToolRetriesExhausted    the model kept making invalid or failing tool calls
+
+A tool that raises, or is called with invalid arguments, does not raise through the user: the
+error goes back to the model as an observation (see ``autan.loop``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from autan.result import RunResult
+
+
+class AutanError(Exception):
+    """Base class of every error autan raises on purpose."""
+
+
+class ConfigurationError(AutanError):
+    """The user's input is invalid; nothing was run."""
+
+
+class ModelSpecError(ConfigurationError):
+    """A model spec string that no backend accepts."""
+
+
+class ModelFileError(ConfigurationError):
+    """A model file that does not exist or is not in the expected format."""
+
+
+class ToolDefinitionError(ConfigurationError):
+    """A Python function that cannot be turned into a tool."""
+
+
+class WorkspaceError(ConfigurationError):
+    """A workspace directory that cannot be used."""
+
+
+class ModelError(AutanError):
+    """The model backend failed while producing a response."""
+
+
+class RunError(AutanError):
+    """A run ended without a final answer. ``result`` holds everything up to that point."""
+
+    def __init__(self, message: str, result: RunResult) -> None:
+        super().__init__(message)
+        self.result = result
+
+
+class LimitExceeded(RunError):
+    """A bound from ``Limits`` was reached before the model answered."""
+
+    def __init__(self, message: str, result: RunResult, limit: str) -> None:
+        super().__init__(message, result)
+        self.limit = limit
+
+
+class ToolRetriesExhausted(RunError):
+    """The model's tool calls failed more times in a row than ``Limits.tool_retries`` allows."""

@@ -1,0 +1,202 @@
+"""The step loop, as a generator with no I/O of its own.
+
+The loop yields two kinds of items: ``Event`` records (what happened, for the journal and the
+stream) and effects (``CallModel``, ``CallTool``) which a driver performs and sends the outcome of
+back in. The sync and async drivers in ``autan.agent`` share this one implementation.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from typing import cast
+
+from autan.errors import AutanError, LimitExceeded, RunError, ToolRetriesExhausted
+from autan.events import (
+    Event,
+    FinalAnswer,
+    ModelRequested,
+    ModelResponded,
+    RunFailed,
+    RunStarted,
+    ToolCalled,
+    ToolResulted,
+)
+from autan.limits import Limits
+from autan.messages import Message, ModelRequest, ModelResponse, ToolCall, ToolChoice, Usage
+from autan.result import RunResult
+from autan.tools import Tool, ToolArgumentsError
+
+
+@dataclass(frozen=True, slots=True)
+class CallModel:
+    step: int
+    request: ModelRequest
+
+
+@dataclass(frozen=True, slots=True)
+class CallTool:
+    tool: Tool
+    arguments: dict[str, object]
+
+
+@dataclass(frozen=True, slots=True)
+class ToolOutcome:
+    output: str
+    is_error: bool
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class LoopConfig:
+    model_name: str
+    tools: tuple[Tool, ...]
+    system_prompt: str
+    limits: Limits
+    max_tokens_per_step: int = 256
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    result: RunResult
+    error: AutanError | None
+
+
+Effect = CallModel | CallTool
+LoopStep = Generator[Event | Effect, object, Outcome]
+
+
+@dataclass
+class _State:
+    """What the loop knows so far. Every field is derived from the events appended."""
+
+    messages: list[Message]
+    events: list[Event] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+    steps: int = 0
+    tool_calls: int = 0
+    failures_in_a_row: int = 0
+    known_results: dict[str, str] = field(default_factory=dict)
+    next_choice: ToolChoice = "auto"
+
+
+def run_loop(task: str, config: LoopConfig) -> LoopStep:
+    """Drive one run of ``task``; returns the result and the error that ended it, if any."""
+    started = time.perf_counter()
+    state = _State(messages=[Message("system", config.system_prompt), Message("user", task)])
+    tools = {t.name: t for t in config.tools}
+    yield _record(state, RunStarted(task, config.model_name, tuple(tools)))
+    try:
+        while True:
+            _check_limits(state, config.limits, started)
+            response = yield from _model_step(state, config)
+            if not response.tool_calls:
+                yield _record(state, FinalAnswer(state.steps, response.text.strip()))
+                return _finish(state, started, response.text.strip(), None)
+            yield from _tool_step(state, config, tools, response)
+    except AutanError as error:
+        yield _record(state, RunFailed(type(error).__name__, str(error)))
+        return _finish(state, started, None, error)
+
+
+def _model_step(
+    state: _State, config: LoopConfig
+) -> Generator[Event | Effect, object, ModelResponse]:
+    state.steps += 1
+    choice, state.next_choice = state.next_choice, "auto"
+    specs = tuple(t.spec for t in config.tools)
+    request = ModelRequest(tuple(state.messages), specs, choice, config.max_tokens_per_step)
+    yield _record(state, ModelRequested(state.steps, len(state.messages), choice))
+    response = cast(ModelResponse, (yield CallModel(state.steps, request)))
+    state.usage = state.usage + response.usage
+    yield _record(
+        state,
+        ModelResponded(
+            state.steps, response.text, response.tool_calls, response.usage, response.seconds
+        ),
+    )
+    return response
+
+
+def _tool_step(
+    state: _State, config: LoopConfig, tools: dict[str, Tool], response: ModelResponse
+) -> Generator[Event | Effect, object, None]:
+    state.messages.append(Message("assistant", response.text, response.tool_calls))
+    failed = 0
+    for call in response.tool_calls:
+        yield _record(state, ToolCalled(state.steps, call))
+        outcome = yield from _run_call(state, config.limits, tools, call)
+        failed += outcome.is_error
+        yield _record(
+            state,
+            ToolResulted(
+                state.steps, call.id, call.name, outcome.output, outcome.is_error, outcome.seconds
+            ),
+        )
+        state.messages.append(Message("tool", outcome.output, tool_call_id=call.id, name=call.name))
+    state.failures_in_a_row = state.failures_in_a_row + 1 if failed else 0
+    if state.failures_in_a_row > config.limits.tool_retries:
+        raise ToolRetriesExhausted(
+            f"tool calls failed {state.failures_in_a_row} steps in a row", _partial(state)
+        )
+
+
+def _run_call(
+    state: _State, limits: Limits, tools: dict[str, Tool], call: ToolCall
+) -> Generator[Event | Effect, object, ToolOutcome]:
+    tool = tools.get(call.name)
+    if tool is None:
+        valid = ", ".join(tools) or "none"
+        return ToolOutcome(f"error: unknown tool {call.name!r}; valid tools: {valid}", True, 0.0)
+    try:
+        arguments = tool.validate(call.arguments)
+    except ToolArgumentsError as error:
+        return ToolOutcome(f"error: {error}", True, 0.0)
+    key = _call_key(call)
+    if key in state.known_results:
+        # A repeat of a call whose result is known: small models loop here instead of answering.
+        state.next_choice = "none"
+        return ToolOutcome(state.known_results[key], False, 0.0)
+    if limits.max_tool_calls is not None and state.tool_calls >= limits.max_tool_calls:
+        raise _limit(state, "max_tool_calls", limits.max_tool_calls)
+    state.tool_calls += 1
+    outcome = cast(ToolOutcome, (yield CallTool(tool, arguments)))
+    if not outcome.is_error:
+        state.known_results[key] = outcome.output
+    return outcome
+
+
+def _check_limits(state: _State, limits: Limits, started: float) -> None:
+    if limits.max_steps is not None and state.steps >= limits.max_steps:
+        raise _limit(state, "max_steps", limits.max_steps)
+    if limits.max_total_tokens is not None and state.usage.total_tokens >= limits.max_total_tokens:
+        raise _limit(state, "max_total_tokens", limits.max_total_tokens)
+    elapsed = time.perf_counter() - started
+    if limits.max_wall_seconds is not None and elapsed >= limits.max_wall_seconds:
+        raise _limit(state, "max_wall_seconds", limits.max_wall_seconds)
+
+
+def _limit(state: _State, name: str, bound: float) -> LimitExceeded:
+    return LimitExceeded(f"limit {name}={bound} reached", _partial(state), name)
+
+
+def _call_key(call: ToolCall) -> str:
+    return call.name + json.dumps(call.arguments, sort_keys=True, default=str)
+
+
+def _record(state: _State, event: Event) -> Event:
+    state.events.append(event)
+    return event
+
+
+def _partial(state: _State) -> RunResult:
+    return RunResult(None, tuple(state.events), 0.0)
+
+
+def _finish(state: _State, started: float, output: str | None, error: AutanError | None) -> Outcome:
+    result = RunResult(output, tuple(state.events), time.perf_counter() - started)
+    if isinstance(error, RunError):
+        error.result = result
+    return Outcome(result, error)

@@ -1,0 +1,27 @@
+"""The one model interface every backend implements."""
+
+from __future__ import annotations
+
+import asyncio
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+
+from autan.messages import ModelRequest, ModelResponse
+
+
+class Model(ABC):
+    """A backend: ``complete`` one request. Streaming and async have working defaults."""
+
+    name: str = "model"
+
+    @abstractmethod
+    def complete(self, request: ModelRequest) -> ModelResponse:
+        """Produce one response: a final text, tool calls, or both."""
+
+    def stream(self, request: ModelRequest) -> Iterator[str | ModelResponse]:
+        """Yield text pieces as they are generated, then the complete response last."""
+        yield self.complete(request)
+
+    async def acomplete(self, request: ModelRequest) -> ModelResponse:
+        """Async ``complete``; backends without native async run ``complete`` in a thread."""
+        return await asyncio.to_thread(self.complete, request)

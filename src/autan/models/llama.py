@@ -1,0 +1,160 @@
+"""The embedded backend: a GGUF model run in-process by llama.cpp (llama-cpp-python).
+
+The model loads once, on first use, and stays loaded. Prompts are append-only, so llama.cpp's
+KV cache already holds every token of the previous step and only the new tokens are evaluated;
+``cached_tokens`` in each response's usage counts the reused ones. Tool calls go through the
+``constrained`` protocol: the output is forced by a grammar built from the tools' schemas.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Iterator
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from autan.errors import ModelError
+from autan.messages import ModelRequest, ModelResponse, Usage
+from autan.models.base import Model
+from autan.protocols import constrained
+
+DEFAULT_CONTEXT = 4096
+
+
+class LlamaModel(Model):
+    """A GGUF file run by llama.cpp in this process. Not shared between threads at once."""
+
+    def __init__(self, path: Path, name: str, n_ctx: int = DEFAULT_CONTEXT, seed: int = 0) -> None:
+        self.path = path
+        self.name = name
+        self.n_ctx = n_ctx
+        self.seed = seed
+        self._llama: Any = None
+        self._formatter: Any = None
+        self._lock = threading.Lock()
+
+    def complete(self, request: ModelRequest) -> ModelResponse:
+        with self._lock:
+            return self._complete(request)
+
+    def stream(self, request: ModelRequest) -> Iterator[str | ModelResponse]:
+        with self._lock:
+            yield from self._stream(request)
+
+    def _complete(self, request: ModelRequest) -> ModelResponse:
+        started = time.perf_counter()
+        llama, tokens, cached = self._prepare(request)
+        output = _generate(llama, tokens, request, self._grammar(request))
+        text = output["choices"][0]["text"]
+        usage = output["usage"]
+        return self._response(
+            text,
+            Usage(usage["prompt_tokens"], usage["completion_tokens"], cached),
+            time.perf_counter() - started,
+            output["choices"][0].get("finish_reason") or "stop",
+            request,
+        )
+
+    def _stream(self, request: ModelRequest) -> Iterator[str | ModelResponse]:
+        started = time.perf_counter()
+        llama, tokens, cached = self._prepare(request)
+        pieces: list[str] = []
+        finish = "stop"
+        for chunk in _generate(llama, tokens, request, self._grammar(request), stream=True):
+            choice = chunk["choices"][0]
+            if choice["text"]:
+                pieces.append(choice["text"])
+                yield choice["text"]
+            finish = choice.get("finish_reason") or finish
+        text = "".join(pieces)
+        completion = len(llama.tokenize(text.encode(), add_bos=False, special=False))
+        usage = Usage(len(tokens), completion, cached)
+        yield self._response(text, usage, time.perf_counter() - started, finish, request)
+
+    def _response(
+        self, text: str, usage: Usage, seconds: float, finish: str, request: ModelRequest
+    ) -> ModelResponse:
+        step = sum(m.role == "assistant" for m in request.messages) + 1
+        answer, calls = constrained.parse_output(text, step)
+        return ModelResponse(answer, calls, usage, seconds, self.name, finish)
+
+    def _prepare(self, request: ModelRequest) -> tuple[Any, list[int], int]:
+        llama = self._load()
+        messages = constrained.render_messages(request.messages, request.tools)
+        prompt = self._formatter(messages=messages).prompt
+        tokens = llama.tokenize(prompt.encode(), add_bos=False, special=True)
+        if len(tokens) + request.max_tokens > self.n_ctx:
+            raise ModelError(
+                f"context length exceeded: {len(tokens)} prompt tokens + {request.max_tokens} "
+                f"to generate > {self.n_ctx} ({self.name})"
+            )
+        return llama, tokens, _cached_prefix(llama, tokens)
+
+    def _grammar(self, request: ModelRequest) -> Any:
+        if not request.tools and request.tool_choice != "none":
+            return None
+        schema = constrained.output_schema(request.tools, request.tool_choice)
+        return _grammar_for(json.dumps(schema))
+
+    def _load(self) -> Any:
+        if self._llama is None:
+            from llama_cpp import Llama
+            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+            try:
+                llama = Llama(
+                    model_path=str(self.path),
+                    n_ctx=self.n_ctx,
+                    n_threads=os.cpu_count() or 1,
+                    seed=self.seed,
+                    verbose=False,
+                )
+            except (ValueError, RuntimeError) as error:
+                raise ModelError(f"cannot load {self.path}: {error}") from None
+            template = llama.metadata.get("tokenizer.chat_template")
+            if not template:
+                raise ModelError(f"{self.path} has no chat template in its metadata")
+            self._formatter = Jinja2ChatFormatter(
+                template=template,
+                eos_token=llama.detokenize([llama.token_eos()]).decode(errors="ignore"),
+                bos_token=llama.detokenize([llama.token_bos()]).decode(errors="ignore"),
+            )
+            self._llama = llama
+        return self._llama
+
+
+def _generate(
+    llama: Any, tokens: list[int], request: ModelRequest, grammar: Any, stream: bool = False
+) -> Any:
+    try:
+        return llama.create_completion(
+            tokens,
+            max_tokens=request.max_tokens,
+            temperature=request.temperature,
+            grammar=grammar,
+            stream=stream,
+        )
+    except (ValueError, RuntimeError) as error:
+        raise ModelError(f"llama.cpp failed: {error}") from None
+
+
+def _cached_prefix(llama: Any, tokens: list[int]) -> int:
+    """How many leading prompt tokens llama.cpp already holds in its KV cache."""
+    held = llama.input_ids[: llama.n_tokens]
+    same = 0
+    for mine, theirs in zip(tokens, held, strict=False):
+        if mine != theirs:
+            break
+        same += 1
+    return min(same, len(tokens) - 1)
+
+
+@lru_cache(maxsize=64)
+def _grammar_for(schema_json: str) -> Any:
+    from llama_cpp.llama_grammar import LlamaGrammar
+
+    return LlamaGrammar.from_json_schema(schema_json, verbose=False)

@@ -1,0 +1,1 @@
+"""How tools are shown to a model and how its output becomes calls."""

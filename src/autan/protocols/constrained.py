@@ -1,0 +1,134 @@
+"""The ``constrained`` protocol: tools shown as one-line signatures, output forced to JSON.
+
+For models without native tool calling. Each step the model emits exactly one JSON object,
+``{"tool": NAME, "arguments": {...}}`` or ``{"answer": TEXT}``, and a JSON Schema built from the
+tools' own schemas (turned into a llama.cpp grammar by the backend) makes anything else
+impossible: no unknown tool, no argument that breaks its schema. Pure functions, no I/O.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from autan.messages import Message, ToolCall, ToolChoice, ToolSpec
+
+REPLY_FORMAT = (
+    'Reply with JSON only: {"tool": NAME, "arguments": {...}} to call a tool, '
+    'or {"answer": TEXT} to give the final answer.'
+)
+ANSWER_ONLY_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"answer": {"type": "string", "minLength": 1, "maxLength": 400}},
+    "required": ["answer"],
+    "additionalProperties": False,
+}
+
+
+def system_block(instructions: str, tools: tuple[ToolSpec, ...]) -> str:
+    """Instructions, then the tools in the order given, then the reply format. Stable per agent."""
+    if not tools:
+        return instructions
+    lines = [instructions, "Tools:"]
+    lines += [f"- {signature(spec)}" for spec in tools]
+    lines.append(REPLY_FORMAT)
+    return "\n".join(lines)
+
+
+def signature(spec: ToolSpec) -> str:
+    """``name(arg: type, ...) - description``: a fraction of the tokens of the full schema."""
+    properties: dict[str, Any] = spec.parameters.get("properties", {})
+    required = set(spec.parameters.get("required", []))
+    arguments = ", ".join(
+        f"{name}: {_type_name(schema)}{'' if name in required else '?'}"
+        for name, schema in properties.items()
+    )
+    return f"{spec.name}({arguments}) - {spec.description}".rstrip(" -")
+
+
+def render_messages(
+    messages: tuple[Message, ...], tools: tuple[ToolSpec, ...]
+) -> list[dict[str, str]]:
+    """The transcript as plain chat messages; every earlier message renders the same each step."""
+    rendered: list[dict[str, str]] = []
+    for message in messages:
+        if message.role == "system":
+            rendered.append({"role": "system", "content": system_block(message.content, tools)})
+        elif message.role == "assistant" and message.tool_calls:
+            for call in message.tool_calls:
+                rendered.append({"role": "assistant", "content": render_call(call)})
+        elif message.role == "tool":
+            rendered.append({"role": "user", "content": render_result(message)})
+        else:
+            rendered.append({"role": message.role, "content": message.content})
+    return rendered
+
+
+def render_call(call: ToolCall) -> str:
+    return json.dumps({"tool": call.name, "arguments": call.arguments}, ensure_ascii=False)
+
+
+def render_result(message: Message) -> str:
+    # Measured on SmolLM2-135M (benchmarks/finishing.py): a plain "Result:" user turn is copied
+    # into the answer far more often than a "tool" role turn or "NAME returned:".
+    return f"Result: {message.content}"
+
+
+def output_schema(tools: tuple[ToolSpec, ...], choice: ToolChoice) -> dict[str, Any]:
+    """The JSON Schema every output must satisfy at this step."""
+    calls = [_call_schema(spec) for spec in tools]
+    if choice == "none" or not calls:
+        return ANSWER_ONLY_SCHEMA
+    options = calls if choice == "required" else [*calls, ANSWER_ONLY_SCHEMA]
+    schema: dict[str, Any] = {"anyOf": options}
+    definitions = {k: v for spec in tools for k, v in spec.parameters.get("$defs", {}).items()}
+    if definitions:
+        schema["$defs"] = definitions
+    return schema
+
+
+def parse_output(text: str, step: int) -> tuple[str, tuple[ToolCall, ...]]:
+    """The answer text and tool calls in one output. Output cut off mid-JSON becomes an answer."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        return _salvage_answer(text), ()
+    if isinstance(data, dict) and isinstance(data.get("tool"), str):
+        arguments = data.get("arguments")
+        call = ToolCall(
+            f"call_{step}_0", data["tool"], arguments if isinstance(arguments, dict) else {}
+        )
+        return "", (call,)
+    if isinstance(data, dict) and "answer" in data:
+        answer = data["answer"]
+        return answer if isinstance(answer, str) else json.dumps(answer), ()
+    return text, ()
+
+
+def _call_schema(spec: ToolSpec) -> dict[str, Any]:
+    parameters = {key: value for key, value in spec.parameters.items() if key != "$defs"}
+    return {
+        "type": "object",
+        "properties": {"tool": {"const": spec.name}, "arguments": parameters},
+        "required": ["tool", "arguments"],
+        "additionalProperties": False,
+    }
+
+
+def _type_name(schema: dict[str, Any]) -> str:
+    if "enum" in schema:
+        return "|".join(json.dumps(value) for value in schema["enum"])
+    if "anyOf" in schema:
+        return "|".join(_type_name(option) for option in schema["anyOf"])
+    kind = schema.get("type", "any")
+    if kind == "array":
+        return f"list[{_type_name(schema.get('items', {}))}]"
+    return str(kind)
+
+
+def _salvage_answer(text: str) -> str:
+    prefix = '{"answer": "'
+    compact = text.strip()
+    if compact.startswith(prefix):
+        return compact[len(prefix) :].rstrip('"} ')
+    return compact

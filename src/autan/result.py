@@ -1,0 +1,41 @@
+"""The outcome of a run: the answer and the numbers, all derived from its events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from autan.events import Event, ModelResponded, ToolResulted
+from autan.messages import Usage
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """``output`` is the final answer, or ``None`` when the run ended without one."""
+
+    output: str | None
+    events: tuple[Event, ...]
+    seconds: float
+
+    @property
+    def usage(self) -> Usage:
+        total = Usage()
+        for event in self.events:
+            if isinstance(event, ModelResponded):
+                total = total + event.usage
+        return total
+
+    @property
+    def model_calls(self) -> int:
+        return sum(isinstance(event, ModelResponded) for event in self.events)
+
+    @property
+    def tool_calls(self) -> int:
+        return sum(isinstance(event, ToolResulted) for event in self.events)
+
+    @property
+    def steps(self) -> int:
+        return self.model_calls
+
+    def step_usage(self) -> list[Usage]:
+        """Usage of each model call, in order (for per-step cache reporting)."""
+        return [event.usage for event in self.events if isinstance(event, ModelResponded)]

@@ -1,0 +1,111 @@
+"""``@tool``: build a Tool from a typed Python function and its docstring."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any, overload
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from autan.errors import ToolDefinitionError
+from autan.tools._tool import Tool, is_coroutine_function
+
+
+@overload
+def tool(function: Callable[..., Any], /) -> Tool: ...
+
+
+@overload
+def tool(
+    *, name: str | None = None, description: str | None = None
+) -> Callable[[Callable[..., Any]], Tool]: ...
+
+
+def tool(
+    function: Callable[..., Any] | None = None,
+    /,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+) -> Tool | Callable[[Callable[..., Any]], Tool]:
+    """Turn a typed function into a Tool. Use as ``@tool`` or ``@tool(name=..., description=...)``.
+
+    Every parameter needs a type hint. The docstring's first paragraph becomes the description and
+    its ``Args:`` entries describe the parameters. Constraints declared with
+    ``Annotated[str, Field(pattern=...)]`` go into the schema, and so into the grammar that
+    constrains small models.
+    """
+
+    def build(target: Callable[..., Any]) -> Tool:
+        return _build_tool(target, name, description)
+
+    return build if function is None else build(function)
+
+
+def _build_tool(function: Callable[..., Any], name: str | None, description: str | None) -> Tool:
+    tool_name = name or str(getattr(function, "__name__", ""))
+    if not tool_name.isidentifier():
+        raise ToolDefinitionError(f"tool name {tool_name!r} must be a Python identifier")
+    summary, parameter_docs = _read_docstring(function)
+    model = _arguments_model(function, tool_name, parameter_docs)
+    return Tool(
+        name=tool_name,
+        description=description or summary,
+        parameters=_clean_schema(model.model_json_schema()),
+        function=function,
+        arguments_model=model,
+        is_async=is_coroutine_function(function),
+    )
+
+
+def _arguments_model(
+    function: Callable[..., Any], tool_name: str, parameter_docs: dict[str, str]
+) -> type[BaseModel]:
+    try:
+        hints = inspect.get_annotations(function, eval_str=True)
+    except Exception as error:
+        raise ToolDefinitionError(f"tool {tool_name!r}: cannot read type hints: {error}") from None
+    fields: dict[str, Any] = {}
+    for parameter in inspect.signature(function).parameters.values():
+        if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+            raise ToolDefinitionError(f"tool {tool_name!r}: *args and **kwargs are not supported")
+        if parameter.name not in hints:
+            raise ToolDefinitionError(
+                f"tool {tool_name!r}: parameter {parameter.name!r} has no type hint"
+            )
+        default = ... if parameter.default is parameter.empty else parameter.default
+        field = Field(default, description=parameter_docs.get(parameter.name))
+        fields[parameter.name] = (hints[parameter.name], field)
+    config = ConfigDict(extra="forbid")
+    try:
+        return create_model(f"{tool_name}_arguments", __config__=config, **fields)
+    except Exception as error:
+        raise ToolDefinitionError(f"tool {tool_name!r}: {error}") from None
+
+
+def _read_docstring(function: Callable[..., Any]) -> tuple[str, dict[str, str]]:
+    import docstring_parser
+
+    text = inspect.getdoc(function) or ""
+    parsed = docstring_parser.parse(text)
+    summary = " ".join(part for part in (parsed.short_description, parsed.long_description) if part)
+    return summary.strip(), {p.arg_name: p.description or "" for p in parsed.params}
+
+
+def _clean_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """Drop pydantic's ``title`` keys: they cost prompt tokens and tell the model nothing."""
+
+    def clean(node: Any, in_properties: bool = False) -> Any:
+        if isinstance(node, dict):
+            return {
+                key: clean(value, key == "properties")
+                for key, value in node.items()
+                if in_properties or key != "title"
+            }
+        if isinstance(node, list):
+            return [clean(item) for item in node]
+        return node
+
+    cleaned: dict[str, Any] = clean(schema)
+    return cleaned

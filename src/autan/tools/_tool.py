@@ -1,0 +1,66 @@
+"""A tool is data plus a callable: name, description, JSON Schema of its parameters."""
+
+from __future__ import annotations
+
+import inspect
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from autan.messages import ToolSpec
+
+MAX_OUTPUT_CHARS = 4000
+
+
+class ToolArgumentsError(ValueError):
+    """Arguments that fail the tool's schema; the message is written for the model to read."""
+
+
+@dataclass(frozen=True, slots=True)
+class Tool:
+    """A callable the model may use. Build one with ``@tool``."""
+
+    name: str
+    description: str
+    parameters: dict[str, Any]
+    function: Callable[..., Any]
+    arguments_model: type[BaseModel]
+    is_async: bool = False
+
+    @property
+    def spec(self) -> ToolSpec:
+        return ToolSpec(self.name, self.description, self.parameters)
+
+    def validate(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        """Check ``arguments`` against the schema; returns the values to call the function with."""
+        try:
+            parsed = self.arguments_model.model_validate(arguments)
+        except ValidationError as error:
+            raise ToolArgumentsError(_describe(error)) from None
+        return {name: getattr(parsed, name) for name in type(parsed).model_fields}
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.function(*args, **kwargs)
+
+
+def render_output(value: Any) -> str:
+    """Turn a tool's return value into the text the model sees, bounded in length."""
+    text = value if isinstance(value, str) else json.dumps(value, default=str, ensure_ascii=False)
+    if len(text) > MAX_OUTPUT_CHARS:
+        return text[:MAX_OUTPUT_CHARS] + f"… [truncated {len(text) - MAX_OUTPUT_CHARS} chars]"
+    return text
+
+
+def is_coroutine_function(function: Callable[..., Any]) -> bool:
+    return inspect.iscoroutinefunction(function)
+
+
+def _describe(error: ValidationError) -> str:
+    problems = []
+    for item in error.errors(include_url=False):
+        where = ".".join(str(part) for part in item["loc"]) or "arguments"
+        problems.append(f"{where}: {item['msg']}")
+    return "invalid arguments: " + "; ".join(problems)

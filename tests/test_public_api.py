@@ -1,0 +1,71 @@
+"""The public surface is exactly ``autan.__all__``, and importing autan stays light."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import autan
+
+EXPECTED = {
+    "Agent",
+    "AutanError",
+    "ConfigurationError",
+    "Event",
+    "FinalAnswer",
+    "LimitExceeded",
+    "Limits",
+    "Message",
+    "Model",
+    "ModelError",
+    "ModelFileError",
+    "ModelRequest",
+    "ModelRequested",
+    "ModelResponded",
+    "ModelResponse",
+    "ModelSpecError",
+    "RunError",
+    "RunFailed",
+    "RunResult",
+    "RunStarted",
+    "TextDelta",
+    "Tool",
+    "ToolCall",
+    "ToolCalled",
+    "ToolDefinitionError",
+    "ToolResulted",
+    "ToolRetriesExhausted",
+    "ToolSpec",
+    "Usage",
+    "WorkspaceError",
+    "__version__",
+    "load_model",
+    "tool",
+}
+
+
+def test_public_names_are_pinned() -> None:
+    assert set(autan.__all__) == EXPECTED
+    for name in autan.__all__:
+        assert getattr(autan, name) is not None
+
+
+HEAVY = ("llama_cpp", "numpy", "pydantic", "docstring_parser", "jinja2")
+
+
+def loaded_after(statement: str) -> set[str]:
+    code = f"import sys; {statement}; print(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return set(done.stdout.split())
+
+
+def test_import_autan_loads_no_heavy_library() -> None:
+    assert loaded_after("import autan") == set()
+
+
+def test_llama_cpp_loads_only_when_a_local_model_is_used() -> None:
+    statement = (
+        "from autan import Agent, load_model; from autan.tools.builtin import builtin_tools; "
+        "Agent(load_model('local'), tools=builtin_tools('.'))"
+    )
+    assert "llama_cpp" not in loaded_after(statement)
