@@ -19,7 +19,7 @@ def test_system_block_lists_tools_as_signatures_in_order() -> None:
     lines = block.splitlines()
     assert lines[0] == "Be brief."
     assert lines[2].startswith("- calculator(expression: string)")
-    assert lines[3].startswith("- list_dir(path: string?)")
+    assert lines[3].startswith('- list_dir(path: string = ".")')
     assert lines[-1] == constrained.REPLY_FORMAT
 
 
@@ -44,8 +44,8 @@ def test_rendering_is_append_only() -> None:
 @pytest.mark.parametrize(
     ("output", "valid_auto", "valid_none"),
     [
-        ({"answer": "3367"}, True, True),
-        ({"answer": ""}, False, False),
+        ({"result": "3367"}, True, True),
+        ({"result": ""}, False, False),
         ({"tool": "calculator", "arguments": {"expression": "37 * 91"}}, True, False),
         ({"tool": "calculator", "arguments": {"expression": "rm -rf"}}, False, False),
         ({"tool": "calculator", "arguments": {}}, False, False),
@@ -68,8 +68,8 @@ def test_parse_call_and_answer() -> None:
     )
     assert text == ""
     assert calls == (ToolCall("call_3_0", "calculator", {"expression": "1+1"}),)
-    assert constrained.parse_output('{"answer": "42"}', 1) == ("42", ())
+    assert constrained.parse_output('{"result": "42"}', 1) == ("42", ())
 
 
 def test_parse_truncated_answer_is_salvaged() -> None:
-    assert constrained.parse_output('{"answer": "the result is 33', 1) == ("the result is 33", ())
+    assert constrained.parse_output('{"result": "the result is 33', 1) == ("the result is 33", ())

@@ -1,7 +1,7 @@
 """The ``constrained`` protocol: tools shown as one-line signatures, output forced to JSON.
 
 For models without native tool calling. Each step the model emits exactly one JSON object,
-``{"tool": NAME, "arguments": {...}}`` or ``{"answer": TEXT}``, and a JSON Schema built from the
+``{"tool": NAME, "arguments": {...}}`` or ``{"result": TEXT}``, and a JSON Schema built from the
 tools' own schemas (turned into a llama.cpp grammar by the backend) makes anything else
 impossible: no unknown tool, no argument that breaks its schema. Pure functions, no I/O.
 """
@@ -9,18 +9,22 @@ impossible: no unknown tool, no argument that breaks its schema. Pure functions,
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from autan.messages import Message, ToolCall, ToolChoice, ToolSpec
 
+# Wording and key measured on SmolLM2-135M over benchmarks/one_tool_tasks.py (see BENCHMARKS.md):
+# "result" echoes the "Result: ..." observation, and a quoted "TEXT" keeps the answer clean.
+ANSWER_KEY = "result"
 REPLY_FORMAT = (
     'Reply with JSON only: {"tool": NAME, "arguments": {...}} to call a tool, '
-    'or {"answer": TEXT} to give the final answer.'
+    f'or {{"{ANSWER_KEY}": "TEXT"}} to give the final answer.'
 )
 ANSWER_ONLY_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "properties": {"answer": {"type": "string", "minLength": 1, "maxLength": 400}},
-    "required": ["answer"],
+    "properties": {ANSWER_KEY: {"type": "string", "minLength": 1, "maxLength": 400}},
+    "required": [ANSWER_KEY],
     "additionalProperties": False,
 }
 
@@ -40,7 +44,7 @@ def signature(spec: ToolSpec) -> str:
     properties: dict[str, Any] = spec.parameters.get("properties", {})
     required = set(spec.parameters.get("required", []))
     arguments = ", ".join(
-        f"{name}: {_type_name(schema)}{'' if name in required else '?'}"
+        f"{name}: {_type_name(schema)}{_default(schema, name in required)}"
         for name, schema in properties.items()
     )
     return f"{spec.name}({arguments}) - {spec.description}".rstrip(" -")
@@ -99,8 +103,8 @@ def parse_output(text: str, step: int) -> tuple[str, tuple[ToolCall, ...]]:
             f"call_{step}_0", data["tool"], arguments if isinstance(arguments, dict) else {}
         )
         return "", (call,)
-    if isinstance(data, dict) and "answer" in data:
-        answer = data["answer"]
+    if isinstance(data, dict) and ANSWER_KEY in data:
+        answer = data[ANSWER_KEY]
         return answer if isinstance(answer, str) else json.dumps(answer), ()
     return text, ()
 
@@ -126,9 +130,15 @@ def _type_name(schema: dict[str, Any]) -> str:
     return str(kind)
 
 
+def _default(schema: dict[str, Any], required: bool) -> str:
+    if required:
+        return ""
+    if "default" in schema:
+        return f" = {json.dumps(schema['default'])}"
+    return "?"
+
+
 def _salvage_answer(text: str) -> str:
-    prefix = '{"answer": "'
     compact = text.strip()
-    if compact.startswith(prefix):
-        return compact[len(prefix) :].rstrip('"} ')
-    return compact
+    start = re.match(rf'^{{\s*"{ANSWER_KEY}"\s*:\s*"', compact)
+    return compact[start.end() :].rstrip('"} ') if start else compact
