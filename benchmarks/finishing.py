@@ -50,6 +50,7 @@ def run_task(model: object, task: Task, max_steps: int) -> dict[str, object]:
         "task": task.prompt,
         "answer": result.output,
         "correct": ok,
+        "exact": ok and task.written is None and (result.output or "").strip() == task.expected,
         "error": error,
         "model_calls": result.model_calls,
         "prompt_tokens": [u.prompt_tokens for u in usage],
@@ -81,6 +82,7 @@ def main() -> int:
         "model": args.model,
         "tasks": len(rows),
         "correct": correct,
+        "exact_answers": sum(bool(r["exact"]) for r in rows),
         "median_model_calls": statistics.median(calls),
         "mean_model_calls": round(statistics.fmean(calls), 2),
         "median_seconds": statistics.median(float(r["seconds"]) for r in rows),  # type: ignore[arg-type]

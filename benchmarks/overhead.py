@@ -97,15 +97,17 @@ def embedded_readme_task(repeat: int) -> dict[str, Any]:
             agent = Agent(model, tools=builtin_tools(workspace))
             result = agent.run("What is 37 * 91?")
             runs.append(result)
-    steps = runs[-1].step_usage()
+    first, steps = runs[0].step_usage(), runs[-1].step_usage()
     return {
+        "first_run_prompt_tokens_per_step": [u.prompt_tokens for u in first],
+        "first_run_cached_tokens_per_step": [u.cached_tokens for u in first],
         "model_load_s": round(load_seconds, 3),
         "answers": sorted({r.output or "" for r in runs}),
         "median_run_s": round(statistics.median(r.seconds for r in runs), 3),
         "model_calls": runs[-1].model_calls,
-        "prompt_tokens_per_step": [u.prompt_tokens for u in steps],
-        "cached_tokens_per_step": [u.cached_tokens for u in steps],
-        "evaluated_tokens_per_step": [u.prompt_tokens - u.cached_tokens for u in steps],
+        "later_run_prompt_tokens_per_step": [u.prompt_tokens for u in steps],
+        "later_run_cached_tokens_per_step": [u.cached_tokens for u in steps],
+        "later_run_evaluated_tokens_per_step": [u.prompt_tokens - u.cached_tokens for u in steps],
         "completion_tokens_per_step": [u.completion_tokens for u in steps],
     }
 
