@@ -41,6 +41,12 @@ EXPECTED = {
     "__version__",
     "load_model",
     "tool",
+    "AuthenticationError",
+    "ModelNotFoundError",
+    "RateLimitError",
+    "ContextLengthExceeded",
+    "ServerError",
+    "ModelConnectionError",
 }
 
 

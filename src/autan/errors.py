@@ -7,6 +7,12 @@
     │   ├── ToolDefinitionError     a function that cannot become a tool
     │   └── WorkspaceError          a workspace directory that does not exist
     ├── ModelError                  the model backend failed while running
+    │   ├── AuthenticationError     the server refused the API key (401/403)
+    │   ├── ModelNotFoundError      the server does not serve that model (404)
+    │   ├── RateLimitError          still rate limited (429) after the retries
+    │   ├── ContextLengthExceeded   the request does not fit the model's context window
+    │   ├── ServerError             still failing (5xx) after the retries
+    │   └── ModelConnectionError    the server could not be reached or timed out
     └── RunError                    a run ended without an answer; ``.result`` holds the partial run
         ├── LimitExceeded           a Limits bound was reached (``.limit`` names it)
         └── ToolRetriesExhausted    the model kept making invalid or failing tool calls
@@ -49,6 +55,30 @@ class WorkspaceError(ConfigurationError):
 
 class ModelError(AutanError):
     """The model backend failed while producing a response."""
+
+
+class AuthenticationError(ModelError):
+    """The server refused the credentials (HTTP 401 or 403)."""
+
+
+class ModelNotFoundError(ModelError):
+    """The server does not know the requested model (HTTP 404)."""
+
+
+class RateLimitError(ModelError):
+    """The server kept answering HTTP 429 after every retry."""
+
+
+class ContextLengthExceeded(ModelError):
+    """The prompt plus the tokens to generate do not fit the model's context window."""
+
+
+class ServerError(ModelError):
+    """The server kept failing (HTTP 5xx) after every retry, or answered something unreadable."""
+
+
+class ModelConnectionError(ModelError):
+    """The server could not be reached, or did not answer in time, after every retry."""
 
 
 class RunError(AutanError):

@@ -123,7 +123,9 @@ def _model_step(
 def _tool_step(
     state: _State, config: LoopConfig, tools: dict[str, Tool], response: ModelResponse
 ) -> Generator[Event | Effect, object, None]:
-    state.messages.append(Message("assistant", response.text, response.tool_calls))
+    state.messages.append(
+        Message("assistant", response.text, response.tool_calls, reasoning=response.reasoning)
+    )
     failed = 0
     for call in response.tool_calls:
         yield _record(state, ToolCalled(state.steps, call))

@@ -29,6 +29,8 @@ class Message:
     tool_calls: tuple[ToolCall, ...] = ()
     tool_call_id: str | None = None
     name: str | None = None
+    reasoning: str = ""
+    """A reasoning model's thinking before this turn; sent back or not per the model's policy."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +49,8 @@ class Usage:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cached_tokens: int = 0
+    reasoning_tokens: int = 0
+    """Part of ``completion_tokens`` spent on reasoning."""
 
     @property
     def total_tokens(self) -> int:
@@ -57,6 +61,7 @@ class Usage:
             self.prompt_tokens + other.prompt_tokens,
             self.completion_tokens + other.completion_tokens,
             self.cached_tokens + other.cached_tokens,
+            self.reasoning_tokens + other.reasoning_tokens,
         )
 
 
@@ -81,3 +86,5 @@ class ModelResponse:
     seconds: float = 0.0
     model: str = ""
     finish_reason: str = "stop"
+    reasoning: str = ""
+    """Reasoning the model produced before its answer or calls; never part of ``text``."""
