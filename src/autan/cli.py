@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from autan.result import RunResult
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+DIM, RESET = "\033[2m", "\033[0m"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -43,6 +44,16 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run an agent on a task and print its answer")
     run.add_argument("task", help="what the agent should do")
     run.add_argument("--model", default="local", help="model spec (default: local, embedded)")
+    run.add_argument(
+        "--tool-protocol",
+        choices=["native", "constrained"],
+        default=None,
+        help="how a server model calls tools: its own tool calling, or JSON constrained by "
+        "response_format (for servers whose tool calling is broken)",
+    )
+    run.add_argument(
+        "--show-reasoning", action="store_true", help="print a reasoning model's thinking on stderr"
+    )
     run.add_argument("--max-steps", type=_non_negative(int), default=10, metavar="N")
     run.add_argument(
         "--max-tokens",
@@ -96,7 +107,10 @@ def _run(args: argparse.Namespace) -> int:
         max_total_tokens=args.max_tokens,
         max_wall_seconds=args.max_seconds,
     )
-    agent = Agent(model=args.model, tools=builtin_tools(args.workspace), limits=limits)
+    from autan.models import load_model
+
+    model = load_model(args.model, tool_protocol=args.tool_protocol)
+    agent = Agent(model=model, tools=builtin_tools(args.workspace), limits=limits)
     started = time.perf_counter()
     events = []
     answer: str | None = None
@@ -107,7 +121,7 @@ def _run(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(event.to_dict(), default=str), flush=True)
         elif not args.quiet:
-            _show(event, sys.stderr)
+            _show(event, sys.stderr, args.show_reasoning)
         if isinstance(event, FinalAnswer):
             answer = event.output
         if isinstance(event, RunFailed):
@@ -120,10 +134,12 @@ def _run(args: argparse.Namespace) -> int:
     return EXIT_OK if answer is not None else EXIT_FAILED
 
 
-def _show(event: object, stream: TextIO) -> None:
-    from autan.events import ToolCalled, ToolResulted
+def _show(event: object, stream: TextIO, show_reasoning: bool) -> None:
+    from autan.events import ModelResponded, ToolCalled, ToolResulted
 
-    if isinstance(event, ToolCalled):
+    if isinstance(event, ModelResponded) and show_reasoning and event.reasoning:
+        print(f"{DIM}{event.reasoning}{RESET}", file=stream, flush=True)
+    elif isinstance(event, ToolCalled):
         arguments = ", ".join(f"{k}={v!r}" for k, v in event.call.arguments.items())
         print(f"[{event.step}] {event.call.name}({arguments})", file=stream, flush=True)
     elif isinstance(event, ToolResulted):

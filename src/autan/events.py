@@ -52,6 +52,7 @@ class ModelResponded(Event):
     tool_calls: tuple[ToolCall, ...]
     usage: Usage
     seconds: float
+    reasoning: str = ""
 
 
 @dataclass(frozen=True, slots=True)

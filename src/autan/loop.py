@@ -114,7 +114,12 @@ def _model_step(
     yield _record(
         state,
         ModelResponded(
-            state.steps, response.text, response.tool_calls, response.usage, response.seconds
+            state.steps,
+            response.text,
+            response.tool_calls,
+            response.usage,
+            response.seconds,
+            response.reasoning,
         ),
     )
     return response

@@ -1,21 +1,55 @@
-"""One string selects a backend: ``local`` or ``gguf:/path/model.gguf``."""
+"""One string selects a backend.
+
+``local`` (the embedded model), ``gguf:/path/model.gguf``, ``openai:MODEL@BASE_URL``,
+``ollama:MODEL[@BASE_URL]``, ``mistral:MODEL``, ``deepseek:MODEL``.
+"""
 
 from __future__ import annotations
+
+import os
+from typing import Literal
 
 from autan.errors import ModelSpecError
 from autan.models.base import Model
 
-ACCEPTED_FORMS = "local, gguf:/path/to/model.gguf"
+ACCEPTED_FORMS = (
+    "local, gguf:/path/to/model.gguf, openai:MODEL@http://host:port/v1, ollama:MODEL, "
+    "mistral:MODEL, deepseek:MODEL"
+)
+ToolProtocolChoice = Literal["native", "constrained"]
 
 
-def load_model(spec: str) -> Model:
-    """The backend a spec names. The model file is checked now and loaded on first use."""
+def load_model(spec: str, tool_protocol: ToolProtocolChoice | None = None) -> Model:
+    """The backend a spec names. Files are checked and keys looked up now; models load on use."""
+    text = spec.strip()
+    if text == "local" or text.startswith("gguf:"):
+        return _embedded(text, spec)
+    provider, _, rest = text.partition(":")
+    if provider in ("openai", "ollama", "mistral", "deepseek") and rest:
+        return _remote(provider, rest, spec, tool_protocol)
+    raise ModelSpecError(f"unknown model spec {spec!r}; accepted forms: {ACCEPTED_FORMS}")
+
+
+def _embedded(text: str, spec: str) -> Model:
     from autan.models.embedded import check_gguf, default_gguf_path
     from autan.models.llama import LlamaModel
 
-    text = spec.strip()
     if text == "local":
         return LlamaModel(default_gguf_path(), name="local")
-    if text.startswith("gguf:") and text[5:]:
+    if text[5:]:
         return LlamaModel(check_gguf(text[5:]), name=text)
     raise ModelSpecError(f"unknown model spec {spec!r}; accepted forms: {ACCEPTED_FORMS}")
+
+
+def _remote(provider_name: str, rest: str, spec: str, protocol: ToolProtocolChoice | None) -> Model:
+    from autan.models.openai import OpenAIChatModel
+    from autan.models.providers import PROVIDERS, api_key
+
+    provider = PROVIDERS[provider_name]
+    model, _, base_url = rest.partition("@")
+    if provider_name == "ollama":
+        base_url = base_url or os.environ.get("OLLAMA_BASE_URL", "") or provider.base_url
+    base_url = base_url or provider.base_url
+    if not model or not base_url.startswith(("http://", "https://")):
+        raise ModelSpecError(f"unknown model spec {spec!r}; accepted forms: {ACCEPTED_FORMS}")
+    return OpenAIChatModel(provider, model, base_url, api_key(provider), protocol or "native")

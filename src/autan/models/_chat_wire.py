@@ -1,0 +1,213 @@
+"""Chat-completions wire format: ModelRequest → JSON payload, JSON → ModelResponse. Pure, no I/O.
+
+Two tool protocols share it: ``native`` sends ``tools``/``tool_choice`` and reads ``tool_calls``;
+``constrained`` shows tools in the prompt and constrains the reply with ``response_format``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from autan.errors import ServerError
+from autan.messages import Message, ModelRequest, ModelResponse, ToolCall, Usage
+from autan.models.providers import Provider, ResponseFormatStyle
+from autan.models.reasoning import ReasoningPolicy, send_back, split_think
+from autan.protocols import constrained
+
+ToolProtocol = Literal["native", "constrained"]
+
+
+def payload(
+    request: ModelRequest,
+    model: str,
+    provider: Provider,
+    protocol: ToolProtocol,
+    policy: ReasoningPolicy,
+    stream: bool,
+    format_style: ResponseFormatStyle | None = None,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "model": model,
+        "max_tokens": request.max_tokens,
+        "temperature": request.temperature,
+    }
+    if protocol == "constrained":
+        body["messages"] = constrained.render_messages(request.messages, request.tools)
+        body["response_format"] = _response_format(
+            constrained.output_schema(request.tools, request.tool_choice),
+            format_style or provider.response_format,
+        )
+    else:
+        body["messages"] = [_native_message(m, provider, policy) for m in request.messages]
+        if request.tools:
+            body["tools"] = [
+                _tool(spec.name, spec.description, spec.parameters) for spec in request.tools
+            ]
+            body["tool_choice"] = request.tool_choice
+    if stream:
+        body["stream"] = True
+        body["stream_options"] = {"include_usage": True}
+    return body
+
+
+def parse(data: dict[str, Any], protocol: ToolProtocol, step: int) -> ModelResponse:
+    """A non-streamed completion as a ModelResponse (``seconds`` is filled in by the caller)."""
+    try:
+        choice = data["choices"][0]
+        message = choice["message"]
+    except (KeyError, IndexError, TypeError):
+        raise ServerError(f"unexpected response shape: {_preview(data)}") from None
+    calls = tuple(
+        _call(raw.get("id"), raw.get("function", {}), index, step)
+        for index, raw in enumerate(message.get("tool_calls") or [])
+    )
+    return _response(
+        message.get("content") or "",
+        message.get("reasoning_content") or message.get("reasoning") or "",
+        calls,
+        usage(data.get("usage")),
+        data.get("model", ""),
+        choice.get("finish_reason") or "stop",
+        protocol,
+        step,
+    )
+
+
+def usage(raw: dict[str, Any] | None) -> Usage:
+    if not raw:
+        return Usage()
+    prompt_details = raw.get("prompt_tokens_details") or {}
+    completion_details = raw.get("completion_tokens_details") or {}
+    return Usage(
+        int(raw.get("prompt_tokens") or 0),
+        int(raw.get("completion_tokens") or 0),
+        int(prompt_details.get("cached_tokens") or raw.get("prompt_cache_hit_tokens") or 0),
+        int(completion_details.get("reasoning_tokens") or 0),
+    )
+
+
+@dataclass
+class StreamAssembler:
+    """Builds one ModelResponse from streamed chunks; tool-call deltas are joined by index."""
+
+    protocol: ToolProtocol
+    step: int
+    text: list[str] = field(default_factory=list)
+    reasoning: list[str] = field(default_factory=list)
+    calls: dict[int, dict[str, Any]] = field(default_factory=dict)
+    usage: Usage = field(default_factory=Usage)
+    model: str = ""
+    finish_reason: str = "stop"
+
+    def feed(self, chunk: dict[str, Any]) -> tuple[str, str]:
+        """Take one chunk; returns its ``(text, reasoning)`` pieces for display."""
+        self.model = chunk.get("model") or self.model
+        if chunk.get("usage"):
+            self.usage = usage(chunk["usage"])
+        text, thinking = "", ""
+        for choice in chunk.get("choices") or []:
+            delta = choice.get("delta") or {}
+            text += delta.get("content") or ""
+            thinking += delta.get("reasoning_content") or delta.get("reasoning") or ""
+            for raw in delta.get("tool_calls") or []:
+                self._merge_call(raw)
+            self.finish_reason = choice.get("finish_reason") or self.finish_reason
+        self.text.append(text)
+        self.reasoning.append(thinking)
+        return text, thinking
+
+    def response(self) -> ModelResponse:
+        calls = tuple(
+            _call(raw.get("id"), raw, index, self.step) for index, raw in sorted(self.calls.items())
+        )
+        return _response(
+            "".join(self.text),
+            "".join(self.reasoning),
+            calls,
+            self.usage,
+            self.model,
+            self.finish_reason,
+            self.protocol,
+            self.step,
+        )
+
+    def _merge_call(self, raw: dict[str, Any]) -> None:
+        index = int(raw.get("index", len(self.calls)))
+        call = self.calls.setdefault(index, {"id": None, "name": "", "arguments": ""})
+        call["id"] = raw.get("id") or call["id"]
+        function = raw.get("function") or {}
+        call["name"] += function.get("name") or ""
+        call["arguments"] += function.get("arguments") or ""
+
+
+def _response(
+    content: str,
+    reasoning: str,
+    calls: tuple[ToolCall, ...],
+    used: Usage,
+    model: str,
+    finish: str,
+    protocol: ToolProtocol,
+    step: int,
+) -> ModelResponse:
+    text, inline = split_think(content)
+    reasoning = "\n".join(part for part in (reasoning.strip(), inline) if part)
+    if protocol == "constrained":
+        text, calls = constrained.parse_output(text, step)
+    return ModelResponse(text, calls, used, 0.0, model, finish, reasoning)
+
+
+def _call(call_id: str | None, function: dict[str, Any], index: int, step: int) -> ToolCall:
+    """A call from the wire. Unparsable arguments become ``{}`` plus the raw text under
+    ``__raw_arguments__`` so that validation fails with a message the model can act on."""
+    raw = function.get("arguments") or "{}"
+    try:
+        arguments = json.loads(raw) if isinstance(raw, str) else raw
+    except json.JSONDecodeError:
+        arguments = {"__raw_arguments__": raw}
+    if not isinstance(arguments, dict):
+        arguments = {"__raw_arguments__": raw}
+    return ToolCall(call_id or f"call_{step}_{index}", function.get("name") or "", arguments)
+
+
+def _native_message(
+    message: Message, provider: Provider, policy: ReasoningPolicy
+) -> dict[str, Any]:
+    wire: dict[str, Any] = {"role": message.role, "content": message.content}
+    if message.role == "assistant" and message.tool_calls:
+        wire["tool_calls"] = [
+            {
+                "id": call.id,
+                "type": "function",
+                "function": {"name": call.name, "arguments": json.dumps(call.arguments)},
+            }
+            for call in message.tool_calls
+        ]
+    keep_reasoning = send_back(policy, bool(message.tool_calls))
+    if message.role == "assistant" and message.reasoning and keep_reasoning:
+        wire["reasoning_content"] = message.reasoning
+    if message.role == "tool":
+        wire["tool_call_id"] = message.tool_call_id
+        if provider.send_tool_name:
+            wire["name"] = message.name
+    return wire
+
+
+def _tool(name: str, description: str, parameters: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "function",
+        "function": {"name": name, "description": description, "parameters": parameters},
+    }
+
+
+def _response_format(schema: dict[str, Any], style: ResponseFormatStyle) -> dict[str, Any]:
+    if style == "json_object_schema":
+        return {"type": "json_object", "schema": schema}
+    return {"type": "json_schema", "json_schema": {"name": "reply", "schema": schema}}
+
+
+def _preview(data: Any) -> str:
+    text = json.dumps(data, default=str)
+    return text if len(text) <= 200 else text[:199] + "…"

@@ -1,0 +1,249 @@
+"""OpenAI-compatible chat-completions backend over httpx (llama.cpp server, Ollama, vLLM,
+LM Studio, Mistral, DeepSeek). Connection reuse, timeouts, retries with backoff on connection
+errors, 429 and 5xx (honouring ``Retry-After``), none on other 4xx; SSE streaming."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from autan.errors import ModelConnectionError, ModelError, ServerError
+from autan.messages import ModelRequest, ModelResponse
+from autan.models import _chat_wire as wire
+from autan.models._http_errors import RetryableStatus, error_for, redact
+from autan.models.base import Model
+from autan.models.providers import Provider, ResponseFormatStyle
+from autan.models.reasoning import ReasoningPolicy, policy_for
+from autan.models.retry_policy import RetryPolicy
+
+
+class OpenAIChatModel(Model):
+    """One model on one chat-completions server. The API key is never shown or logged."""
+
+    def __init__(
+        self,
+        provider: Provider,
+        model: str,
+        base_url: str,
+        api_key: str | None = None,
+        tool_protocol: wire.ToolProtocol = "native",
+        reasoning: ReasoningPolicy | None = None,
+        connect_timeout: float = 10.0,
+        read_timeout: float = 120.0,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.provider = provider
+        self.model = model
+        self.base_url = base_url.rstrip("/")
+        self.name = f"{provider.name}:{model}"
+        self.tool_protocol = tool_protocol
+        self.reasoning = policy_for(provider.name, reasoning)
+        self.retry = retry or RetryPolicy()
+        self._api_key = api_key
+        self._timeouts = (connect_timeout, read_timeout)
+        self._client: Any = None
+        self._async_client: Any = None
+        self._format_style: ResponseFormatStyle = provider.response_format
+
+    def __repr__(self) -> str:
+        return f"OpenAIChatModel({self.name!r}, base_url={self.base_url!r})"
+
+    def complete(self, request: ModelRequest) -> ModelResponse:
+        started = time.perf_counter()
+        try:
+            data = self._send(request)
+        except ModelError as error:
+            if not self._switch_response_format(error):
+                raise
+            data = self._send(request)
+        response = wire.parse(data, self.tool_protocol, _step(request))
+        return _timed(response, started, self.name)
+
+    async def acomplete(self, request: ModelRequest) -> ModelResponse:
+        started = time.perf_counter()
+        try:
+            data = await self._asend(request)
+        except ModelError as error:
+            if not self._switch_response_format(error):
+                raise
+            data = await self._asend(request)
+        response = wire.parse(data, self.tool_protocol, _step(request))
+        return _timed(response, started, self.name)
+
+    def stream(self, request: ModelRequest) -> Iterator[str | ModelResponse]:
+        started = time.perf_counter()
+        assembler = wire.StreamAssembler(self.tool_protocol, _step(request))
+        try:
+            pieces = self._send_streaming(request)
+        except ModelError as error:
+            if not self._switch_response_format(error):
+                raise
+            pieces = self._send_streaming(request)
+        for chunk in pieces:
+            text, _ = assembler.feed(chunk)
+            if text and self.tool_protocol == "native":
+                yield text
+        yield _timed(assembler.response(), started, self.name)
+
+    def _send(self, request: ModelRequest) -> dict[str, Any]:
+        body = self._payload(request, stream=False)
+        return self.retry.call(lambda: self._post(body), self._retryable)
+
+    async def _asend(self, request: ModelRequest) -> dict[str, Any]:
+        body = self._payload(request, stream=False)
+        return await self.retry.acall(lambda: self._apost(body), self._retryable)
+
+    def _send_streaming(self, request: ModelRequest) -> Iterator[dict[str, Any]]:
+        body = self._payload(request, stream=True)
+        return self.retry.call(lambda: self._open_stream(body), self._retryable)
+
+    def _switch_response_format(self, error: ModelError) -> bool:
+        """Servers that reject OpenAI's ``json_schema`` response format (llama-cpp-python's
+        takes ``{"type": "json_object", "schema": …}``): switch once, and remember."""
+        rejected = "response_format" in str(error) and "json_object" in str(error)
+        if self.tool_protocol != "constrained" or self._format_style != "json_schema":
+            return False
+        if rejected:
+            self._format_style = "json_object_schema"
+        return rejected
+
+    def _payload(self, request: ModelRequest, stream: bool) -> dict[str, Any]:
+        return wire.payload(
+            request,
+            self.model,
+            self.provider,
+            self.tool_protocol,
+            self.reasoning,
+            stream,
+            self._format_style,
+        )
+
+    def _headers(self) -> dict[str, str]:
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        if self._api_key:
+            headers["Authorization"] = f"Bearer {self._api_key}"
+        return headers
+
+    def _http(self) -> Any:
+        if self._client is None:
+            import httpx
+
+            self._client = httpx.Client(timeout=self._timeout(), headers=self._headers())
+        return self._client
+
+    def _ahttp(self) -> Any:
+        if self._async_client is None:
+            import httpx
+
+            self._async_client = httpx.AsyncClient(timeout=self._timeout(), headers=self._headers())
+        return self._async_client
+
+    def _timeout(self) -> Any:
+        import httpx
+
+        connect, read = self._timeouts
+        return httpx.Timeout(read, connect=connect)
+
+    def _post(self, body: dict[str, Any]) -> dict[str, Any]:
+        import httpx
+
+        try:
+            response = self._http().post(f"{self.base_url}/chat/completions", json=body)
+        except httpx.TransportError as error:
+            raise self._connection_error(error) from None
+        return self._json(response.status_code, response.text, response.headers)
+
+    async def _apost(self, body: dict[str, Any]) -> dict[str, Any]:
+        import httpx
+
+        try:
+            response = await self._ahttp().post(f"{self.base_url}/chat/completions", json=body)
+        except httpx.TransportError as error:
+            raise self._connection_error(error) from None
+        return self._json(response.status_code, response.text, response.headers)
+
+    def _open_stream(self, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        """Open the SSE stream (retried as a whole until the first byte) and return its chunks."""
+        import httpx
+
+        client = self._http()
+        request = client.build_request("POST", f"{self.base_url}/chat/completions", json=body)
+        try:
+            response = client.send(request, stream=True)
+        except httpx.TransportError as error:
+            raise self._connection_error(error) from None
+        if response.status_code >= 400 or "event-stream" not in response.headers.get(
+            "content-type", ""
+        ):
+            text = response.read().decode("utf-8", errors="replace")
+            response.close()
+            return iter([_as_chunk(self._json(response.status_code, text, response.headers))])
+        return self._chunks(response)
+
+    def _chunks(self, response: Any) -> Iterator[dict[str, Any]]:
+        import httpx
+        from httpx_sse import EventSource, SSEError
+
+        try:
+            for event in EventSource(response).iter_sse():
+                if event.data.strip() == "[DONE]":
+                    break
+                chunk = _json_or_none(event.data)
+                if chunk is not None:
+                    yield chunk
+        except SSEError as error:
+            raise ServerError(f"{self.name}: broken event stream: {error}") from None
+        except httpx.TransportError as error:
+            raise self._connection_error(error) from None
+        finally:
+            response.close()
+
+    def _json(self, status: int, text: str, headers: Any) -> dict[str, Any]:
+        error = error_for(status, text, headers, self._api_key)
+        if error is not None:
+            raise error
+        data = _json_or_none(text)
+        if not isinstance(data, dict):
+            raise ServerError(f"{self.name}: the server answered something that is not JSON")
+        return data
+
+    def _connection_error(self, error: Exception) -> ModelConnectionError:
+        kind = type(error).__name__
+        return ModelConnectionError(
+            redact(f"{self.name} at {self.base_url}: {kind}", self._api_key)
+        )
+
+    @staticmethod
+    def _retryable(error: BaseException) -> bool:
+        return isinstance(error, (RetryableStatus, ModelConnectionError))
+
+
+def _json_or_none(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, ValueError):
+        return None
+
+
+def _as_chunk(completion: dict[str, Any]) -> dict[str, Any]:
+    """A whole completion (from a server that ignored ``stream``) as one stream chunk."""
+    choices = [
+        {"delta": choice.get("message") or {}, "finish_reason": choice.get("finish_reason")}
+        for choice in completion.get("choices") or []
+    ]
+    return {**completion, "choices": choices}
+
+
+def _step(request: ModelRequest) -> int:
+    return sum(m.role == "assistant" for m in request.messages) + 1
+
+
+def _timed(response: ModelResponse, started: float, name: str) -> ModelResponse:
+    from dataclasses import replace
+
+    return replace(response, seconds=time.perf_counter() - started, model=response.model or name)
+
+
+__all__ = ["ModelError", "OpenAIChatModel"]

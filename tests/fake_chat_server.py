@@ -1,0 +1,119 @@
+"""A chat-completions server on loopback that plays back scripted replies and records requests.
+
+The replies in the tests are written by hand from the providers' public API documentation
+(Mistral and DeepSeek chat completions, OpenAI streaming format); none is a live recording.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: Any = None
+    sse: list[str] | None = None
+    """Raw ``data:`` payloads (JSON text or anything else) sent as an event stream."""
+    headers: dict[str, str] = field(default_factory=dict)
+    echo_authorization: bool = False
+
+
+@dataclass
+class Recorded:
+    path: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+
+
+class FakeChatServer:
+    def __init__(self, replies: list[Reply]) -> None:
+        self.replies = list(replies)
+        self.requests: list[Recorded] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                body = json.loads(self.rfile.read(length) or b"{}")
+                server.requests.append(Recorded(self.path, dict(self.headers), body))
+                reply = (
+                    server.replies.pop(0) if server.replies else Reply(500, {"error": "no reply"})
+                )
+                self._answer(reply)
+
+            def _answer(self, reply: Reply) -> None:
+                self.send_response(reply.status)
+                for key, value in reply.headers.items():
+                    self.send_header(key, value)
+                if reply.sse is not None:
+                    self.send_header("Content-Type", "text/event-stream")
+                    self.end_headers()
+                    for data in reply.sse:
+                        self.wfile.write(f"data: {data}\n\n".encode())
+                    return
+                body = reply.body
+                if reply.echo_authorization:
+                    body = {"error": {"message": f"bad key {self.headers.get('Authorization')}"}}
+                payload = json.dumps(body).encode()
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/v1"
+
+    def __enter__(self) -> FakeChatServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def completion(
+    content: str = "",
+    tool_calls: list[dict[str, Any]] | None = None,
+    reasoning: str | None = None,
+    usage: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant", "content": content}
+    if tool_calls:
+        message["tool_calls"] = tool_calls
+    if reasoning is not None:
+        message["reasoning_content"] = reasoning
+    return {
+        "id": "cmpl-1",
+        "object": "chat.completion",
+        "model": "fake",
+        "choices": [
+            {
+                "index": 0,
+                "message": message,
+                "finish_reason": "tool_calls" if tool_calls else "stop",
+            }
+        ],
+        "usage": usage or {"prompt_tokens": 20, "completion_tokens": 5, "total_tokens": 25},
+    }
+
+
+def function_call(call_id: str, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": call_id,
+        "type": "function",
+        "function": {"name": name, "arguments": json.dumps(arguments)},
+    }

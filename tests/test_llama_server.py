@@ -1,0 +1,99 @@
+"""The HTTP backend against a real OpenAI-compatible server: llama-cpp-python's, on loopback,
+serving the embedded GGUF. Its tool calling is broken (see docs), so tool runs use the
+``constrained`` protocol; plain chat uses ``native``."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from autan import Agent, FinalAnswer, TextDelta, ToolCalled, load_model
+from autan.messages import Message, ModelRequest
+from autan.models.embedded import default_gguf_path
+from autan.tools.builtin import builtin_tools
+
+pytestmark = pytest.mark.e2e
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server_url() -> Iterator[str]:
+    pytest.importorskip("llama_cpp.server")
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        str(default_gguf_path()),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_ctx",
+        "4096",
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{url}/models", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("llama-cpp-python server did not start")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_tool_call_and_final_answer_non_streaming(server_url: str, tmp_path: Path) -> None:
+    model = load_model(f"openai:smollm2@{server_url}", tool_protocol="constrained")
+    result = Agent(model, tools=builtin_tools(tmp_path)).run("What is 37 * 91?")
+    calls = [e.call for e in result.events if isinstance(e, ToolCalled)]
+    assert calls[0].name == "calculator"
+    assert calls[0].arguments["expression"].replace(" ", "") == "37*91"
+    assert result.output
+    assert result.usage.prompt_tokens > 0
+
+
+def test_tool_call_and_final_answer_streaming(server_url: str, tmp_path: Path) -> None:
+    model = load_model(f"openai:smollm2@{server_url}", tool_protocol="constrained")
+    events = list(Agent(model, tools=builtin_tools(tmp_path)).stream("What is 12 * 12?"))
+    assert any(isinstance(e, ToolCalled) and e.call.name == "calculator" for e in events)
+    assert isinstance(events[-1], FinalAnswer)
+    assert events[-1].output
+
+
+def test_plain_chat_streams_text(server_url: str) -> None:
+    model = load_model(f"openai:smollm2@{server_url}")
+    request = ModelRequest(
+        (Message("system", "Be brief."), Message("user", "Say hello.")), max_tokens=16
+    )
+    pieces = list(model.stream(request))
+    *texts, final = pieces
+    assert texts
+    assert "".join(str(t) for t in texts) == final.text  # type: ignore[union-attr]
+
+
+def test_agent_stream_yields_text_deltas(server_url: str) -> None:
+    agent = Agent(load_model(f"openai:smollm2@{server_url}"))
+    events = list(agent.stream("Say hello."))
+    assert any(isinstance(e, TextDelta) for e in events)
+    assert isinstance(events[-1], FinalAnswer)
