@@ -13,6 +13,9 @@ from autan._version import __version__
 from autan.errors import AutanError, ConfigurationError
 
 if TYPE_CHECKING:
+    from autan.agent import Agent
+    from autan.config import Settings
+    from autan.pricing import Price
     from autan.result import RunResult
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -43,7 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
     run = commands.add_parser("run", help="run an agent on a task and print its answer")
     run.add_argument("task", help="what the agent should do")
-    run.add_argument("--model", default="local", help="model spec (default: local, embedded)")
+    run.add_argument(
+        "--model", default=None, help="model spec (default: autan.toml, AUTAN_MODEL, or local)"
+    )
     run.add_argument(
         "--tool-protocol",
         choices=["native", "constrained"],
@@ -54,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--show-reasoning", action="store_true", help="print a reasoning model's thinking on stderr"
     )
-    run.add_argument("--max-steps", type=_non_negative(int), default=10, metavar="N")
+    run.add_argument("--max-steps", type=_non_negative(int), default=None, metavar="N")
     run.add_argument(
         "--max-tokens",
         type=_non_negative(int),
@@ -94,23 +99,45 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from autan.agent import Agent
-    from autan.events import FinalAnswer, RunFailed, TextDelta
-    from autan.limits import Limits
-    from autan.result import RunResult
-    from autan.tools.builtin import builtin_tools
+    from autan.config import load_settings
+    from autan.pricing import price_for
 
     if not args.task.strip():
         raise ConfigurationError("the task is empty")
+    settings = load_settings()
+    agent = _build_agent(args, settings)
+    result = _stream_run(agent, args)
+    if result.output is not None and not args.json:
+        print(result.output, flush=True)
+    if not args.quiet:
+        price = price_for(agent.model.name, settings.prices)
+        print(summary_line(result, price), file=sys.stderr)
+    return EXIT_OK if result.output is not None else EXIT_FAILED
+
+
+def _build_agent(args: argparse.Namespace, settings: Settings) -> Agent:
+    from autan.agent import Agent
+    from autan.limits import Limits
+    from autan.models import load_model
+    from autan.tools.builtin import builtin_tools
+
     limits = Limits(
-        max_steps=args.max_steps,
+        max_steps=settings.max_steps if args.max_steps is None else args.max_steps,
         max_total_tokens=args.max_tokens,
         max_wall_seconds=args.max_seconds,
     )
-    from autan.models import load_model
+    protocol = args.tool_protocol or settings.tool_protocol
+    if protocol not in (None, "native", "constrained"):
+        raise ConfigurationError(f"tool_protocol must be native or constrained, got {protocol!r}")
+    model = load_model(args.model or settings.model, tool_protocol=protocol)  # type: ignore[arg-type]
+    return Agent(model=model, tools=builtin_tools(args.workspace), limits=limits)
 
-    model = load_model(args.model, tool_protocol=args.tool_protocol)
-    agent = Agent(model=model, tools=builtin_tools(args.workspace), limits=limits)
+
+def _stream_run(agent: Agent, args: argparse.Namespace) -> RunResult:
+    """Run, showing each event as it happens; the result is folded from the same events."""
+    from autan.events import FinalAnswer, RunFailed, TextDelta
+    from autan.result import RunResult
+
     started = time.perf_counter()
     events = []
     answer: str | None = None
@@ -126,12 +153,7 @@ def _run(args: argparse.Namespace) -> int:
             answer = event.output
         if isinstance(event, RunFailed):
             print(f"autan: error: {event.message}", file=sys.stderr)
-    result = RunResult(answer, tuple(events), time.perf_counter() - started)
-    if answer is not None and not args.json:
-        print(answer, flush=True)
-    if not args.quiet:
-        print(summary_line(result), file=sys.stderr)
-    return EXIT_OK if answer is not None else EXIT_FAILED
+    return RunResult(answer, tuple(events), time.perf_counter() - started)
 
 
 def _show(event: object, stream: TextIO, show_reasoning: bool) -> None:
@@ -147,12 +169,14 @@ def _show(event: object, stream: TextIO, show_reasoning: bool) -> None:
         print(f"    {mark} {_short(event.output)}", file=stream, flush=True)
 
 
-def summary_line(result: RunResult) -> str:
+def summary_line(result: RunResult, price: Price | None = None) -> str:
     usage = result.usage
+    reasoning = f" ({usage.reasoning_tokens} reasoning)" if usage.reasoning_tokens else ""
+    cost = f" · ${price.cost(usage):.6f}" if price else ""
     return (
         f"steps {result.steps} · model calls {result.model_calls} · tool calls {result.tool_calls}"
         f" · tokens {usage.prompt_tokens} prompt ({usage.cached_tokens} cached)"
-        f" / {usage.completion_tokens} completion · {result.seconds:.2f} s"
+        f" / {usage.completion_tokens} completion{reasoning} · {result.seconds:.2f} s{cost}"
     )
 
 

@@ -1,0 +1,112 @@
+"""``autan.toml``: defaults for the CLI. Precedence: command-line flag > environment > file.
+
+The file is ``./autan.toml`` if it exists, else ``$XDG_CONFIG_HOME/autan/autan.toml``
+(``~/.config/autan/autan.toml``). API keys are never read from it: only from the environment.
+
+    model = "ollama:qwen3:4b"
+    tool_protocol = "constrained"
+    max_steps = 10
+
+    [prices."deepseek:deepseek-chat"]   # USD per million tokens
+    input = 0.27
+    cached_input = 0.07
+    output = 1.10
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from autan.errors import ConfigurationError
+from autan.pricing import Price
+
+ENVIRONMENT = {
+    "model": "AUTAN_MODEL",
+    "tool_protocol": "AUTAN_TOOL_PROTOCOL",
+    "max_steps": "AUTAN_MAX_STEPS",
+}
+_SECRET_WORDS = ("key", "token", "secret", "password")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    model: str = "local"
+    tool_protocol: str | None = None
+    max_steps: int = 10
+    prices: dict[str, Price] = field(default_factory=dict)
+    source: Path | None = None
+
+
+def config_path(cwd: Path | None = None) -> Path | None:
+    local = (cwd or Path.cwd()) / "autan.toml"
+    if local.is_file():
+        return local
+    base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    user = base / "autan" / "autan.toml"
+    return user if user.is_file() else None
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Settings from the file (if any), then the environment on top."""
+    file = path or config_path()
+    data = _read(file) if file else {}
+    for name, variable in ENVIRONMENT.items():
+        if os.environ.get(variable):
+            data[name] = os.environ[variable]
+    return Settings(
+        model=str(data.get("model", "local")),
+        tool_protocol=_optional_str(data.get("tool_protocol")),
+        max_steps=_int(data.get("max_steps", 10), "max_steps"),
+        prices=_prices(data.get("prices", {})),
+        source=file,
+    )
+
+
+def _read(file: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ConfigurationError(f"cannot read {file}: {error}") from None
+    secret = [k for k in data if any(word in k.lower() for word in _SECRET_WORDS)]
+    if secret:
+        raise ConfigurationError(
+            f"{file}: {secret[0]!r} looks like a secret; "
+            "API keys are read from the environment only"
+        )
+    return data
+
+
+def _prices(raw: Any) -> dict[str, Price]:
+    if not isinstance(raw, dict):
+        raise ConfigurationError("[prices] must be a table of model specs")
+    prices = {}
+    for model, entry in raw.items():
+        try:
+            prices[model] = Price(
+                float(entry["input"]),
+                float(entry.get("cached_input", entry["input"])),
+                float(entry["output"]),
+            )
+        except (KeyError, TypeError, ValueError):
+            raise ConfigurationError(
+                f"[prices.{model!r}] needs numbers input, output (and optionally cached_input)"
+            ) from None
+    return prices
+
+
+def _int(value: Any, name: str) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ConfigurationError(f"{name} must be an integer, got {value!r}") from None
+    if number < 0:
+        raise ConfigurationError(f"{name} must not be negative, got {number}")
+    return number
+
+
+def _optional_str(value: Any) -> str | None:
+    return None if value is None else str(value)
