@@ -31,12 +31,19 @@ class Recorded:
 
 
 class FakeChatServer:
-    def __init__(self, replies: list[Reply]) -> None:
+    def __init__(self, replies: list[Reply], models: dict[str, Any] | None = None) -> None:
         self.replies = list(replies)
+        self.models = models
         self.requests: list[Recorded] = []
         server = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                if self.path.endswith("/models") and server.models is not None:
+                    self._answer(Reply(body=server.models))
+                else:
+                    self._answer(Reply(404, {"error": "not found"}))
+
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
                 body = json.loads(self.rfile.read(length) or b"{}")

@@ -341,3 +341,32 @@ def test_missing_provider_key_is_a_usage_error() -> None:
     )
     assert done.returncode == 2
     assert done.stderr.strip() == "autan: error: mistral needs an API key: set MISTRAL_API_KEY"
+
+
+def long_request(characters: int) -> ModelRequest:
+    return ModelRequest((Message("system", "s"), Message("user", "x" * characters)), max_tokens=50)
+
+
+def test_window_from_the_server_listing_refuses_before_sending() -> None:
+    listing = {"object": "list", "data": [{"id": "m", "object": "model", "max_model_len": 200}]}
+    with FakeChatServer([Reply(body=completion("ok"))], models=listing) as server:
+        backend = model(server.url)
+        with pytest.raises(ContextLengthExceeded, match="200-token context window"):
+            backend.complete(long_request(2_000))
+        assert server.requests == []
+        assert backend.complete(long_request(100)).text == "ok"
+
+
+def test_window_given_explicitly_and_from_the_table() -> None:
+    with FakeChatServer([]) as server:
+        with pytest.raises(ContextLengthExceeded):
+            model(server.url, context_window=100).complete(long_request(1_000))
+        deepseek = OpenAIChatModel(
+            PROVIDERS["deepseek"], "deepseek-chat", server.url, "sk-x-123456"
+        )
+        assert deepseek.context_window() == 65_536
+
+
+def test_unknown_window_sends_anyway() -> None:
+    with FakeChatServer([Reply(body=completion("ok"))]) as server:
+        assert model(server.url).complete(long_request(50_000)).text == "ok"

@@ -14,6 +14,7 @@ from autan.messages import ModelRequest, ModelResponse
 from autan.models import _chat_wire as wire
 from autan.models._http_errors import RetryableStatus, error_for, redact
 from autan.models.base import Model
+from autan.models.context import CONTEXT_WINDOWS, check_fits, window_from_models_listing
 from autan.models.providers import Provider, ResponseFormatStyle
 from autan.models.reasoning import ReasoningPolicy, policy_for
 from autan.models.retry_policy import RetryPolicy
@@ -33,6 +34,7 @@ class OpenAIChatModel(Model):
         connect_timeout: float = 10.0,
         read_timeout: float = 120.0,
         retry: RetryPolicy | None = None,
+        context_window: int | None = None,
     ) -> None:
         self.provider = provider
         self.model = model
@@ -46,6 +48,8 @@ class OpenAIChatModel(Model):
         self._client: Any = None
         self._async_client: Any = None
         self._format_style: ResponseFormatStyle = provider.response_format
+        self._window = context_window or CONTEXT_WINDOWS.get(self.name)
+        self._window_looked_up = self._window is not None
 
     def __repr__(self) -> str:
         return f"OpenAIChatModel({self.name!r}, base_url={self.base_url!r})"
@@ -88,16 +92,37 @@ class OpenAIChatModel(Model):
         yield _timed(assembler.response(), started, self.name)
 
     def _send(self, request: ModelRequest) -> dict[str, Any]:
-        body = self._payload(request, stream=False)
+        body = self._checked_payload(request, stream=False)
         return self.retry.call(lambda: self._post(body), self._retryable)
 
     async def _asend(self, request: ModelRequest) -> dict[str, Any]:
-        body = self._payload(request, stream=False)
+        body = self._checked_payload(request, stream=False)
         return await self.retry.acall(lambda: self._apost(body), self._retryable)
 
     def _send_streaming(self, request: ModelRequest) -> Iterator[dict[str, Any]]:
-        body = self._payload(request, stream=True)
+        body = self._checked_payload(request, stream=True)
         return self.retry.call(lambda: self._open_stream(body), self._retryable)
+
+    def _checked_payload(self, request: ModelRequest, stream: bool) -> dict[str, Any]:
+        body = self._payload(request, stream)
+        check_fits(request, body, self.context_window(), self.name)
+        return body
+
+    def context_window(self) -> int | None:
+        """The window: given, else from the table, else from the server's model listing."""
+        if not self._window_looked_up:
+            self._window_looked_up = True
+            self._window = self._window_from_server()
+        return self._window
+
+    def _window_from_server(self) -> int | None:
+        import httpx
+
+        try:
+            answer = self._http().get(f"{self.base_url}/models")
+            return window_from_models_listing(answer.json(), self.model)
+        except (httpx.HTTPError, ValueError):
+            return None
 
     def _switch_response_format(self, error: ModelError) -> bool:
         """Servers that reject OpenAI's ``json_schema`` response format (llama-cpp-python's

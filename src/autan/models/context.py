@@ -1,0 +1,51 @@
+"""Context windows: know them, and refuse a request that cannot fit instead of letting a server
+truncate it silently (Ollama's default window is small and it truncates without an error)."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from autan.errors import ContextLengthExceeded
+from autan.messages import ModelRequest
+
+CONTEXT_WINDOWS: dict[str, int] = {
+    "deepseek:deepseek-chat": 65_536,
+    "deepseek:deepseek-reasoner": 65_536,
+    "mistral:mistral-small-latest": 32_768,
+    "mistral:mistral-large-latest": 131_072,
+}
+"""Known windows by model spec, for servers that do not say. Overridable per model."""
+
+CHARS_PER_TOKEN = 4
+"""Estimate used when no tokenizer is at hand; typical for English text and JSON."""
+
+
+def window_from_models_listing(listing: Any, model: str) -> int | None:
+    """A context window from a ``GET /models`` answer: vLLM's ``max_model_len``, or the
+    ``context_length`` / ``context_window`` that other servers add, for the entry ``model``."""
+    entries = listing.get("data", []) if isinstance(listing, dict) else []
+    for entry in entries:
+        if isinstance(entry, dict) and entry.get("id") == model:
+            for key in ("max_model_len", "context_length", "context_window"):
+                if isinstance(entry.get(key), int) and entry[key] > 0:
+                    return int(entry[key])
+    return None
+
+
+def estimate_prompt_tokens(body: dict[str, Any]) -> int:
+    """Tokens of the messages and tools of a request body, estimated from their length."""
+    text = json.dumps(body.get("messages", [])) + json.dumps(body.get("tools", []))
+    return math.ceil(len(text) / CHARS_PER_TOKEN)
+
+
+def check_fits(request: ModelRequest, body: dict[str, Any], window: int | None, name: str) -> None:
+    if window is None:
+        return
+    prompt = estimate_prompt_tokens(body)
+    if prompt + request.max_tokens > window:
+        raise ContextLengthExceeded(
+            f"{name}: about {prompt} prompt tokens + {request.max_tokens} to generate do not fit "
+            f"its {window}-token context window"
+        )
