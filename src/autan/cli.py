@@ -141,8 +141,11 @@ def _stream_run(agent: Agent, args: argparse.Namespace) -> RunResult:
     started = time.perf_counter()
     events = []
     answer: str | None = None
+    live = sys.stderr.isatty() and not (args.quiet or args.json)
     for event in agent.stream(args.task):
         if isinstance(event, TextDelta):
+            if live:
+                print(f"{DIM}{event.text}{RESET}", end="", file=sys.stderr, flush=True)
             continue
         events.append(event)
         if args.json:
