@@ -19,6 +19,7 @@ from autan import (
     ToolCalled,
     ToolResulted,
     ToolRetriesExhausted,
+    ToolStarted,
     Usage,
     tool,
 )
@@ -156,6 +157,7 @@ def test_stream_yields_events_in_order() -> None:
         ModelRequested,
         ModelResponded,
         ToolCalled,
+        ToolStarted,
         ToolResulted,
         ModelRequested,
         ModelResponded,

@@ -24,8 +24,10 @@ if TYPE_CHECKING:
         ModelNotFoundError,
         ModelSpecError,
         RateLimitError,
+        ResumeNeedsDecision,
         RunError,
         ServerError,
+        StoreError,
         ToolDefinitionError,
         ToolRetriesExhausted,
         WorkspaceError,
@@ -40,12 +42,14 @@ if TYPE_CHECKING:
         TextDelta,
         ToolCalled,
         ToolResulted,
+        ToolStarted,
     )
     from autan.limits import Limits
     from autan.messages import Message, ModelRequest, ModelResponse, ToolCall, ToolSpec, Usage
     from autan.models import Model, load_model
     from autan.result import RunResult
-    from autan.tools import Tool, tool
+    from autan.store import SQLiteStore, Store
+    from autan.tools import Tool, idempotency_key, tool
 
 _EXPORTS = {
     "Agent": "autan.agent",
@@ -53,6 +57,9 @@ _EXPORTS = {
     "RunResult": "autan.result",
     "Tool": "autan.tools",
     "tool": "autan.tools",
+    "idempotency_key": "autan.tools",
+    "Store": "autan.store",
+    "SQLiteStore": "autan.store",
     "Model": "autan.models",
     "load_model": "autan.models",
     **dict.fromkeys(
@@ -67,6 +74,7 @@ _EXPORTS = {
             "TextDelta",
             "ModelResponded",
             "ToolCalled",
+            "ToolStarted",
             "ToolResulted",
             "FinalAnswer",
             "RunFailed",
@@ -88,9 +96,11 @@ _EXPORTS = {
             "ContextLengthExceeded",
             "ServerError",
             "ModelConnectionError",
+            "StoreError",
             "RunError",
             "LimitExceeded",
             "ToolRetriesExhausted",
+            "ResumeNeedsDecision",
         ],
         "autan.errors",
     ),
@@ -118,11 +128,15 @@ __all__ = [
     "ModelResponse",
     "ModelSpecError",
     "RateLimitError",
+    "ResumeNeedsDecision",
     "RunError",
     "RunFailed",
     "RunResult",
     "RunStarted",
+    "SQLiteStore",
     "ServerError",
+    "Store",
+    "StoreError",
     "TextDelta",
     "Tool",
     "ToolCall",
@@ -131,9 +145,11 @@ __all__ = [
     "ToolResulted",
     "ToolRetriesExhausted",
     "ToolSpec",
+    "ToolStarted",
     "Usage",
     "WorkspaceError",
     "__version__",
+    "idempotency_key",
     "load_model",
     "tool",
 ]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator, Generator, Iterable, Iterator
-from typing import cast
+from typing import TYPE_CHECKING, Any, cast
 
 from autan._execute import aexecute_tool, execute_tool
+from autan._journal import Run, reopen_run, start_run
 from autan.errors import AutanError, ConfigurationError, ModelError
 from autan.events import Event, TextDelta
 from autan.limits import Limits
@@ -15,11 +17,18 @@ from autan.models.base import Model
 from autan.result import RunResult
 from autan.tools import Tool
 
+if TYPE_CHECKING:
+    from autan.store import Store
+
 DEFAULT_INSTRUCTIONS = "You are a helpful agent. Use a tool when it helps, then answer briefly."
 
 
 class Agent:
-    """A model, tools, instructions and limits. Running it does not change it."""
+    """A model, tools, instructions and limits. Running it does not change it.
+
+    With a ``store``, every run is journaled (see ``autan.store``) and can be continued after a
+    crash with ``resume``.
+    """
 
     def __init__(
         self,
@@ -27,6 +36,7 @@ class Agent:
         tools: Iterable[Tool] = (),
         instructions: str = DEFAULT_INSTRUCTIONS,
         limits: Limits | None = None,
+        store: Store | None = None,
     ) -> None:
         if isinstance(model, str):
             from autan.models import load_model
@@ -36,57 +46,107 @@ class Agent:
         self.tools = tuple(tools)
         self.instructions = instructions
         self.limits = limits or Limits()
+        self.store = store
         _check_unique_names(self.tools)
 
     def run(self, task: str) -> RunResult:
         """Run ``task`` to its answer. Raises a ``RunError`` (with ``.result``) if it has none."""
-        outcome = yield_outcome(self._drive(task, stream_text=False))
+        outcome = yield_outcome(self._drive(self._start(task), stream_text=False))
         return _result_or_raise(outcome)
 
     async def arun(self, task: str) -> RunResult:
         """``run``, without blocking the event loop."""
         holder: list[Outcome] = []
-        async for _ in self._adrive(task, holder):
+        async for _ in self._adrive(self._start(task), holder):
             pass
         return _result_or_raise(holder[0])
 
     def stream(self, task: str) -> Iterator[Event]:
         """Yield events as they happen, text deltas included; ends after the answer or the error."""
-        yield from self._drive(task, stream_text=True)
+        yield from self._drive(self._start(task), stream_text=True)
 
     async def astream(self, task: str) -> AsyncIterator[Event]:
         """``stream``, async."""
-        async for event in self._adrive(task, []):
+        async for event in self._adrive(self._start(task), []):
             yield event
 
-    def _config(self) -> LoopConfig:
-        return LoopConfig(self.model.name, self.tools, self.instructions, self.limits)
+    def resume(self, run_id: str) -> RunResult:
+        """Continue run ``run_id`` of this agent's store from where its journal ends.
 
-    def _drive(self, task: str, stream_text: bool) -> Generator[Event, None, Outcome]:
-        loop = run_loop(_checked(task), self._config())
+        Recorded model responses and tool results are replayed, not repeated; then the run goes
+        on live. A run that already answered returns its result. A tool call that started but
+        has no journaled result is run again only if its tool is idempotent; otherwise
+        ``ResumeNeedsDecision`` is raised. The agent must be configured as the run's was.
+        """
+        run = self._reopen(run_id)
+        if isinstance(run, RunResult):
+            return run
+        return _result_or_raise(yield_outcome(self._drive(run, stream_text=False)))
+
+    async def aresume(self, run_id: str) -> RunResult:
+        """``resume``, without blocking the event loop (the store's I/O still blocks briefly)."""
+        run = self._reopen(run_id)
+        if isinstance(run, RunResult):
+            return run
+        holder: list[Outcome] = []
+        async for _ in self._adrive(run, holder):
+            pass
+        return _result_or_raise(holder[0])
+
+    def describe(self) -> dict[str, Any]:
+        """The configuration journaled with each run (names and numbers, never secrets)."""
+        return {
+            "model": self.model.name,
+            "tools": [t.name for t in self.tools],
+            "instructions": self.instructions,
+            "limits": dataclasses.asdict(self.limits),
+        }
+
+    def _start(self, task: str) -> Run:
+        task = _checked(task)
+        return start_run(self.store, task, self.describe() if self.store else {})
+
+    def _reopen(self, run_id: str) -> Run | RunResult:
+        if self.store is None:
+            raise ConfigurationError("resume needs an Agent with a store")
+        return reopen_run(self.store, run_id)
+
+    def _config(self, run_id: str) -> LoopConfig:
+        return LoopConfig(
+            self.model.name, self.tools, self.instructions, self.limits, run_id=run_id
+        )
+
+    def _drive(self, run: Run, stream_text: bool) -> Generator[Event, None, Outcome]:
+        loop = run_loop(run.task, self._config(run.run_id))
         item = next(loop)
         while True:
+            sent: object = None
             if isinstance(item, Event):
+                run.journal.record(item)
                 yield item
-                sent: object = None
-            elif isinstance(item, CallTool):
-                sent = execute_tool(item)
             else:
-                try:
-                    if stream_text:
-                        sent = yield from self._streamed_call(item)
-                    else:
-                        sent = self.model.complete(item.request)
-                except AutanError as error:
-                    item = _throw(loop, error)
-                    continue
-                except Exception as error:
-                    item = _throw(loop, ModelError(f"{type(error).__name__}: {error}"))
-                    continue
+                sent = run.journal.replay(item)
+                if sent is None:
+                    sent = yield from self._perform(item, stream_text)
             try:
-                item = loop.send(sent)
+                item = _throw(loop, sent) if isinstance(sent, AutanError) else loop.send(sent)
             except StopIteration as stop:
                 return cast(Outcome, stop.value)
+
+    def _perform(
+        self, effect: CallModel | CallTool, stream_text: bool
+    ) -> Generator[Event, None, object]:
+        """Perform one effect live. A model failure is returned, for the loop to record."""
+        if isinstance(effect, CallTool):
+            return execute_tool(effect)
+        try:
+            if stream_text:
+                return (yield from self._streamed_call(effect))
+            return self.model.complete(effect.request)
+        except AutanError as error:
+            return error
+        except Exception as error:
+            return ModelError(f"{type(error).__name__}: {error}")
 
     def _streamed_call(self, call: CallModel) -> Generator[Event, None, ModelResponse]:
         for piece in self.model.stream(call.request):
@@ -95,29 +155,33 @@ class Agent:
             yield TextDelta(call.step, piece)
         raise ModelError(f"{self.model.name}: stream ended without a response")
 
-    async def _adrive(self, task: str, holder: list[Outcome]) -> AsyncIterator[Event]:
-        loop = run_loop(_checked(task), self._config())
+    async def _adrive(self, run: Run, holder: list[Outcome]) -> AsyncIterator[Event]:
+        loop = run_loop(run.task, self._config(run.run_id))
         item = next(loop)
         while True:
+            sent: object = None
             if isinstance(item, Event):
+                run.journal.record(item)
                 yield item
-                sent: object = None
-            elif isinstance(item, CallTool):
-                sent = await aexecute_tool(item)
             else:
-                try:
-                    sent = await self.model.acomplete(item.request)
-                except AutanError as error:
-                    item = _throw(loop, error)
-                    continue
-                except Exception as error:
-                    item = _throw(loop, ModelError(f"{type(error).__name__}: {error}"))
-                    continue
+                sent = run.journal.replay(item)
+                if sent is None:
+                    sent = await self._aperform(item)
             try:
-                item = loop.send(sent)
+                item = _throw(loop, sent) if isinstance(sent, AutanError) else loop.send(sent)
             except StopIteration as stop:
                 holder.append(cast(Outcome, stop.value))
                 return
+
+    async def _aperform(self, effect: CallModel | CallTool) -> object:
+        if isinstance(effect, CallTool):
+            return await aexecute_tool(effect)
+        try:
+            return await self.model.acomplete(effect.request)
+        except AutanError as error:
+            return error
+        except Exception as error:
+            return ModelError(f"{type(error).__name__}: {error}")
 
 
 def yield_outcome(events: Generator[Event, None, Outcome]) -> Outcome:

@@ -13,9 +13,11 @@
     │   ├── ContextLengthExceeded   the request does not fit the model's context window
     │   ├── ServerError             still failing (5xx) after the retries
     │   └── ModelConnectionError    the server could not be reached or timed out
+    ├── StoreError                  the journal store failed, or holds data this version cannot read
     └── RunError                    a run ended without an answer; ``.result`` holds the partial run
         ├── LimitExceeded           a Limits bound was reached (``.limit`` names it)
-        └── ToolRetriesExhausted    the model kept making invalid or failing tool calls
+        ├── ToolRetriesExhausted    the model kept making invalid or failing tool calls
+        └── ResumeNeedsDecision     a resumed run found a started, unfinished, non-idempotent call
 
 A tool that raises, or is called with invalid arguments, does not raise through the user: the
 error goes back to the model as an observation (see ``autan.loop``).
@@ -26,6 +28,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from autan.messages import ToolCall
     from autan.result import RunResult
 
 
@@ -81,6 +84,10 @@ class ModelConnectionError(ModelError):
     """The server could not be reached, or did not answer in time, after every retry."""
 
 
+class StoreError(AutanError):
+    """The journal store failed, or holds data this version of autan cannot read."""
+
+
 class RunError(AutanError):
     """A run ended without a final answer. ``result`` holds everything up to that point."""
 
@@ -99,3 +106,16 @@ class LimitExceeded(RunError):
 
 class ToolRetriesExhausted(RunError):
     """The model's tool calls failed more times in a row than ``Limits.tool_retries`` allows."""
+
+
+class ResumeNeedsDecision(RunError):
+    """A resumed run stopped at a tool call that started but whose result was never journaled.
+
+    The tool is not declared idempotent, so running it again might repeat its effect: a person
+    decides. ``call`` is the call and ``key`` its idempotency key.
+    """
+
+    def __init__(self, message: str, result: RunResult, call: ToolCall, key: str) -> None:
+        super().__init__(message, result)
+        self.call = call
+        self.key = key

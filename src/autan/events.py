@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
+import typing
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -17,6 +20,27 @@ class Event:
 
     def to_dict(self) -> dict[str, Any]:
         return {"type": self.kind, **dataclasses.asdict(self)}
+
+    @staticmethod
+    def from_dict(data: Mapping[str, Any]) -> Event:
+        """Rebuild an event from ``to_dict()`` output, also after a JSON round trip.
+
+        Only the event records defined here are built, from plain values: nothing named in the
+        data is imported or called. Raises ``ValueError`` on an unknown type or missing fields.
+        """
+        target = _event_types().get(str(data.get("type")))
+        if target is None:
+            raise ValueError(f"unknown event type {data.get('type')!r}")
+        hints = _field_hints(target)
+        try:
+            values = {
+                f.name: _decode(hints[f.name], data[f.name])
+                for f in dataclasses.fields(target)
+                if f.name in data
+            }
+            return target(**values)
+        except (TypeError, ValueError, KeyError, IndexError) as error:
+            raise ValueError(f"malformed {target.kind} event: {error}") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +87,21 @@ class ToolCalled(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class ToolStarted(Event):
+    """A validated call is about to run. ``key`` is its idempotency key (see ``idempotency_key``).
+
+    Journaled before the tool runs: a ``ToolStarted`` with no ``ToolResulted`` after it marks a
+    call that may or may not have had its effect when the process died.
+    """
+
+    kind: ClassVar[str] = "tool_started"
+    step: int
+    call_id: str
+    name: str
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
 class ToolResulted(Event):
     """The observation a call produced. ``is_error`` marks validation failures and exceptions."""
 
@@ -89,3 +128,29 @@ class RunFailed(Event):
     kind: ClassVar[str] = "error"
     error: str
     message: str
+
+
+@functools.cache
+def _event_types() -> dict[str, type[Event]]:
+    return {cls.kind: cls for cls in Event.__subclasses__()}
+
+
+_HINTS: dict[type[Event], dict[str, Any]] = {}
+
+
+def _field_hints(cls: type[Event]) -> dict[str, Any]:
+    if cls not in _HINTS:
+        _HINTS[cls] = typing.get_type_hints(cls)
+    return _HINTS[cls]
+
+
+def _decode(hint: Any, value: Any) -> Any:
+    """Turn a JSON value back into the field's type: records, and tuples of them."""
+    if hint is Usage:
+        return Usage(**value)
+    if hint is ToolCall:
+        return ToolCall(str(value["id"]), str(value["name"]), dict(value["arguments"]))
+    if typing.get_origin(hint) is tuple:
+        item = typing.get_args(hint)[0]
+        return tuple(_decode(item, element) for element in value)
+    return value

@@ -23,6 +23,7 @@ from autan.events import (
     RunStarted,
     ToolCalled,
     ToolResulted,
+    ToolStarted,
 )
 from autan.limits import Limits
 from autan.messages import Message, ModelRequest, ModelResponse, ToolCall, ToolChoice, Usage
@@ -40,6 +41,8 @@ class CallModel:
 class CallTool:
     tool: Tool
     arguments: dict[str, object]
+    key: str = ""
+    """The call's idempotency key, ``"<run_id>:<step>:<index>"``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +59,7 @@ class LoopConfig:
     system_prompt: str
     limits: Limits
     max_tokens_per_step: int = 256
+    run_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +77,7 @@ class _State:
     """What the loop knows so far. Every field is derived from the events appended."""
 
     messages: list[Message]
+    run_id: str = ""
     events: list[Event] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
     steps: int = 0
@@ -85,7 +90,8 @@ class _State:
 def run_loop(task: str, config: LoopConfig) -> LoopStep:
     """Drive one run of ``task``; returns the result and the error that ended it, if any."""
     started = time.perf_counter()
-    state = _State(messages=[Message("system", config.system_prompt), Message("user", task)])
+    messages = [Message("system", config.system_prompt), Message("user", task)]
+    state = _State(messages, config.run_id)
     tools = {t.name: t for t in config.tools}
     yield _record(state, RunStarted(task, config.model_name, tuple(tools)))
     try:
@@ -132,9 +138,10 @@ def _tool_step(
         Message("assistant", response.text, response.tool_calls, reasoning=response.reasoning)
     )
     failed = 0
-    for call in response.tool_calls:
+    for index, call in enumerate(response.tool_calls):
         yield _record(state, ToolCalled(state.steps, call))
-        outcome = yield from _run_call(state, config.limits, tools, call)
+        key = f"{config.run_id}:{state.steps}:{index}"
+        outcome = yield from _run_call(state, config.limits, tools, call, key)
         failed += outcome.is_error
         yield _record(
             state,
@@ -151,7 +158,7 @@ def _tool_step(
 
 
 def _run_call(
-    state: _State, limits: Limits, tools: dict[str, Tool], call: ToolCall
+    state: _State, limits: Limits, tools: dict[str, Tool], call: ToolCall, key: str
 ) -> Generator[Event | Effect, object, ToolOutcome]:
     tool = tools.get(call.name)
     if tool is None:
@@ -161,17 +168,18 @@ def _run_call(
         arguments = tool.validate(call.arguments)
     except ToolArgumentsError as error:
         return ToolOutcome(f"error: {error}", True, 0.0)
-    key = _call_key(call)
-    if key in state.known_results:
+    known = _call_key(call)
+    if known in state.known_results:
         # A repeat of a call whose result is known: small models loop here instead of answering.
         state.next_choice = "none"
-        return ToolOutcome(state.known_results[key], False, 0.0)
+        return ToolOutcome(state.known_results[known], False, 0.0)
     if limits.max_tool_calls is not None and state.tool_calls >= limits.max_tool_calls:
         raise _limit(state, "max_tool_calls", limits.max_tool_calls)
     state.tool_calls += 1
-    outcome = cast(ToolOutcome, (yield CallTool(tool, arguments)))
+    yield _record(state, ToolStarted(state.steps, call.id, call.name, key))
+    outcome = cast(ToolOutcome, (yield CallTool(tool, arguments, key)))
     if not outcome.is_error:
-        state.known_results[key] = outcome.output
+        state.known_results[known] = outcome.output
     return outcome
 
 
@@ -199,11 +207,12 @@ def _record(state: _State, event: Event) -> Event:
 
 
 def _partial(state: _State) -> RunResult:
-    return RunResult(None, tuple(state.events), 0.0)
+    return RunResult(None, tuple(state.events), 0.0, state.run_id or None)
 
 
 def _finish(state: _State, started: float, output: str | None, error: AutanError | None) -> Outcome:
-    result = RunResult(output, tuple(state.events), time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    result = RunResult(output, tuple(state.events), seconds, state.run_id or None)
     if isinstance(error, RunError):
         error.result = result
     return Outcome(result, error)

@@ -10,11 +10,16 @@ from autan.messages import Usage
 
 @dataclass(frozen=True, slots=True)
 class RunResult:
-    """``output`` is the final answer, or ``None`` when the run ended without one."""
+    """``output`` is the final answer, or ``None`` when the run ended without one.
+
+    ``seconds`` is the time of this call; a resumed run counts only the time since it resumed.
+    """
 
     output: str | None
     events: tuple[Event, ...]
     seconds: float
+    run_id: str | None = None
+    """The run's id: the key of its journal when the agent has a store."""
 
     @property
     def usage(self) -> Usage:

@@ -19,18 +19,27 @@ class ScriptedModel(Model):
     """Answers each request with the next scripted turn and records the requests it received.
 
     >>> model = ScriptedModel([("calculator", {"expression": "2+2"}), "4"])
+
+    By default turn *n* answers the *n*-th request this model receives. With ``by_step=True``
+    it answers the request of step *n* of a run (counted from the assistant turns in the
+    request), so a run resumed in a new process gets the turns of the steps still to come.
     """
 
     name = "scripted"
 
-    def __init__(self, turns: Iterable[Turn], usage: Usage | None = None) -> None:
+    def __init__(
+        self, turns: Iterable[Turn], usage: Usage | None = None, *, by_step: bool = False
+    ) -> None:
         self.turns = list(turns)
         self.requests: list[ModelRequest] = []
         self.usage = usage or Usage(prompt_tokens=10, completion_tokens=5)
+        self.by_step = by_step
 
     def complete(self, request: ModelRequest) -> ModelResponse:
         self.requests.append(request)
         index = len(self.requests) - 1
+        if self.by_step:
+            index = sum(message.role == "assistant" for message in request.messages)
         if index >= len(self.turns):
             raise ModelError(
                 f"ScriptedModel has no turn {index + 1} (script has {len(self.turns)})"

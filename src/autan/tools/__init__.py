@@ -1,6 +1,7 @@
 """Tools: ``@tool`` builds a ``Tool`` from a typed function."""
 
+from autan.tools._context import idempotency_key
 from autan.tools._decorator import tool
 from autan.tools._tool import Tool, ToolArgumentsError, render_output
 
-__all__ = ["Tool", "ToolArgumentsError", "render_output", "tool"]
+__all__ = ["Tool", "ToolArgumentsError", "idempotency_key", "render_output", "tool"]

@@ -18,7 +18,7 @@ def tool(function: Callable[..., Any], /) -> Tool: ...
 
 @overload
 def tool(
-    *, name: str | None = None, description: str | None = None
+    *, name: str | None = None, description: str | None = None, idempotent: bool = False
 ) -> Callable[[Callable[..., Any]], Tool]: ...
 
 
@@ -28,6 +28,7 @@ def tool(
     *,
     name: str | None = None,
     description: str | None = None,
+    idempotent: bool = False,
 ) -> Tool | Callable[[Callable[..., Any]], Tool]:
     """Turn a typed function into a Tool. Use as ``@tool`` or ``@tool(name=..., description=...)``.
 
@@ -35,15 +36,21 @@ def tool(
     its ``Args:`` entries describe the parameters. Constraints declared with
     ``Annotated[str, Field(pattern=...)]`` go into the schema, and so into the grammar that
     constrains small models.
+
+    ``idempotent=True`` declares that running the tool twice with the same
+    ``idempotency_key()`` has the effect of running it once; a resumed run may then retry a call
+    that started but whose result was lost. Without it, such a call stops the resumed run.
     """
 
     def build(target: Callable[..., Any]) -> Tool:
-        return _build_tool(target, name, description)
+        return _build_tool(target, name, description, idempotent)
 
     return build if function is None else build(function)
 
 
-def _build_tool(function: Callable[..., Any], name: str | None, description: str | None) -> Tool:
+def _build_tool(
+    function: Callable[..., Any], name: str | None, description: str | None, idempotent: bool
+) -> Tool:
     tool_name = name or str(getattr(function, "__name__", ""))
     if not tool_name.isidentifier():
         raise ToolDefinitionError(f"tool name {tool_name!r} must be a Python identifier")
@@ -56,6 +63,7 @@ def _build_tool(function: Callable[..., Any], name: str | None, description: str
         function=function,
         arguments_model=model,
         is_async=is_coroutine_function(function),
+        idempotent=idempotent,
     )
 
 

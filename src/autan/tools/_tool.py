@@ -29,6 +29,9 @@ class Tool:
     function: Callable[..., Any]
     arguments_model: type[BaseModel]
     is_async: bool = False
+    idempotent: bool = False
+    """Safe to run again with the same idempotency key (see ``idempotency_key``): a resumed run
+    re-runs such a call when it started but its result was not journaled."""
 
     @property
     def spec(self) -> ToolSpec:

@@ -1,0 +1,142 @@
+"""How a driver journals a run, and how a resumed run replays its journal.
+
+A fresh run appends every event the loop yields before the driver performs the next effect. A
+resumed run starts the loop again on the same task and answers each effect from the journal
+(recorded model responses and tool results, in order), checking that the events the loop yields
+are the ones recorded; when the journal runs out, the run goes on live and appends again. The
+loop's state is thus a fold of the journal, and no completed model or tool call runs twice.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from autan._run_id import new_run_id
+from autan.errors import ConfigurationError, ResumeNeedsDecision, RunError
+from autan.events import Event, FinalAnswer, ModelResponded, RunFailed, ToolCalled, ToolResulted
+from autan.loop import CallModel, CallTool, ToolOutcome
+from autan.messages import ModelResponse, ToolCall
+from autan.result import RunResult
+
+if TYPE_CHECKING:
+    from autan.store import Store
+
+Replayed = ModelResponse | ToolOutcome | None
+
+_RESPONSE_FIELDS = tuple(
+    f.name for f in dataclasses.fields(ModelResponse) if f.name in ModelResponded.__match_args__
+)
+"""What a ``ModelResponded`` event records of a ``ModelResponse``: enough to replay it."""
+
+
+class Journal:
+    """A journal that keeps nothing: what a run uses when its agent has no store."""
+
+    def record(self, event: Event) -> None:
+        """Keep ``event``; durable when this returns."""
+
+    def replay(self, effect: CallModel | CallTool) -> Replayed:
+        """The recorded outcome of ``effect``, or ``None`` to perform it live."""
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    task: str
+    run_id: str
+    journal: Journal
+
+
+def start_run(store: Store | None, task: str, config: Mapping[str, Any]) -> Run:
+    run_id = new_run_id()
+    if store is None:
+        return Run(task, run_id, Journal())
+    store.create_run(run_id, {"task": task, **config})
+    return Run(task, run_id, StoredJournal(store, run_id))
+
+
+def reopen_run(store: Store, run_id: str) -> Run | RunResult:
+    """The run to continue, or the result of a run that already answered.
+
+    A run that already failed raises ``RunError``: its journal is closed.
+    """
+    task = store.info(run_id).config.get("task")
+    if not isinstance(task, str):
+        raise ConfigurationError(f"run {run_id} has no task to resume")
+    events = store.load(run_id)
+    last = events[-1] if events else None
+    if isinstance(last, FinalAnswer):
+        return RunResult(last.output, tuple(events), 0.0, run_id)
+    if isinstance(last, RunFailed):
+        partial = RunResult(None, tuple(events), 0.0, run_id)
+        raise RunError(f"run {run_id} already ended: {last.error}: {last.message}", partial)
+    return Run(task, run_id, StoredJournal(store, run_id, events))
+
+
+class StoredJournal(Journal):
+    """Appends to a store, after replaying the events it was opened with."""
+
+    def __init__(self, store: Store, run_id: str, recorded: Sequence[Event] = ()) -> None:
+        self._store = store
+        self._run_id = run_id
+        self._recorded = tuple(recorded)
+        self._cursor = 0
+        self._last_was_replayed = False
+
+    def record(self, event: Event) -> None:
+        if self._cursor < len(self._recorded):
+            self._expect(event, self._recorded[self._cursor])
+            self._cursor += 1
+            self._last_was_replayed = True
+            return
+        self._last_was_replayed = False
+        self._store.append(self._run_id, self._cursor, event)
+        self._cursor += 1
+
+    def replay(self, effect: CallModel | CallTool) -> Replayed:
+        if self._cursor < len(self._recorded):
+            return self._outcome(effect, self._recorded[self._cursor])
+        if isinstance(effect, CallTool) and self._last_was_replayed:
+            return self._unfinished(effect)
+        return None
+
+    def _outcome(self, effect: CallModel | CallTool, recorded: Event) -> Replayed:
+        if isinstance(effect, CallModel) and isinstance(recorded, ModelResponded):
+            return ModelResponse(**{name: getattr(recorded, name) for name in _RESPONSE_FIELDS})
+        if isinstance(effect, CallTool) and isinstance(recorded, ToolResulted):
+            return ToolOutcome(recorded.output, recorded.is_error, recorded.seconds)
+        wanted = "a model call" if isinstance(effect, CallModel) else f"a {effect.tool.name} call"
+        raise self._mismatch(f"the agent made {wanted}, the journal has {recorded.kind}")
+
+    def _unfinished(self, effect: CallTool) -> Replayed:
+        """The journal ends after this call started: its effect may or may not have happened."""
+        if effect.tool.idempotent:
+            return None
+        call = self._started_call()
+        partial = RunResult(None, self._recorded, 0.0, self._run_id)
+        raise ResumeNeedsDecision(
+            f"run {self._run_id}: {call.name} started but its result was not journaled, and "
+            f"{call.name} is not idempotent; running it again might repeat its effect",
+            partial,
+            call,
+            effect.key,
+        )
+
+    def _started_call(self) -> ToolCall:
+        started = self._recorded[-1]
+        for event in reversed(self._recorded):
+            if isinstance(event, ToolCalled) and event.call.id == getattr(started, "call_id", ""):
+                return event.call
+        raise self._mismatch("a started tool call has no recorded call")
+
+    def _expect(self, event: Event, recorded: Event) -> None:
+        if event != recorded:
+            raise self._mismatch(f"the agent produced {event!r}, the journal has {recorded!r}")
+
+    def _mismatch(self, detail: str) -> ConfigurationError:
+        return ConfigurationError(
+            f"run {self._run_id} does not replay on this agent at event {self._cursor}: {detail}"
+        )

@@ -1,0 +1,173 @@
+"""The default store: one SQLite file, WAL mode, one row per event.
+
+Durability. Every append is its own transaction and is committed before ``append`` returns. With
+``journal_mode=WAL`` a commit is a write of the new pages plus a commit frame to the ``-wal``
+file; once the ``write()`` system call returns, the bytes are in the kernel's page cache and
+survive the death of the process, SIGKILL included. SQLite ignores a trailing frame without a
+commit marker on recovery, so a kill in the middle of a commit loses that event and nothing else.
+That is why the default is ``synchronous=NORMAL``: it survives any crash of the process, and
+skips the ``fsync`` per commit. What NORMAL can lose is the last commits before a crash of the
+*machine* (power loss, kernel panic); ``synchronous="FULL"`` fsyncs the WAL on every commit and
+survives that too, at the price of one fsync per event (see BENCHMARKS.md).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from os import PathLike
+from pathlib import Path
+from typing import Any, Literal
+
+from autan.errors import ConfigurationError, StoreError
+from autan.events import Event
+from autan.store._base import RunInfo, Store
+from autan.store._codec import EVENT_SCHEMA, decode_event, dump_json, encode_event, load_json
+from autan.store._location import default_journal_path
+
+LAYOUT_VERSION = 1
+"""``PRAGMA user_version`` of a journal file: the table layout below."""
+
+_LAYOUT = """
+CREATE TABLE runs (
+    id TEXT PRIMARY KEY,
+    created REAL NOT NULL,
+    config TEXT NOT NULL
+);
+CREATE TABLE events (
+    run_id TEXT NOT NULL REFERENCES runs (id),
+    seq INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    schema INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (run_id, seq)
+) WITHOUT ROWID;
+"""
+
+_SUMMARY = """
+SELECT id, created, config,
+    (SELECT seq FROM events WHERE run_id = runs.id ORDER BY seq DESC LIMIT 1),
+    (SELECT type FROM events WHERE run_id = runs.id ORDER BY seq DESC LIMIT 1)
+FROM runs
+"""
+
+Synchronous = Literal["NORMAL", "FULL"]
+
+
+class SQLiteStore(Store):
+    """A journal in one SQLite file (default: ``$AUTAN_HOME/journal.sqlite3``).
+
+    Safe to share between threads and between processes on one machine.
+    """
+
+    def __init__(
+        self, path: str | PathLike[str] | None = None, *, synchronous: Synchronous = "NORMAL"
+    ) -> None:
+        if synchronous not in ("NORMAL", "FULL"):
+            raise ConfigurationError(f"synchronous must be NORMAL or FULL, got {synchronous!r}")
+        self.path = Path(path) if path is not None else default_journal_path()
+        self._lock = threading.Lock()
+        self._connection = _connect(self.path, synchronous)
+
+    def create_run(self, run_id: str, config: Mapping[str, Any]) -> None:
+        with self._sql(f"cannot create run {run_id}") as db:
+            db.execute(
+                "INSERT INTO runs (id, created, config) VALUES (?, ?, ?)",
+                (run_id, time.time(), dump_json(config)),
+            )
+
+    def append(self, run_id: str, seq: int, event: Event) -> None:
+        row = (run_id, seq, event.kind, EVENT_SCHEMA, encode_event(event))
+        with self._sql(f"cannot append event {seq} to run {run_id}") as db:
+            db.execute(
+                "INSERT INTO events (run_id, seq, type, schema, data) VALUES (?, ?, ?, ?, ?)", row
+            )
+
+    def load(self, run_id: str) -> list[Event]:
+        self.info(run_id)
+        with self._sql(f"cannot load run {run_id}") as db:
+            rows = db.execute(
+                "SELECT seq, type, schema, data FROM events WHERE run_id = ? ORDER BY seq",
+                (run_id,),
+            ).fetchall()
+        for expected, (seq, *_) in enumerate(rows):
+            if seq != expected:
+                raise StoreError(f"run {run_id}: event {expected} is missing from the journal")
+        return [decode_event(kind, schema, data) for _, kind, schema, data in rows]
+
+    def info(self, run_id: str) -> RunInfo:
+        with self._sql(f"cannot read run {run_id}") as db:
+            row = db.execute(_SUMMARY + "WHERE id = ?", (run_id,)).fetchone()
+        if row is None:
+            raise ConfigurationError(f"no run {run_id!r} in {self.path}")
+        return _run_info(row)
+
+    def runs(self, limit: int | None = None) -> list[RunInfo]:
+        with self._sql("cannot list runs") as db:
+            rows = db.execute(
+                _SUMMARY + "ORDER BY created DESC, id LIMIT ?", (-1 if limit is None else limit,)
+            ).fetchall()
+        return [_run_info(row) for row in rows]
+
+    def close(self) -> None:
+        with self._lock:
+            self._connection.close()
+
+    @contextmanager
+    def _sql(self, what: str) -> Iterator[sqlite3.Connection]:
+        """Serialise use of the connection; turn sqlite3 errors into ``StoreError``."""
+        with self._lock:
+            try:
+                yield self._connection
+            except sqlite3.Error as error:
+                raise StoreError(f"{what}: {error} ({self.path})") from None
+
+
+def _connect(path: Path, synchronous: Synchronous) -> sqlite3.Connection:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(
+            path, timeout=30, isolation_level=None, check_same_thread=False
+        )
+    except (OSError, sqlite3.Error) as error:
+        raise StoreError(f"cannot open the journal {path}: {error}") from None
+    try:
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute(f"PRAGMA synchronous={synchronous}")
+        connection.execute("PRAGMA foreign_keys=ON")
+        _ensure_layout(connection)
+    except sqlite3.Error as error:
+        connection.close()
+        raise StoreError(f"cannot open the journal {path}: {error}") from None
+    except StoreError:
+        connection.close()
+        raise
+    return connection
+
+
+def _ensure_layout(connection: sqlite3.Connection) -> None:
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
+        if version == 0:
+            for statement in _LAYOUT.split(";"):
+                if statement.strip():
+                    connection.execute(statement)
+            connection.execute(f"PRAGMA user_version={LAYOUT_VERSION}")
+        elif version > LAYOUT_VERSION:
+            raise StoreError(
+                f"journal layout {version} is newer than this version of autan ({LAYOUT_VERSION})"
+            )
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+
+
+def _run_info(row: tuple[Any, ...]) -> RunInfo:
+    run_id, created, config, last_seq, last_type = row
+    events = 0 if last_seq is None else last_seq + 1
+    return RunInfo(run_id, created, load_json(config), events, last_type)
