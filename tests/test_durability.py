@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autan import SQLiteStore, ToolResulted
+from autan import ModelResponded, SQLiteStore, ToolResulted
 
 WORKER = Path(__file__).with_name("durability_worker.py")
 STEPS = 10
@@ -63,7 +63,7 @@ def attempt(journal: Path, ledger: Path, task: str, rng: random.Random, tally: T
 
 def check_run(store: SQLiteStore, run_id: str, ledger: Path) -> None:
     events = store.load(run_id)
-    responses = Counter(e.step for e in events if e.kind == "model_response")
+    responses = Counter(e.step for e in events if isinstance(e, ModelResponded))
     assert responses == Counter(range(1, STEPS + 2))  # each step once, then the answer
     results = [e for e in events if isinstance(e, ToolResulted)]
     assert [e.output for e in results] == [f"wrote step {n}" for n in range(1, STEPS + 1)]

@@ -10,6 +10,7 @@ from os import PathLike
 
 from autan.errors import ConfigurationError
 from autan.store._base import RunInfo, RunStatus, Store
+from autan.store._export import export_lines, export_run
 from autan.store._location import autan_home, default_journal_path
 from autan.store._sqlite import SQLiteStore
 
@@ -20,6 +21,8 @@ __all__ = [
     "Store",
     "autan_home",
     "default_journal_path",
+    "export_lines",
+    "export_run",
     "open_store",
 ]
 
