@@ -370,3 +370,33 @@ def test_window_given_explicitly_and_from_the_table() -> None:
 def test_unknown_window_sends_anyway() -> None:
     with FakeChatServer([Reply(body=completion("ok"))]) as server:
         assert model(server.url).complete(long_request(50_000)).text == "ok"
+
+
+def test_text_protocol_round_trip() -> None:
+    call = '<tool_call>{"name": "calculator", "arguments": {"expression": "6 * 7"}}</tool_call>'
+    replies = [Reply(body=completion(f"Let me compute.\n{call}")), Reply(body=completion("42"))]
+    with FakeChatServer(replies) as server:
+        agent = Agent(model(server.url, tool_protocol="text"), tools=[calculator])
+        result = agent.run("6*7?")
+    assert result.output == "42"
+    first, second = (r.body for r in server.requests)
+    assert "tools" not in first
+    assert "<tools>" in first["messages"][0]["content"]
+    assert '"name": "calculator"' in first["messages"][0]["content"]
+    assert second["messages"][2]["content"].endswith(
+        '<tool_call>{"name": "calculator", "arguments": {"expression": "6 * 7"}}</tool_call>'
+    )
+    assert second["messages"][3] == {"role": "user", "content": "<tool_response>42</tool_response>"}
+
+
+def test_text_protocol_unreadable_call_is_reported_to_the_model() -> None:
+    replies = [
+        Reply(body=completion("<tool_call>oops</tool_call>")),
+        Reply(body=completion("sorry")),
+    ]
+    with FakeChatServer(replies) as server:
+        result = Agent(model(server.url, tool_protocol="text"), tools=[calculator]).run("6*7?")
+    assert result.output == "sorry"
+    observation = server.requests[1].body["messages"][-1]["content"]
+    assert "unparsable tool call" in observation
+    assert "valid tools: calculator" in observation

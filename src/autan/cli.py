@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from autan._version import __version__
+from autan.cli_runs import add_runs_commands, run_runs
 from autan.errors import AutanError, ConfigurationError
 
 if TYPE_CHECKING:
@@ -44,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="autan", description="Agents on open-weight models, efficiency first.")
     parser.add_argument("--version", action="version", version=f"autan {__version__}")
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
+    add_runs_commands(commands)
     run = commands.add_parser("run", help="run an agent on a task and print its answer")
     run.add_argument("task", help="what the agent should do")
     run.add_argument(
@@ -51,10 +53,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--tool-protocol",
-        choices=["native", "constrained"],
+        choices=["native", "constrained", "text"],
         default=None,
-        help="how a server model calls tools: its own tool calling, or JSON constrained by "
-        "response_format (for servers whose tool calling is broken)",
+        help="how a server model calls tools: its own tool calling (native), JSON constrained "
+        "by response_format (constrained), or tagged text such as <tool_call> (text)",
     )
     run.add_argument(
         "--show-reasoning", action="store_true", help="print a reasoning model's thinking on stderr"
@@ -82,6 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "runs":
+        return run_runs(args)
     if args.command != "run":
         parser.print_help(sys.stderr)
         return EXIT_USAGE
@@ -127,8 +131,10 @@ def _build_agent(args: argparse.Namespace, settings: Settings) -> Agent:
         max_wall_seconds=args.max_seconds,
     )
     protocol = args.tool_protocol or settings.tool_protocol
-    if protocol not in (None, "native", "constrained"):
-        raise ConfigurationError(f"tool_protocol must be native or constrained, got {protocol!r}")
+    if protocol not in (None, "native", "constrained", "text"):
+        raise ConfigurationError(
+            f"tool_protocol must be native, constrained or text, got {protocol!r}"
+        )
     model = load_model(args.model or settings.model, tool_protocol=protocol)  # type: ignore[arg-type]
     return Agent(model=model, tools=builtin_tools(args.workspace), limits=limits)
 

@@ -26,7 +26,15 @@ from autan.events import (
     ToolStarted,
 )
 from autan.limits import Limits
-from autan.messages import Message, ModelRequest, ModelResponse, ToolCall, ToolChoice, Usage
+from autan.messages import (
+    INVALID_CALL,
+    Message,
+    ModelRequest,
+    ModelResponse,
+    ToolCall,
+    ToolChoice,
+    Usage,
+)
 from autan.result import RunResult
 from autan.tools import Tool, ToolArgumentsError
 
@@ -163,7 +171,9 @@ def _run_call(
     tool = tools.get(call.name)
     if tool is None:
         valid = ", ".join(tools) or "none"
-        return ToolOutcome(f"error: unknown tool {call.name!r}; valid tools: {valid}", True, 0.0)
+        problem = call.arguments.get("problem") if call.name == INVALID_CALL else None
+        what = problem or f"unknown tool {call.name!r}"
+        return ToolOutcome(f"error: {what}; valid tools: {valid}", True, 0.0)
     try:
         arguments = tool.validate(call.arguments)
     except ToolArgumentsError as error:

@@ -11,6 +11,11 @@ ToolChoice = Literal["auto", "required", "none"]
 """What the model may emit at a step: a call or an answer, only a call, or only an answer."""
 
 
+INVALID_CALL = "__invalid_call__"
+"""Name of a ToolCall standing for output that tried to call a tool but could not be read;
+its ``arguments["problem"]`` says why, and the loop shows that to the model."""
+
+
 @dataclass(frozen=True, slots=True)
 class ToolCall:
     """One call the model asked for: a tool name and its (not yet validated) arguments."""

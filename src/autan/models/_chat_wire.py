@@ -15,8 +15,9 @@ from autan.messages import Message, ModelRequest, ModelResponse, ToolCall, Usage
 from autan.models.providers import Provider, ResponseFormatStyle
 from autan.models.reasoning import ReasoningPolicy, send_back, split_think
 from autan.protocols import constrained
+from autan.protocols import text as text_protocol
 
-ToolProtocol = Literal["native", "constrained"]
+ToolProtocol = Literal["native", "constrained", "text"]
 
 
 def payload(
@@ -39,6 +40,8 @@ def payload(
             constrained.output_schema(request.tools, request.tool_choice),
             format_style or provider.response_format,
         )
+    elif protocol == "text":
+        body["messages"] = text_protocol.render_messages(request.messages, request.tools)
     else:
         body["messages"] = [_native_message(m, provider, policy) for m in request.messages]
         if request.tools:
@@ -156,6 +159,8 @@ def _response(
     reasoning = "\n".join(part for part in (reasoning.strip(), inline) if part)
     if protocol == "constrained":
         text, calls = constrained.parse_output(text, step)
+    elif protocol == "text":
+        text, calls = text_protocol.parse_output(text, step)
     return ModelResponse(text, calls, used, 0.0, model, finish, reasoning)
 
 

@@ -16,7 +16,7 @@ ACCEPTED_FORMS = (
     "local, gguf:/path/to/model.gguf, openai:MODEL@http://host:port/v1, ollama:MODEL, "
     "mistral:MODEL, deepseek:MODEL"
 )
-ToolProtocolChoice = Literal["native", "constrained"]
+ToolProtocolChoice = Literal["native", "constrained", "text"]
 
 
 def load_model(spec: str, tool_protocol: ToolProtocolChoice | None = None) -> Model:

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from autan.messages import ToolCall
+from autan.messages import INVALID_CALL, Message, ToolCall, ToolSpec
 from autan.protocols.json_repair import UnparsableJSON, loads_lenient
 
 _HERMES_OPEN, _HERMES_CLOSE = "<tool_call>", "</tool_call>"
@@ -268,3 +268,58 @@ def _looks_like_call(payload: Any) -> bool:
         or isinstance(payload.get("tool"), str)
         or isinstance(payload.get("function"), dict)
     )
+
+
+TOOL_FORMAT = (
+    "To call a tool, reply with <tool_call>"
+    '{"name": NAME, "arguments": {...}}</tool_call> (one block per call); '
+    "otherwise reply with the answer."
+)
+
+
+def system_block(instructions: str, tools: tuple[ToolSpec, ...]) -> str:
+    """Hermes-style: the tools' JSON Schemas inside ``<tools>``, in a stable order."""
+    if not tools:
+        return instructions
+    listed = "\n".join(
+        json.dumps({"name": t.name, "description": t.description, "parameters": t.parameters})
+        for t in tools
+    )
+    return f"{instructions}\nTools:\n<tools>\n{listed}\n</tools>\n{TOOL_FORMAT}"
+
+
+def render_messages(
+    messages: tuple[Message, ...], tools: tuple[ToolSpec, ...]
+) -> list[dict[str, str]]:
+    """The transcript as plain chat messages: calls as ``<tool_call>`` blocks, results as
+    ``<tool_response>`` user turns."""
+    rendered: list[dict[str, str]] = []
+    for message in messages:
+        if message.role == "system":
+            rendered.append({"role": "system", "content": system_block(message.content, tools)})
+        elif message.role == "assistant" and message.tool_calls:
+            blocks = "\n".join(
+                f"<tool_call>{json.dumps({'name': c.name, 'arguments': c.arguments})}</tool_call>"
+                for c in message.tool_calls
+            )
+            rendered.append({"role": "assistant", "content": _joined(message.content, blocks)})
+        elif message.role == "tool":
+            content = f"<tool_response>{message.content}</tool_response>"
+            rendered.append({"role": "user", "content": content})
+        else:
+            rendered.append({"role": message.role, "content": message.content})
+    return rendered
+
+
+def parse_output(output: str, step: int) -> tuple[str, tuple[ToolCall, ...]]:
+    """Answer text and calls; each problem becomes an ``INVALID_CALL`` for the loop to report."""
+    parsed = parse(output, step)
+    problems = tuple(
+        ToolCall(f"call_{step}_invalid_{n}", INVALID_CALL, {"problem": problem})
+        for n, problem in enumerate(parsed.problems)
+    )
+    return parsed.text, parsed.calls + problems
+
+
+def _joined(text: str, blocks: str) -> str:
+    return f"{text}\n{blocks}" if text else blocks
