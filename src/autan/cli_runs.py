@@ -1,0 +1,133 @@
+"""``autan runs``: list, show and export journaled runs. Thin: the store does the work."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from typing import TYPE_CHECKING, TypeVar
+
+from autan.errors import AutanError, ConfigurationError
+
+if TYPE_CHECKING:
+    from autan.events import Event
+    from autan.store import RunInfo, Store
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+Parser = TypeVar("Parser", bound=argparse.ArgumentParser)
+
+
+def add_runs_commands(commands: argparse._SubParsersAction[Parser]) -> None:
+    runs = commands.add_parser("runs", help="list, show or export journaled runs")
+    runs.add_argument(
+        "--store",
+        metavar="PATH",
+        default=None,
+        help="journal file (default: $AUTAN_HOME/journal.sqlite3)",
+    )
+    actions = runs.add_subparsers(dest="runs_command", required=True, metavar="{list,show,export}")
+    listing = actions.add_parser("list", help="the most recent runs, newest first")
+    listing.add_argument("--limit", type=int, default=20, metavar="N")
+    for name, text in (("show", "a run's timeline"), ("export", "a run as JSON lines")):
+        action = actions.add_parser(name, help=text)
+        action.add_argument("run_id", metavar="ID", help="a run id, or a unique prefix of one")
+
+
+def run_runs(args: argparse.Namespace) -> int:
+    """Perform ``autan runs …``; bad input is one line on stderr and exit status 2."""
+    from autan.store import open_store
+
+    try:
+        with open_store(args.store) as store:
+            if args.runs_command == "list":
+                _list(store, args.limit)
+            elif args.runs_command == "show":
+                _show(store, _resolve(store, args.run_id))
+            else:
+                _export(store, _resolve(store, args.run_id))
+    except ConfigurationError as error:
+        print(f"autan: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except AutanError as error:
+        print(f"autan: error: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    except BrokenPipeError:  # autan runs export ID | head
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return EXIT_OK
+
+
+def _resolve(store: Store, prefix: str) -> str:
+    matches = [info.run_id for info in store.runs() if info.run_id.startswith(prefix)]
+    if len(matches) != 1:
+        found = "no run" if not matches else f"{len(matches)} runs"
+        raise ConfigurationError(f"{found} with id {prefix!r}; see autan runs list")
+    return matches[0]
+
+
+def _list(store: Store, limit: int) -> None:
+    for info in store.runs(limit):
+        print(_summary(info))
+
+
+def _summary(info: RunInfo) -> str:
+    created = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(info.created))
+    task = " ".join(str(info.config.get("task", "")).split())
+    task = task if len(task) <= 60 else task[:59] + "…"
+    return f"{info.run_id}  {created}  {info.status:<10}  {info.events:>4} events  {task}"
+
+
+def _show(store: Store, run_id: str) -> None:
+    from autan.cli import summary_line
+    from autan.events import FinalAnswer
+    from autan.result import RunResult
+
+    events = store.load(run_id)
+    print(_summary(store.info(run_id)))
+    for event in events:
+        line = _timeline_line(event)
+        if line:
+            print(line)
+    answer = next((e.output for e in events if isinstance(e, FinalAnswer)), None)
+    print(summary_line(RunResult(answer, tuple(events), _seconds(events), run_id)))
+
+
+def _timeline_line(event: Event) -> str | None:
+    from autan.events import FinalAnswer, ModelResponded, RunFailed, ToolCalled, ToolResulted
+
+    if isinstance(event, ModelResponded):
+        usage = event.usage
+        return (
+            f"[{event.step}] model: {usage.prompt_tokens} prompt / "
+            f"{usage.completion_tokens} completion tokens, {event.seconds:.2f} s"
+        )
+    if isinstance(event, ToolCalled):
+        arguments = ", ".join(f"{k}={v!r}" for k, v in event.call.arguments.items())
+        return f"    {event.call.name}({arguments})"
+    if isinstance(event, ToolResulted):
+        mark = "✗" if event.is_error else "→"
+        return f"      {mark} {_short(event.output)} ({event.seconds:.3f} s)"
+    if isinstance(event, FinalAnswer):
+        return f"answer: {_short(event.output)}"
+    if isinstance(event, RunFailed):
+        return f"failed: {event.error}: {event.message}"
+    return None
+
+
+def _seconds(events: list[Event]) -> float:
+    from autan.events import ModelResponded, ToolResulted
+
+    return sum(e.seconds for e in events if isinstance(e, ModelResponded | ToolResulted))
+
+
+def _export(store: Store, run_id: str) -> None:
+    from autan.store import export_lines
+
+    for line in export_lines(store, run_id):
+        print(line)
+
+
+def _short(text: str, width: int = 100) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= width else line[: width - 1] + "…"

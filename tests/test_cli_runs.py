@@ -1,0 +1,75 @@
+"""``autan runs list|show|export`` on a journal in a temporary AUTAN_HOME."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from autan import Agent, SQLiteStore
+from autan.cli import main
+from autan.testing import ScriptedModel
+from autan.tools.calculator import calculator
+
+
+@pytest.fixture
+def run_id(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("AUTAN_HOME", str(tmp_path))
+    model = ScriptedModel([("calculator", {"expression": "37 * 91"}), "3367"])
+    with SQLiteStore() as store:
+        result = Agent(model, tools=[calculator], store=store).run("What is 37 * 91?")
+    assert result.run_id is not None
+    return result.run_id
+
+
+def test_list_shows_the_run_and_its_status(run_id: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["runs", "list"]) == 0
+    line = capsys.readouterr().out.strip()
+    assert line.startswith(run_id)
+    assert "completed" in line
+    assert line.endswith("What is 37 * 91?")
+
+
+def test_show_prints_the_timeline_by_unique_prefix(
+    run_id: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["runs", "show", run_id[:6]]) == 0
+    out = capsys.readouterr().out
+    assert "calculator(expression='37 * 91')" in out
+    assert "answer: 3367" in out
+    assert "steps 2 · model calls 2 · tool calls 1" in out
+
+
+def test_export_writes_json_lines(run_id: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["runs", "export", run_id]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert records[0]["type"] == "run"
+    assert records[0]["config"]["task"] == "What is 37 * 91?"
+    assert [r["seq"] for r in records[1:]] == list(range(len(records) - 1))
+    assert records[-1]["type"] == "final_answer"
+
+
+def exit_code(argv: list[str]) -> int:
+    """``main``'s status, whether it returns it or argparse exits with it."""
+    try:
+        return main(argv)
+    except SystemExit as exited:
+        return int(str(exited.code))
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["runs", "show", "nope"], "no run with id 'nope'"),
+        (["runs"], "required"),
+        (["runs", "list", "--limit", "x"], "invalid int"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(
+    run_id: str, argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert exit_code(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.count("\n") == 1
