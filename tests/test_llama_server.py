@@ -81,8 +81,16 @@ def test_tool_call_and_final_answer_streaming(server_url: str, tmp_path: Path) -
     assert events[-1].output
 
 
-def test_plain_chat_streams_text(server_url: str) -> None:
+def test_probe_picks_constrained_for_the_stock_server(
+    server_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     model = load_model(f"openai:smollm2@{server_url}")
+    assert model.tool_protocol == "constrained"  # type: ignore[attr-defined]
+
+
+def test_plain_chat_streams_text(server_url: str) -> None:
+    model = load_model(f"openai:smollm2@{server_url}", tool_protocol="native")
     request = ModelRequest(
         (Message("system", "Be brief."), Message("user", "Say hello.")), max_tokens=16
     )
@@ -93,7 +101,7 @@ def test_plain_chat_streams_text(server_url: str) -> None:
 
 
 def test_agent_stream_yields_text_deltas(server_url: str) -> None:
-    agent = Agent(load_model(f"openai:smollm2@{server_url}"))
+    agent = Agent(load_model(f"openai:smollm2@{server_url}", tool_protocol="native"))
     events = list(agent.stream("Say hello."))
     assert any(isinstance(e, TextDelta) for e in events)
     assert isinstance(events[-1], FinalAnswer)

@@ -295,7 +295,11 @@ def test_canary_key_never_leaks(tmp_path: object) -> None:
             ],
             capture_output=True,
             text=True,
-            env={"OPENAI_API_KEY": CANARY, "PATH": "/usr/bin:/bin"},
+            env={
+                "OPENAI_API_KEY": CANARY,
+                "PATH": "/usr/bin:/bin",
+                "XDG_CACHE_HOME": str(tmp_path),
+            },
             timeout=60,
         )
     assert server.requests[0].headers["Authorization"] == f"Bearer {CANARY}"

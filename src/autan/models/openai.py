@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal
 
 from autan.errors import ModelConnectionError, ModelError, ServerError
 from autan.messages import ModelRequest, ModelResponse
@@ -29,7 +29,7 @@ class OpenAIChatModel(Model):
         model: str,
         base_url: str,
         api_key: str | None = None,
-        tool_protocol: wire.ToolProtocol = "native",
+        tool_protocol: wire.ToolProtocol | Literal["auto"] = "native",
         reasoning: ReasoningPolicy | None = None,
         connect_timeout: float = 10.0,
         read_timeout: float = 120.0,
@@ -40,7 +40,7 @@ class OpenAIChatModel(Model):
         self.model = model
         self.base_url = base_url.rstrip("/")
         self.name = f"{provider.name}:{model}"
-        self.tool_protocol = tool_protocol
+        self._protocol: wire.ToolProtocol | Literal["auto"] = tool_protocol
         self.reasoning = policy_for(provider.name, reasoning)
         self.retry = retry or RetryPolicy()
         self._api_key = api_key
@@ -53,6 +53,31 @@ class OpenAIChatModel(Model):
 
     def __repr__(self) -> str:
         return f"OpenAIChatModel({self.name!r}, base_url={self.base_url!r})"
+
+    @property
+    def tool_protocol(self) -> wire.ToolProtocol:
+        """The protocol in use; ``auto`` is resolved by probing the server once (cached)."""
+        if self._protocol == "auto":
+            from autan.models.probe import choose_protocol
+
+            self._protocol = choose_protocol(self)
+        return self._protocol
+
+    def complete_with(self, request: ModelRequest, protocol: wire.ToolProtocol) -> ModelResponse:
+        """One request with a given protocol and no retries: for probing a server."""
+        once = RetryPolicy(attempts=1)
+
+        def send() -> dict[str, Any]:
+            body = self._payload(request, False, protocol)
+            return once.call(lambda: self._post(body), self._retryable)
+
+        try:
+            data = send()
+        except ModelError as error:
+            if not self._switch_response_format(error, protocol):
+                raise
+            data = send()
+        return wire.parse(data, protocol, 1)
 
     def complete(self, request: ModelRequest) -> ModelResponse:
         started = time.perf_counter()
@@ -124,22 +149,26 @@ class OpenAIChatModel(Model):
         except (httpx.HTTPError, ValueError):
             return None
 
-    def _switch_response_format(self, error: ModelError) -> bool:
+    def _switch_response_format(
+        self, error: ModelError, protocol: wire.ToolProtocol | None = None
+    ) -> bool:
         """Servers that reject OpenAI's ``json_schema`` response format (llama-cpp-python's
         takes ``{"type": "json_object", "schema": …}``): switch once, and remember."""
         rejected = "response_format" in str(error) and "json_object" in str(error)
-        if self.tool_protocol != "constrained" or self._format_style != "json_schema":
+        if (protocol or self.tool_protocol) != "constrained" or self._format_style != "json_schema":
             return False
         if rejected:
             self._format_style = "json_object_schema"
         return rejected
 
-    def _payload(self, request: ModelRequest, stream: bool) -> dict[str, Any]:
+    def _payload(
+        self, request: ModelRequest, stream: bool, protocol: wire.ToolProtocol | None = None
+    ) -> dict[str, Any]:
         return wire.payload(
             request,
             self.model,
             self.provider,
-            self.tool_protocol,
+            protocol or self.tool_protocol,
             self.reasoning,
             stream,
             self._format_style,

@@ -52,4 +52,6 @@ def _remote(provider_name: str, rest: str, spec: str, protocol: ToolProtocolChoi
     base_url = base_url or provider.base_url
     if not model or not base_url.startswith(("http://", "https://")):
         raise ModelSpecError(f"unknown model spec {spec!r}; accepted forms: {ACCEPTED_FORMS}")
-    return OpenAIChatModel(provider, model, base_url, api_key(provider), protocol or "native")
+    # Hosted APIs are known to do native tool calls; local servers vary, so they are probed.
+    default: ToolProtocolChoice | Literal["auto"] = "native" if provider.key_required else "auto"
+    return OpenAIChatModel(provider, model, base_url, api_key(provider), protocol or default)

@@ -1,0 +1,91 @@
+"""Which tool protocol does a server handle? Ask it once, remember the answer.
+
+One tiny request with one tool and ``tool_choice="required"``: a well-formed ``tool_calls``
+answer means ``native``. Otherwise (an error, or tools ignored, as llama-cpp-python's server
+does) one request with a ``response_format`` JSON Schema: a JSON answer means ``constrained``.
+Otherwise ``text``. The answer is cached per server and model in
+``$XDG_CACHE_HOME/autan/tool_protocols.json``; ``--tool-protocol`` skips all of this.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from autan.errors import (
+    AuthenticationError,
+    ModelConnectionError,
+    ModelError,
+    ModelNotFoundError,
+)
+from autan.messages import Message, ModelRequest, ToolSpec
+
+if TYPE_CHECKING:
+    from autan.models._chat_wire import ToolProtocol
+    from autan.models.openai import OpenAIChatModel
+
+PING = ToolSpec(
+    "ping",
+    "Reply to a ping.",
+    {"type": "object", "properties": {"value": {"type": "integer"}}, "required": ["value"]},
+)
+PROBE = ModelRequest(
+    (Message("system", "Use the tool."), Message("user", "Call ping with value 1.")),
+    (PING,),
+    "required",
+    max_tokens=48,
+)
+
+
+def cache_file() -> Path:
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "autan" / "tool_protocols.json"
+
+
+def choose_protocol(model: OpenAIChatModel) -> ToolProtocol:
+    key = f"{model.base_url} {model.model}"
+    cached = _read_cache().get(key)
+    if cached in ("native", "constrained", "text"):
+        return cached  # type: ignore[return-value]
+    chosen = _probe(model)
+    _write_cache({**_read_cache(), key: chosen})
+    return chosen
+
+
+def _probe(model: OpenAIChatModel) -> ToolProtocol:
+    if _answers_with(model, "native", lambda r: any(c.name == "ping" for c in r.tool_calls)):
+        return "native"
+    if _answers_with(model, "constrained", lambda r: bool(r.tool_calls) or bool(r.text)):
+        return "constrained"
+    return "text"
+
+
+def _answers_with(model: OpenAIChatModel, protocol: ToolProtocol, ok: object) -> bool:
+    try:
+        response = model.complete_with(PROBE, protocol)
+    except (AuthenticationError, ModelNotFoundError, ModelConnectionError):
+        raise
+    except ModelError:
+        return False
+    return bool(ok(response))  # type: ignore[operator]
+
+
+def _read_cache() -> dict[str, str]:
+    try:
+        data = json.loads(cache_file().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def _write_cache(data: dict[str, str]) -> None:
+    path = cache_file()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
+        temporary.replace(path)
+    except OSError:
+        pass
