@@ -77,3 +77,9 @@ def test_cli_reads_the_project_file(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "unknown model spec 'gpt-9'" in done.stderr
+
+
+def test_reasoning_policy_from_the_file(tmp_path: Path) -> None:
+    assert load_settings(write(tmp_path, 'reasoning = "keep"\n')).reasoning == "keep"
+    with pytest.raises(ConfigurationError, match="reasoning"):
+        load_settings(write(tmp_path, 'reasoning = "sometimes"\n'))

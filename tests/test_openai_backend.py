@@ -404,3 +404,21 @@ def test_text_protocol_unreadable_call_is_reported_to_the_model() -> None:
     observation = server.requests[1].body["messages"][-1]["content"]
     assert "unparsable tool call" in observation
     assert "valid tools: calculator" in observation
+
+
+def test_cost_is_on_events_and_result() -> None:
+    from autan.pricing import Price
+
+    usage = {"prompt_tokens": 1000, "completion_tokens": 100, "prompt_cache_hit_tokens": 400}
+    replies = [Reply(body=completion("ok", usage=usage))]
+    with FakeChatServer(replies) as server:
+        priced = OpenAIChatModel(
+            PROVIDERS["deepseek"],
+            "deepseek-chat",
+            server.url,
+            "sk-x-123456",
+            retry=FAST,
+            price=Price(1.0, 0.1, 2.0),
+        )
+        result = Agent(priced).run("hi")
+    assert result.cost_usd == pytest.approx((600 * 1.0 + 400 * 0.1 + 100 * 2.0) / 1_000_000)

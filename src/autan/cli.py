@@ -16,7 +16,6 @@ from autan.errors import AutanError, ConfigurationError
 if TYPE_CHECKING:
     from autan.agent import Agent
     from autan.config import Settings
-    from autan.pricing import Price
     from autan.result import RunResult
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -114,8 +113,8 @@ def _run(args: argparse.Namespace) -> int:
     if result.output is not None and not args.json:
         print(result.output, flush=True)
     if not args.quiet:
-        price = price_for(agent.model.name, settings.prices)
-        print(summary_line(result, price), file=sys.stderr)
+        priced = price_for(agent.model.name, settings.prices) is not None
+        print(summary_line(result, priced), file=sys.stderr)
     return EXIT_OK if result.output is not None else EXIT_FAILED
 
 
@@ -135,7 +134,12 @@ def _build_agent(args: argparse.Namespace, settings: Settings) -> Agent:
         raise ConfigurationError(
             f"tool_protocol must be native, constrained or text, got {protocol!r}"
         )
-    model = load_model(args.model or settings.model, tool_protocol=protocol)  # type: ignore[arg-type]
+    model = load_model(
+        args.model or settings.model,
+        tool_protocol=protocol,  # type: ignore[arg-type]
+        prices=settings.prices,
+        reasoning=settings.reasoning,
+    )
     return Agent(model=model, tools=builtin_tools(args.workspace), limits=limits)
 
 
@@ -178,10 +182,10 @@ def _show(event: object, stream: TextIO, show_reasoning: bool) -> None:
         print(f"    {mark} {_short(event.output)}", file=stream, flush=True)
 
 
-def summary_line(result: RunResult, price: Price | None = None) -> str:
+def summary_line(result: RunResult, priced: bool = False) -> str:
     usage = result.usage
     reasoning = f" ({usage.reasoning_tokens} reasoning)" if usage.reasoning_tokens else ""
-    cost = f" · ${price.cost(usage):.6f}" if price else ""
+    cost = f" · ${result.cost_usd:.6f}" if priced else ""
     return (
         f"steps {result.steps} · model calls {result.model_calls} · tool calls {result.tool_calls}"
         f" · tokens {usage.prompt_tokens} prompt ({usage.cached_tokens} cached)"

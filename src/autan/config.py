@@ -6,6 +6,7 @@ The file is ``./autan.toml`` if it exists, else ``$XDG_CONFIG_HOME/autan/autan.t
     model = "ollama:qwen3:4b"
     tool_protocol = "constrained"
     max_steps = 10
+    reasoning = "drop"   # earlier turns' reasoning in the next request: drop, keep, keep_tool_turns
 
     [prices."deepseek:deepseek-chat"]   # USD per million tokens
     input = 0.27
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from autan.errors import ConfigurationError
+from autan.models.reasoning import ReasoningPolicy
 from autan.pricing import Price
 
 ENVIRONMENT = {
@@ -37,6 +39,7 @@ class Settings:
     model: str = "local"
     tool_protocol: str | None = None
     max_steps: int = 10
+    reasoning: ReasoningPolicy | None = None
     prices: dict[str, Price] = field(default_factory=dict)
     source: Path | None = None
 
@@ -61,6 +64,7 @@ def load_settings(path: Path | None = None) -> Settings:
         model=str(data.get("model", "local")),
         tool_protocol=_optional_str(data.get("tool_protocol")),
         max_steps=_int(data.get("max_steps", 10), "max_steps"),
+        reasoning=_reasoning(data.get("reasoning")),
         prices=_prices(data.get("prices", {})),
         source=file,
     )
@@ -106,6 +110,15 @@ def _int(value: Any, name: str) -> int:
     if number < 0:
         raise ConfigurationError(f"{name} must not be negative, got {number}")
     return number
+
+
+def _reasoning(value: Any) -> ReasoningPolicy | None:
+    if value is None:
+        return None
+    if value not in ("drop", "keep", "keep_tool_turns"):
+        raise ConfigurationError(f"reasoning must be drop, keep or keep_tool_turns, got {value!r}")
+    policy: ReasoningPolicy = value
+    return policy
 
 
 def _optional_str(value: Any) -> str | None:

@@ -77,6 +77,7 @@ class ModelResponded(Event):
     usage: Usage
     seconds: float
     reasoning: str = ""
+    cost_usd: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

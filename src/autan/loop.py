@@ -134,6 +134,7 @@ def _model_step(
             response.usage,
             response.seconds,
             response.reasoning,
+            response.cost_usd,
         ),
     )
     return response

@@ -93,3 +93,5 @@ class ModelResponse:
     finish_reason: str = "stop"
     reasoning: str = ""
     """Reasoning the model produced before its answer or calls; never part of ``text``."""
+    cost_usd: float = 0.0
+    """What this call cost at the model's price; 0 for local models and unknown prices."""

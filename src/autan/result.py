@@ -30,6 +30,11 @@ class RunResult:
         return total
 
     @property
+    def cost_usd(self) -> float:
+        """USD spent on model calls (0 for local models and models without a known price)."""
+        return sum(e.cost_usd for e in self.events if isinstance(e, ModelResponded))
+
+    @property
     def model_calls(self) -> int:
         return sum(isinstance(event, ModelResponded) for event in self.events)
 

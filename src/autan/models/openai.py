@@ -18,6 +18,7 @@ from autan.models.context import CONTEXT_WINDOWS, check_fits, window_from_models
 from autan.models.providers import Provider, ResponseFormatStyle
 from autan.models.reasoning import ReasoningPolicy, policy_for
 from autan.models.retry_policy import RetryPolicy
+from autan.pricing import Price
 
 
 class OpenAIChatModel(Model):
@@ -35,6 +36,7 @@ class OpenAIChatModel(Model):
         read_timeout: float = 120.0,
         retry: RetryPolicy | None = None,
         context_window: int | None = None,
+        price: Price | None = None,
     ) -> None:
         self.provider = provider
         self.model = model
@@ -43,6 +45,7 @@ class OpenAIChatModel(Model):
         self._protocol: wire.ToolProtocol | Literal["auto"] = tool_protocol
         self.reasoning = policy_for(provider.name, reasoning)
         self.retry = retry or RetryPolicy()
+        self.price = price
         self._api_key = api_key
         self._timeouts = (connect_timeout, read_timeout)
         self._client: Any = None
@@ -88,7 +91,7 @@ class OpenAIChatModel(Model):
                 raise
             data = self._send(request)
         response = wire.parse(data, self.tool_protocol, _step(request))
-        return _timed(response, started, self.name)
+        return self._timed(response, started)
 
     async def acomplete(self, request: ModelRequest) -> ModelResponse:
         started = time.perf_counter()
@@ -99,7 +102,7 @@ class OpenAIChatModel(Model):
                 raise
             data = await self._asend(request)
         response = wire.parse(data, self.tool_protocol, _step(request))
-        return _timed(response, started, self.name)
+        return self._timed(response, started)
 
     def stream(self, request: ModelRequest) -> Iterator[str | ModelResponse]:
         started = time.perf_counter()
@@ -114,7 +117,7 @@ class OpenAIChatModel(Model):
             text, _ = assembler.feed(chunk)
             if text and self.tool_protocol == "native":
                 yield text
-        yield _timed(assembler.response(), started, self.name)
+        yield self._timed(assembler.response(), started)
 
     def _send(self, request: ModelRequest) -> dict[str, Any]:
         body = self._checked_payload(request, stream=False)
@@ -160,6 +163,13 @@ class OpenAIChatModel(Model):
         if rejected:
             self._format_style = "json_object_schema"
         return rejected
+
+    def _timed(self, response: ModelResponse, started: float) -> ModelResponse:
+        from dataclasses import replace
+
+        cost = self.price.cost(response.usage) if self.price else 0.0
+        seconds = time.perf_counter() - started
+        return replace(response, seconds=seconds, model=response.model or self.name, cost_usd=cost)
 
     def _payload(
         self, request: ModelRequest, stream: bool, protocol: wire.ToolProtocol | None = None
@@ -292,12 +302,6 @@ def _as_chunk(completion: dict[str, Any]) -> dict[str, Any]:
 
 def _step(request: ModelRequest) -> int:
     return sum(m.role == "assistant" for m in request.messages) + 1
-
-
-def _timed(response: ModelResponse, started: float, name: str) -> ModelResponse:
-    from dataclasses import replace
-
-    return replace(response, seconds=time.perf_counter() - started, model=response.model or name)
 
 
 __all__ = ["ModelError", "OpenAIChatModel"]

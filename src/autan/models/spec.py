@@ -11,6 +11,8 @@ from typing import Literal
 
 from autan.errors import ModelSpecError
 from autan.models.base import Model
+from autan.models.reasoning import ReasoningPolicy
+from autan.pricing import Price, price_for
 
 ACCEPTED_FORMS = (
     "local, gguf:/path/to/model.gguf, openai:MODEL@http://host:port/v1, ollama:MODEL, "
@@ -19,14 +21,22 @@ ACCEPTED_FORMS = (
 ToolProtocolChoice = Literal["native", "constrained", "text"]
 
 
-def load_model(spec: str, tool_protocol: ToolProtocolChoice | None = None) -> Model:
-    """The backend a spec names. Files are checked and keys looked up now; models load on use."""
+def load_model(
+    spec: str,
+    tool_protocol: ToolProtocolChoice | None = None,
+    prices: dict[str, Price] | None = None,
+    reasoning: ReasoningPolicy | None = None,
+) -> Model:
+    """The backend a spec names. Files are checked and keys looked up now; models load on use.
+
+    ``prices`` override the default price table; ``reasoning`` overrides the provider's policy
+    for sending earlier reasoning back (see ``autan.models.reasoning``)."""
     text = spec.strip()
     if text == "local" or text.startswith("gguf:"):
         return _embedded(text, spec)
     provider, _, rest = text.partition(":")
     if provider in ("openai", "ollama", "mistral", "deepseek") and rest:
-        return _remote(provider, rest, spec, tool_protocol)
+        return _remote(provider, rest, spec, tool_protocol, prices, reasoning)
     raise ModelSpecError(f"unknown model spec {spec!r}; accepted forms: {ACCEPTED_FORMS}")
 
 
@@ -41,7 +51,14 @@ def _embedded(text: str, spec: str) -> Model:
     raise ModelSpecError(f"unknown model spec {spec!r}; accepted forms: {ACCEPTED_FORMS}")
 
 
-def _remote(provider_name: str, rest: str, spec: str, protocol: ToolProtocolChoice | None) -> Model:
+def _remote(
+    provider_name: str,
+    rest: str,
+    spec: str,
+    protocol: ToolProtocolChoice | None,
+    prices: dict[str, Price] | None,
+    reasoning: ReasoningPolicy | None,
+) -> Model:
     from autan.models.openai import OpenAIChatModel
     from autan.models.providers import PROVIDERS, api_key
 
@@ -54,4 +71,12 @@ def _remote(provider_name: str, rest: str, spec: str, protocol: ToolProtocolChoi
         raise ModelSpecError(f"unknown model spec {spec!r}; accepted forms: {ACCEPTED_FORMS}")
     # Hosted APIs are known to do native tool calls; local servers vary, so they are probed.
     default: ToolProtocolChoice | Literal["auto"] = "native" if provider.key_required else "auto"
-    return OpenAIChatModel(provider, model, base_url, api_key(provider), protocol or default)
+    return OpenAIChatModel(
+        provider,
+        model,
+        base_url,
+        api_key(provider),
+        protocol or default,
+        reasoning=reasoning,
+        price=price_for(f"{provider_name}:{model}", prices),
+    )
