@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from autan._version import __version__
 from autan.cli_runs import add_runs_commands, run_runs
+from autan.cli_sandbox import add_sandbox_commands, run_sandbox
 from autan.errors import AutanError, ConfigurationError
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"autan {__version__}")
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
     add_runs_commands(commands)
+    add_sandbox_commands(commands)
     run = commands.add_parser("run", help="run an agent on a task and print its answer")
     run.add_argument("task", help="what the agent should do")
     run.add_argument(
@@ -85,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "runs":
         return run_runs(args)
+    if args.command == "sandbox":
+        return run_sandbox(args)
     if args.command != "run":
         parser.print_help(sys.stderr)
         return EXIT_USAGE

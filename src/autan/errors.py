@@ -5,7 +5,8 @@
     │   ├── ModelSpecError          an unknown or malformed model spec
     │   ├── ModelFileError          a GGUF path that is missing or not a GGUF
     │   ├── ToolDefinitionError     a function that cannot become a tool
-    │   └── WorkspaceError          a workspace directory that does not exist
+    │   ├── WorkspaceError          a workspace directory that does not exist
+    │   └── SandboxUnavailable      no working bubblewrap, and no explicit opt-out of isolation
     ├── ModelError                  the model backend failed while running
     │   ├── AuthenticationError     the server refused the API key (401/403)
     │   ├── ModelNotFoundError      the server does not serve that model (404)
@@ -54,6 +55,10 @@ class ToolDefinitionError(ConfigurationError):
 
 class WorkspaceError(ConfigurationError):
     """A workspace directory that cannot be used."""
+
+
+class SandboxUnavailable(ConfigurationError):
+    """Code cannot be run in an isolated sandbox here (no bubblewrap, or it cannot run)."""
 
 
 class ModelError(AutanError):

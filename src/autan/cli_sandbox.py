@@ -1,0 +1,81 @@
+"""``autan sandbox run FILE.py``: run a file in the sandbox and print what it did as JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+from autan.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from autan.sandbox import SandboxResult
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+Parser = TypeVar("Parser", bound=argparse.ArgumentParser)
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be positive: {text}")
+    return value
+
+
+def add_sandbox_commands(commands: argparse._SubParsersAction[Parser]) -> None:
+    sandbox = commands.add_parser("sandbox", help="run Python in the isolated sandbox")
+    actions = sandbox.add_subparsers(
+        dest="sandbox_command", required=True, metavar="{run}", parser_class=type(sandbox)
+    )
+    run = actions.add_parser("run", help="run FILE.py in the sandbox and print one JSON object")
+    run.add_argument("file", metavar="FILE.py")
+    run.add_argument("--timeout", type=_positive, default=10.0, metavar="S")
+    run.add_argument("--memory", type=_positive, default=512, metavar="MB")
+    run.add_argument(
+        "--workspace", default=None, metavar="DIR", help="bind DIR at /workspace (read-only)"
+    )
+    run.add_argument("--writable", action="store_true", help="bind the workspace read-write")
+    run.add_argument(
+        "--i-understand-no-isolation",
+        dest="unsandboxed",
+        action="store_true",
+        help="where bubblewrap cannot run, run the code anyway with limits but NO isolation",
+    )
+
+
+def run_sandbox(args: argparse.Namespace) -> int:
+    """Perform ``autan sandbox run``; bad input is one line on stderr and exit status 2."""
+    try:
+        result = _run(args)
+    except ConfigurationError as error:
+        print(f"autan: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    print(json.dumps(result.report()))
+    return EXIT_OK
+
+
+def _run(args: argparse.Namespace) -> SandboxResult:
+    from autan.sandbox import SandboxLimits, run_python
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise ConfigurationError(f"no such file: {args.file}")
+    try:
+        code = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigurationError(f"cannot read {args.file}: {error}") from None
+    cpu = max(1, int(args.timeout + 0.999))
+    limits = SandboxLimits(timeout=args.timeout, cpu_seconds=cpu, memory_mb=int(args.memory))
+    return run_python(
+        code,
+        limits=limits,
+        workspace=args.workspace,
+        writable=args.writable,
+        allow_unsandboxed=args.unsandboxed,
+    )

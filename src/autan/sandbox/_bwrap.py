@@ -1,0 +1,99 @@
+"""How is a bubblewrap command line built, and can bubblewrap run here?"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from autan.errors import SandboxUnavailable
+
+#: Inside the sandbox: where the workspace is, and who the code runs as when autan is root.
+WORKSPACE = "/workspace"
+NOBODY = 65534
+_PATH = "/usr/local/bin:/usr/bin:/bin"
+_NAMESPACES = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts"]
+
+
+def running_as_root() -> bool:
+    return os.geteuid() == 0
+
+
+def bwrap_path() -> str:
+    """The bwrap binary, after checking once that it can create the sandbox's namespaces."""
+    path = shutil.which("bwrap")
+    if path is None:
+        raise SandboxUnavailable(
+            "bubblewrap (bwrap) is not installed; install the 'bubblewrap' package, or pass "
+            "allow_unsandboxed=True to run code with resource limits but no isolation"
+        )
+    problem = _probe(path)
+    if problem:
+        raise SandboxUnavailable(f"bubblewrap cannot create a sandbox here: {problem}")
+    return path
+
+
+@functools.cache
+def _probe(path: str) -> str:
+    argv = [path, *_filesystem(None, False, 1), *_isolation(), "--", "/bin/true"]
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=10, check=False)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return str(error)
+    return "" if done.returncode == 0 else (done.stderr.strip() or f"exit {done.returncode}")
+
+
+def bwrap_argv(
+    path: str, workspace: Path | None, writable: bool, workspace_mb: int, command: list[str]
+) -> list[str]:
+    return [path, *_filesystem(workspace, writable, workspace_mb), *_isolation(), "--", *command]
+
+
+def _isolation() -> list[str]:
+    # --as-pid-1: the runner is the PID namespace's init, so bwrap waits for it directly (its
+    # rusage reaches the host) and every other process in the sandbox dies when it exits.
+    common = ["--as-pid-1", "--new-session", "--die-with-parent", "--clearenv"]
+    common += ["--setenv", "PATH", _PATH]
+    common += ["--setenv", "HOME", WORKSPACE, "--setenv", "LANG", "C.UTF-8"]
+    if running_as_root():
+        # No user namespace: the code must run as a real unprivileged uid (the runner drops
+        # to nobody with the two capabilities kept for that), else RLIMIT_NPROC is not enforced.
+        caps = ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+        return [*_NAMESPACES, "--unshare-cgroup-try", *caps, *common]
+    return ["--unshare-all", "--disable-userns", *common]
+
+
+def _filesystem(workspace: Path | None, writable: bool, workspace_mb: int) -> list[str]:
+    argv = ["--ro-bind", "/usr", "/usr"]
+    for name in ("bin", "sbin", "lib", "lib32", "lib64"):
+        argv += _mirror(Path("/") / name)
+    for name in ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime"):
+        argv += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
+    for prefix in python_prefixes():
+        argv += ["--ro-bind", prefix, prefix]
+    argv += ["--proc", "/proc", "--dev", "/dev"]
+    argv += ["--perms", "1777", "--size", str(workspace_mb * 1024 * 1024), "--tmpfs", "/tmp"]
+    if workspace is None:
+        argv += ["--perms", "1777", "--size", str(workspace_mb * 1024 * 1024)]
+        argv += ["--tmpfs", WORKSPACE]
+    else:
+        argv += ["--bind" if writable else "--ro-bind", str(workspace), WORKSPACE]
+    return [*argv, "--chdir", WORKSPACE]
+
+
+def _mirror(path: Path) -> list[str]:
+    if path.is_symlink():
+        return ["--symlink", os.readlink(path), str(path)]
+    if path.is_dir():
+        return ["--ro-bind", str(path), str(path)]
+    return []
+
+
+def python_prefixes() -> list[str]:
+    """The directories the interpreter (and its venv) live in, outside /usr."""
+    candidates = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    candidates.add(str(Path(os.path.realpath(sys.executable)).parent.parent))
+    return sorted(c for c in candidates if not c.startswith("/usr/") and c != "/usr")

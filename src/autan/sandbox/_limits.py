@@ -1,0 +1,32 @@
+"""How much may one sandboxed snippet use?"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from autan.errors import ConfigurationError
+
+
+@dataclass(frozen=True)
+class SandboxLimits:
+    """Bounds for one run. Every run gets all of them, sandboxed or not.
+
+    ``timeout`` is wall-clock seconds (the whole process tree is killed after it); the others
+    become ``setrlimit`` bounds: CPU seconds, address space, processes (counted for the sandbox's
+    user), the largest file it may write, open files, and the bytes of stdout/stderr kept (a run
+    that prints more is killed).
+    """
+
+    timeout: float = 10.0
+    cpu_seconds: int = 10
+    memory_mb: int = 512
+    processes: int = 32
+    file_size_mb: int = 16
+    open_files: int = 64
+    output_bytes: int = 1_000_000
+    workspace_mb: int = 64
+
+    def __post_init__(self) -> None:
+        for name, value in vars(self).items():
+            if value <= 0:
+                raise ConfigurationError(f"sandbox limit {name} must be positive, got {value}")
