@@ -43,3 +43,11 @@ def _guarded_connect_ex(self: socket.socket, address: Any) -> int:
 def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
     monkeypatch.setattr(socket.socket, "connect_ex", _guarded_connect_ex)
+
+
+@pytest.fixture(autouse=True)
+def _journal_in_a_temporary_home(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """``autan run`` journals by default: keep the journals of tests out of the user's home."""
+    monkeypatch.setenv("AUTAN_HOME", str(tmp_path_factory.mktemp("autan_home")))

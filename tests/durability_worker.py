@@ -2,6 +2,8 @@
 
     python tests/durability_worker.py JOURNAL LEDGER TASK
 
+JOURNAL is a SQLite file or a ``postgresql://`` URL.
+
 A call whose key is already in the ledger is not written again; it is noted in LEDGER's
 ``.retries`` file instead, to count the kills that fell between an effect and its journaling.
 Prints ``ready`` once its imports are done and the store is open, ``done RUN_ID`` at the end.
@@ -15,7 +17,8 @@ import sys
 import time
 from pathlib import Path
 
-from autan import Agent, Limits, SQLiteStore, Tool, idempotency_key, tool
+from autan import Agent, Limits, Tool, idempotency_key, tool
+from autan.store import open_store
 from autan.testing import ScriptedModel
 
 STEPS = 10
@@ -46,7 +49,7 @@ def _append(path: Path, line: str) -> None:
 
 
 def main(journal: str, ledger: str, task: str) -> None:
-    store = SQLiteStore(journal)
+    store = open_store(journal)
     model = ScriptedModel(SCRIPT, by_step=True)
     limits = Limits(max_steps=STEPS + 1)
     agent = Agent(model, [ledger_tool(Path(ledger))], limits=limits, store=store)

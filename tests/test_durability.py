@@ -2,6 +2,7 @@
 
 At the end every step is journaled exactly once, every side effect happened exactly once (the
 ledger), and SQLite's integrity check passes. ``AUTAN_CRASH_KILLS`` raises the number of kills.
+The same test runs against PostgreSQL with fewer kills (``AUTAN_CRASH_KILLS_POSTGRES``).
 """
 
 from __future__ import annotations
@@ -14,14 +15,20 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autan import ModelResponded, SQLiteStore, ToolResulted
+import pytest
+
+from autan import ModelResponded, Store, ToolResulted
+from autan.store import open_store
+from postgres_server import schema_url
 
 WORKER = Path(__file__).with_name("durability_worker.py")
 STEPS = 10
 KILLS = int(os.environ.get("AUTAN_CRASH_KILLS", "50"))
+POSTGRES_KILLS = int(os.environ.get("AUTAN_CRASH_KILLS_POSTGRES", "20"))
 SEED = 20240607
 
 
@@ -32,10 +39,12 @@ class Tally:
     completions: list[str] = field(default_factory=list)
 
 
-def attempt(journal: Path, ledger: Path, task: str, rng: random.Random, tally: Tally) -> bool:
+def attempt(
+    journal: str, ledger: Path, task: str, rng: random.Random, tally: Tally, window: float
+) -> bool:
     """Start a worker and maybe kill it; True when it finished its run."""
     worker = subprocess.Popen(
-        [sys.executable, str(WORKER), str(journal), str(ledger), task],
+        [sys.executable, str(WORKER), journal, str(ledger), task],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -46,7 +55,7 @@ def attempt(journal: Path, ledger: Path, task: str, rng: random.Random, tally: T
         time.sleep(rng.uniform(0.0, 0.2))
     else:
         assert worker.stdout.readline().strip() == "ready"
-        time.sleep(rng.uniform(0.0, 0.05))
+        time.sleep(rng.uniform(0.0, window))
     if worker.poll() is None:
         worker.send_signal(signal.SIGKILL)
     worker.wait()
@@ -61,7 +70,7 @@ def attempt(journal: Path, ledger: Path, task: str, rng: random.Random, tally: T
     return True
 
 
-def check_run(store: SQLiteStore, run_id: str, ledger: Path) -> None:
+def check_run(store: Store, run_id: str, ledger: Path) -> None:
     events = store.load(run_id)
     responses = Counter(e.step for e in events if isinstance(e, ModelResponded))
     assert responses == Counter(range(1, STEPS + 2))  # each step once, then the answer
@@ -73,19 +82,29 @@ def check_run(store: SQLiteStore, run_id: str, ledger: Path) -> None:
     assert sorted(lines) == sorted(expected)  # every side effect exactly once
 
 
-def test_runs_survive_sigkill_at_random_points(tmp_path: Path) -> None:
-    journal, ledger = tmp_path / "journal.sqlite3", tmp_path / "ledger.txt"
+def crash_and_resume(journal: str, ledger: Path, kills: int, window: float = 0.05) -> Tally:
+    """Kill workers until ``kills`` kills; resume each run until it answers; check every run.
+
+    A worker that is not killed early gets up to ``window`` seconds after it is ready.
+    """
     rng = random.Random(SEED)
     tally = Tally()
     run = 0
-    while tally.kills < KILLS:
+    while tally.kills < kills:
         run += 1
-        while not attempt(journal, ledger, f"ledger run {run}", rng, tally):
+        while not attempt(journal, ledger, f"ledger run {run}", rng, tally, window):
             pass
-    store = SQLiteStore(journal)
-    assert len(tally.completions) == run == len(store.runs())
-    for run_id in tally.completions:
-        check_run(store, run_id, ledger)
+    with open_store(journal) as store:
+        assert len(tally.completions) == run == len(store.runs())
+        for run_id in tally.completions:
+            check_run(store, run_id, ledger)
+    return tally
+
+
+def test_runs_survive_sigkill_at_random_points(tmp_path: Path) -> None:
+    journal, ledger = tmp_path / "journal.sqlite3", tmp_path / "ledger.txt"
+    tally = crash_and_resume(str(journal), ledger, KILLS)
+    run = len(tally.completions)
     with sqlite3.connect(journal) as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     retries = ledger.with_suffix(".retries")
@@ -94,3 +113,16 @@ def test_runs_survive_sigkill_at_random_points(tmp_path: Path) -> None:
         f"{tally.kills} kills ({tally.early_kills} during start-up), {run} runs completed, "
         f"{retried} calls re-run after a kill between their effect and its journaling"
     )
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    yield from schema_url()
+
+
+def test_runs_survive_sigkill_at_random_points_on_postgres(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    # A PostgreSQL commit waits for the server's WAL flush: slower steps, a wider window.
+    tally = crash_and_resume(postgres_url, tmp_path / "ledger.txt", POSTGRES_KILLS, window=0.5)
+    print(f"{tally.kills} kills on PostgreSQL, {len(tally.completions)} runs completed")

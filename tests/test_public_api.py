@@ -53,6 +53,11 @@ EXPECTED = {
     "ContextLengthExceeded",
     "ServerError",
     "ModelConnectionError",
+    "ApprovalRequested",
+    "ApprovalDecided",
+    "AwaitingApproval",
+    "PostgresStore",
+    "ReplayReport",
 }
 
 
@@ -62,7 +67,7 @@ def test_public_names_are_pinned() -> None:
         assert getattr(autan, name) is not None
 
 
-HEAVY = ("llama_cpp", "numpy", "pydantic", "docstring_parser", "jinja2")
+HEAVY = ("llama_cpp", "numpy", "pydantic", "docstring_parser", "jinja2", "psycopg")
 
 
 def loaded_after(statement: str) -> set[str]:

@@ -187,7 +187,7 @@ def test_default_location_follows_autan_home_then_xdg(
 
 def test_a_url_that_is_not_a_file_is_refused() -> None:
     with pytest.raises(ConfigurationError, match="unsupported store"):
-        open_store("postgresql://localhost/autan")
+        open_store("mysql://localhost/autan")
 
 
 def test_an_agent_without_a_store_does_not_load_sqlite() -> None:

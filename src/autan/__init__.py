@@ -11,10 +11,12 @@ from typing import TYPE_CHECKING, Any
 from autan._version import __version__
 
 if TYPE_CHECKING:
+    from autan._replay import ReplayReport
     from autan.agent import Agent
     from autan.errors import (
         AutanError,
         AuthenticationError,
+        AwaitingApproval,
         ConfigurationError,
         ContextLengthExceeded,
         LimitExceeded,
@@ -33,6 +35,8 @@ if TYPE_CHECKING:
         WorkspaceError,
     )
     from autan.events import (
+        ApprovalDecided,
+        ApprovalRequested,
         Event,
         FinalAnswer,
         ModelRequested,
@@ -48,7 +52,7 @@ if TYPE_CHECKING:
     from autan.messages import Message, ModelRequest, ModelResponse, ToolCall, ToolSpec, Usage
     from autan.models import Model, load_model
     from autan.result import RunResult
-    from autan.store import SQLiteStore, Store
+    from autan.store import PostgresStore, SQLiteStore, Store
     from autan.tools import Tool, idempotency_key, tool
 
 _EXPORTS = {
@@ -60,6 +64,8 @@ _EXPORTS = {
     "idempotency_key": "autan.tools",
     "Store": "autan.store",
     "SQLiteStore": "autan.store",
+    "PostgresStore": "autan.store",
+    "ReplayReport": "autan._replay",
     "Model": "autan.models",
     "load_model": "autan.models",
     **dict.fromkeys(
@@ -76,6 +82,8 @@ _EXPORTS = {
             "ToolCalled",
             "ToolStarted",
             "ToolResulted",
+            "ApprovalRequested",
+            "ApprovalDecided",
             "FinalAnswer",
             "RunFailed",
         ],
@@ -101,6 +109,7 @@ _EXPORTS = {
             "LimitExceeded",
             "ToolRetriesExhausted",
             "ResumeNeedsDecision",
+            "AwaitingApproval",
         ],
         "autan.errors",
     ),
@@ -108,8 +117,11 @@ _EXPORTS = {
 
 __all__ = [
     "Agent",
+    "ApprovalDecided",
+    "ApprovalRequested",
     "AutanError",
     "AuthenticationError",
+    "AwaitingApproval",
     "ConfigurationError",
     "ContextLengthExceeded",
     "Event",
@@ -127,7 +139,9 @@ __all__ = [
     "ModelResponded",
     "ModelResponse",
     "ModelSpecError",
+    "PostgresStore",
     "RateLimitError",
+    "ReplayReport",
     "ResumeNeedsDecision",
     "RunError",
     "RunFailed",

@@ -16,15 +16,23 @@ from typing import TYPE_CHECKING, Any
 
 from autan._run_id import new_run_id
 from autan.errors import ConfigurationError, ResumeNeedsDecision, RunError
-from autan.events import Event, FinalAnswer, ModelResponded, RunFailed, ToolCalled, ToolResulted
-from autan.loop import CallModel, CallTool, ToolOutcome
+from autan.events import (
+    ApprovalDecided,
+    Event,
+    FinalAnswer,
+    ModelResponded,
+    RunFailed,
+    ToolCalled,
+    ToolResulted,
+)
+from autan.loop import AwaitApproval, CallModel, CallTool, Decision, Effect, ToolOutcome
 from autan.messages import ModelResponse, ToolCall
 from autan.result import RunResult
 
 if TYPE_CHECKING:
     from autan.store import Store
 
-Replayed = ModelResponse | ToolOutcome | None
+Replayed = ModelResponse | ToolOutcome | Decision | None
 
 _RESPONSE_FIELDS = tuple(
     f.name for f in dataclasses.fields(ModelResponse) if f.name in ModelResponded.__match_args__
@@ -38,7 +46,7 @@ class Journal:
     def record(self, event: Event) -> None:
         """Keep ``event``; durable when this returns."""
 
-    def replay(self, effect: CallModel | CallTool) -> Replayed:
+    def replay(self, effect: Effect) -> Replayed:
         """The recorded outcome of ``effect``, or ``None`` to perform it live."""
         return None
 
@@ -50,8 +58,10 @@ class Run:
     journal: Journal
 
 
-def start_run(store: Store | None, task: str, config: Mapping[str, Any]) -> Run:
-    run_id = new_run_id()
+def start_run(
+    store: Store | None, task: str, config: Mapping[str, Any], run_id: str | None = None
+) -> Run:
+    run_id = run_id or new_run_id()
     if store is None:
         return Run(task, run_id, Journal())
     store.create_run(run_id, {"task": task, **config})
@@ -96,20 +106,21 @@ class StoredJournal(Journal):
         self._store.append(self._run_id, self._cursor, event)
         self._cursor += 1
 
-    def replay(self, effect: CallModel | CallTool) -> Replayed:
+    def replay(self, effect: Effect) -> Replayed:
         if self._cursor < len(self._recorded):
             return self._outcome(effect, self._recorded[self._cursor])
         if isinstance(effect, CallTool) and self._last_was_replayed:
             return self._unfinished(effect)
         return None
 
-    def _outcome(self, effect: CallModel | CallTool, recorded: Event) -> Replayed:
+    def _outcome(self, effect: Effect, recorded: Event) -> Replayed:
         if isinstance(effect, CallModel) and isinstance(recorded, ModelResponded):
             return ModelResponse(**{name: getattr(recorded, name) for name in _RESPONSE_FIELDS})
         if isinstance(effect, CallTool) and isinstance(recorded, ToolResulted):
             return ToolOutcome(recorded.output, recorded.is_error, recorded.seconds)
-        wanted = "a model call" if isinstance(effect, CallModel) else f"a {effect.tool.name} call"
-        raise self._mismatch(f"the agent made {wanted}, the journal has {recorded.kind}")
+        if isinstance(effect, AwaitApproval) and isinstance(recorded, ApprovalDecided):
+            return Decision(recorded.approved, recorded.reason)
+        raise self._mismatch(f"the agent made {_wanted(effect)}, the journal has {recorded.kind}")
 
     def _unfinished(self, effect: CallTool) -> Replayed:
         """The journal ends after this call started: its effect may or may not have happened."""
@@ -140,3 +151,11 @@ class StoredJournal(Journal):
         return ConfigurationError(
             f"run {self._run_id} does not replay on this agent at event {self._cursor}: {detail}"
         )
+
+
+def _wanted(effect: Effect) -> str:
+    if isinstance(effect, CallModel):
+        return "a model call"
+    if isinstance(effect, CallTool):
+        return f"a {effect.tool.name} call"
+    return f"a request for approval of {effect.call.name}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator, Generator, Iterable, Iterator
+from collections.abc import AsyncIterator, Generator, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 from autan._execute import aexecute_tool, execute_tool
@@ -11,13 +11,23 @@ from autan._journal import Run, reopen_run, start_run
 from autan.errors import AutanError, ConfigurationError, ModelError
 from autan.events import Event, TextDelta
 from autan.limits import Limits
-from autan.loop import CallModel, CallTool, LoopConfig, LoopStep, Outcome, run_loop
+from autan.loop import (
+    AwaitApproval,
+    CallModel,
+    CallTool,
+    Effect,
+    LoopConfig,
+    LoopStep,
+    Outcome,
+    run_loop,
+)
 from autan.messages import ModelResponse
 from autan.models.base import Model
 from autan.result import RunResult
 from autan.tools import Tool
 
 if TYPE_CHECKING:
+    from autan._replay import ReplayReport
     from autan.store import Store
 
 DEFAULT_INSTRUCTIONS = "You are a helpful agent. Use a tool when it helps, then answer briefly."
@@ -27,7 +37,8 @@ class Agent:
     """A model, tools, instructions and limits. Running it does not change it.
 
     With a ``store``, every run is journaled (see ``autan.store``) and can be continued after a
-    crash with ``resume``.
+    crash with ``resume``. ``metadata`` is journaled with each run's configuration (JSON values,
+    for example how to rebuild the agent); never put secrets in it.
     """
 
     def __init__(
@@ -37,6 +48,7 @@ class Agent:
         instructions: str = DEFAULT_INSTRUCTIONS,
         limits: Limits | None = None,
         store: Store | None = None,
+        metadata: Mapping[str, Any] | None = None,
     ) -> None:
         if isinstance(model, str):
             from autan.models import load_model
@@ -47,27 +59,31 @@ class Agent:
         self.instructions = instructions
         self.limits = limits or Limits()
         self.store = store
+        self.metadata = dict(metadata or {})
         _check_unique_names(self.tools)
 
-    def run(self, task: str) -> RunResult:
-        """Run ``task`` to its answer. Raises a ``RunError`` (with ``.result``) if it has none."""
-        outcome = yield_outcome(self._drive(self._start(task), stream_text=False))
+    def run(self, task: str, *, run_id: str | None = None) -> RunResult:
+        """Run ``task`` to its answer. Raises a ``RunError`` (with ``.result``) if it has none.
+
+        ``run_id`` names the run in the store (default: a new random id).
+        """
+        outcome = yield_outcome(self._drive(self._start(task, run_id), stream_text=False))
         return _result_or_raise(outcome)
 
-    async def arun(self, task: str) -> RunResult:
+    async def arun(self, task: str, *, run_id: str | None = None) -> RunResult:
         """``run``, without blocking the event loop."""
         holder: list[Outcome] = []
-        async for _ in self._adrive(self._start(task), holder):
+        async for _ in self._adrive(self._start(task, run_id), holder):
             pass
         return _result_or_raise(holder[0])
 
-    def stream(self, task: str) -> Iterator[Event]:
+    def stream(self, task: str, *, run_id: str | None = None) -> Iterator[Event]:
         """Yield events as they happen, text deltas included; ends after the answer or the error."""
-        yield from self._drive(self._start(task), stream_text=True)
+        yield from self._drive(self._start(task, run_id), stream_text=True)
 
-    async def astream(self, task: str) -> AsyncIterator[Event]:
+    async def astream(self, task: str, *, run_id: str | None = None) -> AsyncIterator[Event]:
         """``stream``, async."""
-        async for event in self._adrive(self._start(task), []):
+        async for event in self._adrive(self._start(task, run_id), []):
             yield event
 
     def resume(self, run_id: str) -> RunResult:
@@ -93,6 +109,30 @@ class Agent:
             pass
         return _result_or_raise(holder[0])
 
+    def replay(self, run_id: str) -> ReplayReport:
+        """Run ``run_id``'s recorded model responses and tool results through this agent's loop,
+        calling neither the model nor a tool; report whether it produced the recorded events."""
+        from autan._replay import replay_run
+
+        if self.store is None:
+            raise ConfigurationError("replay needs an Agent with a store")
+        return replay_run(self.store, run_id, lambda run: self._drive(run, stream_text=False))
+
+    def approve(self, run_id: str, reason: str = "") -> None:
+        """Approve the call run ``run_id`` is paused at; ``resume`` then runs it."""
+        self._decide(run_id, True, reason)
+
+    def deny(self, run_id: str, reason: str = "") -> None:
+        """Deny the call run ``run_id`` is paused at; on ``resume`` the model reads the denial."""
+        self._decide(run_id, False, reason)
+
+    def _decide(self, run_id: str, approved: bool, reason: str) -> None:
+        from autan._approval import decide
+
+        if self.store is None:
+            raise ConfigurationError("approvals need an Agent with a store")
+        decide(self.store, run_id, approved, reason)
+
     def describe(self) -> dict[str, Any]:
         """The configuration journaled with each run (names and numbers, never secrets)."""
         return {
@@ -100,11 +140,12 @@ class Agent:
             "tools": [t.name for t in self.tools],
             "instructions": self.instructions,
             "limits": dataclasses.asdict(self.limits),
+            **self.metadata,
         }
 
-    def _start(self, task: str) -> Run:
+    def _start(self, task: str, run_id: str | None) -> Run:
         task = _checked(task)
-        return start_run(self.store, task, self.describe() if self.store else {})
+        return start_run(self.store, task, self.describe() if self.store else {}, run_id)
 
     def _reopen(self, run_id: str) -> Run | RunResult:
         if self.store is None:
@@ -133,12 +174,12 @@ class Agent:
             except StopIteration as stop:
                 return cast(Outcome, stop.value)
 
-    def _perform(
-        self, effect: CallModel | CallTool, stream_text: bool
-    ) -> Generator[Event, None, object]:
+    def _perform(self, effect: Effect, stream_text: bool) -> Generator[Event, None, object]:
         """Perform one effect live. A model failure is returned, for the loop to record."""
         if isinstance(effect, CallTool):
             return execute_tool(effect)
+        if isinstance(effect, AwaitApproval):
+            return _pause(effect)
         try:
             if stream_text:
                 return (yield from self._streamed_call(effect))
@@ -173,9 +214,11 @@ class Agent:
                 holder.append(cast(Outcome, stop.value))
                 return
 
-    async def _aperform(self, effect: CallModel | CallTool) -> object:
+    async def _aperform(self, effect: Effect) -> object:
         if isinstance(effect, CallTool):
             return await aexecute_tool(effect)
+        if isinstance(effect, AwaitApproval):
+            return _pause(effect)
         try:
             return await self.model.acomplete(effect.request)
         except AutanError as error:
@@ -193,8 +236,14 @@ def yield_outcome(events: Generator[Event, None, Outcome]) -> Outcome:
             return cast(Outcome, stop.value)
 
 
-def _throw(loop: LoopStep, error: AutanError) -> Event | CallModel | CallTool:
+def _throw(loop: LoopStep, error: AutanError) -> Event | Effect:
     return loop.throw(error)
+
+
+def _pause(effect: AwaitApproval) -> AutanError:
+    from autan._approval import pause
+
+    return pause(effect)
 
 
 def _result_or_raise(outcome: Outcome) -> RunResult:

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from autan.agent import Agent
     from autan.config import Settings
     from autan.result import RunResult
+    from autan.store import Store
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 DIM, RESET = "\033[2m", "\033[0m"
@@ -77,6 +78,17 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="directory the file tools may use (default: current directory)",
     )
+    journal = run.add_mutually_exclusive_group()
+    journal.add_argument(
+        "--store",
+        metavar="URL|PATH",
+        default=None,
+        help="journal the run here: a SQLite file or a postgresql:// URL "
+        "(default: $AUTAN_HOME/journal.sqlite3)",
+    )
+    journal.add_argument(
+        "--no-store", action="store_true", help="do not journal the run (it cannot be resumed)"
+    )
     run.add_argument("--json", action="store_true", help="write events as JSON lines on stdout")
     run.add_argument("--quiet", action="store_true", help="print only the answer")
     return parser
@@ -106,49 +118,54 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from autan.cli_continue import paused
     from autan.config import load_settings
+    from autan.events import ApprovalRequested
     from autan.pricing import price_for
 
     if not args.task.strip():
         raise ConfigurationError("the task is empty")
     settings = load_settings()
-    agent = _build_agent(args, settings)
-    result = _stream_run(agent, args)
+    store = None if args.no_store else _open_store(args.store)
+    try:
+        agent = _build_agent(args, settings, store)
+        result = _stream_run(agent, args)
+    finally:
+        if store is not None:
+            store.close()
     if result.output is not None and not args.json:
         print(result.output, flush=True)
     if not args.quiet:
         priced = price_for(agent.model.name, settings.prices) is not None
         print(summary_line(result, priced), file=sys.stderr)
+    if result.events and isinstance(result.events[-1], ApprovalRequested):
+        return paused(str(result.run_id), result.events[-1].name)
     return EXIT_OK if result.output is not None else EXIT_FAILED
 
 
-def _build_agent(args: argparse.Namespace, settings: Settings) -> Agent:
-    from autan.agent import Agent
-    from autan.limits import Limits
-    from autan.models import load_model
-    from autan.tools.builtin import builtin_tools
+def _open_store(location: str | None) -> Store:
+    from autan.store import open_store
 
-    limits = Limits(
+    return open_store(location)
+
+
+def _build_agent(args: argparse.Namespace, settings: Settings, store: Store | None) -> Agent:
+    from autan.cli_recipe import Recipe, absolute_workspace
+
+    recipe = Recipe(
+        model=args.model or settings.model,
+        tool_protocol=args.tool_protocol or settings.tool_protocol,
+        workspace=absolute_workspace(args.workspace),
         max_steps=settings.max_steps if args.max_steps is None else args.max_steps,
         max_total_tokens=args.max_tokens,
         max_wall_seconds=args.max_seconds,
     )
-    protocol = args.tool_protocol or settings.tool_protocol
-    if protocol not in (None, "native", "constrained", "text"):
-        raise ConfigurationError(
-            f"tool_protocol must be native, constrained or text, got {protocol!r}"
-        )
-    model = load_model(
-        args.model or settings.model,
-        tool_protocol=protocol,  # type: ignore[arg-type]
-        prices=settings.prices,
-        reasoning=settings.reasoning,
-    )
-    return Agent(model=model, tools=builtin_tools(args.workspace), limits=limits)
+    return recipe.build(store, settings)
 
 
 def _stream_run(agent: Agent, args: argparse.Namespace) -> RunResult:
     """Run, showing each event as it happens; the result is folded from the same events."""
+    from autan._run_id import new_run_id
     from autan.events import FinalAnswer, RunFailed, TextDelta
     from autan.result import RunResult
 
@@ -156,7 +173,10 @@ def _stream_run(agent: Agent, args: argparse.Namespace) -> RunResult:
     events = []
     answer: str | None = None
     live = sys.stderr.isatty() and not (args.quiet or args.json)
-    for event in agent.stream(args.task):
+    run_id = new_run_id()
+    if agent.store is not None and not args.quiet:
+        print(f"run {run_id}", file=sys.stderr, flush=True)
+    for event in agent.stream(args.task, run_id=run_id):
         if isinstance(event, TextDelta):
             if live:
                 print(f"{DIM}{event.text}{RESET}", end="", file=sys.stderr, flush=True)
@@ -170,7 +190,7 @@ def _stream_run(agent: Agent, args: argparse.Namespace) -> RunResult:
             answer = event.output
         if isinstance(event, RunFailed):
             print(f"autan: error: {event.message}", file=sys.stderr)
-    return RunResult(answer, tuple(events), time.perf_counter() - started)
+    return RunResult(answer, tuple(events), time.perf_counter() - started, run_id)
 
 
 def _show(event: object, stream: TextIO, show_reasoning: bool) -> None:

@@ -1,4 +1,4 @@
-"""``autan runs``: list, show and export journaled runs. Thin: the store does the work."""
+"""``autan runs``: list, show, export and resume journaled runs. Thin: the store does the work."""
 
 from __future__ import annotations
 
@@ -20,19 +20,32 @@ Parser = TypeVar("Parser", bound=argparse.ArgumentParser)
 
 
 def add_runs_commands(commands: argparse._SubParsersAction[Parser]) -> None:
-    runs = commands.add_parser("runs", help="list, show or export journaled runs")
+    runs = commands.add_parser("runs", help="list, show, export or resume journaled runs")
     runs.add_argument(
         "--store",
-        metavar="PATH",
+        metavar="URL|PATH",
         default=None,
-        help="journal file (default: $AUTAN_HOME/journal.sqlite3)",
+        help="SQLite journal file or postgresql:// URL (default: $AUTAN_HOME/journal.sqlite3)",
     )
-    actions = runs.add_subparsers(dest="runs_command", required=True, metavar="{list,show,export}")
+    actions = runs.add_subparsers(
+        dest="runs_command",
+        required=True,
+        metavar="{list,show,export,resume,approve,deny,replay}",
+    )
     listing = actions.add_parser("list", help="the most recent runs, newest first")
     listing.add_argument("--limit", type=int, default=20, metavar="N")
-    for name, text in (("show", "a run's timeline"), ("export", "a run as JSON lines")):
+    for name, text in (
+        ("show", "a run's timeline"),
+        ("export", "a run as JSON lines"),
+        ("resume", "continue a run of autan run where its journal ends"),
+        ("approve", "approve the call a paused run waits for (then resume it)"),
+        ("deny", "deny the call a paused run waits for (then resume it)"),
+        ("replay", "re-run the recorded model responses through the current code, offline"),
+    ):
         action = actions.add_parser(name, help=text)
         action.add_argument("run_id", metavar="ID", help="a run id, or a unique prefix of one")
+        if name in ("approve", "deny"):
+            action.add_argument("--reason", default="", help="told to the model with the decision")
 
 
 def run_runs(args: argparse.Namespace) -> int:
@@ -45,8 +58,10 @@ def run_runs(args: argparse.Namespace) -> int:
                 _list(store, args.limit)
             elif args.runs_command == "show":
                 _show(store, _resolve(store, args.run_id))
-            else:
+            elif args.runs_command == "export":
                 _export(store, _resolve(store, args.run_id))
+            else:
+                return _continue(store, _resolve(store, args.run_id), args)
     except ConfigurationError as error:
         print(f"autan: error: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -119,6 +134,17 @@ def _seconds(events: list[Event]) -> float:
     from autan.events import ModelResponded, ToolResulted
 
     return sum(e.seconds for e in events if isinstance(e, ModelResponded | ToolResulted))
+
+
+def _continue(store: Store, run_id: str, args: argparse.Namespace) -> int:
+    from autan.cli_continue import decide, resume
+    from autan.cli_replay import replay
+
+    if args.runs_command == "resume":
+        return resume(store, run_id)
+    if args.runs_command == "replay":
+        return replay(store, run_id)
+    return decide(store, run_id, args.runs_command == "approve", args.reason)
 
 
 def _export(store: Store, run_id: str) -> None:

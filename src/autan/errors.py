@@ -18,7 +18,8 @@
     └── RunError                    a run ended without an answer; ``.result`` holds the partial run
         ├── LimitExceeded           a Limits bound was reached (``.limit`` names it)
         ├── ToolRetriesExhausted    the model kept making invalid or failing tool calls
-        └── ResumeNeedsDecision     a resumed run found a started, unfinished, non-idempotent call
+        ├── ResumeNeedsDecision     a resumed run found a started, unfinished, non-idempotent call
+        └── AwaitingApproval        the run paused at a call that a person must approve or deny
 
 A tool that raises, or is called with invalid arguments, does not raise through the user: the
 error goes back to the model as an observation (see ``autan.loop``).
@@ -118,6 +119,19 @@ class ResumeNeedsDecision(RunError):
 
     The tool is not declared idempotent, so running it again might repeat its effect: a person
     decides. ``call`` is the call and ``key`` its idempotency key.
+    """
+
+    def __init__(self, message: str, result: RunResult, call: ToolCall, key: str) -> None:
+        super().__init__(message, result)
+        self.call = call
+        self.key = key
+
+
+class AwaitingApproval(RunError):
+    """The run paused before a call of a ``needs_approval`` tool; its journal records the pause.
+
+    Not a failure: ``approve`` or ``deny`` the call (``Agent.approve``, ``autan runs approve``),
+    then resume the run. ``call`` is the pending call and ``key`` its idempotency key.
     """
 
     def __init__(self, message: str, result: RunResult, call: ToolCall, key: str) -> None:

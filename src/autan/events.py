@@ -116,6 +116,28 @@ class ToolResulted(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class ApprovalRequested(Event):
+    """A validated call of a ``needs_approval`` tool waits for a person; the run pauses here."""
+
+    kind: ClassVar[str] = "approval_requested"
+    step: int
+    call_id: str
+    name: str
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalDecided(Event):
+    """A person's decision on the pending call, appended by ``approve``/``deny``."""
+
+    kind: ClassVar[str] = "approval_decided"
+    step: int
+    call_id: str
+    approved: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class FinalAnswer(Event):
     kind: ClassVar[str] = "final_answer"
     step: int

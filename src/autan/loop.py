@@ -13,8 +13,16 @@ from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import cast
 
-from autan.errors import AutanError, LimitExceeded, RunError, ToolRetriesExhausted
+from autan.errors import (
+    AutanError,
+    AwaitingApproval,
+    LimitExceeded,
+    RunError,
+    ToolRetriesExhausted,
+)
 from autan.events import (
+    ApprovalDecided,
+    ApprovalRequested,
     Event,
     FinalAnswer,
     ModelRequested,
@@ -54,6 +62,22 @@ class CallTool:
 
 
 @dataclass(frozen=True, slots=True)
+class AwaitApproval:
+    """Ask for a person's decision on ``call``. A driver sends back a recorded ``Decision``, or
+    throws ``AwaitingApproval`` into the loop to pause the run."""
+
+    step: int
+    call: ToolCall
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    approved: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class ToolOutcome:
     output: str
     is_error: bool
@@ -76,7 +100,7 @@ class Outcome:
     error: AutanError | None
 
 
-Effect = CallModel | CallTool
+Effect = CallModel | CallTool | AwaitApproval
 LoopStep = Generator[Event | Effect, object, Outcome]
 
 
@@ -110,6 +134,8 @@ def run_loop(task: str, config: LoopConfig) -> LoopStep:
                 yield _record(state, FinalAnswer(state.steps, response.text.strip()))
                 return _finish(state, started, response.text.strip(), None)
             yield from _tool_step(state, config, tools, response)
+    except AwaitingApproval as pause:  # not an end: the journal stays open
+        return _finish(state, started, None, pause)
     except AutanError as error:
         yield _record(state, RunFailed(type(error).__name__, str(error)))
         return _finish(state, started, None, error)
@@ -186,12 +212,29 @@ def _run_call(
         return ToolOutcome(state.known_results[known], False, 0.0)
     if limits.max_tool_calls is not None and state.tool_calls >= limits.max_tool_calls:
         raise _limit(state, "max_tool_calls", limits.max_tool_calls)
+    if tool.needs_approval:
+        denied = yield from _approval(state, call, key)
+        if denied is not None:
+            return denied
     state.tool_calls += 1
     yield _record(state, ToolStarted(state.steps, call.id, call.name, key))
     outcome = cast(ToolOutcome, (yield CallTool(tool, arguments, key)))
     if not outcome.is_error:
         state.known_results[known] = outcome.output
     return outcome
+
+
+def _approval(
+    state: _State, call: ToolCall, key: str
+) -> Generator[Event | Effect, object, ToolOutcome | None]:
+    """Wait for a person's decision: ``None`` to run the call, or the observation of a denial."""
+    yield _record(state, ApprovalRequested(state.steps, call.id, call.name, key))
+    decision = cast(Decision, (yield AwaitApproval(state.steps, call, key)))
+    yield _record(state, ApprovalDecided(state.steps, call.id, decision.approved, decision.reason))
+    if decision.approved:
+        return None
+    why = f": {decision.reason}" if decision.reason else ""
+    return ToolOutcome(f"error: a person denied this call{why}", True, 0.0)
 
 
 def _check_limits(state: _State, limits: Limits, started: float) -> None:

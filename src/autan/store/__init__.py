@@ -1,7 +1,7 @@
 """Journal stores: where runs and their events are kept. SQLite by default.
 
 ``open_store()`` opens the default journal (``$AUTAN_HOME/journal.sqlite3``); ``open_store(path)``
-another SQLite file.
+another SQLite file; ``open_store("postgresql://…")`` a PostgreSQL database (``autan[postgres]``).
 """
 
 from __future__ import annotations
@@ -12,9 +12,11 @@ from autan.errors import ConfigurationError
 from autan.store._base import RunInfo, RunStatus, Store
 from autan.store._export import export_lines, export_run
 from autan.store._location import autan_home, default_journal_path
+from autan.store._postgres import PostgresStore
 from autan.store._sqlite import SQLiteStore
 
 __all__ = [
+    "PostgresStore",
     "RunInfo",
     "RunStatus",
     "SQLiteStore",
@@ -28,9 +30,14 @@ __all__ = [
 
 
 def open_store(location: str | PathLike[str] | None = None) -> Store:
-    """The store at ``location``: a SQLite file path, or ``None`` for the default journal."""
-    if location is not None and "://" in str(location):
+    """The store at ``location``: a SQLite file path, a ``postgresql://`` URL, or ``None`` for
+    the default journal."""
+    text = str(location) if location is not None else ""
+    if text.startswith(("postgresql://", "postgres://")):
+        return PostgresStore(text)
+    if "://" in text:
         raise ConfigurationError(
-            f"unsupported store {str(location).split('://')[0]!r}; give a SQLite file path"
+            f"unsupported store {text.split('://')[0]!r}; give a SQLite file path or a "
+            "postgresql:// URL"
         )
     return SQLiteStore(location)

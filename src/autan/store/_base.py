@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Literal
 
-from autan.events import Event, FinalAnswer, RunFailed
+from autan.events import ApprovalRequested, Event, FinalAnswer, RunFailed
 
-RunStatus = Literal["completed", "failed", "incomplete"]
+RunStatus = Literal["completed", "failed", "awaiting_approval", "incomplete"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +33,8 @@ class RunInfo:
             return "completed"
         if self.last_event == RunFailed.kind:
             return "failed"
+        if self.last_event == ApprovalRequested.kind:
+            return "awaiting_approval"
         return "incomplete"
 
 

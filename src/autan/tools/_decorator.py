@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from collections.abc import Callable
 from typing import Any, overload
@@ -18,7 +19,11 @@ def tool(function: Callable[..., Any], /) -> Tool: ...
 
 @overload
 def tool(
-    *, name: str | None = None, description: str | None = None, idempotent: bool = False
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    idempotent: bool = False,
+    needs_approval: bool = False,
 ) -> Callable[[Callable[..., Any]], Tool]: ...
 
 
@@ -29,6 +34,7 @@ def tool(
     name: str | None = None,
     description: str | None = None,
     idempotent: bool = False,
+    needs_approval: bool = False,
 ) -> Tool | Callable[[Callable[..., Any]], Tool]:
     """Turn a typed function into a Tool. Use as ``@tool`` or ``@tool(name=..., description=...)``.
 
@@ -40,10 +46,15 @@ def tool(
     ``idempotent=True`` declares that running the tool twice with the same
     ``idempotency_key()`` has the effect of running it once; a resumed run may then retry a call
     that started but whose result was lost. Without it, such a call stops the resumed run.
+
+    ``needs_approval=True`` makes each call wait for a person: the run pauses (journaled) and
+    raises ``AwaitingApproval``; ``Agent.approve`` or ``Agent.deny``, then ``Agent.resume``,
+    continue it, from any process. A denied call is an error observation for the model.
     """
 
     def build(target: Callable[..., Any]) -> Tool:
-        return _build_tool(target, name, description, idempotent)
+        made = _build_tool(target, name, description, idempotent)
+        return dataclasses.replace(made, needs_approval=needs_approval) if needs_approval else made
 
     return build if function is None else build(function)
 

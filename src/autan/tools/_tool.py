@@ -32,6 +32,9 @@ class Tool:
     idempotent: bool = False
     """Safe to run again with the same idempotency key (see ``idempotency_key``): a resumed run
     re-runs such a call when it started but its result was not journaled."""
+    needs_approval: bool = False
+    """A person approves each call before it runs: the run pauses until then (see
+    ``Agent.approve``)."""
 
     @property
     def spec(self) -> ToolSpec:

@@ -1,0 +1,96 @@
+"""Replay: run a journaled run's recorded model responses and tool results through the loop
+of the current code, calling neither the model nor any tool, and compare the events.
+
+For debugging and regression tests: a change to the loop, a protocol or a tool's schema that
+would make a recorded run go differently shows as the first event that differs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from autan._journal import Replayed, Run, StoredJournal
+from autan.errors import ConfigurationError, ModelError
+from autan.events import Event
+from autan.loop import Effect, Outcome
+from autan.messages import ModelRequest, ModelResponse
+from autan.models.base import Model
+
+if TYPE_CHECKING:
+    from autan.store import Store
+
+Driver = Callable[[Run], Generator[Event, None, Outcome]]
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayReport:
+    """``same``: the loop produced the recorded events, in order, and nothing else."""
+
+    run_id: str
+    same: bool
+    compared: int
+    """How many recorded events the loop reproduced before it stopped or differed."""
+    recorded: int
+    difference: str = ""
+    """The first difference, empty when ``same``."""
+
+
+class _JournalEnds(Exception):
+    """The loop reached the end of the journal: the recorded run was interrupted or paused."""
+
+
+class ReplayJournal(StoredJournal):
+    """A journal that only compares: it never appends and never lets an effect run live."""
+
+    def __init__(self, store: Store, run_id: str, recorded: Sequence[Event]) -> None:
+        super().__init__(store, run_id, recorded)
+
+    @property
+    def compared(self) -> int:
+        return self._cursor
+
+    def record(self, event: Event) -> None:
+        if self._cursor >= len(self._recorded):
+            raise _JournalEnds
+        super().record(event)
+
+    def replay(self, effect: Effect) -> Replayed:
+        if self._cursor >= len(self._recorded):
+            raise _JournalEnds
+        return super().replay(effect)
+
+
+def replay_run(store: Store, run_id: str, drive: Driver) -> ReplayReport:
+    """Drive the loop over run ``run_id``'s journal with ``drive`` (an agent's driver)."""
+    task = store.info(run_id).config.get("task")
+    if not isinstance(task, str):
+        raise ConfigurationError(f"run {run_id} has no task to replay")
+    events = store.load(run_id)
+    journal = ReplayJournal(store, run_id, events)
+    difference = ""
+    try:
+        _consume(drive(Run(task, run_id, journal)))
+    except _JournalEnds:
+        pass
+    except ConfigurationError as mismatch:
+        difference = str(mismatch)
+    if not difference and journal.compared < len(events):
+        difference = f"the loop ended after {journal.compared} of {len(events)} recorded events"
+    return ReplayReport(run_id, not difference, journal.compared, len(events), difference)
+
+
+class RecordedModel(Model):
+    """Stands in for a run's model during a replay: has its name, refuses to be called."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def complete(self, request: ModelRequest) -> ModelResponse:
+        raise ModelError("a replay never calls the model")
+
+
+def _consume(events: Generator[Event, None, Outcome]) -> None:
+    for _ in events:
+        pass
