@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from autan._version import __version__
+from autan.cli_bench import add_bench_commands, run_bench
 from autan.cli_runs import add_runs_commands, run_runs
 from autan.cli_sandbox import add_sandbox_commands, run_sandbox
 from autan.errors import AutanError, ConfigurationError
@@ -48,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
     add_runs_commands(commands)
     add_sandbox_commands(commands)
+    add_bench_commands(commands)
     run = commands.add_parser("run", help="run an agent on a task and print its answer")
     run.add_argument("task", help="what the agent should do")
     run.add_argument(
@@ -101,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_runs(args)
     if args.command == "sandbox":
         return run_sandbox(args)
+    if args.command == "bench":
+        return run_bench(args)
     if args.command != "run":
         parser.print_help(sys.stderr)
         return EXIT_USAGE

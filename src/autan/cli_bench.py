@@ -1,0 +1,149 @@
+"""``autan bench bfcl``: run BFCL single-turn entries as one model step each and score them.
+
+Thin: ``autan.bench`` loads the data, runs the steps and scores; this module parses and prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from autan.errors import AutanError, ConfigurationError
+
+if TYPE_CHECKING:
+    from autan.models.base import Model
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+Parser = TypeVar("Parser", bound=argparse.ArgumentParser)
+
+
+def add_bench_commands(commands: argparse._SubParsersAction[Parser]) -> None:
+    bench = commands.add_parser("bench", help="run a public benchmark and score it")
+    suites = bench.add_subparsers(dest="bench_command", required=True, metavar="{bfcl}")
+    bfcl = suites.add_parser("bfcl", help="Berkeley Function Calling Leaderboard, single turn")
+    bfcl.add_argument(
+        "--data",
+        required=True,
+        type=Path,
+        metavar="DIR",
+        help="BFCL data directory (bfcl_eval/data of the bfcl-eval package)",
+    )
+    bfcl.add_argument("--model", default=None, help="model spec (default: autan.toml or local)")
+    bfcl.add_argument(
+        "--categories",
+        default=None,
+        metavar="LIST",
+        help="comma-separated categories (default: every single-turn one found)",
+    )
+    bfcl.add_argument(
+        "--limit", type=_positive, default=None, metavar="N", help="at most N entries per category"
+    )
+    bfcl.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        metavar="S",
+        help="with --limit: a random sample drawn with this seed, not the first N",
+    )
+    bfcl.add_argument("--tool-protocol", choices=["native", "constrained", "text"], default=None)
+    bfcl.add_argument(
+        "--out",
+        type=Path,
+        default=Path("bfcl-results"),
+        metavar="DIR",
+        help="results directory; an existing one is resumed (default: bfcl-results)",
+    )
+    bfcl.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        metavar="N",
+        help="entries run at once, each worker with its own model (default: 1)",
+    )
+
+
+def run_bench(args: argparse.Namespace) -> int:
+    """Perform ``autan bench bfcl``; bad input is one line on stderr and exit status 2."""
+    try:
+        return _bfcl(args)
+    except ConfigurationError as error:
+        print(f"autan: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except AutanError as error:
+        print(f"autan: error: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("autan: interrupted (run again with the same --out to resume)", file=sys.stderr)
+        return 130
+
+
+def _bfcl(args: argparse.Namespace) -> int:
+    from autan.bench import load_entries
+    from autan.bench._runner import run_bench as run_entries
+    from autan.config import load_settings
+
+    if not args.data.is_dir():
+        raise ConfigurationError(f"--data {str(args.data)!r} is not a directory")
+    settings = load_settings()
+    spec = args.model or settings.model
+    protocol = args.tool_protocol or settings.tool_protocol
+    categories = (
+        [c.strip() for c in args.categories.split(",") if c.strip()] if args.categories else None
+    )
+    entries = load_entries(args.data, categories, args.limit, args.seed)
+    _make_model(spec, protocol)  # a bad spec fails here, before any output is written
+    records, errors = run_entries(
+        entries, lambda: _make_model(spec, protocol), args.out, args.workers
+    )
+    for error in errors:
+        print(f"autan: {error}", file=sys.stderr)
+    about = {
+        "model": spec,
+        "tool_protocol": protocol or "default",
+        "data": str(args.data),
+        "limit": args.limit,
+        "seed": args.seed,
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "errors": len(errors),
+    }
+    print(_report(args.out, records, about), end="")
+    return EXIT_OK
+
+
+def _report(out: Path, records: list[dict[str, Any]], about: dict[str, Any]) -> str:
+    from autan.bench._plot import can_plot, write_plot
+    from autan.bench._report import summarise, write_summary
+
+    table = summarise(records)
+    text = write_summary(out, table, about)
+    if can_plot():
+        write_plot(
+            out / "summary.png", table, f"BFCL · {about['model']} · {about['tool_protocol']}"
+        )
+    else:
+        print("autan: no summary.png (pip install 'autan[bench]' for matplotlib)", file=sys.stderr)
+    return text
+
+
+def _make_model(spec: str, protocol: str | None) -> Model:
+    from autan.models import load_model
+
+    if protocol not in (None, "native", "constrained", "text"):
+        raise ConfigurationError(
+            f"tool_protocol must be native, constrained or text, got {protocol!r}"
+        )
+    return load_model(spec, tool_protocol=protocol)  # type: ignore[arg-type]
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text}")
+    return value
