@@ -1,11 +1,13 @@
 """Journal write overhead per step: the same ScriptedModel run with and without a SQLite store.
 
     python benchmarks/journal_overhead.py [--runs 50] [--steps 20] [--dir DIR] [--json FILE]
+                                          [--postgres postgresql://…]
 
 A step here is one model call plus one tool call: five journaled events (model_request,
 model_response, tool_call, tool_started, tool_result), each its own committed transaction.
 Overhead per step = (median run time with the store - median without) / steps, measured in this
 process, with ``synchronous=NORMAL`` (the default) and ``FULL``. ``--dir`` picks the file system.
+``--postgres URL`` also measures a PostgreSQL store (its tables go in a new schema, dropped after).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from autan import Agent, Limits, SQLiteStore, tool
-from autan.store import Store
+from autan.store import Store, open_store
 from autan.testing import ScriptedModel
 
 
@@ -57,15 +59,40 @@ def measure(directory: Path, runs: int, steps: int) -> dict[str, Any]:
     return results
 
 
+def measure_postgres(url: str, runs: int, steps: int, without: float) -> float:
+    """Overhead per step in ms on PostgreSQL, in a schema of its own."""
+    import uuid
+    from urllib.parse import quote
+
+    import psycopg
+
+    schema = f"autan_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(url, autocommit=True) as db:
+        db.execute(f"CREATE SCHEMA {schema}")
+    try:
+        separator = "&" if "?" in url else "?"
+        with open_store(f"{url}{separator}options={quote(f'-csearch_path={schema}')}") as store:
+            with_store = median_run(store, runs, steps)
+    finally:
+        with psycopg.connect(url, autocommit=True) as db:
+            db.execute(f"DROP SCHEMA {schema} CASCADE")
+    return round((with_store - without) / steps * 1000, 4)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--dir", type=Path, default=None, help="where the journal files go")
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--postgres", default=None, metavar="URL", help="also measure PostgreSQL")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(dir=args.dir) as directory:
         results = measure(Path(directory), args.runs, args.steps)
+    if args.postgres:
+        without = results["no_store_ms_per_step"] * args.steps / 1000
+        overhead = measure_postgres(args.postgres, args.runs, args.steps, without)
+        results["postgres_overhead_ms_per_step"] = overhead
     results["python"] = platform.python_version()
     results["sqlite"] = __import__("sqlite3").sqlite_version
     json.dump(results, sys.stdout, indent=2)

@@ -123,6 +123,6 @@ def postgres_url() -> Iterator[str]:
 def test_runs_survive_sigkill_at_random_points_on_postgres(
     postgres_url: str, tmp_path: Path
 ) -> None:
-    # A PostgreSQL commit waits for the server's WAL flush: slower steps, a wider window.
-    tally = crash_and_resume(postgres_url, tmp_path / "ledger.txt", POSTGRES_KILLS, window=0.5)
+    # A PostgreSQL commit waits for the WAL flush: slower steps, so a wider kill window.
+    tally = crash_and_resume(postgres_url, tmp_path / "ledger.txt", POSTGRES_KILLS, window=0.2)
     print(f"{tally.kills} kills on PostgreSQL, {len(tally.completions)} runs completed")
