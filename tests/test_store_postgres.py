@@ -110,3 +110,24 @@ def test_the_password_never_shows(url: str) -> None:
 
 def test_approval_across_processes_on_postgres(url: str, tmp_path: Path) -> None:
     approval_across_processes(url, tmp_path / "ledger.txt")
+
+
+def test_cli_run_resume_and_replay_on_postgres(
+    url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from autan.cli import main
+    from fake_chat_server import FakeChatServer, Reply, completion, function_call
+
+    call = function_call("c1", "calculator", {"expression": "37 * 91"})
+    replies = [Reply(body=completion(tool_calls=[call])), Reply(body=completion("3367"))]
+    with FakeChatServer(replies) as server:
+        spec = f"openai:m@{server.url}"
+        argv = ["run", "37 * 91?", "--model", spec, "--tool-protocol", "native", "--store", url]
+        assert main([*argv, "--quiet"]) == 0
+    with open_store(url) as store:
+        (info,) = store.runs()
+    capsys.readouterr()
+    assert main(["runs", "--store", url, "resume", info.run_id[:6]]) == 0  # already answered
+    assert capsys.readouterr().out.strip() == "3367"
+    assert main(["runs", "--store", url, "replay", info.run_id]) == 0
+    assert capsys.readouterr().out.startswith("same:")
