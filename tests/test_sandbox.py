@@ -160,3 +160,12 @@ def _exit_status(argv: list[str]) -> int:
         return main(argv)
     except SystemExit as stop:
         return int(stop.code or 0)
+
+
+def test_only_the_runner_writes_the_result_record() -> None:
+    done = run_python(
+        "import os\nif os.fork() == 0:\n    result = 'child'\n"
+        "else:\n    os.wait()\n    result = 'parent'",
+        limits=FAST,
+    )
+    assert done.result == "parent"

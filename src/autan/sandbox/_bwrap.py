@@ -63,7 +63,7 @@ def _isolation() -> list[str]:
         # to nobody with the two capabilities kept for that), else RLIMIT_NPROC is not enforced.
         caps = ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
         return [*_NAMESPACES, "--unshare-cgroup-try", *caps, *common]
-    return ["--unshare-all", "--disable-userns", *common]
+    return ["--unshare-all", "--unshare-user", "--disable-userns", *common]
 
 
 def _filesystem(workspace: Path | None, writable: bool, workspace_mb: int) -> list[str]:
@@ -73,7 +73,7 @@ def _filesystem(workspace: Path | None, writable: bool, workspace_mb: int) -> li
     for name in ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime"):
         argv += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
     for prefix in python_prefixes():
-        argv += ["--ro-bind", prefix, prefix]
+        argv += [*_parents(prefix), "--ro-bind", prefix, prefix]
     argv += ["--proc", "/proc", "--dev", "/dev"]
     argv += ["--perms", "1777", "--size", str(workspace_mb * 1024 * 1024), "--tmpfs", "/tmp"]
     if workspace is None:
@@ -82,6 +82,15 @@ def _filesystem(workspace: Path | None, writable: bool, workspace_mb: int) -> li
     else:
         argv += ["--bind" if writable else "--ro-bind", str(workspace), WORKSPACE]
     return [*argv, "--chdir", WORKSPACE]
+
+
+def _parents(prefix: str) -> list[str]:
+    """Traversable parents: bwrap would copy their host modes (/root is 0700), and the code
+    runs as another user."""
+    argv: list[str] = []
+    for parent in reversed(Path(prefix).parents[:-1]):
+        argv += ["--perms", "0755", "--dir", str(parent)]
+    return argv
 
 
 def _mirror(path: Path) -> list[str]:

@@ -11,8 +11,10 @@ import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 _CHUNK = 65536
+_GRACE = 0.5  # seconds bwrap gets to reap a killed sandbox before it is killed too
 _MB = 1024 * 1024
 
 
@@ -120,21 +122,47 @@ def _collect(
 
 
 def _kill(process: subprocess.Popen[bytes], outcome: Outcome) -> None:
-    """SIGKILL the launcher's group; --die-with-parent then takes down the sandbox's PID 1,
-    and with it every process in the sandbox's PID namespace."""
+    """SIGKILL the sandbox's PID 1 (the kernel then kills every process of its PID namespace)
+    and let bwrap reap it, so that its resource use is counted; bwrap's own group is killed
+    in ``_reap`` if it does not exit promptly, or here if the sandbox has no process yet."""
     outcome.host_killed = True
+    children = _children(process.pid)
+    for pid in children:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    if not children:
+        _kill_group(process.pid)
+
+
+def _kill_group(pid: int) -> None:
     with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
+        os.killpg(pid, signal.SIGKILL)
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(child) for child in text.split()]
 
 
 def _reap(process: subprocess.Popen[bytes], outcome: Outcome) -> None:
     for stream in (process.stdin, process.stdout, process.stderr):
         if stream is not None:
             stream.close()
-    try:
-        _, status, usage = os.wait4(process.pid, 0)
-    except ChildProcessError:
-        return
+    deadline = time.monotonic() + _GRACE
+    while True:
+        try:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG if outcome.host_killed else 0)
+        except ChildProcessError:
+            return
+        if pid:
+            break
+        if time.monotonic() > deadline:
+            _kill_group(process.pid)
+            deadline = float("inf")
+        time.sleep(0.005)
     process.returncode = os.waitstatus_to_exitcode(status)
     outcome.status = process.returncode
     outcome.cpu_seconds = round(usage.ru_utime + usage.ru_stime, 3)

@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import resource
+import signal
 import sys
 import traceback
 from typing import Any
@@ -49,6 +50,16 @@ def _drop_root(uid: int) -> None:
     os.setuid(uid)
     if os.getuid() != uid or os.geteuid() != uid:
         raise SystemExit("autan sandbox: could not drop root")
+    _die_with_parent()
+
+
+def _die_with_parent() -> None:
+    """Re-arm bwrap's --die-with-parent: changing uid clears the parent-death signal."""
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    if ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL) != 0:
+        raise SystemExit("autan sandbox: could not set the parent-death signal")
 
 
 def _execute(source: str) -> tuple[int, object]:
@@ -88,8 +99,11 @@ def main() -> None:
         _drop_root(settings["drop_to_uid"])
     source = sys.stdin.read()
     sys.stdin.close()
+    runner = os.getpid()
     code, value = _execute(source)
     _flush()
+    if os.getpid() != runner:  # a process the snippet forked: only the runner reports
+        os._exit(code & 0xFF)
     os.write(settings["result_fd"], _record(value))
     os._exit(code & 0xFF)
 
