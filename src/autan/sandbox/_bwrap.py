@@ -72,10 +72,11 @@ def _filesystem(workspace: Path | None, writable: bool, workspace_mb: int) -> li
         argv += _mirror(Path("/") / name)
     for name in ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime"):
         argv += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
+    # /tmp first: an interpreter or virtualenv that lives under /tmp is bound on top of it.
+    argv += ["--perms", "1777", "--size", str(workspace_mb * 1024 * 1024), "--tmpfs", "/tmp"]
     for prefix in python_prefixes():
         argv += [*_parents(prefix), "--ro-bind", prefix, prefix]
     argv += ["--proc", "/proc", "--dev", "/dev"]
-    argv += ["--perms", "1777", "--size", str(workspace_mb * 1024 * 1024), "--tmpfs", "/tmp"]
     if workspace is None:
         argv += ["--perms", "1777", "--size", str(workspace_mb * 1024 * 1024)]
         argv += ["--tmpfs", WORKSPACE]
@@ -89,7 +90,8 @@ def _parents(prefix: str) -> list[str]:
     runs as another user."""
     argv: list[str] = []
     for parent in reversed(Path(prefix).parents[:-1]):
-        argv += ["--perms", "0755", "--dir", str(parent)]
+        if parent != Path("/tmp"):
+            argv += ["--perms", "0755", "--dir", str(parent)]
     return argv
 
 
