@@ -105,7 +105,8 @@ def _show(store: Store, run_id: str) -> None:
         if line:
             print(line)
     answer = next((e.output for e in events if isinstance(e, FinalAnswer)), None)
-    print(summary_line(RunResult(answer, tuple(events), _seconds(events), run_id)))
+    result = RunResult(answer, tuple(events), _seconds(events), run_id)
+    print(summary_line(result, priced=result.cost_usd > 0))
 
 
 def _timeline_line(event: Event) -> str | None:
@@ -114,8 +115,9 @@ def _timeline_line(event: Event) -> str | None:
     if isinstance(event, ModelResponded):
         usage = event.usage
         return (
-            f"[{event.step}] model: {usage.prompt_tokens} prompt / "
+            f"[{event.step}] model: {usage.prompt_tokens} prompt ({usage.cached_tokens} cached) / "
             f"{usage.completion_tokens} completion tokens, {event.seconds:.2f} s"
+            + (f", ${event.cost_usd:.6f}" if event.cost_usd else "")
         )
     if isinstance(event, ToolCalled):
         arguments = ", ".join(f"{k}={v!r}" for k, v in event.call.arguments.items())
