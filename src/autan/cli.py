@@ -97,19 +97,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Every command's failures map the same way: bad input 2, a failed run 1, Ctrl-C 130."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command == "runs":
-        return run_runs(args)
-    if args.command == "sandbox":
-        return run_sandbox(args)
-    if args.command == "bench":
-        return run_bench(args)
-    if args.command != "run":
+    commands: dict[str, Callable[[argparse.Namespace], int]] = {
+        "run": _run,
+        "runs": run_runs,
+        "sandbox": run_sandbox,
+        "bench": run_bench,
+    }
+    command = commands.get(args.command)
+    if command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     try:
-        return _run(args)
+        return command(args)
     except ConfigurationError as error:
         print(f"autan: error: {error}", file=sys.stderr)
         return EXIT_USAGE

@@ -11,12 +11,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from autan.errors import AutanError, ConfigurationError
+from autan.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from autan.models.base import Model
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK = 0
 
 Parser = TypeVar("Parser", bound=argparse.ArgumentParser)
 
@@ -70,12 +70,6 @@ def run_bench(args: argparse.Namespace) -> int:
     """Perform ``autan bench bfcl``; bad input is one line on stderr and exit status 2."""
     try:
         return _bfcl(args)
-    except ConfigurationError as error:
-        print(f"autan: error: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except AutanError as error:
-        print(f"autan: error: {error}", file=sys.stderr)
-        return EXIT_FAILED
     except KeyboardInterrupt:
         print("autan: interrupted (run again with the same --out to resume)", file=sys.stderr)
         return 130

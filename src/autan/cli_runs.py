@@ -8,13 +8,13 @@ import sys
 import time
 from typing import TYPE_CHECKING, TypeVar
 
-from autan.errors import AutanError, ConfigurationError
+from autan.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from autan.events import Event
     from autan.store import RunInfo, Store
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK = 0
 
 Parser = TypeVar("Parser", bound=argparse.ArgumentParser)
 
@@ -62,12 +62,6 @@ def run_runs(args: argparse.Namespace) -> int:
                 _export(store, _resolve(store, args.run_id))
             else:
                 return _continue(store, _resolve(store, args.run_id), args)
-    except ConfigurationError as error:
-        print(f"autan: error: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except AutanError as error:
-        print(f"autan: error: {error}", file=sys.stderr)
-        return EXIT_FAILED
     except BrokenPipeError:  # autan runs export ID | head
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return EXIT_OK

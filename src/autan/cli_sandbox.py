@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -13,7 +12,7 @@ from autan.errors import ConfigurationError
 if TYPE_CHECKING:
     from autan.sandbox import SandboxResult
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK = 0
 
 Parser = TypeVar("Parser", bound=argparse.ArgumentParser)
 
@@ -51,11 +50,7 @@ def add_sandbox_commands(commands: argparse._SubParsersAction[Parser]) -> None:
 
 def run_sandbox(args: argparse.Namespace) -> int:
     """Perform ``autan sandbox run``; bad input is one line on stderr and exit status 2."""
-    try:
-        result = _run(args)
-    except ConfigurationError as error:
-        print(f"autan: error: {error}", file=sys.stderr)
-        return EXIT_USAGE
+    result = _run(args)
     print(json.dumps(result.report()))
     return EXIT_OK
 
