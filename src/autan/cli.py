@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
+from autan._cli_args import at_least
 from autan._version import __version__
 from autan.cli_bench import add_bench_commands, run_bench
 from autan.cli_runs import add_runs_commands, run_runs
@@ -28,19 +29,6 @@ DIM, RESET = "\033[2m", "\033[0m"
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"autan: error: {message} (see autan --help)\n")
-
-
-def _non_negative(kind: type[int] | type[float]) -> Callable[[str], int | float]:
-    def parse(text: str) -> int | float:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-        if value < 0:
-            raise argparse.ArgumentTypeError(f"must not be negative: {text}")
-        return value
-
-    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,15 +53,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--show-reasoning", action="store_true", help="print a reasoning model's thinking on stderr"
     )
-    run.add_argument("--max-steps", type=_non_negative(int), default=None, metavar="N")
+    run.add_argument("--max-steps", type=at_least(int, 0), default=None, metavar="N")
     run.add_argument(
         "--max-tokens",
-        type=_non_negative(int),
+        type=at_least(int, 0),
         default=None,
         metavar="N",
         help="stop after this many prompt + completion tokens",
     )
-    run.add_argument("--max-seconds", type=_non_negative(float), default=None, metavar="S")
+    run.add_argument("--max-seconds", type=at_least(float, 0.0), default=None, metavar="S")
     run.add_argument(
         "--workspace",
         default=".",

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from autan._cli_args import at_least
 from autan.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -40,7 +41,11 @@ def add_bench_commands(commands: argparse._SubParsersAction[Parser]) -> None:
         help="comma-separated categories (default: every single-turn one found)",
     )
     bfcl.add_argument(
-        "--limit", type=_positive, default=None, metavar="N", help="at most N entries per category"
+        "--limit",
+        type=at_least(int, 1),
+        default=None,
+        metavar="N",
+        help="at most N entries per category",
     )
     bfcl.add_argument(
         "--seed",
@@ -59,7 +64,7 @@ def add_bench_commands(commands: argparse._SubParsersAction[Parser]) -> None:
     )
     bfcl.add_argument(
         "--workers",
-        type=_positive,
+        type=at_least(int, 1),
         default=1,
         metavar="N",
         help="entries run at once, each worker with its own model (default: 1)",
@@ -126,18 +131,4 @@ def _report(out: Path, records: list[dict[str, Any]], about: dict[str, Any]) -> 
 def _make_model(spec: str, protocol: str | None) -> Model:
     from autan.models import load_model
 
-    if protocol not in (None, "native", "constrained", "text"):
-        raise ConfigurationError(
-            f"tool_protocol must be native, constrained or text, got {protocol!r}"
-        )
-    return load_model(spec, tool_protocol=protocol)  # type: ignore[arg-type]
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {text}")
-    return value
+    return load_model(spec, tool_protocol=protocol)

@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from autan.store import Store
 
 RECIPE_KEY = "cli"
-PROTOCOLS = (None, "native", "constrained", "text")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,10 +36,9 @@ class Recipe:
     max_wall_seconds: float | None
 
     def __post_init__(self) -> None:
-        if self.tool_protocol not in PROTOCOLS:
-            raise ConfigurationError(
-                f"tool_protocol must be native, constrained or text, got {self.tool_protocol!r}"
-            )
+        from autan.models.spec import check_tool_protocol
+
+        check_tool_protocol(self.tool_protocol)
 
     def limits(self) -> Limits:
         from autan.limits import Limits
@@ -63,7 +61,7 @@ class Recipe:
 
         model = load_model(
             self.model,
-            tool_protocol=self.tool_protocol,  # type: ignore[arg-type]
+            tool_protocol=self.tool_protocol,
             prices=settings.prices,
             reasoning=settings.reasoning,
         )

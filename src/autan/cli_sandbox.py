@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from autan._cli_args import at_least
 from autan.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -17,16 +18,6 @@ EXIT_OK = 0
 Parser = TypeVar("Parser", bound=argparse.ArgumentParser)
 
 
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be positive: {text}")
-    return value
-
-
 def add_sandbox_commands(commands: argparse._SubParsersAction[Parser]) -> None:
     sandbox = commands.add_parser("sandbox", help="run Python in the isolated sandbox")
     actions = sandbox.add_subparsers(
@@ -34,8 +25,8 @@ def add_sandbox_commands(commands: argparse._SubParsersAction[Parser]) -> None:
     )
     run = actions.add_parser("run", help="run FILE.py in the sandbox and print one JSON object")
     run.add_argument("file", metavar="FILE.py")
-    run.add_argument("--timeout", type=_positive, default=10.0, metavar="S")
-    run.add_argument("--memory", type=_positive, default=512, metavar="MB")
+    run.add_argument("--timeout", type=at_least(float, 0.0, strict=True), default=10.0, metavar="S")
+    run.add_argument("--memory", type=at_least(float, 0.0, strict=True), default=512, metavar="MB")
     run.add_argument(
         "--workspace", default=None, metavar="DIR", help="bind DIR at /workspace (read-only)"
     )

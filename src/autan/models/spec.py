@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from typing import Literal
 
-from autan.errors import ModelSpecError
+from autan.errors import ConfigurationError, ModelSpecError
 from autan.models.base import Model
 from autan.models.reasoning import ReasoningPolicy
 from autan.pricing import Price, price_for
@@ -19,11 +19,21 @@ ACCEPTED_FORMS = (
     "mistral:MODEL, deepseek:MODEL"
 )
 ToolProtocolChoice = Literal["native", "constrained", "text"]
+TOOL_PROTOCOLS: tuple[ToolProtocolChoice, ...] = ("native", "constrained", "text")
+
+
+def check_tool_protocol(value: str | None) -> ToolProtocolChoice | None:
+    """``value`` if it names a tool protocol (or is None), else ``ConfigurationError``."""
+    if value is not None and value not in TOOL_PROTOCOLS:
+        raise ConfigurationError(
+            f"tool_protocol must be native, constrained or text, got {value!r}"
+        )
+    return value
 
 
 def load_model(
     spec: str,
-    tool_protocol: ToolProtocolChoice | None = None,
+    tool_protocol: str | None = None,
     prices: dict[str, Price] | None = None,
     reasoning: ReasoningPolicy | None = None,
 ) -> Model:
@@ -31,12 +41,13 @@ def load_model(
 
     ``prices`` override the default price table; ``reasoning`` overrides the provider's policy
     for sending earlier reasoning back (see ``autan.models.reasoning``)."""
+    protocol = check_tool_protocol(tool_protocol)
     text = spec.strip()
     if text == "local" or text.startswith("gguf:"):
         return _embedded(text, spec)
     provider, _, rest = text.partition(":")
     if provider in ("openai", "ollama", "mistral", "deepseek") and rest:
-        return _remote(provider, rest, spec, tool_protocol, prices, reasoning)
+        return _remote(provider, rest, spec, protocol, prices, reasoning)
     raise ModelSpecError(f"unknown model spec {spec!r}; accepted forms: {ACCEPTED_FORMS}")
 
 

@@ -1,0 +1,30 @@
+"""Argument types shared by the CLI's commands: numbers with a lower bound."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import TypeVar
+
+N = TypeVar("N", int, float)
+
+
+def at_least(kind: type[N], minimum: N, strict: bool = False) -> Callable[[str], N]:
+    """An argparse type: a ``kind`` number >= ``minimum`` (> when ``strict``)."""
+
+    def parse(text: str) -> N:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if value < minimum or (strict and value == minimum):
+            raise argparse.ArgumentTypeError(f"{_bound(minimum, strict)}: {text}")
+        return value
+
+    return parse
+
+
+def _bound(minimum: float, strict: bool) -> str:
+    if minimum == 0:
+        return "must be positive" if strict else "must not be negative"
+    return f"must be more than {minimum}" if strict else f"must be at least {minimum}"
