@@ -8,7 +8,7 @@ older readers would misread; a newer row than this version knows is refused, not
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from autan.errors import StoreError
@@ -33,6 +33,14 @@ def decode_event(kind: str, schema: int, data: str) -> Event:
         return Event.from_dict(payload)
     except (ValueError, AttributeError) as error:
         raise StoreError(f"unreadable {kind} event: {error}") from None
+
+
+def events_from_rows(run_id: str, rows: Sequence[Sequence[Any]]) -> list[Event]:
+    """Events from ``(seq, type, schema, data)`` rows in order; a gap in ``seq`` is an error."""
+    for expected, (seq, *_) in enumerate(rows):
+        if seq != expected:
+            raise StoreError(f"run {run_id}: event {expected} is missing from the journal")
+    return [decode_event(kind, schema, data) for _, kind, schema, data in rows]
 
 
 def dump_json(value: Mapping[str, Any]) -> str:

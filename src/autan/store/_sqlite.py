@@ -25,7 +25,13 @@ from typing import Any, Literal
 from autan.errors import ConfigurationError, StoreError
 from autan.events import Event
 from autan.store._base import RunInfo, Store
-from autan.store._codec import EVENT_SCHEMA, decode_event, dump_json, encode_event, load_json
+from autan.store._codec import (
+    EVENT_SCHEMA,
+    dump_json,
+    encode_event,
+    events_from_rows,
+    load_json,
+)
 from autan.store._location import default_journal_path
 
 LAYOUT_VERSION = 1
@@ -93,10 +99,7 @@ class SQLiteStore(Store):
                 "SELECT seq, type, schema, data FROM events WHERE run_id = ? ORDER BY seq",
                 (run_id,),
             ).fetchall()
-        for expected, (seq, *_) in enumerate(rows):
-            if seq != expected:
-                raise StoreError(f"run {run_id}: event {expected} is missing from the journal")
-        return [decode_event(kind, schema, data) for _, kind, schema, data in rows]
+        return events_from_rows(run_id, rows)
 
     def info(self, run_id: str) -> RunInfo:
         with self._sql(f"cannot read run {run_id}") as db:
