@@ -62,56 +62,59 @@ def test_native_tool_call_then_answer() -> None:
     assert second["messages"][3] == {"role": "tool", "content": "3367", "tool_call_id": "c1"}
 
 
+# A streamed Mistral tool call, then a streamed answer, written from its API documentation.
+MISTRAL_CALL_CHUNKS = [
+    {"choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}}]},
+    {
+        "choices": [
+            {
+                "index": 0,
+                "delta": {
+                    "tool_calls": [
+                        {
+                            "index": 0,
+                            "id": "abc123XYZ",
+                            "function": {"name": "calculator", "arguments": ""},
+                        }
+                    ]
+                },
+            }
+        ]
+    },
+    {
+        "choices": [
+            {
+                "index": 0,
+                "delta": {
+                    "tool_calls": [{"index": 0, "function": {"arguments": '{"expression": '}}]
+                },
+            }
+        ]
+    },
+    {
+        "choices": [
+            {
+                "index": 0,
+                "delta": {"tool_calls": [{"index": 0, "function": {"arguments": '"6 * 7"}'}}]},
+                "finish_reason": "tool_calls",
+            }
+        ]
+    },
+    {
+        "choices": [],
+        "usage": {"prompt_tokens": 30, "completion_tokens": 12, "total_tokens": 42},
+    },
+]
+MISTRAL_ANSWER_CHUNKS = [
+    {"choices": [{"index": 0, "delta": {"content": "The answer "}}]},
+    {"choices": [{"index": 0, "delta": {"content": "is 42."}, "finish_reason": "stop"}]},
+]
+
+
 def test_mistral_streamed_tool_call_deltas_are_assembled() -> None:
-    chunks = [
-        {"choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}}]},
-        {
-            "choices": [
-                {
-                    "index": 0,
-                    "delta": {
-                        "tool_calls": [
-                            {
-                                "index": 0,
-                                "id": "abc123XYZ",
-                                "function": {"name": "calculator", "arguments": ""},
-                            }
-                        ]
-                    },
-                }
-            ]
-        },
-        {
-            "choices": [
-                {
-                    "index": 0,
-                    "delta": {
-                        "tool_calls": [{"index": 0, "function": {"arguments": '{"expression": '}}]
-                    },
-                }
-            ]
-        },
-        {
-            "choices": [
-                {
-                    "index": 0,
-                    "delta": {"tool_calls": [{"index": 0, "function": {"arguments": '"6 * 7"}'}}]},
-                    "finish_reason": "tool_calls",
-                }
-            ]
-        },
-        {
-            "choices": [],
-            "usage": {"prompt_tokens": 30, "completion_tokens": 12, "total_tokens": 42},
-        },
-    ]
-    answer = [
-        {"choices": [{"index": 0, "delta": {"content": "The answer "}}]},
-        {"choices": [{"index": 0, "delta": {"content": "is 42."}, "finish_reason": "stop"}]},
-    ]
     replies = [
-        Reply(sse=[json.dumps(c) for c in chunks] + ["[DONE]"]),
-        Reply(sse=[json.dumps(c) for c in answer] + ["[DONE]"]),
+        Reply(sse=[json.dumps(c) for c in MISTRAL_CALL_CHUNKS] + ["[DONE]"]),
+        Reply(sse=[json.dumps(c) for c in MISTRAL_ANSWER_CHUNKS] + ["[DONE]"]),
     ]
     with FakeChatServer(replies) as server:
         events = list(
