@@ -100,7 +100,7 @@ def test_deterministic_repair(broken: str, expected: dict[str, object]) -> None:
 
 
 def test_plain_answer_has_no_calls() -> None:
-    assert parse("The weather in Paris is sunny.") == parse("The weather in Paris is sunny.")
+    assert parse("The weather in Paris is sunny.").text == "The weather in Paris is sunny."
     assert parse("The weather in Paris is sunny.").calls == ()
 
 
