@@ -109,7 +109,7 @@ class LlamaModel(Model):
                 llama = Llama(
                     model_path=str(self.path),
                     n_ctx=self.n_ctx,
-                    n_threads=os.cpu_count() or 1,
+                    n_threads=_usable_cpus(),
                     seed=self.seed,
                     verbose=False,
                 )
@@ -175,3 +175,12 @@ def _without_patterns(node: Any) -> Any:
     if isinstance(node, list):
         return [_without_patterns(item) for item in node]
     return node
+
+
+def _usable_cpus() -> int:
+    """The CPUs this process may run on (``taskset``, cgroup cpusets), not all the machine's:
+    llama.cpp threads beyond them only wait on each other."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
