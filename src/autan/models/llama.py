@@ -113,8 +113,9 @@ class LlamaModel(Model):
     def _grammar(self, request: ModelRequest) -> Any:
         if not self.constrained or (not request.tools and request.tool_choice != "none"):
             return None
-        schema = constrained.output_schema(request.tools, request.tool_choice)
-        return _grammar_for(json.dumps(schema))
+        one = constrained.output_schema(request.tools, request.tool_choice)
+        call = constrained.call_schema(request.tools) if request.tool_choice != "none" else None
+        return _grammar_for(json.dumps(one), json.dumps(call) if call else "")
 
     def _load(self) -> Any:
         if self._llama is None:
@@ -170,19 +171,37 @@ def _cached_prefix(llama: Any, tokens: list[int]) -> int:
 
 
 @lru_cache(maxsize=64)
-def _grammar_for(schema_json: str) -> Any:
-    """The llama.cpp grammar for a schema. Patterns llama.cpp cannot compile are dropped from the
-    grammar (arguments are still validated against them before any tool runs)."""
+def _grammar_for(one_json: str, call_json: str) -> Any:
+    """The llama.cpp grammar of a reply: one value of schema ``one``, or up to
+    ``MAX_CALLS_PER_STEP`` values of schema ``call``, one per line. Patterns llama.cpp cannot
+    compile are dropped from the grammar (arguments are still validated against them before any
+    tool runs)."""
     from llama_cpp.llama_grammar import LlamaGrammar
 
+    one, call = json.loads(one_json), json.loads(call_json) if call_json else None
     try:
-        return LlamaGrammar.from_json_schema(schema_json, verbose=False)
+        return LlamaGrammar.from_string(_gbnf(one, call), verbose=False)
     except Exception:
-        loose = json.dumps(_without_patterns(json.loads(schema_json)))
+        pass
     try:
-        return LlamaGrammar.from_json_schema(loose, verbose=False)
+        loose = _gbnf(_without_patterns(one), _without_patterns(call) if call else None)
+        return LlamaGrammar.from_string(loose, verbose=False)
     except Exception as error:
         raise ModelError(f"cannot build a grammar from the tool schemas: {error}") from None
+
+
+def _gbnf(one: dict[str, Any], call: dict[str, Any] | None) -> str:
+    from llama_cpp import llama_grammar
+
+    untyped: Any = llama_grammar.SchemaConverter
+    converter = untyped(prop_order={}, allow_fetch=False, dotall=False, raw_pattern=False)
+    one_rule = converter.visit(converter.resolve_refs(one, "one"), "one")
+    if call is None:
+        return f"{converter.format_grammar()}\nroot ::= {one_rule}"
+    call_rule = converter.visit(converter.resolve_refs(call, "call"), "call")
+    more = constrained.MAX_CALLS_PER_STEP - 1
+    root = f'root ::= {one_rule} | {call_rule} ("\\n" {call_rule}){{1,{more}}}'
+    return f"{converter.format_grammar()}\n{root}"
 
 
 def _without_patterns(node: Any) -> Any:
