@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import threading
 import time
@@ -50,7 +51,10 @@ class Completer:
     def __init__(self, model_path: str, n_ctx: int, max_tokens: int, name: str) -> None:
         import llama_cpp
 
-        self.llama = llama_cpp.Llama(model_path, n_ctx=n_ctx, verbose=False, seed=0)
+        threads = os.cpu_count() or 1  # as autan's embedded backend, so only the API differs
+        self.llama = llama_cpp.Llama(
+            model_path, n_ctx=n_ctx, n_threads=threads, verbose=False, seed=0
+        )
         self.max_tokens = max_tokens
         self.name = name
         self.lock = threading.Lock()
