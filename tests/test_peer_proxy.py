@@ -123,3 +123,16 @@ def test_a_stream_is_folded_into_its_calls_and_usage() -> None:
     assert folded["choices"][0]["message"]["tool_calls"] == [
         {"function": {"name": "add", "arguments": "{}"}}
     ]
+
+
+def test_a_request_without_a_budget_gets_the_proxys(
+    upstream: tuple[str, list[dict[str, Any]]], tmp_path: Path
+) -> None:
+    url, seen = upstream
+    proxy = Proxy(url, tmp_path / "log.jsonl", max_tokens=256).start()
+    try:
+        _post(proxy.base_url, {"messages": []})
+        _post(proxy.base_url, {"messages": [], "max_tokens": 9})
+    finally:
+        proxy.stop()
+    assert [request["max_tokens"] for request in seen] == [256, 9]

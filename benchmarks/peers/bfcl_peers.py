@@ -48,7 +48,9 @@ SERVERS = ("correct", "stock")
 MODEL_ID = "smollm2-135m-instruct"
 ANSWER_TOOLS = {"smolagents": "final_answer"}
 """A framework's own answer tool: calling it is answering, not a call to score."""
-ENTRY_TIMEOUT = 600.0
+ENTRY_TIMEOUT = 900.0
+MAX_TOKENS = 256
+"""The reply budget of a request that sets none, as an autan step's: the same for every row."""
 
 
 @dataclass(frozen=True)
@@ -120,7 +122,9 @@ def run_all(entries: list[Entry], configs: list[Config], args: argparse.Namespac
     servers = {s: _start_server(s, _free_port(), args.out) for s in SERVERS
                if any(c.server == s for c in configs)}  # fmt: skip
     proxies = {
-        s: Proxy(f"http://127.0.0.1:{port}", args.out / f"requests-{s}.jsonl").start()
+        s: Proxy(
+            f"http://127.0.0.1:{port}", args.out / f"requests-{s}.jsonl", 0, MAX_TOKENS
+        ).start()
         for s, (_, port) in servers.items()
     }
     runners: dict[str, Any] = {}

@@ -11,6 +11,8 @@ current entry, later requests of that entry are answered here with a canned fina
 never reach the model, so an entry is one agent step for every framework. The canned answer is
 plain text, or a call to ``final_answer`` when the request offers that tool (smolagents ends a
 run only through it). Streamed requests are passed through and logged, never canned.
+``--max-tokens N`` gives a request that sets no ``max_tokens`` that budget (the stock server
+has none: a runaway reply would run to the end of the context).
 """
 
 from __future__ import annotations
@@ -51,10 +53,13 @@ class EntryLog:
 class Proxy:
     """The forwarding server and the current entry's log; one exchange at a time."""
 
-    def __init__(self, upstream: str, log_path: Path, port: int = 0) -> None:
+    def __init__(
+        self, upstream: str, log_path: Path, port: int = 0, max_tokens: int | None = None
+    ) -> None:
         parsed = urllib.parse.urlsplit(upstream)
         self.upstream_host, self.upstream_port = parsed.hostname or "127.0.0.1", parsed.port or 80
         self.log_path = log_path
+        self.max_tokens = max_tokens
         self.current = EntryLog("")
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", port), _handler(self))
@@ -83,6 +88,9 @@ class Proxy:
         """Status, content type and body of the answer to one POST."""
         with self.lock:
             request = _json_or_none(raw) or {}
+            if self.max_tokens and not request.keys() & {"max_tokens", "max_completion_tokens"}:
+                request["max_tokens"] = self.max_tokens
+                raw = json.dumps(request).encode()
             log = self.current
             if log.one_step and log.first_calls is not None and not request.get("stream"):
                 log.canned += 1
@@ -270,8 +278,9 @@ def main() -> None:
     parser.add_argument("--upstream", required=True, help="server root, e.g. http://127.0.0.1:8090")
     parser.add_argument("--port", type=int, default=8091)
     parser.add_argument("--log", type=Path, required=True, help="JSONL file appended to")
+    parser.add_argument("--max-tokens", type=int, default=None, help="when a request sets none")
     args = parser.parse_args()
-    proxy = Proxy(args.upstream, args.log, args.port)
+    proxy = Proxy(args.upstream, args.log, args.port, args.max_tokens)
     print(f"proxy: {proxy.base_url} -> {args.upstream}, log {args.log}", flush=True)
     proxy.server.serve_forever()
 
