@@ -70,9 +70,22 @@ def main() -> None:
     if not args.report:
         run_all(entries, configs, args)
     command = "PYTHONPATH=src python " + shlex.join(
-        ["benchmarks/peers/bfcl_peers.py", *sys.argv[1:]]
+        ["benchmarks/peers/bfcl_peers.py", *_run_args()]
     )
     write_reports(args.out, entries, configs, command, args.benchmarks_md)
+
+
+def _run_args() -> list[str]:
+    """This command line as the run it reports: without ``--report`` and ``--benchmarks-md``."""
+    kept, skip = [], False
+    for argument in sys.argv[1:]:
+        if skip or argument == "--report" or argument.startswith("--benchmarks-md="):
+            skip = False
+        elif argument == "--benchmarks-md":
+            skip = True
+        else:
+            kept.append(argument)
+    return kept
 
 
 def _arguments() -> argparse.Namespace:
