@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from multistep_report import load_rows, markdown, summarize
+from tasks import TASKS
 
 BEGIN, END = "<!-- peers-multistep:begin -->", "<!-- peers-multistep:end -->"
 PEER_NAMES = ["smolagents", "pydantic_ai", "openai_agents", "langgraph", "agno"]
@@ -106,7 +107,8 @@ def multistep_goals(summary: list[dict[str, Any]]) -> str:
         lines.append(
             f"- {variant}: {mine['correct']}/{mine['tasks']} correct in {mine['requests_total']} "
             f"requests; more correct answers than {len(beaten)} of {len(peers)} peers "
-            f"({_names(peers, beaten)}), fewer requests than {len(fewer)} of {len(peers)}."
+            f"({_names(peers, beaten)}); fewer requests than {len(fewer)} of {len(peers)} "
+            f"({_names(peers, fewer)})."
         )
     return "\n".join(lines) + "\n"
 
@@ -114,6 +116,25 @@ def multistep_goals(summary: list[dict[str, Any]]) -> str:
 def _names(peers: list[dict[str, Any]], chosen: list[dict[str, Any]]) -> str:
     missing = [p["framework"] for p in peers if p not in chosen]
     return "all" if not missing else "not: " + ", ".join(missing)
+
+
+def complete_tasks(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], str]:
+    """The rows of the tasks that every framework ran, and a note on those left out."""
+    frameworks = {row["framework"] for row in rows}
+    ran = {
+        task
+        for task in {row["task"] for row in rows}
+        if {r["framework"] for r in rows if r["task"] == task} == frameworks
+    }
+    partial = sorted({row["task"] for row in rows} - ran)
+    note = ""
+    if len(ran) < len(TASKS):
+        note = f" **Only {len(ran)} of the {len(TASKS)} tasks were run by every framework**: "
+        note += "the run was stopped before the others"
+        if partial:
+            note += f" (task {', '.join(map(str, partial))}, run by some, is left out)"
+        note += "."
+    return [row for row in rows if row["task"] in ran], note
 
 
 def versions(directory: Path) -> str:
@@ -153,20 +174,23 @@ def section(directory: Path) -> str:
             overhead_goals(rows),
         ]
     if (directory / "multistep" / "results.jsonl").exists():
-        rows = load_rows(directory / "multistep")
+        rows, left_out = complete_tasks(load_rows(directory / "multistep"))
         summary = summarize(rows)
         parts += [
             "### Multi-step tasks, each framework with its default limits\n",
-            f"{len({r['task'] for r in rows})} tasks (`benchmarks/peers/tasks.py`), two tools "
+            f"{len({r['task'] for r in rows})} of the {len(TASKS)} tasks of "
+            "`benchmarks/peers/tasks.py`, two tools "
             "offered in every task (weather lookup, calculator); the model is the embedded "
             f"SmolLM2-135M behind the correct-tools server `{meta.get('server', '?')}` "
             "(`benchmarks/peers/tool_server.py`), requests and prompt tokens counted from the "
             "server's `usage` by a proxy; `autan_embedded` counts its own. Correct: an "
-            "expected value appears in the final answer as a whole number or word. A task still "
+            "expected value appears in the final answer (a whole number, a temperature in °C, or "
+            "a word: `tasks.is_correct`). `autan` lets its probe choose the tool protocol, "
+            "`autan_constrained` is given `constrained`. A task still "
             f"running after {meta.get('timeout_s', '?'):g} s is stopped and counted as failed "
             f"(⏱). autan's probe chose the `{meta.get('autan_tool_protocol', '?')}` protocol "
             f"({meta.get('autan_probe_requests', '?')} request, before the tasks, not counted). "
-            "Cells: ✓/✗ and the task's model requests.\n",
+            f"Cells: ✓/✗ and the task's model requests.{left_out}\n",
             markdown(summary, rows),
             multistep_goals(summary),
         ]
