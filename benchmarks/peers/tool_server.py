@@ -10,7 +10,8 @@ none/auto/required/named, parallel calls, ``tool`` messages, ``response_format``
 and ``GET /v1/models``, one request at a time.
 
 Sampling: the request's ``temperature`` (default 0, so runs repeat), ``top_p``, ``stop``,
-``seed``; ``max_tokens`` (or ``max_completion_tokens``) default ``--max-tokens`` (512).
+``seed``; ``max_tokens`` (or ``max_completion_tokens``) default ``--max-tokens`` (256, the
+per-step budget autan's BFCL step uses).
 ``tool_choice`` required or named constrains the reply to calls of the offered tools with
 their argument schemas (a llama.cpp grammar); auto leaves the model free and reads its calls.
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import threading
 import time
@@ -50,7 +52,10 @@ class Completer:
     def __init__(self, model_path: str, n_ctx: int, max_tokens: int, name: str) -> None:
         import llama_cpp
 
-        self.llama = llama_cpp.Llama(model_path, n_ctx=n_ctx, verbose=False, seed=0)
+        threads = os.cpu_count() or 1  # as autan's embedded backend, so only the API differs
+        self.llama = llama_cpp.Llama(
+            model_path, n_ctx=n_ctx, n_threads=threads, verbose=False, seed=0
+        )
         self.max_tokens = max_tokens
         self.name = name
         self.lock = threading.Lock()
@@ -207,7 +212,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8090)
     parser.add_argument("--model", default=None, help="GGUF path (default: autan's embedded)")
     parser.add_argument("--n-ctx", type=int, default=8192)
-    parser.add_argument("--max-tokens", type=int, default=512, help="when a request sets none")
+    parser.add_argument("--max-tokens", type=int, default=256, help="when a request sets none")
     parser.add_argument("--name", default="smollm2-135m-instruct", help="model id served")
     args = parser.parse_args()
     completer = Completer(
