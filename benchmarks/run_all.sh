@@ -63,6 +63,10 @@ run() {  # runs a command and records it, as typed, in commands.txt
 
 if [ -n "${REPORT_ONLY:-}" ]; then
     "$PYTHON" benchmarks/peers/write_section.py "$REPORT_ONLY" BENCHMARKS.md
+    if [ -d "$REPORT_ONLY/bfcl" ]; then
+        "$PYTHON" benchmarks/peers/bfcl_peers.py --data "$BFCL_DATA" --out "$REPORT_ONLY/bfcl" \
+            --report --benchmarks-md BENCHMARKS.md
+    fi
     exit 0
 fi
 OUT=${OUT:-benchmarks/results/peers-$(date -u +%Y%m%dT%H%M%SZ)}
@@ -88,6 +92,6 @@ fi
 if [[ " $STEPS " == *" bfcl "* ]]; then
     # A's BFCL comparison starts its own servers and writes its own block of BENCHMARKS.md.
     run "$PYTHON" benchmarks/peers/bfcl_peers.py --data "$BFCL_DATA" --limit "$BFCL_LIMIT" --seed 0 \
-        --out "$OUT/bfcl"
+        --out "$OUT/bfcl" --benchmarks-md BENCHMARKS.md
 fi
 echo "results in $OUT; BENCHMARKS.md updated"
