@@ -2,11 +2,14 @@
 
 Standard library only. Peers run in their own virtual environments (``install.sh``) and are built
 by the adapters in ``adapters/<peer>.py`` (``make_agent(tools, base_url, model) -> run``); autan
-runs in the interpreter that runs the benchmark, built by ``autan_adapter.py``.
+runs in the interpreter that runs the benchmark, built by ``autan_adapter.py``: ``autan``
+through the server with the tool protocol its probe picks, ``autan_constrained`` through the
+server with the ``constrained`` protocol, ``autan_embedded`` on the embedded model.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import sys
@@ -42,6 +45,10 @@ def load_make_agent(framework: str) -> MakeAgent:
     """``make_agent`` of a framework's adapter (run inside that framework's interpreter)."""
     if str(HERE) not in sys.path:
         sys.path.insert(0, str(HERE))
+    if framework == "autan_constrained":
+        return functools.partial(
+            importlib.import_module("autan_adapter").make_agent, tool_protocol="constrained"
+        )
     if framework.startswith("autan"):
         module = importlib.import_module("autan_adapter")
     elif framework == "smolagents_code":

@@ -26,7 +26,9 @@ def _call(name: str, arguments: dict[str, Any]) -> dict[str, Any]:
 
 
 def reply_for(body: dict[str, Any]) -> dict[str, Any]:
-    answered = any(m.get("role") == "tool" for m in body.get("messages", []))
+    # The call was made once the conversation holds an assistant turn (smolagents sends tool
+    # results back as user text, not as ``tool`` messages).
+    answered = any(m.get("role") in ("assistant", "tool") for m in body.get("messages", []))
     offered = {t.get("function", {}).get("name") for t in body.get("tools") or []}
     message: dict[str, Any]
     if "ping" in offered:  # autan's one-time probe of the server's tool calling

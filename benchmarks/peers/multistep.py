@@ -31,7 +31,7 @@ from request_counter import RequestCounter
 from tasks import TASKS, is_correct
 
 WORKER = Path(__file__).resolve().parent / "multistep_worker.py"
-DEFAULT_FRAMEWORKS = ["autan", "autan_embedded", *PEERS]
+DEFAULT_FRAMEWORKS = ["autan", "autan_constrained", "autan_embedded", *PEERS]
 
 
 def task_indices(text: str) -> list[int]:

@@ -11,10 +11,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tasks import TASKS, is_correct
+
 
 def load_rows(directory: Path) -> list[dict[str, Any]]:
+    """The rows, each answer checked again by ``tasks.is_correct`` as it is now."""
     text = (directory / "results.jsonl").read_text()
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
+    rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+    for row in rows:
+        row["correct"] = is_correct(TASKS[row["task"]], row["answer"])
+    return rows
 
 
 def summarize(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

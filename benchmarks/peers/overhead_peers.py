@@ -7,7 +7,8 @@ the same interpreter); import and build one agent with the two task tools (the s
 time against an instant server on loopback next to a bare ``http.client`` loop in the same
 process; memory held by 1,000 built agents; and the first request for the weather task (bytes,
 and prompt tokens as the server counts them when ``--server`` is given: the request is replayed
-there with ``max_tokens: 1``). smolagents' CodeAgent is included for the first request only.
+there with ``max_tokens: 1``). autan with the ``constrained`` protocol and smolagents'
+CodeAgent are measured for their first request only.
 """
 
 from __future__ import annotations
@@ -35,36 +36,48 @@ IMPORTS = {
     "langgraph": "import langgraph.prebuilt, langchain_openai",
     "agno": "import agno.agent, agno.models.openai",
 }
-FIRST_REQUEST_ONLY = ["smolagents_code"]
+FIRST_REQUEST_ONLY = ["autan_constrained", "smolagents_code"]
 
 
-def process_seconds(framework: str, command: list[str], repeat: int) -> float:
-    samples = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        subprocess.run(
-            [python_for(framework), *command],
-            check=True,
-            env=environment_for(framework),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples)
-
-
-def startup(framework: str, repeat: int) -> dict[str, Any]:
-    bare = process_seconds(framework, ["-c", "pass"], repeat)
-    report = {"interpreter_ms": round(bare * 1000, 1)}
-    statement = IMPORTS[framework]
-    report["import_ms"] = round(
-        (process_seconds(framework, ["-c", statement], repeat) - bare) * 1000, 1
+def process_seconds(framework: str, command: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(
+        [python_for(framework), *command],
+        check=True,
+        env=environment_for(framework),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
+    return time.perf_counter() - started
+
+
+def startup_commands(framework: str) -> dict[str, list[str]]:
+    commands = {
+        "interpreter": ["-c", "pass"],
+        "import": ["-c", IMPORTS[framework]],
+        "import_and_build": [str(WORKER), framework, "build"],
+    }
     if framework == "autan":
-        plain = process_seconds(framework, ["-c", "import autan"], repeat)
-        report["import_autan_only_ms"] = round((plain - bare) * 1000, 1)
-    build = process_seconds(framework, [str(WORKER), framework, "build"], max(3, repeat // 2))
-    report["import_and_build_ms"] = round((build - bare) * 1000, 1)
+        commands["import_autan_only"] = ["-c", "import autan"]
+    return commands
+
+
+def startup(frameworks: list[str], repeat: int) -> dict[str, dict[str, Any]]:
+    """Fresh-process times, in rounds (every framework once per round), so that a busy moment
+    of the machine falls on all of them alike; medians, minus the bare interpreter's."""
+    samples: dict[str, dict[str, list[float]]] = {f: {} for f in frameworks}
+    for _ in range(repeat):
+        for framework in frameworks:
+            for what, command in startup_commands(framework).items():
+                seconds = process_seconds(framework, command)
+                samples[framework].setdefault(what, []).append(seconds)
+    report = {}
+    for framework, measured in samples.items():
+        bare = statistics.median(measured.pop("interpreter"))
+        report[framework] = {"interpreter_ms": round(bare * 1000, 1)} | {
+            f"{what}_ms": round((statistics.median(values) - bare) * 1000, 1)
+            for what, values in measured.items()
+        }
     return report
 
 
@@ -95,11 +108,11 @@ def server_prompt_tokens(server: str, body: dict[str, Any]) -> int | None:
         return None
 
 
-def one_framework(framework: str, args: argparse.Namespace) -> dict[str, Any]:
+def one_framework(
+    framework: str, args: argparse.Namespace, started: dict[str, Any]
+) -> dict[str, Any]:
     only_first = framework in FIRST_REQUEST_ONLY
-    report: dict[str, Any] = {"framework": framework}
-    if not only_first:
-        report.update(startup(framework, args.imports))
+    report: dict[str, Any] = {"framework": framework, **started}
     measured = measure(framework, 0 if only_first else args.runs)
     first = measured.pop("first")
     report["first_request_bytes"] = first["first_request_bytes"]
@@ -129,10 +142,17 @@ def main() -> int:
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     os.environ["XDG_CACHE_HOME"] = str(args.out / "cache")
+    frameworks = args.frameworks.split(",")
+    timed = [f for f in frameworks if f not in FIRST_REQUEST_ONLY]
+    try:
+        started = startup(timed, args.imports)
+    except subprocess.CalledProcessError as error:
+        print(f"start-up measure failed: {error}", file=sys.stderr)
+        started = {}
     rows = []
-    for framework in args.frameworks.split(","):
+    for framework in frameworks:
         try:
-            row = one_framework(framework, args)
+            row = one_framework(framework, args, started.get(framework, {}))
         except (subprocess.CalledProcessError, OSError) as error:
             row = {"framework": framework, "error": str(error)}
         print(json.dumps(row), flush=True)

@@ -16,8 +16,10 @@ import contextlib
 import gc
 import http.client
 import json
+import os
 import statistics
 import sys
+import threading
 import time
 import tracemalloc
 from pathlib import Path
@@ -77,14 +79,26 @@ def memory_per_thousand(make_agent: Any) -> dict[str, Any]:
 
 
 def first_request(make_agent: Any) -> dict[str, Any]:
+    """The first request of the weather task. The canned replies do not fit this task, so the
+    run goes on in the background; the worker exits as soon as the request is in."""
     server = InstantServer()
     run = make_agent(tool_defs(TOOLS), server.base_url, "m")
-    # The canned replies call a tool this agent lacks; only the first request counts.
+    threading.Thread(target=lambda: _quietly(run, TASKS[0].prompt), daemon=True).start()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        sent = [body for body in list(server.requests) if not is_probe(body)]
+        if sent:
+            return {
+                "first_request": sent[0],
+                "first_request_bytes": len(json.dumps(sent[0]).encode()),
+            }
+        time.sleep(0.01)
+    raise TimeoutError("the agent sent no request in 120 s")
+
+
+def _quietly(run: Any, task: str) -> None:
     with contextlib.suppress(Exception):
-        run(TASKS[0].prompt)
-    server.close()
-    body = next(body for body in server.requests if not is_probe(body))
-    return {"first_request": body, "first_request_bytes": len(json.dumps(body).encode())}
+        run(task)
 
 
 def main(arguments: list[str]) -> int:
@@ -95,12 +109,13 @@ def main(arguments: list[str]) -> int:
         return 0
     runs, out = int(arguments[2]), arguments[3]
     report = {
-        "first": first_request(make_agent),
-        "memory": memory_per_thousand(make_agent),
         "per_run": per_run(make_agent, runs) if runs else None,
+        "memory": memory_per_thousand(make_agent) if runs else None,
     }
+    report["first"] = first_request(make_agent)  # last: its run may go on in the background
     Path(out).write_text(json.dumps(report))
-    return 0
+    sys.stdout.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 Standard library only: the peers' workers import it inside their own virtual environments.
 Every task offers both tools (``get_weather`` and ``calculator``); the first two are the issue's
 weather lookup and arithmetic question. A task is solved when its final answer contains one of
-the ``expected`` values as a whole number or word (see ``is_correct``).
+the ``expected`` values: a whole number, a temperature in Celsius, or a word (``is_correct``).
 """
 
 from __future__ import annotations
@@ -104,45 +104,62 @@ TOOLS: list[ToolInfo] = [
 ]
 
 
+def _digits(value: str) -> str:
+    """``3367`` also as ``3,367``; ``12.5`` also as ``12.50``; ``8`` also as ``8.0``."""
+    forms = [re.escape(value)]
+    if value.isdigit() and len(value) > 3:
+        forms.append(re.escape(f"{int(value):,}"))
+    tail = r"0*" if "." in value else r"(?:\.0+)?"
+    return rf"(?<![\w.,-])(?:{'|'.join(forms)}){tail}"
+
+
+def number(value: str) -> str:
+    """``8`` as a whole number: matches ``is 8.`` and ``8.0``, not ``18``, ``8.5`` or ``800``."""
+    return _digits(value) + r"(?![\w]|[.,]\d)"
+
+
+def celsius(value: int) -> str:
+    """A temperature: ``18 °C``, ``18°C``, ``18C``, ``18 degrees``, ``18 Celsius``; not ``18°F``."""
+    return _digits(str(value)) + r"\s*(?:°\s*C|degrees|celsius|C\b)"
+
+
+def word(value: str) -> str:
+    return rf"\b{re.escape(value)}\b"
+
+
 @dataclass(frozen=True)
 class Task:
     prompt: str
     expected: tuple[str, ...]
+    """Regular expressions (case-insensitive); the answer is correct when one of them is found."""
 
 
 TASKS: list[Task] = [
-    Task("What is the weather in Paris?", ("18", "rain")),
-    Task("What is 37 * 91?", ("3367",)),
-    Task("What is the temperature in Tokyo in degrees Celsius?", ("23",)),
-    Task("How warm is it in Cairo right now?", ("34",)),
-    Task("What is the current temperature in Oslo?", ("4",)),
-    Task("What is the weather like in Oslo?", ("snow",)),
-    Task("What are the weather conditions in London?", ("cloudy",)),
-    Task("Tell me the weather in Lima.", ("19", "fog")),
-    Task("What is the temperature in Sydney?", ("27",)),
-    Task("What is 125 + 389?", ("514",)),
-    Task("Compute 1024 / 16.", ("64",)),
-    Task("What is 999 - 123?", ("876",)),
-    Task("What is 15 * 15?", ("225",)),
-    Task("Calculate 4567 + 1234.", ("5801",)),
-    Task("What is 100 / 8?", ("12.5",)),
-    Task("What is (12 + 8) * 3?", ("60",)),
-    Task("What is 12345 - 6789?", ("5556",)),
-    Task("What is 64 * 64?", ("4096",)),
-    Task("What is 7 * 8 * 9?", ("504",)),
-    Task("What is 48 / 6?", ("8",)),
+    Task("What is the weather in Paris?", (celsius(18), word("light rain"))),
+    Task("What is 37 * 91?", (number("3367"),)),
+    Task("What is the temperature in Tokyo in degrees Celsius?", (celsius(23),)),
+    Task("How warm is it in Cairo right now?", (celsius(34),)),
+    Task("What is the current temperature in Oslo?", (celsius(4),)),
+    Task("What is the weather like in Oslo?", (celsius(4), word("snow"))),
+    Task("What are the weather conditions in London?", (word("cloudy"),)),
+    Task("Tell me the weather in Lima.", (celsius(19), word("fog"))),
+    Task("What is the temperature in Sydney?", (celsius(27),)),
+    Task("What is 125 + 389?", (number("514"),)),
+    Task("Compute 1024 / 16.", (number("64"),)),
+    Task("What is 999 - 123?", (number("876"),)),
+    Task("What is 15 * 15?", (number("225"),)),
+    Task("Calculate 4567 + 1234.", (number("5801"),)),
+    Task("What is 100 / 8?", (number("12.5"),)),
+    Task("What is (12 + 8) * 3?", (number("60"),)),
+    Task("What is 12345 - 6789?", (number("5556"),)),
+    Task("What is 64 * 64?", (number("4096"),)),
+    Task("What is 7 * 8 * 9?", (number("504"),)),
+    Task("What is 48 / 6?", (number("8"),)),
 ]
 
 
 def is_correct(task: Task, answer: str | None) -> bool:
-    """One expected value appears in the answer as a whole number or word (case-insensitive).
-
-    ``8`` matches ``The answer is 8.`` and ``8.0`` but not ``18``, ``8.5`` or ``800``.
-    """
-    if not answer:
-        return False
-    for value in task.expected:
-        pattern = rf"(?<![\w.]){re.escape(value)}(?:\.0+)?(?![\w]|\.\d|,\d)"
-        if re.search(pattern, answer, re.IGNORECASE):
-            return True
-    return False
+    """The final answer holds an expected value (see ``number``, ``celsius``, ``word``)."""
+    return bool(answer) and any(
+        re.search(pattern, answer or "", re.IGNORECASE) for pattern in task.expected
+    )
