@@ -59,8 +59,8 @@ SHAPES: dict[str, Callable[[int], str]] = {
 }
 
 CONSTRAINED: dict[str, Callable[[int], str]] = {
-    "constrained: list of many calls": lambda n: json.dumps(
-        [{"tool": "f", "arguments": {"text": "x"}}] * (n // 40)
+    "constrained: many call lines": lambda n: _repeat(
+        json.dumps({"tool": "f", "arguments": {"text": "x"}}) + "\n", n
     ),
     "constrained: long answer": lambda n: json.dumps({"result": "a" * n}),
     "constrained: truncated answer": lambda n: '{"result": "' + "a" * n,
