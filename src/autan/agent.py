@@ -6,12 +6,15 @@ import dataclasses
 from collections.abc import AsyncIterator, Generator, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
+from autan._code_actions import ReplyToCode, StartCode
+from autan._code_driver import CodeRunner
 from autan._execute import aexecute_tool, execute_tool
 from autan._journal import Run, reopen_run, start_run
 from autan.errors import AutanError, ConfigurationError, ModelError
 from autan.events import Event, TextDelta
 from autan.limits import Limits
 from autan.loop import (
+    Actions,
     AwaitApproval,
     CallModel,
     CallTool,
@@ -28,6 +31,7 @@ from autan.tools import Tool
 
 if TYPE_CHECKING:
     from autan._replay import ReplayReport
+    from autan.sandbox import SandboxLimits
     from autan.store import Store
 
 DEFAULT_INSTRUCTIONS = "You are a helpful agent. Use a tool when it helps, then answer briefly."
@@ -39,6 +43,12 @@ class Agent:
     With a ``store``, every run is journaled (see ``autan.store``) and can be continued after a
     crash with ``resume``. ``metadata`` is journaled with each run's configuration (JSON values,
     for example how to rebuild the agent); never put secrets in it.
+
+    ``actions="code"``: the model writes Python instead of one tool call per step; each block
+    runs in a fresh sandbox (``autan.sandbox``, within ``sandbox_limits``) where the tools are
+    functions whose calls the host validates and counts like any tool call, and
+    ``final_answer(x)`` ends the run. Raises ``SandboxUnavailable`` here when no sandbox can be
+    made. A run stopped inside a code block cannot be resumed; between blocks it can.
     """
 
     def __init__(
@@ -49,6 +59,8 @@ class Agent:
         limits: Limits | None = None,
         store: Store | None = None,
         metadata: Mapping[str, Any] | None = None,
+        actions: Actions = "tools",
+        sandbox_limits: SandboxLimits | None = None,
     ) -> None:
         if isinstance(model, str):
             from autan.models import load_model
@@ -60,6 +72,8 @@ class Agent:
         self.limits = limits or Limits()
         self.store = store
         self.metadata = dict(metadata or {})
+        self.actions: Actions = _checked_actions(actions)
+        self.sandbox_limits = sandbox_limits
         _check_unique_names(self.tools)
 
     def run(self, task: str, *, run_id: str | None = None) -> RunResult:
@@ -140,6 +154,7 @@ class Agent:
             "tools": [t.name for t in self.tools],
             "instructions": self.instructions,
             "limits": dataclasses.asdict(self.limits),
+            **({"actions": self.actions} if self.actions != "tools" else {}),
             **self.metadata,
         }
 
@@ -154,10 +169,24 @@ class Agent:
 
     def _config(self, run_id: str) -> LoopConfig:
         return LoopConfig(
-            self.model.name, self.tools, self.instructions, self.limits, run_id=run_id
+            self.model.name,
+            self.tools,
+            self.instructions,
+            self.limits,
+            run_id=run_id,
+            actions=self.actions,
         )
 
     def _drive(self, run: Run, stream_text: bool) -> Generator[Event, None, Outcome]:
+        code = CodeRunner(self.tools, self.sandbox_limits)
+        try:
+            return (yield from self._drive_loop(run, stream_text, code))
+        finally:
+            code.close()
+
+    def _drive_loop(
+        self, run: Run, stream_text: bool, code: CodeRunner
+    ) -> Generator[Event, None, Outcome]:
         loop = run_loop(run.task, self._config(run.run_id))
         item = next(loop)
         while True:
@@ -168,14 +197,18 @@ class Agent:
             else:
                 sent = run.journal.replay(item)
                 if sent is None:
-                    sent = yield from self._perform(item, stream_text)
+                    sent = yield from self._perform(item, stream_text, code)
             try:
                 item = _throw(loop, sent) if isinstance(sent, AutanError) else loop.send(sent)
             except StopIteration as stop:
                 return cast(Outcome, stop.value)
 
-    def _perform(self, effect: Effect, stream_text: bool) -> Generator[Event, None, object]:
+    def _perform(
+        self, effect: Effect, stream_text: bool, code: CodeRunner
+    ) -> Generator[Event, None, object]:
         """Perform one effect live. A model failure is returned, for the loop to record."""
+        if isinstance(effect, StartCode | ReplyToCode):
+            return code.perform(effect)
         if isinstance(effect, CallTool):
             return execute_tool(effect)
         if isinstance(effect, AwaitApproval):
@@ -197,6 +230,16 @@ class Agent:
         raise ModelError(f"{self.model.name}: stream ended without a response")
 
     async def _adrive(self, run: Run, holder: list[Outcome]) -> AsyncIterator[Event]:
+        code = CodeRunner(self.tools, self.sandbox_limits)
+        try:
+            async for event in self._adrive_loop(run, holder, code):
+                yield event
+        finally:
+            code.close()
+
+    async def _adrive_loop(
+        self, run: Run, holder: list[Outcome], code: CodeRunner
+    ) -> AsyncIterator[Event]:
         loop = run_loop(run.task, self._config(run.run_id))
         item = next(loop)
         while True:
@@ -207,14 +250,16 @@ class Agent:
             else:
                 sent = run.journal.replay(item)
                 if sent is None:
-                    sent = await self._aperform(item)
+                    sent = await self._aperform(item, code)
             try:
                 item = _throw(loop, sent) if isinstance(sent, AutanError) else loop.send(sent)
             except StopIteration as stop:
                 holder.append(cast(Outcome, stop.value))
                 return
 
-    async def _aperform(self, effect: Effect) -> object:
+    async def _aperform(self, effect: Effect, code: CodeRunner) -> object:
+        if isinstance(effect, StartCode | ReplyToCode):
+            return await code.aperform(effect)
         if isinstance(effect, CallTool):
             return await aexecute_tool(effect)
         if isinstance(effect, AwaitApproval):
@@ -256,6 +301,17 @@ def _checked(task: str) -> str:
     if not task or not task.strip():
         raise ConfigurationError("the task is empty")
     return task
+
+
+def _checked_actions(actions: str) -> Actions:
+    if actions == "tools":
+        return "tools"
+    if actions == "code":
+        from autan.sandbox._bwrap import bwrap_path
+
+        bwrap_path()  # fail closed now, not at the first block
+        return "code"
+    raise ConfigurationError(f"actions must be 'tools' or 'code', got {actions!r}")
 
 
 def _check_unique_names(tools: tuple[Tool, ...]) -> None:
