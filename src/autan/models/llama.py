@@ -45,6 +45,11 @@ class LlamaModel(Model):
         with self._lock:
             yield from self._stream(request)
 
+    def count_tokens(self, text: str) -> int:
+        """How many tokens ``text`` is for this model (no chat template around it)."""
+        with self._lock:
+            return len(self._load().tokenize(text.encode(), add_bos=False, special=False))
+
     def _complete(self, request: ModelRequest) -> ModelResponse:
         started = time.perf_counter()
         llama, tokens, cached = self._prepare(request)
