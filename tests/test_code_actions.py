@@ -238,3 +238,53 @@ def test_the_observation_truncates_output_and_keeps_the_error() -> None:
     assert "more characters]" in seen
     assert seen.endswith("ValueError: bad")
     assert "print()" in observation(CodeEnded("", "", None, False, None, 0.1))
+
+
+class CrashingModel(ScriptedModel):
+    """Plays its turns, then stops the process's run the way Ctrl-C would."""
+
+    def complete(self, request):  # type: ignore[no-untyped-def]
+        if len(self.requests) == len(self.turns):
+            raise KeyboardInterrupt
+        return super().complete(request)
+
+
+@needs_sandbox
+def test_a_run_stopped_between_blocks_resumes_without_repeating_them(tmp_path: Path) -> None:
+    first = [block("print(add(1, 2))")]
+    calls_made.clear()
+    with SQLiteStore(tmp_path / "j.sqlite3") as store:
+        crashing = Agent(
+            CrashingModel(first), [add], actions="code", sandbox_limits=LIMITS, store=store
+        )
+        with pytest.raises(KeyboardInterrupt):
+            crashing.run("compute", run_id="r1")
+        assert calls_made == [3]
+        model = ScriptedModel([*first, block("final_answer(add(3, 4))")], by_step=True)
+        agent = Agent(model, [add], actions="code", sandbox_limits=LIMITS, store=store)
+        result = agent.resume("r1")
+    assert result.output == "7"
+    assert calls_made == [3, 7]  # the first block was replayed from the journal, not re-run
+    assert len(model.requests) == 1
+
+
+@needs_sandbox
+def test_a_run_stopped_inside_a_block_does_not_resume(tmp_path: Path) -> None:
+    stops: list[str] = []
+
+    @tool(idempotent=True)
+    def stop() -> str:
+        """Stop the process, the first time."""
+        stops.append("called")
+        if len(stops) == 1:
+            raise KeyboardInterrupt
+        return "ok"
+
+    with SQLiteStore(tmp_path / "j.sqlite3") as store:
+        turns = [block("stop()\nfinal_answer(1)")]
+        agent = Agent(ScriptedModel(turns), [stop], actions="code", store=store)
+        with pytest.raises(KeyboardInterrupt):
+            agent.run("compute", run_id="r2")
+        again = Agent(ScriptedModel(turns, by_step=True), [stop], actions="code", store=store)
+        with pytest.raises(ConfigurationError, match="inside a code block"):
+            again.resume("r2")

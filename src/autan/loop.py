@@ -162,7 +162,13 @@ def _model_step(
     state.steps += 1
     choice, state.next_choice = state.next_choice, "auto"
     specs = tuple(t.spec for t in config.tools) if config.actions == "tools" else ()
-    request = ModelRequest(tuple(state.messages), specs, choice, config.max_tokens_per_step)
+    request = ModelRequest(
+        tuple(state.messages),
+        specs,
+        choice,
+        config.max_tokens_per_step,
+        code_block=config.actions == "code",
+    )
     yield _record(state, ModelRequested(state.steps, len(state.messages), choice))
     response = cast(ModelResponse, (yield CallModel(state.steps, request)))
     state.usage = state.usage + response.usage

@@ -100,6 +100,8 @@ class LlamaModel(Model):
         return llama, tokens, _cached_prefix(llama, tokens)
 
     def _grammar(self, request: ModelRequest) -> Any:
+        if request.code_block:
+            return _code_block_grammar()
         if not request.tools and request.tool_choice != "none":
             return None
         schema = constrained.output_schema(request.tools, request.tool_choice)
@@ -156,6 +158,20 @@ def _cached_prefix(llama: Any, tokens: list[int]) -> int:
             break
         same += 1
     return min(same, len(tokens) - 1)
+
+
+CODE_BLOCK_GBNF = r"""
+root ::= "```python\n" line line* "```"
+line ::= [^`\n]* "\n"
+"""
+"""One fenced Python block and nothing after it (no backticks inside)."""
+
+
+@lru_cache(maxsize=1)
+def _code_block_grammar() -> Any:
+    from llama_cpp.llama_grammar import LlamaGrammar
+
+    return LlamaGrammar.from_string(CODE_BLOCK_GBNF, verbose=False)
 
 
 @lru_cache(maxsize=64)
