@@ -4,6 +4,7 @@ and take the path of any tool call (validation, limits, journal)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import time
@@ -288,3 +289,23 @@ def test_a_run_stopped_inside_a_block_does_not_resume(tmp_path: Path) -> None:
         again = Agent(ScriptedModel(turns, by_step=True), [stop], actions="code", store=store)
         with pytest.raises(ConfigurationError, match="inside a code block"):
             again.resume("r2")
+
+
+@pytest.mark.e2e
+@needs_sandbox
+def test_the_embedded_model_writes_a_block_that_runs_in_the_sandbox(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from autan.cli import main
+
+    status = main(["run", "--no-store", "--json", "--actions", "code", "--max-steps", "2",
+                   "What is 37 * 91?"])  # fmt: skip
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    kinds = [event["type"] for event in events]
+    assert status in (0, 1)
+    assert kinds[0] == "run_started"
+    assert "code_started" in kinds  # the grammar makes every reply a block
+    finished = [event for event in events if event["type"] == "code_finished"]
+    assert finished
+    assert all(event["seconds"] > 0 for event in finished)
+    assert kinds[-1] in ("final_answer", "error")
