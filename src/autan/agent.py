@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from autan._code_actions import ReplyToCode, StartCode
 from autan._code_driver import CodeRunner
-from autan._execute import aexecute_tool, execute_tool
+from autan._execute import aexecute_batch, aexecute_tool, execute_batch, execute_tool
 from autan._journal import Run, reopen_run, start_run
 from autan.errors import AutanError, ConfigurationError, ModelError
 from autan.events import Event, TextDelta
@@ -18,6 +18,7 @@ from autan.loop import (
     AwaitApproval,
     CallModel,
     CallTool,
+    CallTools,
     Effect,
     LoopConfig,
     LoopStep,
@@ -34,6 +35,9 @@ if TYPE_CHECKING:
     from autan.sandbox import SandboxLimits
     from autan.store import Store
 
+_OneEffect = CallModel | CallTool | AwaitApproval | StartCode | ReplyToCode
+"""Every effect but a batch, which the drivers perform themselves."""
+
 DEFAULT_INSTRUCTIONS = "You are a helpful agent. Use a tool when it helps, then answer briefly."
 
 
@@ -42,7 +46,9 @@ class Agent:
 
     With a ``store``, every run is journaled (see ``autan.store``) and can be continued after a
     crash with ``resume``. ``metadata`` is journaled with each run's configuration (JSON values,
-    for example how to rebuild the agent); never put secrets in it.
+    for example how to rebuild the agent); never put secrets in it. The calls a model makes in
+    one step run concurrently (threads, or tasks in ``arun``) unless ``concurrent_tool_calls``
+    is false; their results reach the model in call order either way.
 
     ``actions="code"``: the model writes Python instead of one tool call per step; each block
     runs in a fresh sandbox (``autan.sandbox``, within ``sandbox_limits``) where the tools are
@@ -59,6 +65,7 @@ class Agent:
         limits: Limits | None = None,
         store: Store | None = None,
         metadata: Mapping[str, Any] | None = None,
+        concurrent_tool_calls: bool = True,
         actions: Actions = "tools",
         sandbox_limits: SandboxLimits | None = None,
     ) -> None:
@@ -72,6 +79,7 @@ class Agent:
         self.limits = limits or Limits()
         self.store = store
         self.metadata = dict(metadata or {})
+        self.concurrent_tool_calls = concurrent_tool_calls
         self.actions: Actions = _checked_actions(actions)
         self.sandbox_limits = sandbox_limits
         _check_unique_names(self.tools)
@@ -154,26 +162,31 @@ class Agent:
             "tools": [t.name for t in self.tools],
             "instructions": self.instructions,
             "limits": dataclasses.asdict(self.limits),
+            "concurrent_tool_calls": self.concurrent_tool_calls,
             **({"actions": self.actions} if self.actions != "tools" else {}),
             **self.metadata,
         }
 
     def _start(self, task: str, run_id: str | None) -> Run:
         task = _checked(task)
-        return start_run(self.store, task, self.describe() if self.store else {}, run_id)
+        config = (
+            self.describe() if self.store else {"concurrent_tool_calls": self.concurrent_tool_calls}
+        )
+        return start_run(self.store, task, config, run_id)
 
     def _reopen(self, run_id: str) -> Run | RunResult:
         if self.store is None:
             raise ConfigurationError("resume needs an Agent with a store")
         return reopen_run(self.store, run_id)
 
-    def _config(self, run_id: str) -> LoopConfig:
+    def _config(self, run: Run) -> LoopConfig:
         return LoopConfig(
             self.model.name,
             self.tools,
             self.instructions,
             self.limits,
-            run_id=run_id,
+            run_id=run.run_id,
+            concurrent_tool_calls=run.concurrent_tool_calls,
             actions=self.actions,
         )
 
@@ -187,13 +200,15 @@ class Agent:
     def _drive_loop(
         self, run: Run, stream_text: bool, code: CodeRunner
     ) -> Generator[Event, None, Outcome]:
-        loop = run_loop(run.task, self._config(run.run_id))
+        loop = run_loop(run.task, self._config(run))
         item = next(loop)
         while True:
             sent: object = None
             if isinstance(item, Event):
                 run.journal.record(item)
                 yield item
+            elif isinstance(item, CallTools):
+                sent = execute_batch(item, run.journal.replay_batch(item))
             else:
                 sent = run.journal.replay(item)
                 if sent is None:
@@ -204,7 +219,7 @@ class Agent:
                 return cast(Outcome, stop.value)
 
     def _perform(
-        self, effect: Effect, stream_text: bool, code: CodeRunner
+        self, effect: _OneEffect, stream_text: bool, code: CodeRunner
     ) -> Generator[Event, None, object]:
         """Perform one effect live. A model failure is returned, for the loop to record."""
         if isinstance(effect, StartCode | ReplyToCode):
@@ -240,13 +255,15 @@ class Agent:
     async def _adrive_loop(
         self, run: Run, holder: list[Outcome], code: CodeRunner
     ) -> AsyncIterator[Event]:
-        loop = run_loop(run.task, self._config(run.run_id))
+        loop = run_loop(run.task, self._config(run))
         item = next(loop)
         while True:
             sent: object = None
             if isinstance(item, Event):
                 run.journal.record(item)
                 yield item
+            elif isinstance(item, CallTools):
+                sent = await aexecute_batch(item, run.journal.replay_batch(item))
             else:
                 sent = run.journal.replay(item)
                 if sent is None:
@@ -257,7 +274,7 @@ class Agent:
                 holder.append(cast(Outcome, stop.value))
                 return
 
-    async def _aperform(self, effect: Effect, code: CodeRunner) -> object:
+    async def _aperform(self, effect: _OneEffect, code: CodeRunner) -> object:
         if isinstance(effect, StartCode | ReplyToCode):
             return await code.aperform(effect)
         if isinstance(effect, CallTool):

@@ -3,7 +3,8 @@
 The model loads once, on first use, and stays loaded. Prompts are append-only, so llama.cpp's
 KV cache already holds every token of the previous step and only the new tokens are evaluated;
 ``cached_tokens`` in each response's usage counts the reused ones. Tool calls go through the
-``constrained`` protocol: the output is forced by a grammar built from the tools' schemas.
+``constrained`` protocol (the output is forced by a grammar built from the tools' schemas), or,
+when asked, the ``text`` protocol (Hermes ``<tool_call>`` tags, parsed, nothing forced).
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from autan.errors import ModelError
+from autan.errors import ConfigurationError, ModelError
 from autan.messages import ModelRequest, ModelResponse, Usage
 from autan.models.base import Model
 from autan.protocols import constrained
+from autan.protocols import text as text_protocol
 
 DEFAULT_CONTEXT = 4096
 
@@ -28,9 +30,21 @@ DEFAULT_CONTEXT = 4096
 class LlamaModel(Model):
     """A GGUF file run by llama.cpp in this process. Not shared between threads at once."""
 
-    def __init__(self, path: Path, name: str, n_ctx: int = DEFAULT_CONTEXT, seed: int = 0) -> None:
+    def __init__(
+        self,
+        path: Path,
+        name: str,
+        n_ctx: int = DEFAULT_CONTEXT,
+        seed: int = 0,
+        tool_protocol: str = "constrained",
+    ) -> None:
+        if tool_protocol not in ("constrained", "text"):
+            raise ConfigurationError(
+                f"the embedded model takes tool protocol constrained or text, not {tool_protocol!r}"
+            )
         self.path = path
         self.name = name
+        self.constrained = tool_protocol == "constrained"
         self.n_ctx = n_ctx
         self.seed = seed
         self._llama: Any = None
@@ -84,12 +98,14 @@ class LlamaModel(Model):
         self, text: str, usage: Usage, seconds: float, finish: str, request: ModelRequest
     ) -> ModelResponse:
         step = sum(m.role == "assistant" for m in request.messages) + 1
-        answer, calls = constrained.parse_output(text, step)
+        parse = constrained.parse_output if self.constrained else text_protocol.parse_output
+        answer, calls = parse(text, step)
         return ModelResponse(answer, calls, usage, seconds, self.name, finish)
 
     def _prepare(self, request: ModelRequest) -> tuple[Any, list[int], int]:
         llama = self._load()
-        messages = constrained.render_messages(request.messages, request.tools)
+        render = constrained.render_messages if self.constrained else text_protocol.render_messages
+        messages = render(request.messages, request.tools)
         prompt = self._formatter(messages=messages).prompt
         tokens = llama.tokenize(prompt.encode(), add_bos=False, special=True)
         if len(tokens) + request.max_tokens > self.n_ctx:
@@ -102,7 +118,7 @@ class LlamaModel(Model):
     def _grammar(self, request: ModelRequest) -> Any:
         if request.code_block:
             return _code_block_grammar()
-        if not request.tools and request.tool_choice != "none":
+        if not self.constrained or (not request.tools and request.tool_choice != "none"):
             return None
         schema = constrained.output_schema(request.tools, request.tool_choice)
         return _grammar_for(json.dumps(schema))
@@ -116,7 +132,7 @@ class LlamaModel(Model):
                 llama = Llama(
                     model_path=str(self.path),
                     n_ctx=self.n_ctx,
-                    n_threads=os.cpu_count() or 1,
+                    n_threads=_usable_cpus(),
                     seed=self.seed,
                     verbose=False,
                 )
@@ -196,3 +212,12 @@ def _without_patterns(node: Any) -> Any:
     if isinstance(node, list):
         return [_without_patterns(item) for item in node]
     return node
+
+
+def _usable_cpus() -> int:
+    """The CPUs this process may run on (``taskset``, cgroup cpusets), not all the machine's:
+    llama.cpp threads beyond them only wait on each other."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1

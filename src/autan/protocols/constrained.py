@@ -95,7 +95,7 @@ def parse_output(text: str, step: int) -> tuple[str, tuple[ToolCall, ...]]:
     """The answer text and tool calls in one output. Output cut off mid-JSON becomes an answer."""
     try:
         data = json.loads(text)
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):
         return _salvage_answer(text), ()
     if isinstance(data, dict) and isinstance(data.get("tool"), str):
         arguments = data.get("arguments")
