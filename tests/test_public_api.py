@@ -56,6 +56,8 @@ EXPECTED = {
     "ApprovalRequested",
     "ApprovalDecided",
     "AwaitingApproval",
+    "CodeStarted",
+    "CodeFinished",
     "PostgresStore",
     "ReplayReport",
 }

@@ -14,10 +14,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from autan._code_actions import CodeCall, CodeEnded, ReplyToCode, StartCode
 from autan._run_id import new_run_id
 from autan.errors import ConfigurationError, ResumeNeedsDecision, RunError
 from autan.events import (
     ApprovalDecided,
+    CodeFinished,
     Event,
     FinalAnswer,
     ModelResponded,
@@ -41,7 +43,7 @@ from autan.result import RunResult
 if TYPE_CHECKING:
     from autan.store import Store
 
-Replayed = ModelResponse | ToolOutcome | Decision | None
+Replayed = ModelResponse | ToolOutcome | Decision | CodeCall | CodeEnded | None
 
 _RESPONSE_FIELDS = tuple(
     f.name for f in dataclasses.fields(ModelResponse) if f.name in ModelResponded.__match_args__
@@ -163,6 +165,23 @@ class StoredJournal(Journal):
             return ToolOutcome(recorded.output, recorded.is_error, recorded.seconds)
         if isinstance(effect, AwaitApproval) and isinstance(recorded, ApprovalDecided):
             return Decision(recorded.approved, recorded.reason)
+        if isinstance(effect, StartCode | ReplyToCode):
+            return self._code_message(effect, recorded)
+        raise self._mismatch(f"the agent made {_wanted(effect)}, the journal has {recorded.kind}")
+
+    def _code_message(self, effect: StartCode | ReplyToCode, recorded: Event) -> Replayed:
+        """What a code block sent next, read from the events it led to."""
+        if isinstance(recorded, ToolCalled):
+            return CodeCall(recorded.call.name, recorded.call.arguments)
+        if isinstance(recorded, CodeFinished):
+            return CodeEnded(
+                recorded.stdout,
+                recorded.stderr,
+                recorded.error,
+                recorded.answered,
+                recorded.answer,
+                recorded.seconds,
+            )
         raise self._mismatch(f"the agent made {_wanted(effect)}, the journal has {recorded.kind}")
 
     def _may_run_again(self, effect: CallTool) -> None:
@@ -202,6 +221,8 @@ def _wanted(effect: Effect) -> str:
         return "a model call"
     if isinstance(effect, CallTool):
         return f"a {effect.tool.name} call"
+    if isinstance(effect, StartCode | ReplyToCode):
+        return "a step of a code block"
     if isinstance(effect, CallTools):
         return f"{len(effect.calls)} tool calls"
     return f"a request for approval of {effect.call.name}"

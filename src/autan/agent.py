@@ -6,12 +6,15 @@ import dataclasses
 from collections.abc import AsyncIterator, Generator, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
+from autan._code_actions import ReplyToCode, StartCode
+from autan._code_driver import CodeRunner
 from autan._execute import aexecute_batch, aexecute_tool, execute_batch, execute_tool
 from autan._journal import Run, reopen_run, start_run
 from autan.errors import AutanError, ConfigurationError, ModelError
 from autan.events import Event, TextDelta
 from autan.limits import Limits
 from autan.loop import (
+    Actions,
     AwaitApproval,
     CallModel,
     CallTool,
@@ -29,7 +32,11 @@ from autan.tools import Tool
 
 if TYPE_CHECKING:
     from autan._replay import ReplayReport
+    from autan.sandbox import SandboxLimits
     from autan.store import Store
+
+_OneEffect = CallModel | CallTool | AwaitApproval | StartCode | ReplyToCode
+"""Every effect but a batch, which the drivers perform themselves."""
 
 DEFAULT_INSTRUCTIONS = "You are a helpful agent. Use a tool when it helps, then answer briefly."
 
@@ -42,6 +49,12 @@ class Agent:
     for example how to rebuild the agent); never put secrets in it. The calls a model makes in
     one step run concurrently (threads, or tasks in ``arun``) unless ``concurrent_tool_calls``
     is false; their results reach the model in call order either way.
+
+    ``actions="code"``: the model writes Python instead of one tool call per step; each block
+    runs in a fresh sandbox (``autan.sandbox``, within ``sandbox_limits``) where the tools are
+    functions whose calls the host validates and counts like any tool call, and
+    ``final_answer(x)`` ends the run. Raises ``SandboxUnavailable`` here when no sandbox can be
+    made. A run stopped inside a code block cannot be resumed; between blocks it can.
     """
 
     def __init__(
@@ -53,6 +66,8 @@ class Agent:
         store: Store | None = None,
         metadata: Mapping[str, Any] | None = None,
         concurrent_tool_calls: bool = True,
+        actions: Actions = "tools",
+        sandbox_limits: SandboxLimits | None = None,
     ) -> None:
         if isinstance(model, str):
             from autan.models import load_model
@@ -65,6 +80,8 @@ class Agent:
         self.store = store
         self.metadata = dict(metadata or {})
         self.concurrent_tool_calls = concurrent_tool_calls
+        self.actions: Actions = _checked_actions(actions)
+        self.sandbox_limits = sandbox_limits
         _check_unique_names(self.tools)
 
     def run(self, task: str, *, run_id: str | None = None) -> RunResult:
@@ -146,6 +163,7 @@ class Agent:
             "instructions": self.instructions,
             "limits": dataclasses.asdict(self.limits),
             "concurrent_tool_calls": self.concurrent_tool_calls,
+            **({"actions": self.actions} if self.actions != "tools" else {}),
             **self.metadata,
         }
 
@@ -169,9 +187,19 @@ class Agent:
             self.limits,
             run_id=run.run_id,
             concurrent_tool_calls=run.concurrent_tool_calls,
+            actions=self.actions,
         )
 
     def _drive(self, run: Run, stream_text: bool) -> Generator[Event, None, Outcome]:
+        code = CodeRunner(self.tools, self.sandbox_limits)
+        try:
+            return (yield from self._drive_loop(run, stream_text, code))
+        finally:
+            code.close()
+
+    def _drive_loop(
+        self, run: Run, stream_text: bool, code: CodeRunner
+    ) -> Generator[Event, None, Outcome]:
         loop = run_loop(run.task, self._config(run))
         item = next(loop)
         while True:
@@ -184,16 +212,18 @@ class Agent:
             else:
                 sent = run.journal.replay(item)
                 if sent is None:
-                    sent = yield from self._perform(item, stream_text)
+                    sent = yield from self._perform(item, stream_text, code)
             try:
                 item = _throw(loop, sent) if isinstance(sent, AutanError) else loop.send(sent)
             except StopIteration as stop:
                 return cast(Outcome, stop.value)
 
     def _perform(
-        self, effect: CallModel | CallTool | AwaitApproval, stream_text: bool
+        self, effect: _OneEffect, stream_text: bool, code: CodeRunner
     ) -> Generator[Event, None, object]:
         """Perform one effect live. A model failure is returned, for the loop to record."""
+        if isinstance(effect, StartCode | ReplyToCode):
+            return code.perform(effect)
         if isinstance(effect, CallTool):
             return execute_tool(effect)
         if isinstance(effect, AwaitApproval):
@@ -215,6 +245,16 @@ class Agent:
         raise ModelError(f"{self.model.name}: stream ended without a response")
 
     async def _adrive(self, run: Run, holder: list[Outcome]) -> AsyncIterator[Event]:
+        code = CodeRunner(self.tools, self.sandbox_limits)
+        try:
+            async for event in self._adrive_loop(run, holder, code):
+                yield event
+        finally:
+            code.close()
+
+    async def _adrive_loop(
+        self, run: Run, holder: list[Outcome], code: CodeRunner
+    ) -> AsyncIterator[Event]:
         loop = run_loop(run.task, self._config(run))
         item = next(loop)
         while True:
@@ -227,14 +267,16 @@ class Agent:
             else:
                 sent = run.journal.replay(item)
                 if sent is None:
-                    sent = await self._aperform(item)
+                    sent = await self._aperform(item, code)
             try:
                 item = _throw(loop, sent) if isinstance(sent, AutanError) else loop.send(sent)
             except StopIteration as stop:
                 holder.append(cast(Outcome, stop.value))
                 return
 
-    async def _aperform(self, effect: CallModel | CallTool | AwaitApproval) -> object:
+    async def _aperform(self, effect: _OneEffect, code: CodeRunner) -> object:
+        if isinstance(effect, StartCode | ReplyToCode):
+            return await code.aperform(effect)
         if isinstance(effect, CallTool):
             return await aexecute_tool(effect)
         if isinstance(effect, AwaitApproval):
@@ -276,6 +318,17 @@ def _checked(task: str) -> str:
     if not task or not task.strip():
         raise ConfigurationError("the task is empty")
     return task
+
+
+def _checked_actions(actions: str) -> Actions:
+    if actions == "tools":
+        return "tools"
+    if actions == "code":
+        from autan.sandbox._bwrap import bwrap_path
+
+        bwrap_path()  # fail closed now, not at the first block
+        return "code"
+    raise ConfigurationError(f"actions must be 'tools' or 'code', got {actions!r}")
 
 
 def _check_unique_names(tools: tuple[Tool, ...]) -> None:

@@ -51,6 +51,13 @@ def build_parser() -> argparse.ArgumentParser:
         "by response_format (constrained), or tagged text such as <tool_call> (text)",
     )
     run.add_argument(
+        "--actions",
+        choices=["tools", "code"],
+        default="tools",
+        help="how the model acts: one tool call per step (tools), or Python that calls the "
+        "tools, run in the sandbox (code; needs bubblewrap)",
+    )
+    run.add_argument(
         "--show-reasoning", action="store_true", help="print a reasoning model's thinking on stderr"
     )
     run.add_argument("--max-steps", type=at_least(int, 0), default=None, metavar="N")
@@ -153,6 +160,7 @@ def _build_agent(args: argparse.Namespace, settings: Settings, store: Store | No
         max_steps=settings.max_steps if args.max_steps is None else args.max_steps,
         max_total_tokens=args.max_tokens,
         max_wall_seconds=args.max_seconds,
+        actions=args.actions,
     )
     return recipe.build(store, settings)
 
@@ -188,10 +196,16 @@ def _stream_run(agent: Agent, args: argparse.Namespace) -> RunResult:
 
 
 def _show(event: object, stream: TextIO, show_reasoning: bool) -> None:
-    from autan.events import ModelResponded, ToolCalled, ToolResulted
+    from autan.cli_runs import code_summary
+    from autan.events import CodeFinished, CodeStarted, ModelResponded, ToolCalled, ToolResulted
 
     if isinstance(event, ModelResponded) and show_reasoning and event.reasoning:
         print(f"{DIM}{event.reasoning}{RESET}", file=stream, flush=True)
+    elif isinstance(event, CodeStarted):
+        for line in event.code.splitlines():
+            print(f"[{event.step}] | {line}", file=stream, flush=True)
+    elif isinstance(event, CodeFinished):
+        print(code_summary(event), file=stream, flush=True)
     elif isinstance(event, ToolCalled):
         arguments = ", ".join(f"{k}={v!r}" for k, v in event.call.arguments.items())
         print(f"[{event.step}] {event.call.name}({arguments})", file=stream, flush=True)

@@ -1,6 +1,8 @@
-"""``autan bench bfcl``: run BFCL single-turn entries as one model step each and score them.
+"""``autan bench bfcl|gsm8k``: run a public benchmark's entries and score them.
 
-Thin: ``autan.bench`` loads the data, runs the steps and scores; this module parses and prints.
+BFCL single-turn entries are one model step each; GSM8K questions are whole agent runs (tools
+or code actions). Thin: ``autan.bench`` loads the data, runs and scores; this module parses
+and prints.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ Parser = TypeVar("Parser", bound=argparse.ArgumentParser)
 
 def add_bench_commands(commands: argparse._SubParsersAction[Parser]) -> None:
     bench = commands.add_parser("bench", help="run a public benchmark and score it")
-    suites = bench.add_subparsers(dest="bench_command", required=True, metavar="{bfcl}")
+    suites = bench.add_subparsers(dest="bench_command", required=True, metavar="{bfcl,gsm8k}")
     bfcl = suites.add_parser("bfcl", help="Berkeley Function Calling Leaderboard, single turn")
     bfcl.add_argument(
         "--data",
@@ -33,36 +35,45 @@ def add_bench_commands(commands: argparse._SubParsersAction[Parser]) -> None:
         metavar="DIR",
         help="BFCL data directory (bfcl_eval/data of the bfcl-eval package)",
     )
-    bfcl.add_argument("--model", default=None, help="model spec (default: autan.toml or local)")
     bfcl.add_argument(
         "--categories",
         default=None,
         metavar="LIST",
         help="comma-separated categories (default: every single-turn one found)",
     )
-    bfcl.add_argument(
-        "--limit",
-        type=at_least(int, 1),
-        default=None,
-        metavar="N",
-        help="at most N entries per category",
+    _common_arguments(bfcl, "bfcl-results", "at most N entries per category")
+    gsm8k = suites.add_parser("gsm8k", help="GSM8K maths questions, scored on the last number")
+    gsm8k.add_argument("--data", required=True, type=Path, metavar="FILE", help="GSM8K test.jsonl")
+    gsm8k.add_argument(
+        "--actions",
+        choices=["tools", "code"],
+        default="tools",
+        help="the calculator tool (tools) or Python in the sandbox (code; needs bubblewrap)",
     )
-    bfcl.add_argument(
+    _common_arguments(gsm8k, "gsm8k-results", "at most N questions")
+
+
+def _common_arguments(parser: argparse.ArgumentParser, out: str, limit_help: str) -> None:
+    parser.add_argument("--model", default=None, help="model spec (default: autan.toml or local)")
+    parser.add_argument(
+        "--limit", type=at_least(int, 1), default=None, metavar="N", help=limit_help
+    )
+    parser.add_argument(
         "--seed",
         type=int,
         default=None,
         metavar="S",
         help="with --limit: a random sample drawn with this seed, not the first N",
     )
-    bfcl.add_argument("--tool-protocol", choices=["native", "constrained", "text"], default=None)
-    bfcl.add_argument(
+    parser.add_argument("--tool-protocol", choices=["native", "constrained", "text"], default=None)
+    parser.add_argument(
         "--out",
         type=Path,
-        default=Path("bfcl-results"),
+        default=Path(out),
         metavar="DIR",
-        help="results directory; an existing one is resumed (default: bfcl-results)",
+        help=f"results directory; an existing one is resumed (default: {out})",
     )
-    bfcl.add_argument(
+    parser.add_argument(
         "--workers",
         type=at_least(int, 1),
         default=1,
@@ -72,9 +83,9 @@ def add_bench_commands(commands: argparse._SubParsersAction[Parser]) -> None:
 
 
 def run_bench(args: argparse.Namespace) -> int:
-    """Perform ``autan bench bfcl``; bad input is one line on stderr and exit status 2."""
+    """Perform ``autan bench bfcl|gsm8k``; bad input is one line on stderr and exit status 2."""
     try:
-        return _bfcl(args)
+        return _gsm8k(args) if args.bench_command == "gsm8k" else _bfcl(args)
     except KeyboardInterrupt:
         print("autan: interrupted (run again with the same --out to resume)", file=sys.stderr)
         return 130
@@ -113,6 +124,49 @@ def _bfcl(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _gsm8k(args: argparse.Namespace) -> int:
+    from autan.bench._gsm8k import load_questions, run_question, system_prompt_tokens
+    from autan.bench._results import read_results
+    from autan.bench._runner import run_bench as run_entries
+    from autan.config import load_settings
+
+    settings = load_settings()
+    spec = args.model or settings.model
+    protocol = args.tool_protocol or settings.tool_protocol
+    questions = load_questions(args.data, args.limit, args.seed)
+    category = f"gsm8k-{args.actions}"
+    other = {str(r.get("category")) for r in read_results(args.out / "results.jsonl")} - {category}
+    if other:
+        raise ConfigurationError(
+            f"--out {str(args.out)!r} holds results of {', '.join(sorted(other))}; "
+            "use another --out for this run"
+        )
+    model = _make_model(spec, protocol)  # a bad spec fails here, before any output is written
+    records, errors = run_entries(
+        questions,
+        lambda: _make_model(spec, protocol),
+        args.out,
+        args.workers,
+        run_one=lambda model, question: run_question(model, question, args.actions),
+    )
+    for error in errors:
+        print(f"autan: {error}", file=sys.stderr)
+    about = {
+        "title": f"GSM8K: {spec}, actions {args.actions}",
+        "model": spec,
+        "actions": args.actions,
+        "tool_protocol": protocol or "default",
+        "system_prompt_tokens": system_prompt_tokens(model, args.actions),
+        "data": str(args.data),
+        "limit": args.limit,
+        "seed": args.seed,
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "errors": len(errors),
+    }
+    print(_report(args.out, records, about), end="")
+    return EXIT_OK
+
+
 def _report(out: Path, records: list[dict[str, Any]], about: dict[str, Any]) -> str:
     from autan.bench._plot import can_plot, write_plot
     from autan.bench._report import summarise, write_summary
@@ -120,9 +174,8 @@ def _report(out: Path, records: list[dict[str, Any]], about: dict[str, Any]) -> 
     table = summarise(records)
     text = write_summary(out, table, about)
     if can_plot():
-        write_plot(
-            out / "summary.png", table, f"BFCL · {about['model']} · {about['tool_protocol']}"
-        )
+        title = f"BFCL · {about['model']} · {about['tool_protocol']}"
+        write_plot(out / "summary.png", table, about.get("title", title))
     else:
         print("autan: no summary.png (pip install 'autan[bench]' for matplotlib)", file=sys.stderr)
     return text

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from autan.agent import Agent
     from autan.config import Settings
     from autan.limits import Limits
+    from autan.loop import Actions
     from autan.store import Store
 
 RECIPE_KEY = "cli"
@@ -34,11 +35,14 @@ class Recipe:
     max_steps: int | None
     max_total_tokens: int | None
     max_wall_seconds: float | None
+    actions: str = "tools"
 
     def __post_init__(self) -> None:
         from autan.models.spec import check_tool_protocol
 
         check_tool_protocol(self.tool_protocol)
+        if self.actions not in ("tools", "code"):
+            raise ConfigurationError(f"actions must be 'tools' or 'code', got {self.actions!r}")
 
     def limits(self) -> Limits:
         from autan.limits import Limits
@@ -67,7 +71,10 @@ class Recipe:
         )
         tools = builtin_tools(self.workspace)
         metadata = {RECIPE_KEY: dataclasses.asdict(self)}
-        return Agent(model, tools, limits=self.limits(), store=store, metadata=metadata)
+        actions: Actions = "code" if self.actions == "code" else "tools"
+        return Agent(
+            model, tools, limits=self.limits(), store=store, metadata=metadata, actions=actions
+        )
 
 
 def recipe_from_config(run_id: str, config: Mapping[str, Any]) -> Recipe:

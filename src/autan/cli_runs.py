@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, TypeVar
 from autan.errors import ConfigurationError
 
 if TYPE_CHECKING:
-    from autan.events import Event
+    from autan.events import CodeFinished, Event
     from autan.store import RunInfo, Store
 
 EXIT_OK = 0
@@ -104,8 +104,20 @@ def _show(store: Store, run_id: str) -> None:
 
 
 def _timeline_line(event: Event) -> str | None:
-    from autan.events import FinalAnswer, ModelResponded, RunFailed, ToolCalled, ToolResulted
+    from autan.events import (
+        CodeFinished,
+        CodeStarted,
+        FinalAnswer,
+        ModelResponded,
+        RunFailed,
+        ToolCalled,
+        ToolResulted,
+    )
 
+    if isinstance(event, CodeStarted):
+        return "\n".join(f"    | {line}" for line in event.code.splitlines())
+    if isinstance(event, CodeFinished):
+        return code_summary(event)
     if isinstance(event, ModelResponded):
         usage = event.usage
         return (
@@ -124,6 +136,18 @@ def _timeline_line(event: Event) -> str | None:
     if isinstance(event, RunFailed):
         return f"failed: {event.error}: {event.message}"
     return None
+
+
+def code_summary(event: CodeFinished) -> str:
+    """One line for a finished code block: how it ended and the start of what it printed."""
+    if event.answered:
+        how = "→ final_answer"
+    elif event.error is None:
+        how = "→ ran"
+    else:
+        how = f"✗ {event.error}"
+    printed = f": {_short(event.stdout, 80)}" if event.stdout.strip() else ""
+    return f"    {how} ({event.seconds:.3f} s){printed}"
 
 
 def _seconds(events: list[Event]) -> float:

@@ -138,6 +138,31 @@ class ApprovalDecided(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class CodeStarted(Event):
+    """Code mode: the Python block of this step starts in a fresh sandbox. The tool calls it
+    makes follow as ``ToolCalled``/``ToolResulted`` events, then ``CodeFinished``."""
+
+    kind: ClassVar[str] = "code_started"
+    step: int
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
+class CodeFinished(Event):
+    """Code mode: how the step's block ended (``error`` is ``None`` when it did not fail);
+    ``answered`` when it called ``final_answer(answer)``."""
+
+    kind: ClassVar[str] = "code_finished"
+    step: int
+    stdout: str
+    stderr: str
+    error: str | None
+    answered: bool
+    answer: Any
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
 class FinalAnswer(Event):
     kind: ClassVar[str] = "final_answer"
     step: int

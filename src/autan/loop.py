@@ -11,8 +11,10 @@ import json
 import time
 from collections.abc import Generator
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Literal, cast
 
+from autan import _code_actions as code_actions
+from autan._code_actions import CodeCall, CodeEnded, ReplyToCode, StartCode
 from autan.errors import (
     AutanError,
     AwaitingApproval,
@@ -23,6 +25,8 @@ from autan.errors import (
 from autan.events import (
     ApprovalDecided,
     ApprovalRequested,
+    CodeFinished,
+    CodeStarted,
     Event,
     FinalAnswer,
     ModelRequested,
@@ -45,6 +49,8 @@ from autan.messages import (
 )
 from autan.result import RunResult
 from autan.tools import Tool, ToolArgumentsError
+
+Actions = Literal["tools", "code"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +110,9 @@ class LoopConfig:
     concurrent_tool_calls: bool = True
     """Run a step's calls as one ``CallTools`` batch. Journals written before batches existed
     recorded each call's events in turn, so their runs resume with this off."""
+    actions: Actions = "tools"
+    """``"tools"``: the model calls tools one step at a time; ``"code"``: it writes Python that
+    calls them (see ``autan._code_actions``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +121,7 @@ class Outcome:
     error: AutanError | None
 
 
-Effect = CallModel | CallTool | CallTools | AwaitApproval
+Effect = CallModel | CallTool | CallTools | AwaitApproval | StartCode | ReplyToCode
 LoopStep = Generator[Event | Effect, object, Outcome]
 
 
@@ -134,7 +143,7 @@ class _State:
 def run_loop(task: str, config: LoopConfig) -> LoopStep:
     """Drive one run of ``task``; returns the result and the error that ended it, if any."""
     started = time.perf_counter()
-    messages = [Message("system", config.system_prompt), Message("user", task)]
+    messages = [Message("system", _system_prompt(config)), Message("user", task)]
     state = _State(messages, config.run_id)
     tools = {t.name: t for t in config.tools}
     yield _record(state, RunStarted(task, config.model_name, tuple(tools)))
@@ -142,6 +151,12 @@ def run_loop(task: str, config: LoopConfig) -> LoopStep:
         while True:
             _check_limits(state, config.limits, started)
             response = yield from _model_step(state, config)
+            if config.actions == "code":
+                answer = yield from _code_step(state, config, tools, response)
+                if answer is None:
+                    continue
+                yield _record(state, FinalAnswer(state.steps, answer))
+                return _finish(state, started, answer, None)
             if not response.tool_calls:
                 yield _record(state, FinalAnswer(state.steps, response.text.strip()))
                 return _finish(state, started, response.text.strip(), None)
@@ -158,8 +173,14 @@ def _model_step(
 ) -> Generator[Event | Effect, object, ModelResponse]:
     state.steps += 1
     choice, state.next_choice = state.next_choice, "auto"
-    specs = tuple(t.spec for t in config.tools)
-    request = ModelRequest(tuple(state.messages), specs, choice, config.max_tokens_per_step)
+    specs = tuple(t.spec for t in config.tools) if config.actions == "tools" else ()
+    request = ModelRequest(
+        tuple(state.messages),
+        specs,
+        choice,
+        config.max_tokens_per_step,
+        code_block=config.actions == "code",
+    )
     yield _record(state, ModelRequested(state.steps, len(state.messages), choice))
     response = cast(ModelResponse, (yield CallModel(state.steps, request)))
     state.usage = state.usage + response.usage
@@ -234,6 +255,72 @@ def _batch_calls(
         outcomes.append(outcome)
         yield from _answer(state, call, outcome)
     return outcomes
+
+
+def _system_prompt(config: LoopConfig) -> str:
+    if config.actions == "code":
+        return code_actions.system_prompt(config.system_prompt, [t.spec for t in config.tools])
+    return config.system_prompt
+
+
+def _code_step(
+    state: _State, config: LoopConfig, tools: dict[str, Tool], response: ModelResponse
+) -> Generator[Event | Effect, object, str | None]:
+    """Run the Python in ``response``; the final answer, or ``None`` to take another step."""
+    state.messages.append(Message("assistant", response.text, reasoning=response.reasoning))
+    code = code_actions.extract_code(response.text)
+    if code is None:
+        return response.text.strip()
+    yield _record(state, CodeStarted(state.steps, code))
+    ended = yield from _run_code(state, config, tools, code)
+    yield _record(
+        state,
+        CodeFinished(
+            state.steps,
+            ended.stdout,
+            ended.stderr,
+            ended.error,
+            ended.answered,
+            ended.answer,
+            ended.seconds,
+        ),
+    )
+    if ended.answered:
+        return code_actions.answer_text(ended.answer)
+    state.messages.append(Message("user", code_actions.observation(ended)))
+    state.failures_in_a_row = state.failures_in_a_row + 1 if ended.error else 0
+    if state.failures_in_a_row > config.limits.tool_retries:
+        raise ToolRetriesExhausted(
+            f"code failed {state.failures_in_a_row} steps in a row", _partial(state)
+        )
+    return None
+
+
+def _run_code(
+    state: _State, config: LoopConfig, tools: dict[str, Tool], code: str
+) -> Generator[Event | Effect, object, CodeEnded]:
+    """Each call the code makes takes the path of a model's tool call (validation, limits,
+    approval, journal); its result goes back to the code, not into the transcript."""
+    message = cast(CodeCall | CodeEnded, (yield StartCode(state.steps, code)))
+    index = 0
+    while isinstance(message, CodeCall):
+        call = ToolCall(f"code_{state.steps}_{index}", message.name, message.arguments)
+        yield _record(state, ToolCalled(state.steps, call))
+        key = f"{config.run_id}:{state.steps}:{index}"
+        checked = yield from _check_call(state, config.limits, tools, call, key)
+        if isinstance(checked, CallTool):
+            yield _record(state, ToolStarted(state.steps, call.id, call.name, key))
+            checked = _remember(state, call, cast(ToolOutcome, (yield checked)))
+        yield _record(
+            state,
+            ToolResulted(
+                state.steps, call.id, call.name, checked.output, checked.is_error, checked.seconds
+            ),
+        )
+        message = cast(CodeCall | CodeEnded, (yield ReplyToCode(checked.output, checked.is_error)))
+        index += 1
+    state.next_choice = "auto"  # a repeated call steers tools mode only
+    return message
 
 
 def _check_call(

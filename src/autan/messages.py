@@ -79,6 +79,9 @@ class ModelRequest:
     tool_choice: ToolChoice = "auto"
     max_tokens: int = 256
     temperature: float = 0.0
+    code_block: bool = False
+    """The reply must be one fenced ```python block (code actions); backends that can constrain
+    their output (the embedded llama.cpp, by a grammar) force it, others are only asked."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,12 +12,13 @@ import random
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from autan.errors import ConfigurationError
 
 _FILE = re.compile(r"^BFCL_v(\d+)_(.+)\.json$")
 _UNSUPPORTED = ("multi_turn", "web_search", "memory", "format_sensitivity")
+Item = TypeVar("Item")
 NO_CALL_CATEGORIES = ("irrelevance", "live_irrelevance")
 """Categories where the right output is no call at all (no ground truth file)."""
 
@@ -65,12 +66,13 @@ def load_entries(
         )
     entries: list[Entry] = []
     for category in wanted:
-        chosen = _choose(_read_category(files[category], category), limit, seed)
+        chosen = choose(_read_category(files[category], category), limit, seed)
         entries.extend(chosen)
     return entries
 
 
-def _choose(entries: list[Entry], limit: int | None, seed: int | None) -> list[Entry]:
+def choose(entries: list[Item], limit: int | None, seed: int | None) -> list[Item]:
+    """The first ``limit`` entries, or ``limit`` drawn with ``seed`` (in file order)."""
     if limit is None or limit >= len(entries):
         return entries
     if seed is None:
@@ -82,7 +84,7 @@ def _choose(entries: list[Entry], limit: int | None, seed: int | None) -> list[E
 def _read_category(path: Path, category: str) -> list[Entry]:
     answers = _read_answers(path.parent / "possible_answer" / path.name, category)
     entries = []
-    for record in _json_lines(path):
+    for record in json_lines(path):
         truth = answers.get(record["id"], ())
         entries.append(
             Entry(
@@ -101,10 +103,10 @@ def _read_answers(path: Path, category: str) -> dict[str, list[dict[str, dict[st
         return {}
     if not path.is_file():
         raise ConfigurationError(f"no ground truth for {category}: {path} is missing")
-    return {record["id"]: record["ground_truth"] for record in _json_lines(path)}
+    return {record["id"]: record["ground_truth"] for record in json_lines(path)}
 
 
-def _json_lines(path: Path) -> list[dict[str, Any]]:
+def json_lines(path: Path) -> list[dict[str, Any]]:
     try:
         with path.open(encoding="utf-8") as handle:
             return [json.loads(line) for line in handle if line.strip()]

@@ -1,7 +1,7 @@
 """``summary.json`` and ``summary.md``: accuracy, invalid calls, tokens and time per category.
 
-The invalid-call rate is the share of entries where at least one emitted call broke its
-tool's schema (or named no offered tool).
+The invalid-call rate (BFCL records, which have ``valid``) is the share of entries where at
+least one emitted call broke its tool's schema (or named no offered tool).
 """
 
 from __future__ import annotations
@@ -30,30 +30,34 @@ def _stats(records: list[dict[str, Any]]) -> dict[str, float]:
     def mean(key: str) -> float:
         return sum(float(record[key]) for record in records) / count
 
-    return {
+    stats = {
         "entries": count,
         "passed": sum(bool(record["passed"]) for record in records),
         "accuracy": round(sum(bool(r["passed"]) for r in records) / count, 4),
-        "invalid_call_rate": round(sum(not r["valid"] for r in records) / count, 4),
         "mean_prompt_tokens": round(mean("prompt_tokens"), 1),
         "mean_completion_tokens": round(mean("completion_tokens"), 1),
         "mean_model_calls": round(mean("model_calls"), 2),
         "mean_seconds": round(mean("seconds"), 3),
     }
+    if all("valid" in record for record in records):
+        stats["invalid_call_rate"] = round(sum(not r["valid"] for r in records) / count, 4)
+    return stats
 
 
 def markdown_table(table: dict[str, dict[str, float]]) -> str:
+    invalid = all("invalid_call_rate" in s for s in table.values())
+    head = "| category | entries | accuracy |" + (" invalid-call rate |" if invalid else "")
     lines = [
-        "| category | entries | accuracy | invalid-call rate | mean prompt tokens "
-        "| mean completion tokens | mean seconds |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        head + " mean prompt tokens | mean completion tokens | mean model calls | mean seconds |",
+        "| --- " * (7 + invalid) + "|",
     ]
     for category, s in table.items():
         name = f"**{category}**" if category == ALL else category
+        rate = f" {s['invalid_call_rate']:.1%} |" if invalid else ""
         lines.append(
-            f"| {name} | {s['entries']:.0f} | {s['accuracy']:.1%} ({s['passed']:.0f}) "
-            f"| {s['invalid_call_rate']:.1%} | {s['mean_prompt_tokens']:.0f} "
-            f"| {s['mean_completion_tokens']:.0f} | {s['mean_seconds']:.2f} |"
+            f"| {name} | {s['entries']:.0f} | {s['accuracy']:.1%} ({s['passed']:.0f}) |{rate}"
+            f" {s['mean_prompt_tokens']:.0f} | {s['mean_completion_tokens']:.0f}"
+            f" | {s['mean_model_calls']:.2f} | {s['mean_seconds']:.2f} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -63,7 +67,8 @@ def write_summary(out: Path, table: dict[str, dict[str, float]], about: dict[str
     (out / "summary.json").write_text(
         json.dumps({**about, "categories": table}, indent=2) + "\n", encoding="utf-8"
     )
-    heading = f"# BFCL: {about.get('model', '')}, tool protocol {about.get('tool_protocol')}\n\n"
+    default = f"BFCL: {about.get('model', '')}, tool protocol {about.get('tool_protocol')}"
+    heading = f"# {about.get('title', default)}\n\n"
     text = heading + markdown_table(table)
     (out / "summary.md").write_text(text, encoding="utf-8")
     return text

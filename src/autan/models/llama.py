@@ -59,6 +59,11 @@ class LlamaModel(Model):
         with self._lock:
             yield from self._stream(request)
 
+    def count_tokens(self, text: str) -> int:
+        """How many tokens ``text`` is for this model (no chat template around it)."""
+        with self._lock:
+            return len(self._load().tokenize(text.encode(), add_bos=False, special=False))
+
     def _complete(self, request: ModelRequest) -> ModelResponse:
         started = time.perf_counter()
         llama, tokens, cached = self._prepare(request)
@@ -111,6 +116,8 @@ class LlamaModel(Model):
         return llama, tokens, _cached_prefix(llama, tokens)
 
     def _grammar(self, request: ModelRequest) -> Any:
+        if request.code_block:
+            return _code_block_grammar()
         if not self.constrained or (not request.tools and request.tool_choice != "none"):
             return None
         one = constrained.output_schema(request.tools, request.tool_choice)
@@ -168,6 +175,20 @@ def _cached_prefix(llama: Any, tokens: list[int]) -> int:
             break
         same += 1
     return min(same, len(tokens) - 1)
+
+
+CODE_BLOCK_GBNF = r"""
+root ::= "```python\n" line line* "```"
+line ::= [^`\n]* "\n"
+"""
+"""One fenced Python block and nothing after it (no backticks inside)."""
+
+
+@lru_cache(maxsize=1)
+def _code_block_grammar() -> Any:
+    from llama_cpp.llama_grammar import LlamaGrammar
+
+    return LlamaGrammar.from_string(CODE_BLOCK_GBNF, verbose=False)
 
 
 @lru_cache(maxsize=64)

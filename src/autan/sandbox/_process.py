@@ -1,4 +1,10 @@
-"""How is a sandboxed process fed, watched, capped, timed and killed?"""
+"""How is a sandboxed process fed, watched, capped, timed and killed?
+
+``SandboxProcess`` runs one process tree in a new session. The sandbox writes JSON lines on a
+*record* pipe (tool requests, then its result record); with ``replies=True`` the host answers
+each request on a *reply* pipe. The wall-clock budget counts only the time the host spends
+waiting on the sandbox, not the time it spends answering a request.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +22,9 @@ from pathlib import Path
 _CHUNK = 65536
 _GRACE = 0.5  # seconds bwrap gets to reap a killed sandbox before it is killed too
 _MB = 1024 * 1024
+
+ArgvFor = Callable[[int, int | None], list[str]]
+"""The command line, given the fds the sandbox writes records on and reads replies from."""
 
 
 @dataclass
@@ -49,35 +58,161 @@ def rlimits(
 
 
 def run_process(
-    argv_for: Callable[[int], list[str]],
+    argv_for: ArgvFor,
     stdin: bytes,
     timeout: float,
     output_cap: int,
     preexec: Callable[[], None],
 ) -> Outcome:
-    """Run ``argv_for(result_fd)`` in a new session; kill its group at the deadline or cap."""
-    read_end, write_end = os.pipe()
-    try:
-        process = subprocess.Popen(
-            argv_for(write_end),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            pass_fds=(write_end,),
-            start_new_session=True,
-            preexec_fn=preexec,
-            env={"PATH": "/usr/bin:/bin"},
-        )
-    finally:
-        os.close(write_end)
-    outcome = Outcome()
-    try:
-        _feed(process, stdin)
-        _collect(process, read_end, time.monotonic() + timeout, output_cap, outcome)
-    finally:
-        os.close(read_end)
-        _reap(process, outcome)
-    return outcome
+    """Run ``argv_for(record_fd, None)`` to its end; kill its group at the deadline or cap."""
+    process = SandboxProcess(argv_for, stdin, timeout, output_cap, preexec)
+    return process.finish()
+
+
+class SandboxProcess:
+    """One running process tree and the host's ends of its pipes."""
+
+    def __init__(
+        self,
+        argv_for: ArgvFor,
+        stdin: bytes,
+        timeout: float,
+        output_cap: int,
+        preexec: Callable[[], None],
+        replies: bool = False,
+    ) -> None:
+        self.outcome = Outcome()
+        self._budget = timeout
+        self._cap = output_cap
+        self._buffers = {"stdout": bytearray(), "stderr": bytearray(), "record": bytearray()}
+        self._open: set[str] = set(self._buffers)
+        self._ended = False
+        record_read, record_write = os.pipe()
+        reply_read: int | None = None
+        self._reply_fd: int | None = None
+        if replies:
+            reply_read, self._reply_fd = os.pipe()
+        passed = (record_write,) if reply_read is None else (record_write, reply_read)
+        try:
+            self._process = subprocess.Popen(
+                argv_for(record_write, reply_read),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                pass_fds=passed,
+                start_new_session=True,
+                preexec_fn=preexec,
+                env={"PATH": "/usr/bin:/bin"},
+            )
+        except BaseException:
+            self._close_fds(record_read, self._reply_fd)
+            raise
+        finally:
+            self._close_fds(record_write, reply_read)
+        if self._reply_fd is not None:
+            os.set_blocking(self._reply_fd, False)
+        self._record_fd: int | None = record_read
+        _feed(self._process, stdin)
+
+    def next_line(self) -> bytes | None:
+        """The next complete line on the record pipe, or ``None`` once the sandbox stopped
+        writing (it ended, was killed, ran out of time or over its output cap)."""
+        while not self._ended:
+            line = self._take_line()
+            if line is not None:
+                return line
+            if "record" not in self._open:
+                return None
+            self._pump()
+        return None
+
+    def reply(self, data: bytes) -> bool:
+        """Send ``data`` on the reply pipe; a sandbox that does not read its replies is killed."""
+        assert self._reply_fd is not None
+        try:
+            written = os.write(self._reply_fd, data)
+        except (BlockingIOError, BrokenPipeError, OSError):
+            written = -1
+        if written == len(data):
+            return True
+        self.kill()
+        return False
+
+    def kill(self) -> None:
+        if not self._ended:
+            self._ended = True
+            _kill(self._process, self.outcome)
+
+    def finish(self) -> Outcome:
+        """Wait for the sandbox to end (within its budget), reap it and close every pipe."""
+        try:
+            while not self._ended and self._open:
+                self._pump()
+        finally:
+            self._close_fds(self._record_fd, self._reply_fd)
+            self._record_fd = self._reply_fd = None
+            self._store_output()
+            _reap(self._process, self.outcome)
+        return self.outcome
+
+    def _take_line(self) -> bytes | None:
+        record = self._buffers["record"]
+        end = record.find(b"\n")
+        if end < 0:
+            return None
+        line = bytes(record[:end])
+        del record[: end + 1]
+        return line
+
+    def _pump(self) -> None:
+        """Read what is there (or wait for it), within what is left of the time budget."""
+        if self._budget <= 0:
+            self.outcome.timed_out = True
+            self.kill()
+            return
+        started = time.monotonic()
+        with selectors.DefaultSelector() as selector:
+            for name, fd in self._fds().items():
+                if name in self._open:
+                    selector.register(fd, selectors.EVENT_READ, name)
+            if not selector.get_map():
+                return
+            ready = selector.select(self._budget)
+        self._budget -= time.monotonic() - started
+        for key, _ in ready:
+            self._read(key.fd, key.data)
+        if self.outcome.over_output:
+            self.kill()
+
+    def _read(self, fd: int, name: str) -> None:
+        chunk = os.read(fd, _CHUNK)
+        if not chunk:
+            self._open.discard(name)
+            return
+        buffer = self._buffers[name]
+        if len(buffer) + len(chunk) > self._cap:
+            self.outcome.over_output = True
+        buffer += chunk[: max(0, self._cap - len(buffer))]
+
+    def _fds(self) -> dict[str, int]:
+        assert self._process.stdout is not None
+        assert self._process.stderr is not None
+        fds = {"stdout": self._process.stdout.fileno(), "stderr": self._process.stderr.fileno()}
+        if self._record_fd is not None:
+            fds["record"] = self._record_fd
+        return fds
+
+    def _store_output(self) -> None:
+        self.outcome.stdout = bytes(self._buffers["stdout"])
+        self.outcome.stderr = bytes(self._buffers["stderr"])
+        self.outcome.record = bytes(self._buffers["record"])
+
+    @staticmethod
+    def _close_fds(*fds: int | None) -> None:
+        for fd in fds:
+            if fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
 
 
 def _feed(process: subprocess.Popen[bytes], stdin: bytes) -> None:
@@ -87,38 +222,6 @@ def _feed(process: subprocess.Popen[bytes], stdin: bytes) -> None:
         process.stdin.close()
     except (BrokenPipeError, OSError):
         pass
-
-
-def _collect(
-    process: subprocess.Popen[bytes], record_fd: int, deadline: float, cap: int, outcome: Outcome
-) -> None:
-    assert process.stdout is not None
-    assert process.stderr is not None
-    buffers = {"stdout": bytearray(), "stderr": bytearray(), "record": bytearray()}
-    with selectors.DefaultSelector() as selector:
-        selector.register(process.stdout.fileno(), selectors.EVENT_READ, "stdout")
-        selector.register(process.stderr.fileno(), selectors.EVENT_READ, "stderr")
-        selector.register(record_fd, selectors.EVENT_READ, "record")
-        while selector.get_map():
-            left = deadline - time.monotonic()
-            if left <= 0:
-                outcome.timed_out = True
-                _kill(process, outcome)
-                break
-            for key, _ in selector.select(left):
-                chunk = os.read(key.fd, _CHUNK)
-                if not chunk:
-                    selector.unregister(key.fd)
-                    continue
-                buffer = buffers[key.data]
-                if len(buffer) + len(chunk) > cap:
-                    outcome.over_output = True
-                buffer += chunk[: max(0, cap - len(buffer))]
-            if outcome.over_output:
-                _kill(process, outcome)
-                break
-    outcome.stdout, outcome.stderr = bytes(buffers["stdout"]), bytes(buffers["stderr"])
-    outcome.record = bytes(buffers["record"])
 
 
 def _kill(process: subprocess.Popen[bytes], outcome: Outcome) -> None:

@@ -37,6 +37,8 @@ class SandboxResult:
     max_rss_mb: float
     result: Any = None
     has_result: bool = False
+    answered: bool = False
+    """The snippet called ``final_answer(...)`` (not only set ``result``)."""
     truncated: bool = False
     error: str | None = None
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from autan.errors import ConfigurationError, WorkspaceError
 from autan.sandbox._bwrap import NOBODY, bwrap_argv, bwrap_path, running_as_root
 from autan.sandbox._limits import SandboxLimits
-from autan.sandbox._process import Outcome, rlimits, run_process
+from autan.sandbox._process import ArgvFor, Outcome, rlimits, run_process
 from autan.sandbox._result import SandboxResult
 
 _RUNNER = (Path(__file__).parent / "_runner.py").read_text(encoding="utf-8")
@@ -34,12 +36,40 @@ def run_python(
     child process with the same limits and **no isolation at all**.
     """
     limits = limits or SandboxLimits()
+    launch = prepare(limits, workspace, writable, allow_unsandboxed)
+    outcome = run_process(
+        launch.argv_for({}), code.encode(), limits.timeout, limits.output_bytes, launch.preexec
+    )
+    return sandbox_result(outcome, outcome.record)
+
+
+@dataclass(frozen=True)
+class Launch:
+    """How to start one sandbox: the command, the runner's settings, the host-side limits."""
+
+    command: list[str]
+    settings: dict[str, Any]
+    preexec: Callable[[], None]
+
+    def argv_for(self, extra: dict[str, Any]) -> ArgvFor:
+        # The pipes' numbers are only known once they exist: the process starter passes them.
+        def argv(record_fd: int, reply_fd: int | None) -> list[str]:
+            settings = {**self.settings, **extra, "result_fd": record_fd, "reply_fd": reply_fd}
+            return [*self.command, json.dumps(settings)]
+
+        return argv
+
+
+def prepare(
+    limits: SandboxLimits, workspace: str | Path | None, writable: bool, allow_unsandboxed: bool
+) -> Launch:
+    """Check the workspace and the sandbox; raises ``SandboxUnavailable`` when none can be made
+    and ``allow_unsandboxed`` is false."""
     folder = _workspace(workspace)
     command, drop = _command(folder, writable, limits, allow_unsandboxed)
     preexec = rlimits(limits.cpu_seconds, limits.memory_mb, limits.file_size_mb, limits.open_files)
     settings: dict[str, Any] = {"limits": _limit_settings(limits), "drop_to_uid": drop}
-    outcome = _launch(command, settings, code, limits, preexec)
-    return _result(outcome)
+    return Launch(command, settings, preexec)
 
 
 def _workspace(workspace: str | Path | None) -> Path | None:
@@ -70,19 +100,10 @@ def _limit_settings(limits: SandboxLimits) -> dict[str, int]:
     return {name: getattr(limits, name) for name in names}
 
 
-def _launch(
-    command: list[str], settings: dict[str, Any], code: str, limits: SandboxLimits, preexec: Any
-) -> Outcome:
-    # The result pipe's number is only known once it exists: run_process appends it.
-    def argv_for(fd: int) -> list[str]:
-        return [*command, json.dumps({**settings, "result_fd": fd})]
-
-    return run_process(argv_for, code.encode(), limits.timeout, limits.output_bytes, preexec)
-
-
-def _result(outcome: Outcome) -> SandboxResult:
-    record = _decode_record(outcome.record)
-    finished = bool(outcome.record)
+def sandbox_result(outcome: Outcome, raw_record: bytes) -> SandboxResult:
+    """What a run did, from what the host saw and the result record the runner wrote."""
+    record = _decode_record(raw_record)
+    finished = bool(raw_record)
     killed = outcome.host_killed or (not finished and (outcome.status < 0 or outcome.status > 128))
     error = None
     if outcome.timed_out:
@@ -103,6 +124,7 @@ def _result(outcome: Outcome) -> SandboxResult:
         max_rss_mb=outcome.max_rss_mb,
         result=record.get("result"),
         has_result="result" in record,
+        answered=record.get("final") is True,
         truncated=outcome.over_output,
         error=error,
     )

@@ -2,8 +2,14 @@
 
 It reads its settings as JSON from ``argv[1]`` and the snippet from stdin, applies the resource
 limits, drops root to ``nobody`` when the sandbox was started by root, runs the snippet, and
-writes one JSON record ``{"result": ...}`` (or ``{"error": ...}``) to the result pipe. The snippet
+writes one JSON line ``{"result": ...}`` (or ``{"error": ...}``) to the result pipe. The snippet
 sets a result with ``result = value`` or ``final_answer(value)`` (which also ends it).
+
+With ``tools`` in the settings, each named tool is a function of the snippet: a call writes the
+JSON line ``{"call": NAME, "arguments": {...}}`` to the result pipe and reads the host's JSON
+line ``{"output": TEXT, "is_error": BOOL}`` from the reply pipe. The host validates and runs the
+call; an error comes back as a ``ToolError`` exception, an output as its JSON value when it is
+JSON, else as text.
 """
 
 from __future__ import annotations
@@ -29,6 +35,58 @@ class _FinalAnswer(BaseException):
 
 def _final_answer(value: object) -> None:
     raise _FinalAnswer(value)
+
+
+class ToolError(Exception):
+    """A tool call the host refused or that failed; the message says why."""
+
+
+class _Channel:
+    def __init__(self, request_fd: int, reply_fd: int) -> None:
+        self._request_fd = request_fd
+        self._replies = os.fdopen(reply_fd, "rb", buffering=0)
+
+    def call(self, name: str, arguments: dict[str, Any]) -> object:
+        line = json.dumps({"call": name, "arguments": arguments}).encode() + b"\n"
+        _write_all(self._request_fd, line)
+        reply = json.loads(self._read_line())
+        output = str(reply["output"])
+        if reply["is_error"]:
+            raise ToolError(output.removeprefix("error: "))
+        try:
+            return json.loads(output)
+        except ValueError:
+            return output
+
+    def _read_line(self) -> bytes:
+        pieces: list[bytes] = []
+        while True:
+            byte = self._replies.read(1)
+            if not byte:
+                raise SystemExit("autan sandbox: the host closed the tool channel")
+            if byte == b"\n":
+                return b"".join(pieces)
+            pieces.append(byte)
+
+
+def _tool_function(channel: _Channel, name: str, parameters: list[str]) -> Any:
+    def call(*args: object, **kwargs: object) -> object:
+        if len(args) > len(parameters):
+            raise TypeError(f"{name}() takes {len(parameters)} positional arguments")
+        arguments = dict(zip(parameters, args, strict=False))
+        for key, value in kwargs.items():
+            if key in arguments:
+                raise TypeError(f"{name}() got two values for argument {key!r}")
+            arguments[key] = value
+        return channel.call(name, arguments)
+
+    call.__name__ = call.__qualname__ = name
+    return call
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    while data:
+        data = data[os.write(fd, data) :]
 
 
 def _limit(kind: int, value: int) -> None:
@@ -62,28 +120,46 @@ def _die_with_parent() -> None:
         raise SystemExit("autan sandbox: could not set the parent-death signal")
 
 
-def _execute(source: str) -> tuple[int, object]:
+def _namespace(settings: dict[str, Any]) -> dict[str, Any]:
     namespace: dict[str, Any] = {"__name__": "__main__", "final_answer": _final_answer}
+    tools = settings.get("tools")
+    if tools:
+        channel = _Channel(settings["result_fd"], settings["reply_fd"])
+        namespace["ToolError"] = ToolError
+        for entry in tools:
+            namespace[entry["name"]] = _tool_function(channel, entry["name"], entry["parameters"])
+    return namespace
+
+
+def _execute(source: str, namespace: dict[str, Any]) -> tuple[int, object, bool]:
+    """The exit status, the result and whether it came from ``final_answer``."""
     try:
         exec(compile(source, "<snippet>", "exec"), namespace)
     except _FinalAnswer as answer:
-        return 0, answer.value
+        return 0, answer.value, True
     except SystemExit as stop:
         code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
-        return code, namespace.get("result", _MISSING)
-    except BaseException:
-        traceback.print_exc()
-        return 1, _MISSING
-    return 0, namespace.get("result", _MISSING)
+        return code, namespace.get("result", _MISSING), False
+    except BaseException as error:
+        _print_error(error)
+        return 1, _MISSING, False
+    return 0, namespace.get("result", _MISSING), False
 
 
-def _record(value: object) -> bytes:
+def _print_error(error: BaseException) -> None:
+    """The traceback from the snippet's first frame on: the runner's frames are not its own."""
+    frames = error.__traceback__.tb_next if error.__traceback__ else None
+    traceback.print_exception(type(error), error, frames)
+
+
+def _record(value: object, final: bool) -> bytes:
     if value is _MISSING:
-        return b"{}"
+        return b"{}\n"
+    record: dict[str, object] = {"result": value, "final": True} if final else {"result": value}
     try:
-        return json.dumps({"result": value}).encode()
+        return json.dumps(record).encode() + b"\n"
     except (TypeError, ValueError) as error:
-        return json.dumps({"error": f"result is not JSON-serialisable: {error}"}).encode()
+        return json.dumps({"error": f"result is not JSON-serialisable: {error}"}).encode() + b"\n"
 
 
 def _flush() -> None:
@@ -100,11 +176,11 @@ def main() -> None:
     source = sys.stdin.read()
     sys.stdin.close()
     runner = os.getpid()
-    code, value = _execute(source)
+    code, value, final = _execute(source, _namespace(settings))
     _flush()
     if os.getpid() != runner:  # a process the snippet forked: only the runner reports
         os._exit(code & 0xFF)
-    os.write(settings["result_fd"], _record(value))
+    _write_all(settings["result_fd"], _record(value, final))
     os._exit(code & 0xFF)
 
 
