@@ -164,8 +164,16 @@ def run_all(entries: list[Entry], configs: list[Config], args: argparse.Namespac
         for proxy in proxies.values():
             proxy.stop()
         for process, _ in servers.values():
-            process.terminate()
-            process.wait(timeout=30)
+            _stop(process)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:  # uvicorn waits for the reply in progress
+        process.kill()
+        process.wait()
 
 
 def _runner(config: Config, proxies: dict[str, Proxy], out: Path) -> Any:
