@@ -13,6 +13,7 @@ from pydantic import Field
 
 from autan import (
     Agent,
+    ConfigurationError,
     Limits,
     ModelFileError,
     ModelResponded,
@@ -49,6 +50,21 @@ def test_bad_specs(tmp_path: Path) -> None:
         load_model("openai-ish")
     with pytest.raises(ModelFileError):
         load_model(f"gguf:{tmp_path / 'missing.gguf'}")
+
+
+def test_the_embedded_model_refuses_the_native_protocol() -> None:
+    with pytest.raises(ConfigurationError, match="constrained or text"):
+        load_model("local", tool_protocol="native")
+
+
+def test_the_text_protocol_shows_tool_schemas_and_parses_without_a_grammar(tmp_path: Path) -> None:
+    model = load_model("local", tool_protocol="text")
+    specs = tuple(t.spec for t in builtin_tools(tmp_path))
+    messages = (Message("system", "Be brief."), Message("user", "List the files."))
+    response = model.complete(ModelRequest(messages, specs, "auto", 48))
+    constrained = load_model("local").complete(ModelRequest(messages, specs, "auto", 48))
+    assert response.usage.prompt_tokens > constrained.usage.prompt_tokens + 100  # full schemas
+    assert response.text or response.tool_calls
 
 
 def test_gguf_spec_loads_any_file(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from autan.messages import ToolCall
 from autan.protocols.json_repair import UnparsableJSON, loads_lenient
-from autan.protocols.text import parse
+from autan.protocols.text import MAX_CALLS, parse
 
 WEATHER = {"city": "Paris", "unit": "celsius"}
 
@@ -188,3 +188,11 @@ def test_truncated_calls_never_raise(arguments: dict[str, object], cut: int) -> 
     encoded = json.dumps({"name": "f", "arguments": arguments})
     parsed = parse("<tool_call>" + encoded[: cut % len(encoded)])
     assert all(isinstance(c.arguments, dict) for c in parsed.calls)
+
+
+def test_a_reply_with_too_many_calls_keeps_the_first_and_reports_the_rest() -> None:
+    block = '<tool_call>{"name": "f", "arguments": {}}</tool_call>'
+    for text in (block * (MAX_CALLS + 5), "[TOOL_CALLS][" + ",".join([block[11:-12]] * 100) + "]"):
+        parsed = parse(text)
+        assert len(parsed.calls) == MAX_CALLS
+        assert any("more than" in problem for problem in parsed.problems)

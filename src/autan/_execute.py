@@ -1,15 +1,18 @@
-"""Running one validated tool call, sync or async; an exception becomes an error observation.
+"""Running validated tool calls, sync or async; an exception becomes an error observation.
 
-While the tool runs, ``idempotency_key()`` returns the call's key.
+While a tool runs, ``idempotency_key()`` returns its call's key. A step's batch of calls runs
+concurrently: in threads for the sync driver, as tasks for the async one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from autan.loop import CallTool, ToolOutcome
+from autan.loop import CallTool, CallTools, ToolOutcome
 from autan.tools import render_output
 from autan.tools._context import call_key
 
@@ -38,6 +41,34 @@ async def aexecute_tool(effect: CallTool) -> ToolOutcome:
     except Exception as error:
         return _failure(error, started)
     return ToolOutcome(render_output(value), False, time.perf_counter() - started)
+
+
+def execute_batch(
+    effect: CallTools, recorded: Sequence[ToolOutcome | None]
+) -> tuple[ToolOutcome, ...]:
+    """The outcome of every call of ``effect``: ``recorded`` where known, else run live."""
+    live = [call for call, known in zip(effect.calls, recorded, strict=True) if known is None]
+    if len(live) <= 1:
+        done = [execute_tool(call) for call in live]
+    else:
+        with ThreadPoolExecutor(max_workers=len(live), thread_name_prefix="autan-tool") as pool:
+            done = list(pool.map(execute_tool, live))
+    return _merge(recorded, done)
+
+
+async def aexecute_batch(
+    effect: CallTools, recorded: Sequence[ToolOutcome | None]
+) -> tuple[ToolOutcome, ...]:
+    live = [call for call, known in zip(effect.calls, recorded, strict=True) if known is None]
+    done = await asyncio.gather(*(aexecute_tool(call) for call in live))
+    return _merge(recorded, done)
+
+
+def _merge(
+    recorded: Sequence[ToolOutcome | None], done: Sequence[ToolOutcome]
+) -> tuple[ToolOutcome, ...]:
+    fresh = iter(done)
+    return tuple(known if known is not None else next(fresh) for known in recorded)
 
 
 def _failure(error: Exception, started: float) -> ToolOutcome:

@@ -24,8 +24,17 @@ from autan.events import (
     RunFailed,
     ToolCalled,
     ToolResulted,
+    ToolStarted,
 )
-from autan.loop import AwaitApproval, CallModel, CallTool, Decision, Effect, ToolOutcome
+from autan.loop import (
+    AwaitApproval,
+    CallModel,
+    CallTool,
+    CallTools,
+    Decision,
+    Effect,
+    ToolOutcome,
+)
 from autan.messages import ModelResponse, ToolCall
 from autan.result import RunResult
 
@@ -50,22 +59,33 @@ class Journal:
         """The recorded outcome of ``effect``, or ``None`` to perform it live."""
         return None
 
+    def replay_batch(self, effect: CallTools) -> list[ToolOutcome | None]:
+        """The recorded outcome of each call of ``effect``, ``None`` where it is to run live."""
+        return [None] * len(effect.calls)
+
 
 @dataclass(frozen=True, slots=True)
 class Run:
     task: str
     run_id: str
     journal: Journal
+    concurrent_tool_calls: bool = True
+
+
+def concurrent_calls(config: Mapping[str, Any]) -> bool:
+    """Whether a journaled run batches a step's calls; runs journaled before batches did not."""
+    return bool(config.get("concurrent_tool_calls", False))
 
 
 def start_run(
     store: Store | None, task: str, config: Mapping[str, Any], run_id: str | None = None
 ) -> Run:
     run_id = run_id or new_run_id()
+    concurrent = bool(config.get("concurrent_tool_calls", True))
     if store is None:
-        return Run(task, run_id, Journal())
+        return Run(task, run_id, Journal(), concurrent)
     store.create_run(run_id, {"task": task, **config})
-    return Run(task, run_id, StoredJournal(store, run_id))
+    return Run(task, run_id, StoredJournal(store, run_id), concurrent)
 
 
 def reopen_run(store: Store, run_id: str) -> Run | RunResult:
@@ -73,7 +93,8 @@ def reopen_run(store: Store, run_id: str) -> Run | RunResult:
 
     A run that already failed raises ``RunError``: its journal is closed.
     """
-    task = store.info(run_id).config.get("task")
+    config = store.info(run_id).config
+    task = config.get("task")
     if not isinstance(task, str):
         raise ConfigurationError(f"run {run_id} has no task to resume")
     events = store.load(run_id)
@@ -83,7 +104,7 @@ def reopen_run(store: Store, run_id: str) -> Run | RunResult:
     if isinstance(last, RunFailed):
         partial = RunResult(None, tuple(events), 0.0, run_id)
         raise RunError(f"run {run_id} already ended: {last.error}: {last.message}", partial)
-    return Run(task, run_id, StoredJournal(store, run_id, events))
+    return Run(task, run_id, StoredJournal(store, run_id, events), concurrent_calls(config))
 
 
 class StoredJournal(Journal):
@@ -110,8 +131,30 @@ class StoredJournal(Journal):
         if self._cursor < len(self._recorded):
             return self._outcome(effect, self._recorded[self._cursor])
         if isinstance(effect, CallTool) and self._last_was_replayed:
-            return self._unfinished(effect)
+            self._may_run_again(effect)
         return None
+
+    def replay_batch(self, effect: CallTools) -> list[ToolOutcome | None]:
+        recorded = self._results_ahead()
+        outcomes: list[ToolOutcome | None] = []
+        for call in effect.calls:
+            result = recorded.get(call.call_id)
+            if result is not None:
+                outcomes.append(ToolOutcome(result.output, result.is_error, result.seconds))
+                continue
+            if self._last_was_replayed:
+                self._may_run_again(call)
+            outcomes.append(None)
+        return outcomes
+
+    def _results_ahead(self) -> dict[str, ToolResulted]:
+        """The tool results journaled from the cursor on, before anything else, by call id."""
+        results: dict[str, ToolResulted] = {}
+        for event in self._recorded[self._cursor :]:
+            if not isinstance(event, ToolResulted):
+                break
+            results[event.call_id] = event
+        return results
 
     def _outcome(self, effect: Effect, recorded: Event) -> Replayed:
         if isinstance(effect, CallModel) and isinstance(recorded, ModelResponded):
@@ -122,11 +165,12 @@ class StoredJournal(Journal):
             return Decision(recorded.approved, recorded.reason)
         raise self._mismatch(f"the agent made {_wanted(effect)}, the journal has {recorded.kind}")
 
-    def _unfinished(self, effect: CallTool) -> Replayed:
-        """The journal ends after this call started: its effect may or may not have happened."""
+    def _may_run_again(self, effect: CallTool) -> None:
+        """The journal ends after this call started, so its effect may or may not have happened:
+        raise ``ResumeNeedsDecision`` unless its tool is idempotent."""
         if effect.tool.idempotent:
-            return None
-        call = self._started_call()
+            return
+        call = self._started_call(effect.key)
         partial = RunResult(None, self._recorded, 0.0, self._run_id)
         raise ResumeNeedsDecision(
             f"run {self._run_id}: {call.name} started but its result was not journaled, and "
@@ -136,10 +180,10 @@ class StoredJournal(Journal):
             effect.key,
         )
 
-    def _started_call(self) -> ToolCall:
-        started = self._recorded[-1]
+    def _started_call(self, key: str) -> ToolCall:
+        started = [e for e in self._recorded if isinstance(e, ToolStarted) and e.key == key]
         for event in reversed(self._recorded):
-            if isinstance(event, ToolCalled) and event.call.id == getattr(started, "call_id", ""):
+            if started and isinstance(event, ToolCalled) and event.call.id == started[-1].call_id:
                 return event.call
         raise self._mismatch("a started tool call has no recorded call")
 
@@ -158,4 +202,6 @@ def _wanted(effect: Effect) -> str:
         return "a model call"
     if isinstance(effect, CallTool):
         return f"a {effect.tool.name} call"
+    if isinstance(effect, CallTools):
+        return f"{len(effect.calls)} tool calls"
     return f"a request for approval of {effect.call.name}"

@@ -11,10 +11,10 @@ from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from autan._journal import Replayed, Run, StoredJournal
-from autan.errors import ConfigurationError, ModelError
+from autan._journal import Replayed, Run, StoredJournal, concurrent_calls
+from autan.errors import ConfigurationError, ModelError, ResumeNeedsDecision
 from autan.events import Event
-from autan.loop import Effect, Outcome
+from autan.loop import CallTools, Effect, Outcome, ToolOutcome
 from autan.messages import ModelRequest, ModelResponse
 from autan.models.base import Model
 
@@ -61,17 +61,27 @@ class ReplayJournal(StoredJournal):
             raise _JournalEnds
         return super().replay(effect)
 
+    def replay_batch(self, effect: CallTools) -> list[ToolOutcome | None]:
+        try:
+            outcomes = super().replay_batch(effect)
+        except ResumeNeedsDecision:
+            raise _JournalEnds from None
+        if None in outcomes:
+            raise _JournalEnds
+        return outcomes
+
 
 def replay_run(store: Store, run_id: str, drive: Driver) -> ReplayReport:
     """Drive the loop over run ``run_id``'s journal with ``drive`` (an agent's driver)."""
-    task = store.info(run_id).config.get("task")
+    config = store.info(run_id).config
+    task = config.get("task")
     if not isinstance(task, str):
         raise ConfigurationError(f"run {run_id} has no task to replay")
     events = store.load(run_id)
     journal = ReplayJournal(store, run_id, events)
     difference = ""
     try:
-        _consume(drive(Run(task, run_id, journal)))
+        _consume(drive(Run(task, run_id, journal, concurrent_calls(config))))
     except _JournalEnds:
         pass
     except ConfigurationError as mismatch:

@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import AsyncIterator, Generator, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
-from autan._execute import aexecute_tool, execute_tool
+from autan._execute import aexecute_batch, aexecute_tool, execute_batch, execute_tool
 from autan._journal import Run, reopen_run, start_run
 from autan.errors import AutanError, ConfigurationError, ModelError
 from autan.events import Event, TextDelta
@@ -15,6 +15,7 @@ from autan.loop import (
     AwaitApproval,
     CallModel,
     CallTool,
+    CallTools,
     Effect,
     LoopConfig,
     LoopStep,
@@ -38,7 +39,9 @@ class Agent:
 
     With a ``store``, every run is journaled (see ``autan.store``) and can be continued after a
     crash with ``resume``. ``metadata`` is journaled with each run's configuration (JSON values,
-    for example how to rebuild the agent); never put secrets in it.
+    for example how to rebuild the agent); never put secrets in it. The calls a model makes in
+    one step run concurrently (threads, or tasks in ``arun``) unless ``concurrent_tool_calls``
+    is false; their results reach the model in call order either way.
     """
 
     def __init__(
@@ -49,6 +52,7 @@ class Agent:
         limits: Limits | None = None,
         store: Store | None = None,
         metadata: Mapping[str, Any] | None = None,
+        concurrent_tool_calls: bool = True,
     ) -> None:
         if isinstance(model, str):
             from autan.models import load_model
@@ -60,6 +64,7 @@ class Agent:
         self.limits = limits or Limits()
         self.store = store
         self.metadata = dict(metadata or {})
+        self.concurrent_tool_calls = concurrent_tool_calls
         _check_unique_names(self.tools)
 
     def run(self, task: str, *, run_id: str | None = None) -> RunResult:
@@ -140,31 +145,42 @@ class Agent:
             "tools": [t.name for t in self.tools],
             "instructions": self.instructions,
             "limits": dataclasses.asdict(self.limits),
+            "concurrent_tool_calls": self.concurrent_tool_calls,
             **self.metadata,
         }
 
     def _start(self, task: str, run_id: str | None) -> Run:
         task = _checked(task)
-        return start_run(self.store, task, self.describe() if self.store else {}, run_id)
+        config = (
+            self.describe() if self.store else {"concurrent_tool_calls": self.concurrent_tool_calls}
+        )
+        return start_run(self.store, task, config, run_id)
 
     def _reopen(self, run_id: str) -> Run | RunResult:
         if self.store is None:
             raise ConfigurationError("resume needs an Agent with a store")
         return reopen_run(self.store, run_id)
 
-    def _config(self, run_id: str) -> LoopConfig:
+    def _config(self, run: Run) -> LoopConfig:
         return LoopConfig(
-            self.model.name, self.tools, self.instructions, self.limits, run_id=run_id
+            self.model.name,
+            self.tools,
+            self.instructions,
+            self.limits,
+            run_id=run.run_id,
+            concurrent_tool_calls=run.concurrent_tool_calls,
         )
 
     def _drive(self, run: Run, stream_text: bool) -> Generator[Event, None, Outcome]:
-        loop = run_loop(run.task, self._config(run.run_id))
+        loop = run_loop(run.task, self._config(run))
         item = next(loop)
         while True:
             sent: object = None
             if isinstance(item, Event):
                 run.journal.record(item)
                 yield item
+            elif isinstance(item, CallTools):
+                sent = execute_batch(item, run.journal.replay_batch(item))
             else:
                 sent = run.journal.replay(item)
                 if sent is None:
@@ -174,7 +190,9 @@ class Agent:
             except StopIteration as stop:
                 return cast(Outcome, stop.value)
 
-    def _perform(self, effect: Effect, stream_text: bool) -> Generator[Event, None, object]:
+    def _perform(
+        self, effect: CallModel | CallTool | AwaitApproval, stream_text: bool
+    ) -> Generator[Event, None, object]:
         """Perform one effect live. A model failure is returned, for the loop to record."""
         if isinstance(effect, CallTool):
             return execute_tool(effect)
@@ -197,13 +215,15 @@ class Agent:
         raise ModelError(f"{self.model.name}: stream ended without a response")
 
     async def _adrive(self, run: Run, holder: list[Outcome]) -> AsyncIterator[Event]:
-        loop = run_loop(run.task, self._config(run.run_id))
+        loop = run_loop(run.task, self._config(run))
         item = next(loop)
         while True:
             sent: object = None
             if isinstance(item, Event):
                 run.journal.record(item)
                 yield item
+            elif isinstance(item, CallTools):
+                sent = await aexecute_batch(item, run.journal.replay_batch(item))
             else:
                 sent = run.journal.replay(item)
                 if sent is None:
@@ -214,7 +234,7 @@ class Agent:
                 holder.append(cast(Outcome, stop.value))
                 return
 
-    async def _aperform(self, effect: Effect) -> object:
+    async def _aperform(self, effect: CallModel | CallTool | AwaitApproval) -> object:
         if isinstance(effect, CallTool):
             return await aexecute_tool(effect)
         if isinstance(effect, AwaitApproval):

@@ -59,6 +59,15 @@ class CallTool:
     arguments: dict[str, object]
     key: str = ""
     """The call's idempotency key, ``"<run_id>:<step>:<index>"``."""
+    call_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CallTools:
+    """The validated, approved calls of one step, which do not depend on each other: a driver
+    may run them concurrently, and sends back their outcomes in the order of ``calls``."""
+
+    calls: tuple[CallTool, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +101,9 @@ class LoopConfig:
     limits: Limits
     max_tokens_per_step: int = 256
     run_id: str = ""
+    concurrent_tool_calls: bool = True
+    """Run a step's calls as one ``CallTools`` batch. Journals written before batches existed
+    recorded each call's events in turn, so their runs resume with this off."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +112,7 @@ class Outcome:
     error: AutanError | None
 
 
-Effect = CallModel | CallTool | AwaitApproval
+Effect = CallModel | CallTool | CallTools | AwaitApproval
 LoopStep = Generator[Event | Effect, object, Outcome]
 
 
@@ -172,29 +184,62 @@ def _tool_step(
     state.messages.append(
         Message("assistant", response.text, response.tool_calls, reasoning=response.reasoning)
     )
-    failed = 0
-    for index, call in enumerate(response.tool_calls):
-        yield _record(state, ToolCalled(state.steps, call))
-        key = f"{config.run_id}:{state.steps}:{index}"
-        outcome = yield from _run_call(state, config.limits, tools, call, key)
-        failed += outcome.is_error
-        yield _record(
-            state,
-            ToolResulted(
-                state.steps, call.id, call.name, outcome.output, outcome.is_error, outcome.seconds
-            ),
-        )
-        state.messages.append(Message("tool", outcome.output, tool_call_id=call.id, name=call.name))
-    state.failures_in_a_row = state.failures_in_a_row + 1 if failed else 0
+    calls = response.tool_calls
+    if config.concurrent_tool_calls and len(calls) > 1:
+        outcomes = yield from _batch_calls(state, config, tools, calls)
+    else:
+        outcomes = yield from _calls_in_turn(state, config, tools, calls)
+    state.failures_in_a_row = state.failures_in_a_row + 1 if _any_error(outcomes) else 0
     if state.failures_in_a_row > config.limits.tool_retries:
         raise ToolRetriesExhausted(
             f"tool calls failed {state.failures_in_a_row} steps in a row", _partial(state)
         )
 
 
-def _run_call(
+def _calls_in_turn(
+    state: _State, config: LoopConfig, tools: dict[str, Tool], calls: tuple[ToolCall, ...]
+) -> Generator[Event | Effect, object, list[ToolOutcome]]:
+    """Each call checked, run and answered before the next one is looked at."""
+    outcomes = []
+    for index, call in enumerate(calls):
+        yield _record(state, ToolCalled(state.steps, call))
+        key = f"{config.run_id}:{state.steps}:{index}"
+        checked = yield from _check_call(state, config.limits, tools, call, key)
+        if isinstance(checked, CallTool):
+            yield _record(state, ToolStarted(state.steps, call.id, call.name, key))
+            checked = _remember(state, call, cast(ToolOutcome, (yield checked)))
+        outcomes.append(checked)
+        yield from _answer(state, call, checked)
+    return outcomes
+
+
+def _batch_calls(
+    state: _State, config: LoopConfig, tools: dict[str, Tool], calls: tuple[ToolCall, ...]
+) -> Generator[Event | Effect, object, list[ToolOutcome]]:
+    """Every call checked (and approved) first, then the runnable ones started as one batch;
+    the answers follow in call order."""
+    checked: list[ToolOutcome | CallTool] = []
+    for index, call in enumerate(calls):
+        yield _record(state, ToolCalled(state.steps, call))
+        key = f"{config.run_id}:{state.steps}:{index}"
+        checked.append((yield from _check_call(state, config.limits, tools, call, key)))
+    batch = tuple(item for item in checked if isinstance(item, CallTool))
+    for call, item in zip(calls, checked, strict=True):
+        if isinstance(item, CallTool):
+            yield _record(state, ToolStarted(state.steps, call.id, call.name, item.key))
+    ran = iter(cast(tuple[ToolOutcome, ...], (yield CallTools(batch))) if batch else ())
+    outcomes = []
+    for call, item in zip(calls, checked, strict=True):
+        outcome = _remember(state, call, next(ran)) if isinstance(item, CallTool) else item
+        outcomes.append(outcome)
+        yield from _answer(state, call, outcome)
+    return outcomes
+
+
+def _check_call(
     state: _State, limits: Limits, tools: dict[str, Tool], call: ToolCall, key: str
-) -> Generator[Event | Effect, object, ToolOutcome]:
+) -> Generator[Event | Effect, object, ToolOutcome | CallTool]:
+    """The call to run, or the observation that answers it without running anything."""
     tool = tools.get(call.name)
     if tool is None:
         valid = ", ".join(tools) or "none"
@@ -217,11 +262,27 @@ def _run_call(
         if denied is not None:
             return denied
     state.tool_calls += 1
-    yield _record(state, ToolStarted(state.steps, call.id, call.name, key))
-    outcome = cast(ToolOutcome, (yield CallTool(tool, arguments, key)))
+    return CallTool(tool, arguments, key, call.id)
+
+
+def _remember(state: _State, call: ToolCall, outcome: ToolOutcome) -> ToolOutcome:
     if not outcome.is_error:
-        state.known_results[known] = outcome.output
+        state.known_results[_call_key(call)] = outcome.output
     return outcome
+
+
+def _answer(state: _State, call: ToolCall, outcome: ToolOutcome) -> Generator[Event, object, None]:
+    yield _record(
+        state,
+        ToolResulted(
+            state.steps, call.id, call.name, outcome.output, outcome.is_error, outcome.seconds
+        ),
+    )
+    state.messages.append(Message("tool", outcome.output, tool_call_id=call.id, name=call.name))
+
+
+def _any_error(outcomes: list[ToolOutcome]) -> bool:
+    return any(outcome.is_error for outcome in outcomes)
 
 
 def _approval(

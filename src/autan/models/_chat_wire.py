@@ -170,7 +170,7 @@ def _call(call_id: str | None, function: dict[str, Any], index: int, step: int) 
     raw = function.get("arguments") or "{}"
     try:
         arguments = json.loads(raw) if isinstance(raw, str) else raw
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):
         arguments = {"__raw_arguments__": raw}
     if not isinstance(arguments, dict):
         arguments = {"__raw_arguments__": raw}

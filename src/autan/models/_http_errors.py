@@ -77,7 +77,7 @@ def redact(text: str, secret: str | None) -> str:
 def _server_message(body: str) -> str:
     try:
         data = json.loads(body)
-    except (json.JSONDecodeError, ValueError):
+    except (ValueError, RecursionError):
         return _short(body)
     error = data.get("error", data) if isinstance(data, dict) else data
     if isinstance(error, dict):

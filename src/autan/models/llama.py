@@ -3,7 +3,8 @@
 The model loads once, on first use, and stays loaded. Prompts are append-only, so llama.cpp's
 KV cache already holds every token of the previous step and only the new tokens are evaluated;
 ``cached_tokens`` in each response's usage counts the reused ones. Tool calls go through the
-``constrained`` protocol: the output is forced by a grammar built from the tools' schemas.
+``constrained`` protocol (the output is forced by a grammar built from the tools' schemas), or,
+when asked, the ``text`` protocol (Hermes ``<tool_call>`` tags, parsed, nothing forced).
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from autan.errors import ModelError
+from autan.errors import ConfigurationError, ModelError
 from autan.messages import ModelRequest, ModelResponse, Usage
 from autan.models.base import Model
 from autan.protocols import constrained
+from autan.protocols import text as text_protocol
 
 DEFAULT_CONTEXT = 4096
 
@@ -28,9 +30,21 @@ DEFAULT_CONTEXT = 4096
 class LlamaModel(Model):
     """A GGUF file run by llama.cpp in this process. Not shared between threads at once."""
 
-    def __init__(self, path: Path, name: str, n_ctx: int = DEFAULT_CONTEXT, seed: int = 0) -> None:
+    def __init__(
+        self,
+        path: Path,
+        name: str,
+        n_ctx: int = DEFAULT_CONTEXT,
+        seed: int = 0,
+        tool_protocol: str = "constrained",
+    ) -> None:
+        if tool_protocol not in ("constrained", "text"):
+            raise ConfigurationError(
+                f"the embedded model takes tool protocol constrained or text, not {tool_protocol!r}"
+            )
         self.path = path
         self.name = name
+        self.constrained = tool_protocol == "constrained"
         self.n_ctx = n_ctx
         self.seed = seed
         self._llama: Any = None
@@ -79,12 +93,14 @@ class LlamaModel(Model):
         self, text: str, usage: Usage, seconds: float, finish: str, request: ModelRequest
     ) -> ModelResponse:
         step = sum(m.role == "assistant" for m in request.messages) + 1
-        answer, calls = constrained.parse_output(text, step)
+        parse = constrained.parse_output if self.constrained else text_protocol.parse_output
+        answer, calls = parse(text, step)
         return ModelResponse(answer, calls, usage, seconds, self.name, finish)
 
     def _prepare(self, request: ModelRequest) -> tuple[Any, list[int], int]:
         llama = self._load()
-        messages = constrained.render_messages(request.messages, request.tools)
+        render = constrained.render_messages if self.constrained else text_protocol.render_messages
+        messages = render(request.messages, request.tools)
         prompt = self._formatter(messages=messages).prompt
         tokens = llama.tokenize(prompt.encode(), add_bos=False, special=True)
         if len(tokens) + request.max_tokens > self.n_ctx:
@@ -95,10 +111,11 @@ class LlamaModel(Model):
         return llama, tokens, _cached_prefix(llama, tokens)
 
     def _grammar(self, request: ModelRequest) -> Any:
-        if not request.tools and request.tool_choice != "none":
+        if not self.constrained or (not request.tools and request.tool_choice != "none"):
             return None
-        schema = constrained.output_schema(request.tools, request.tool_choice)
-        return _grammar_for(json.dumps(schema))
+        one = constrained.output_schema(request.tools, request.tool_choice)
+        call = constrained.call_schema(request.tools) if request.tool_choice != "none" else None
+        return _grammar_for(json.dumps(one), json.dumps(call) if call else "")
 
     def _load(self) -> Any:
         if self._llama is None:
@@ -109,7 +126,7 @@ class LlamaModel(Model):
                 llama = Llama(
                     model_path=str(self.path),
                     n_ctx=self.n_ctx,
-                    n_threads=os.cpu_count() or 1,
+                    n_threads=_usable_cpus(),
                     seed=self.seed,
                     verbose=False,
                 )
@@ -154,19 +171,37 @@ def _cached_prefix(llama: Any, tokens: list[int]) -> int:
 
 
 @lru_cache(maxsize=64)
-def _grammar_for(schema_json: str) -> Any:
-    """The llama.cpp grammar for a schema. Patterns llama.cpp cannot compile are dropped from the
-    grammar (arguments are still validated against them before any tool runs)."""
+def _grammar_for(one_json: str, call_json: str) -> Any:
+    """The llama.cpp grammar of a reply: one value of schema ``one``, or up to
+    ``MAX_CALLS_PER_STEP`` values of schema ``call``, one per line. Patterns llama.cpp cannot
+    compile are dropped from the grammar (arguments are still validated against them before any
+    tool runs)."""
     from llama_cpp.llama_grammar import LlamaGrammar
 
+    one, call = json.loads(one_json), json.loads(call_json) if call_json else None
     try:
-        return LlamaGrammar.from_json_schema(schema_json, verbose=False)
+        return LlamaGrammar.from_string(_gbnf(one, call), verbose=False)
     except Exception:
-        loose = json.dumps(_without_patterns(json.loads(schema_json)))
+        pass
     try:
-        return LlamaGrammar.from_json_schema(loose, verbose=False)
+        loose = _gbnf(_without_patterns(one), _without_patterns(call) if call else None)
+        return LlamaGrammar.from_string(loose, verbose=False)
     except Exception as error:
         raise ModelError(f"cannot build a grammar from the tool schemas: {error}") from None
+
+
+def _gbnf(one: dict[str, Any], call: dict[str, Any] | None) -> str:
+    from llama_cpp import llama_grammar
+
+    untyped: Any = llama_grammar.SchemaConverter
+    converter = untyped(prop_order={}, allow_fetch=False, dotall=False, raw_pattern=False)
+    one_rule = converter.visit(converter.resolve_refs(one, "one"), "one")
+    if call is None:
+        return f"{converter.format_grammar()}\nroot ::= {one_rule}"
+    call_rule = converter.visit(converter.resolve_refs(call, "call"), "call")
+    more = constrained.MAX_CALLS_PER_STEP - 1
+    root = f'root ::= {one_rule} | {call_rule} ("\\n" {call_rule}){{1,{more}}}'
+    return f"{converter.format_grammar()}\n{root}"
 
 
 def _without_patterns(node: Any) -> Any:
@@ -175,3 +210,12 @@ def _without_patterns(node: Any) -> Any:
     if isinstance(node, list):
         return [_without_patterns(item) for item in node]
     return node
+
+
+def _usable_cpus() -> int:
+    """The CPUs this process may run on (``taskset``, cgroup cpusets), not all the machine's:
+    llama.cpp threads beyond them only wait on each other."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1

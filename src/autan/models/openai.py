@@ -149,7 +149,7 @@ class OpenAIChatModel(Model):
         try:
             answer = self._http().get(f"{self.base_url}/models")
             return window_from_models_listing(answer.json(), self.model)
-        except (httpx.HTTPError, ValueError):
+        except (httpx.HTTPError, ValueError, RecursionError):
             return None
 
     def _switch_response_format(
@@ -287,7 +287,7 @@ class OpenAIChatModel(Model):
 def _json_or_none(text: str) -> Any:
     try:
         return json.loads(text)
-    except (json.JSONDecodeError, ValueError):
+    except (ValueError, RecursionError):
         return None
 
 

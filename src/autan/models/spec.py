@@ -44,21 +44,21 @@ def load_model(
     protocol = check_tool_protocol(tool_protocol)
     text = spec.strip()
     if text == "local" or text.startswith("gguf:"):
-        return _embedded(text, spec)
+        return _embedded(text, spec, protocol or "constrained")
     provider, _, rest = text.partition(":")
     if provider in ("openai", "ollama", "mistral", "deepseek") and rest:
         return _remote(provider, rest, spec, protocol, prices, reasoning)
     raise ModelSpecError(f"unknown model spec {spec!r}; accepted forms: {ACCEPTED_FORMS}")
 
 
-def _embedded(text: str, spec: str) -> Model:
+def _embedded(text: str, spec: str, protocol: str) -> Model:
     from autan.models.embedded import check_gguf, default_gguf_path
     from autan.models.llama import LlamaModel
 
     if text == "local":
-        return LlamaModel(default_gguf_path(), name="local")
+        return LlamaModel(default_gguf_path(), name="local", tool_protocol=protocol)
     if text[5:]:
-        return LlamaModel(check_gguf(text[5:]), name=text)
+        return LlamaModel(check_gguf(text[5:]), name=text, tool_protocol=protocol)
     raise ModelSpecError(f"unknown model spec {spec!r}; accepted forms: {ACCEPTED_FORMS}")
 
 

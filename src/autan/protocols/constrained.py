@@ -1,9 +1,11 @@
 """The ``constrained`` protocol: tools shown as one-line signatures, output forced to JSON.
 
-For models without native tool calling. Each step the model emits exactly one JSON object,
-``{"tool": NAME, "arguments": {...}}`` or ``{"result": TEXT}``, and a JSON Schema built from the
-tools' own schemas (turned into a llama.cpp grammar by the backend) makes anything else
-impossible: no unknown tool, no argument that breaks its schema. Pure functions, no I/O.
+For models without native tool calling. Each step the model emits a call
+``{"tool": NAME, "arguments": {...}}`` (several calls: one per line) or ``{"result": TEXT}``; a
+JSON Schema built from the tools' own schemas (turned into a llama.cpp grammar by the backend)
+makes anything else impossible: no unknown tool, no argument that breaks its schema. Servers
+constrained by ``response_format`` take one JSON value, so there a step holds one call. Pure
+functions, no I/O.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import json
 import re
 from typing import Any
 
-from autan.messages import Message, ToolCall, ToolChoice, ToolSpec
+from autan.messages import INVALID_CALL, Message, ToolCall, ToolChoice, ToolSpec
 
 # Wording and key measured on SmolLM2-135M over benchmarks/one_tool_tasks.py (see BENCHMARKS.md):
 # "result" echoes the "Result: ..." observation, and a quoted "TEXT" keeps the answer clean.
@@ -21,6 +23,9 @@ REPLY_FORMAT = (
     'Reply with JSON only: {"tool": NAME, "arguments": {...}} to call a tool, '
     f'or {{"{ANSWER_KEY}": "TEXT"}} to give the final answer.'
 )
+MAX_CALLS_PER_STEP = 8
+_DECODER = json.JSONDecoder()
+_NOT_BLANK = re.compile(r"[^ \t\r\n]")
 ANSWER_ONLY_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {ANSWER_KEY: {"type": "string", "minLength": 1, "maxLength": 400}},
@@ -59,8 +64,7 @@ def render_messages(
         if message.role == "system":
             rendered.append({"role": "system", "content": system_block(message.content, tools)})
         elif message.role == "assistant" and message.tool_calls:
-            for call in message.tool_calls:
-                rendered.append({"role": "assistant", "content": render_call(call)})
+            rendered.append({"role": "assistant", "content": render_calls(message.tool_calls)})
         elif message.role == "tool":
             rendered.append({"role": "user", "content": render_result(message)})
         else:
@@ -68,8 +72,12 @@ def render_messages(
     return rendered
 
 
-def render_call(call: ToolCall) -> str:
-    return json.dumps({"tool": call.name, "arguments": call.arguments}, ensure_ascii=False)
+def render_calls(calls: tuple[ToolCall, ...]) -> str:
+    """The calls as the model emits them: one object per line."""
+    return "\n".join(
+        json.dumps({"tool": call.name, "arguments": call.arguments}, ensure_ascii=False)
+        for call in calls
+    )
 
 
 def render_result(message: Message) -> str:
@@ -84,29 +92,85 @@ def output_schema(tools: tuple[ToolSpec, ...], choice: ToolChoice) -> dict[str, 
     if choice == "none" or not calls:
         return ANSWER_ONLY_SCHEMA
     options = calls if choice == "required" else [*calls, ANSWER_ONLY_SCHEMA]
-    schema: dict[str, Any] = {"anyOf": options}
+    return _with_definitions({"anyOf": options}, tools)
+
+
+def call_schema(tools: tuple[ToolSpec, ...]) -> dict[str, Any] | None:
+    """The JSON Schema of one call to any of ``tools``: each line of a reply with several calls."""
+    if not tools:
+        return None
+    return _with_definitions({"anyOf": [_call_schema(spec) for spec in tools]}, tools)
+
+
+def _with_definitions(schema: dict[str, Any], tools: tuple[ToolSpec, ...]) -> dict[str, Any]:
     definitions = {k: v for spec in tools for k, v in spec.parameters.get("$defs", {}).items()}
-    if definitions:
-        schema["$defs"] = definitions
-    return schema
+    return {**schema, "$defs": definitions} if definitions else schema
 
 
 def parse_output(text: str, step: int) -> tuple[str, tuple[ToolCall, ...]]:
     """The answer text and tool calls in one output. Output cut off mid-JSON becomes an answer."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError:
+    values = _json_values(text)
+    if values is None:
         return _salvage_answer(text), ()
-    if isinstance(data, dict) and isinstance(data.get("tool"), str):
-        arguments = data.get("arguments")
-        call = ToolCall(
-            f"call_{step}_0", data["tool"], arguments if isinstance(arguments, dict) else {}
-        )
-        return "", (call,)
+    if len(values) > 1 and all(_is_call(value) for value in values):
+        if len(values) > MAX_CALLS_PER_STEP:
+            problem = f"more than {MAX_CALLS_PER_STEP} tool calls in one reply"
+            return "", (ToolCall(f"call_{step}_invalid_0", INVALID_CALL, {"problem": problem}),)
+        return "", _calls(_unique(values), step)
+    data = values[0] if len(values) == 1 else None
+    if _is_call(data):
+        return "", _calls([data], step)
     if isinstance(data, dict) and ANSWER_KEY in data:
         answer = data[ANSWER_KEY]
         return answer if isinstance(answer, str) else json.dumps(answer), ()
     return text, ()
+
+
+def _json_values(text: str) -> list[Any] | None:
+    """The JSON values ``text`` holds one after another (blanks between), or ``None``."""
+    values: list[Any] = []
+    position = _skip_blanks(text, 0)
+    try:
+        while position < len(text) and len(values) <= MAX_CALLS_PER_STEP:
+            value, position = _DECODER.raw_decode(text, position)
+            values.append(value)
+            position = _skip_blanks(text, position)
+    except (ValueError, RecursionError):
+        pass  # cut off or not JSON: what came before it stands
+    return values or None
+
+
+def _skip_blanks(text: str, position: int) -> int:
+    found = _NOT_BLANK.search(text, position)
+    return found.start() if found else len(text)
+
+
+def _unique(calls: list[Any]) -> list[Any]:
+    """The calls without exact repeats: a small model that goes on after its call tends to
+    write the same call again, which can only return the same result."""
+    seen: set[str] = set()
+    kept = []
+    for call in calls:
+        key = json.dumps(call, sort_keys=True)
+        if key not in seen:
+            seen.add(key)
+            kept.append(call)
+    return kept
+
+
+def _is_call(item: object) -> bool:
+    return isinstance(item, dict) and isinstance(item.get("tool"), str)
+
+
+def _calls(objects: list[Any], step: int) -> tuple[ToolCall, ...]:
+    return tuple(
+        ToolCall(
+            f"call_{step}_{index}",
+            item["tool"],
+            item["arguments"] if isinstance(item.get("arguments"), dict) else {},
+        )
+        for index, item in enumerate(objects)
+    )
 
 
 def _call_schema(spec: ToolSpec) -> dict[str, Any]:

@@ -25,8 +25,12 @@ from typing import Any
 from autan.messages import INVALID_CALL, Message, ToolCall, ToolSpec
 from autan.protocols.json_repair import UnparsableJSON, loads_lenient
 
+MAX_CALLS = 64
+"""Calls read from one reply at most; more is a problem reported to the model. Bounds the work a
+reply full of broken calls can cause (each broken one costs a repair attempt)."""
 _HERMES_OPEN, _HERMES_CLOSE = "<tool_call>", "</tool_call>"
 _DECODER = json.JSONDecoder()
+_NOT_BLANK = re.compile(r"[^ \t\r\n]")
 _MISTRAL = "[TOOL_CALLS]"
 _MISTRAL_ARGS = "[ARGS]"
 _PYTHON_TAG = "<|python_tag|>"
@@ -91,7 +95,7 @@ def _hermes(text: str) -> tuple[list[Any], str] | None:
     payloads: list[Any] = []
     prose: list[str] = []
     position = 0
-    while (start := text.find(_HERMES_OPEN, position)) != -1:
+    while (start := text.find(_HERMES_OPEN, position)) != -1 and _room(payloads):
         prose.append(text[position:start])
         value, end = _value_at(text, start + len(_HERMES_OPEN), _HERMES_CLOSE)
         payloads.append(value)
@@ -104,7 +108,7 @@ def _mistral(text: str) -> tuple[list[Any], str] | None:
     before, _, rest = text.partition(_MISTRAL)
     payloads: list[Any] = []
     position = 0
-    while position < len(rest):
+    while position < len(rest) and _room(payloads):
         position = _mistral_call(rest, position, payloads)
         next_marker = rest.find(_MISTRAL, position)
         if next_marker == -1:
@@ -117,7 +121,7 @@ def _mistral(text: str) -> tuple[list[Any], str] | None:
 
 def _mistral_call(text: str, position: int, payloads: list[Any]) -> int:
     """One ``[{…}, …]`` list or one ``name[ARGS]{…}`` call at ``position``; returns its end."""
-    start = len(text) - len(text[position:].lstrip())
+    start = _after_blanks(text, position)
     if text.startswith(("[", "{"), start):
         loaded, end = _value_at(text, start, _MISTRAL)
         payloads.extend(loaded if isinstance(loaded, list) else [loaded])
@@ -132,10 +136,13 @@ def _mistral_call(text: str, position: int, payloads: list[Any]) -> int:
 
 
 def _deepseek(text: str) -> tuple[list[Any], str] | None:
-    matches = _DEEPSEEK_CALL.findall(text)
-    if not matches:
+    payloads: list[Any] = []
+    for match in _DEEPSEEK_CALL.finditer(text):
+        if not _room(payloads):
+            break
+        payloads.append({"name": match[1], "arguments": _first_value(match[2])})
+    if not payloads:
         return None
-    payloads = [{"name": name, "arguments": _first_value(body)} for name, body in matches]
     return payloads, text.split("<｜tool▁calls▁begin｜>")[0].split("<｜tool▁call▁begin｜>")[0]
 
 
@@ -145,12 +152,10 @@ def _llama(text: str) -> tuple[list[Any], str] | None:
     before, _, rest = text.partition(_PYTHON_TAG)
     payloads: list[Any] = []
     position = 0
-    while position < len(rest):
+    while position < len(rest) and _room(payloads):
         value, position = _value_at(rest, position, ";")
         payloads.append(value)
-        position = _skip_close(rest, position, ";")
-        if not rest[position:].strip():
-            break
+        position = _after_blanks(rest, _skip_close(rest, position, ";"))
     return payloads, before
 
 
@@ -177,7 +182,7 @@ def _fenced(text: str) -> tuple[list[Any], str]:
     values: list[Any] = []
     prose: list[str] = []
     position = 0
-    while (start := text.find("```", position)) != -1:
+    while (start := text.find("```", position)) != -1 and _room(values):
         prose.append(text[position:start])
         body = start + 3
         if text.startswith("json", body):
@@ -192,6 +197,8 @@ def _fenced(text: str) -> tuple[list[Any], str]:
 def _calls(payloads: list[Any], text: str, step: int) -> Parsed:
     calls: list[ToolCall] = []
     problems: list[str] = []
+    if len(payloads) > MAX_CALLS:
+        payloads = [*payloads[:MAX_CALLS], _Unparsable(f"more than {MAX_CALLS} tool calls")]
     for payload in payloads:
         call = _call(payload, step, len(calls))
         if isinstance(call, str):
@@ -235,9 +242,7 @@ def _value_at(text: str, start: int, closing: str) -> tuple[Any, int]:
     """The JSON value that starts at ``start`` (after blanks) and where it ends. Valid JSON is
     read exactly, so markers inside its strings are harmless; otherwise the text up to
     ``closing`` is repaired."""
-    index = start
-    while index < len(text) and text[index] in " \t\r\n":
-        index += 1
+    index = _after_blanks(text, start)
     try:
         return _DECODER.raw_decode(text, index)
     except (json.JSONDecodeError, RecursionError):
@@ -249,10 +254,22 @@ def _value_at(text: str, start: int, closing: str) -> tuple[Any, int]:
 
 def _skip_close(text: str, position: int, closing: str) -> int:
     """Past ``closing`` if only blanks come before it, else ``position`` unchanged."""
-    index = position
-    while index < len(text) and text[index] in " \t\r\n":
-        index += 1
+    index = _after_blanks(text, position)
     return index + len(closing) if text.startswith(closing, index) else position
+
+
+def _after_blanks(text: str, position: int) -> int:
+    """The index of the first character from ``position`` on that is not a blank."""
+    found = _NOT_BLANK.search(text, position)
+    return found.start() if found else len(text)
+
+
+def _room(payloads: list[Any]) -> bool:
+    if len(payloads) < MAX_CALLS:
+        return True
+    if not (payloads and isinstance(payloads[-1], _Unparsable)):
+        payloads.append(_Unparsable(f"more than {MAX_CALLS} tool calls in one reply"))
+    return False
 
 
 def _first_value(text: str) -> Any:

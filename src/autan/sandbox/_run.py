@@ -111,6 +111,6 @@ def _result(outcome: Outcome) -> SandboxResult:
 def _decode_record(raw: bytes) -> dict[str, Any]:
     try:
         record = json.loads(raw) if raw else {}
-    except ValueError:
+    except (ValueError, RecursionError):
         return {"error": "the result record is not valid JSON"}
     return record if isinstance(record, dict) else {"error": "the result record is not an object"}
