@@ -50,6 +50,10 @@ ANSWER_TOOLS = {"smolagents": "final_answer"}
 """A framework's own answer tool: calling it is answering, not a call to score."""
 ENTRY_TIMEOUT = 900.0
 MAX_TOKENS = 256
+READ_TIMEOUT = 600.0
+"""autan waits 120 s for a reply by default; on a loaded machine a 256-token reply from this
+model can take longer, and its retries queue behind the abandoned reply, so it gets the 600 s
+the OpenAI SDK (every peer's client) waits."""
 """The reply budget of a request that sets none, as an autan step's: the same for every row."""
 
 
@@ -164,8 +168,16 @@ def run_all(entries: list[Entry], configs: list[Config], args: argparse.Namespac
         for proxy in proxies.values():
             proxy.stop()
         for process, _ in servers.values():
-            process.terminate()
-            process.wait(timeout=30)
+            _stop(process)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:  # uvicorn waits for the reply in progress
+        process.kill()
+        process.wait()
 
 
 def _runner(config: Config, proxies: dict[str, Proxy], out: Path) -> Any:
@@ -225,6 +237,8 @@ class AutanRunner:
         self.proxy = proxy
         spec = "local" if proxy is None else f"openai:{MODEL_ID}@{proxy.base_url}"
         self.model = load_model(spec)
+        if proxy is not None:  # the peers' OpenAI SDK waits 600 s for a reply; autan alike
+            self.model._timeouts = (10.0, READ_TIMEOUT)  # type: ignore[attr-defined]
         getattr(self.model, "_load", lambda: None)()  # load the weights before the clock runs
         if proxy is not None:
             proxy.begin(f"{config.name}/probe", one_step=False)

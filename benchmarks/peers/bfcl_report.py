@@ -154,7 +154,11 @@ def _machine() -> str:
                 break
     except OSError:
         pass
-    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs ({model}), no GPU"
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    return (
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs ({model}), no GPU, "
+        f"shared: load average {load} when this table was written"
+    )
 
 
 def _versions() -> str:

@@ -18,6 +18,7 @@ has none: a runaway reply would run to the end of the context).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import threading
@@ -265,7 +266,8 @@ def _handler(proxy: Proxy) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Type", kind or "application/octet-stream")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(body)
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                self.wfile.write(body)  # a client that gave up waiting: logged all the same
 
         def log_message(self, format: str, *args: Any) -> None:
             pass
