@@ -103,6 +103,9 @@ def _markdown(
             f"| {row['prompt_tokens']:.0f} | {row['first_prompt_tokens']:.0f} "
             f"| {row['requests']:.2f} | {row['seconds']:.2f} | {row['errors']} |"
         )  # fmt: skip
+    if compared < sampled:
+        lines.insert(0, f"**Partial run: {compared} of {sampled} entries; too few to decide a "
+                        "goal, the ratios below are those of this partial run.**\n")  # fmt: skip
     lines += ["", *_goals(rows), "", "Versions: " + _versions(), ""]
     return "\n".join(lines)
 
