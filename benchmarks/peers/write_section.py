@@ -11,6 +11,7 @@ RESULTS_DIR is what ``benchmarks/run_all.sh`` wrote: ``overhead/overhead.json``,
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -137,6 +138,23 @@ def complete_tasks(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], st
     return [row for row in rows if row["task"] in ran], note
 
 
+def busy_machine_warning(directory: Path) -> str:
+    """A warning when the machine ran other work: times then say more about the load than about
+    the frameworks."""
+    text = (directory / "machine.txt").read_text()
+    load = re.search(r"load average at the start (\d+(?:\.\d+)?)", text)
+    cpus = re.search(r"(\d+) CPUs", text)
+    if not load or not cpus or float(load.group(1)) <= int(cpus.group(1)):
+        return ""
+    return (
+        f"**Measured on a shared, overloaded machine** (load average {load.group(1)} on "
+        f"{cpus.group(1)} CPUs at the start, other benchmarks running): every time above is "
+        "inflated several-fold and the medians are unstable (even the bare loop's median differs "
+        "between processes). Read the goal lines below as this run's numbers, not as settled; "
+        "rerun `STEPS=overhead benchmarks/run_all.sh` on a quiet machine.\n"
+    )
+
+
 def versions(directory: Path) -> str:
     parts = []
     for path in sorted((directory / "versions").glob("*.txt")):
@@ -171,6 +189,7 @@ def section(directory: Path) -> str:
             "them (the request replayed with `max_tokens: 1`). `smolagents_code` is smolagents' "
             "CodeAgent, measured for its first request only.\n",
             overhead_table(rows),
+            busy_machine_warning(directory),
             overhead_goals(rows),
         ]
     if (directory / "multistep" / "results.jsonl").exists():
