@@ -13,77 +13,22 @@ import argparse
 import http.client
 import json
 import statistics
-import threading
+import sys
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from pathlib import Path
 
 from autan import Agent, tool
 from autan.models.openai import OpenAIChatModel
 from autan.models.providers import PROVIDERS
 
-CALL = {
-    "id": "c1",
-    "type": "function",
-    "function": {"name": "add", "arguments": '{"a": 2, "b": 3}'},
-}
-
-
-def reply_for(body: dict[str, Any]) -> dict[str, Any]:
-    answered = any(m.get("role") == "tool" for m in body.get("messages", []))
-    message: dict[str, Any] = (
-        {"role": "assistant", "content": "5"}
-        if answered
-        else {"role": "assistant", "content": "", "tool_calls": [CALL]}
-    )
-    return {
-        "id": "x",
-        "object": "chat.completion",
-        "model": "fake",
-        "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
-        "usage": {"prompt_tokens": 50, "completion_tokens": 5, "total_tokens": 55},
-    }
-
-
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-
-    def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        payload = json.dumps(reply_for(body)).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, *args: Any) -> None:
-        pass
+sys.path.insert(0, str(Path(__file__).with_name("peers")))
+from instant_server import InstantServer, bare_run
 
 
 @tool
 def add(a: int, b: int) -> int:
     """Add two integers."""
     return a + b
-
-
-def bare_run(connection: http.client.HTTPConnection) -> None:
-    messages: list[dict[str, Any]] = [{"role": "user", "content": "add 2 and 3"}]
-    tools = [{"type": "function", "function": {"name": "add", "parameters": add.parameters}}]
-    for _ in range(2):
-        body = json.dumps({"model": "m", "messages": messages, "tools": tools})
-        connection.request(
-            "POST", "/v1/chat/completions", body, {"Content-Type": "application/json"}
-        )
-        reply = json.loads(connection.getresponse().read())
-        message = reply["choices"][0]["message"]
-        messages.append(message)
-        for call in message.get("tool_calls") or []:
-            arguments = json.loads(call["function"]["arguments"])
-            messages.append(
-                {"role": "tool", "tool_call_id": call["id"], "content": str(add(**arguments))}
-            )
 
 
 def median_ms(samples: list[float]) -> float:
@@ -94,11 +39,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=300)
     args = parser.parse_args()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    host, port = server.server_address[:2]
-    model = OpenAIChatModel(PROVIDERS["openai"], "m", f"http://{host}:{port}/v1")
-    connection = http.client.HTTPConnection(str(host), int(port))
+    server = InstantServer()
+    model = OpenAIChatModel(PROVIDERS["openai"], "m", server.base_url)
+    connection = http.client.HTTPConnection(*server.address)
     autan_samples, bare_samples = [], []
     for _ in range(args.runs):
         started = time.perf_counter()
@@ -120,7 +63,7 @@ def main() -> int:
             indent=1,
         )
     )
-    server.shutdown()
+    server.close()
     return 0
 
 

@@ -95,8 +95,13 @@ class InstantServer:
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
 
     @property
-    def base_url(self) -> str:
+    def address(self) -> tuple[str, int]:
         host, port = self._server.server_address[:2]
+        return str(host), int(port)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self.address
         return f"http://{host}:{port}/v1"
 
     def close(self) -> None:
