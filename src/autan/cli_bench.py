@@ -17,6 +17,7 @@ from autan._cli_args import at_least
 from autan.errors import ConfigurationError
 
 if TYPE_CHECKING:
+    from autan.bench._runner import RunOne
     from autan.models.base import Model
 
 EXIT_OK = 0
@@ -93,7 +94,6 @@ def run_bench(args: argparse.Namespace) -> int:
 
 def _bfcl(args: argparse.Namespace) -> int:
     from autan.bench import load_entries
-    from autan.bench._runner import run_bench as run_entries
     from autan.config import load_settings
 
     if not args.data.is_dir():
@@ -106,28 +106,12 @@ def _bfcl(args: argparse.Namespace) -> int:
     )
     entries = load_entries(args.data, categories, args.limit, args.seed)
     _make_model(spec, protocol)  # a bad spec fails here, before any output is written
-    records, errors = run_entries(
-        entries, lambda: _make_model(spec, protocol), args.out, args.workers
-    )
-    for error in errors:
-        print(f"autan: {error}", file=sys.stderr)
-    about = {
-        "model": spec,
-        "tool_protocol": protocol or "default",
-        "data": str(args.data),
-        "limit": args.limit,
-        "seed": args.seed,
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "errors": len(errors),
-    }
-    print(_report(args.out, records, about), end="")
-    return EXIT_OK
+    return _run_and_report(args, entries, spec, protocol, {})
 
 
 def _gsm8k(args: argparse.Namespace) -> int:
     from autan.bench._gsm8k import load_questions, run_question, system_prompt_tokens
     from autan.bench._results import read_results
-    from autan.bench._runner import run_bench as run_entries
     from autan.config import load_settings
 
     settings = load_settings()
@@ -142,21 +126,46 @@ def _gsm8k(args: argparse.Namespace) -> int:
             "use another --out for this run"
         )
     model = _make_model(spec, protocol)  # a bad spec fails here, before any output is written
-    records, errors = run_entries(
+    about = {
+        "title": f"GSM8K: {spec}, actions {args.actions}",
+        "actions": args.actions,
+        "system_prompt_tokens": system_prompt_tokens(model, args.actions),
+    }
+    return _run_and_report(
+        args,
         questions,
+        spec,
+        protocol,
+        about,
+        run_one=lambda model, question: run_question(model, question, args.actions),
+    )
+
+
+def _run_and_report(
+    args: argparse.Namespace,
+    items: list[Any],
+    spec: str,
+    protocol: str | None,
+    about: dict[str, Any],
+    run_one: RunOne[Any] | None = None,
+) -> int:
+    """Run ``items`` (resuming ``--out``), then write and print the summary."""
+    from autan.bench._runner import run_bench
+    from autan.bench._step import run_entry
+
+    records, errors = run_bench(
+        items,
         lambda: _make_model(spec, protocol),
         args.out,
         args.workers,
-        run_one=lambda model, question: run_question(model, question, args.actions),
+        run_one=run_one or run_entry,
     )
     for error in errors:
         print(f"autan: {error}", file=sys.stderr)
     about = {
-        "title": f"GSM8K: {spec}, actions {args.actions}",
+        **about,
         "model": spec,
-        "actions": args.actions,
         "tool_protocol": protocol or "default",
-        "system_prompt_tokens": system_prompt_tokens(model, args.actions),
         "data": str(args.data),
         "limit": args.limit,
         "seed": args.seed,
