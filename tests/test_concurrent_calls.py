@@ -17,6 +17,7 @@ import pytest
 from autan import (
     Agent,
     AwaitingApproval,
+    LimitExceeded,
     Limits,
     ResumeNeedsDecision,
     SQLiteStore,
@@ -132,7 +133,7 @@ def test_calls_from_one_batch_count_against_max_tool_calls() -> None:
     meet, finished = meeting()
     agent = Agent(ScriptedModel([[*BOTH, ("meet", {"who": "c"})], "done"]), tools=[meet])
     agent.limits = Limits(max_tool_calls=2)
-    with pytest.raises(Exception, match="max_tool_calls"):
+    with pytest.raises(LimitExceeded, match="max_tool_calls"):
         agent.run("t")
     assert finished == []
 
