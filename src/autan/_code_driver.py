@@ -28,7 +28,7 @@ class CodeRunner:
     """Holds the block that is running, if any. Not shared between runs."""
 
     def __init__(self, tools: Sequence[Tool], limits: SandboxLimits | None) -> None:
-        self._functions = {tool.name: parameter_names(tool.spec) for tool in tools}
+        self._tools = tools  # read when a block starts: tools-mode runs never pay for it
         self._limits = limits
         self._session: CodeSession | None = None
         self._started = 0.0
@@ -62,7 +62,8 @@ class CodeRunner:
 
         self.close()
         self._started = time.perf_counter()
-        self._session = CodeSession(code, self._functions, limits=self._limits)
+        functions = {tool.name: parameter_names(tool.spec) for tool in self._tools}
+        self._session = CodeSession(code, functions, limits=self._limits)
         return self._message(self._session.start())
 
     def _message(self, message: ToolRequest | SandboxResult) -> CodeMessage:
