@@ -18,40 +18,40 @@ def _cache_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
 
 
+CONSTRAINED_PING = completion('{"tool": "ping", "arguments": {"value": 1}}')
+
+
 @pytest.mark.parametrize(
     ("replies", "expected", "requests"),
     [
-        ([Reply(body=completion(tool_calls=[PING]))], "native", 1),
+        ([Reply(body=CONSTRAINED_PING)], "constrained", 1),
+        ([Reply(body=completion("pong")), Reply(body=completion(tool_calls=[PING]))], "native", 2),
         (
-            [Reply(body=completion("pong")), Reply(body=completion('{"result": "pong"}'))],
-            "constrained",
+            [
+                Reply(400, {"error": "response_format unsupported"}),
+                Reply(body=completion(tool_calls=[PING])),
+            ],
+            "native",
             2,
         ),
-        (
-            [Reply(500, {"error": "assert"}), Reply(body=completion('{"result": "1"}'))],
-            "constrained",
-            2,
-        ),
-        (
-            [Reply(body=completion("pong")), Reply(400, {"error": "response_format unsupported"})],
-            "text",
-            2,
-        ),
+        ([Reply(body=completion("pong")), Reply(body=completion("pong"))], "text", 2),
+        ([Reply(500, {"error": "assert"}), Reply(500, {"error": "assert"})], "text", 2),
     ],
-    ids=["native", "tools-ignored", "tools-crash", "nothing-works"],
+    ids=["schema-held", "schema-ignored", "schema-refused", "nothing-works", "both-crash"],
 )
 def test_probe_picks_the_best_protocol(replies: list[Reply], expected: str, requests: int) -> None:
     with FakeChatServer(replies) as server:
         model = load_model(f"openai:m@{server.url}")
         assert model.tool_protocol == expected  # type: ignore[attr-defined]
     assert len(server.requests) == requests
-    assert server.requests[0].body["tool_choice"] == "required"
+    assert "response_format" in server.requests[0].body
+    assert all(r.body["tool_choice"] == "required" for r in server.requests[1:])
 
 
 def test_answer_is_cached_per_server_and_model() -> None:
-    with FakeChatServer([Reply(body=completion(tool_calls=[PING]))]) as server:
-        assert load_model(f"openai:m@{server.url}").tool_protocol == "native"  # type: ignore[attr-defined]
-        assert load_model(f"openai:m@{server.url}").tool_protocol == "native"  # type: ignore[attr-defined]
+    with FakeChatServer([Reply(body=CONSTRAINED_PING)]) as server:
+        assert load_model(f"openai:m@{server.url}").tool_protocol == "constrained"  # type: ignore[attr-defined]
+        assert load_model(f"openai:m@{server.url}").tool_protocol == "constrained"  # type: ignore[attr-defined]
         assert len(server.requests) == 1
     assert cache_file().is_file()
 

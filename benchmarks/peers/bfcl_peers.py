@@ -50,11 +50,11 @@ ANSWER_TOOLS = {"smolagents": "final_answer"}
 """A framework's own answer tool: calling it is answering, not a call to score."""
 ENTRY_TIMEOUT = 900.0
 MAX_TOKENS = 256
+"""The reply budget of a request that sets none, as an autan step's: the same for every row."""
 READ_TIMEOUT = 600.0
 """autan waits 120 s for a reply by default; on a loaded machine a 256-token reply from this
 model can take longer, and its retries queue behind the abandoned reply, so it gets the 600 s
 the OpenAI SDK (every peer's client) waits."""
-"""The reply budget of a request that sets none, as an autan step's: the same for every row."""
 
 
 @dataclass(frozen=True)

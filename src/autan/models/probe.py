@@ -1,9 +1,12 @@
 """Which tool protocol does a server handle? Ask it once, remember the answer.
 
-One tiny request with one tool and ``tool_choice="required"``: a well-formed ``tool_calls``
-answer means ``native``. Otherwise (an error, or tools ignored, as llama-cpp-python's server
-does) one request with a ``response_format`` JSON Schema: a JSON answer means ``constrained``.
-Otherwise ``text``. The answer is cached per server and model in
+One tiny request with one tool and ``tool_choice="required"``, sent ``constrained`` (a
+``response_format`` JSON Schema that only a call fits): a call of the tool means the server
+holds the model to the schema, and ``constrained`` is chosen, because then every reply is a
+schema-valid call or answer, in the fewest prompt tokens. Measured on SmolLM2-135M behind a
+server that does both, constrained finished 10 of 20 multi-step tasks and native 1
+(BENCHMARKS.md). Otherwise the same request sent ``native``: a well-formed ``tool_calls``
+answer means ``native``. Otherwise ``text``. The answer is cached per server and model in
 ``$XDG_CACHE_HOME/autan/tool_protocols.json``; ``--tool-protocol`` skips all of this.
 """
 
@@ -55,10 +58,10 @@ def choose_protocol(model: OpenAIChatModel) -> ToolProtocol:
 
 
 def _probe(model: OpenAIChatModel) -> ToolProtocol:
-    if _answers_with(model, "native", lambda r: any(c.name == "ping" for c in r.tool_calls)):
-        return "native"
-    if _answers_with(model, "constrained", lambda r: bool(r.tool_calls) or bool(r.text)):
-        return "constrained"
+    preferred: tuple[ToolProtocol, ...] = ("constrained", "native")
+    for protocol in preferred:
+        if _answers_with(model, protocol, lambda r: any(c.name == "ping" for c in r.tool_calls)):
+            return protocol
     return "text"
 
 
