@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from sandbox_kinds import KINDS, use_sandbox
+
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
 
@@ -51,3 +53,11 @@ def _journal_in_a_temporary_home(
 ) -> None:
     """``autan run`` journals by default: keep the journals of tests out of the user's home."""
     monkeypatch.setenv("AUTAN_HOME", str(tmp_path_factory.mktemp("autan_home")))
+
+
+@pytest.fixture(params=KINDS)
+def sandbox_kind(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Runs the test once per sandbox kind (bubblewrap, Landlock + seccomp) that works here."""
+    kind: str = request.param
+    use_sandbox(kind, monkeypatch)
+    return kind

@@ -16,9 +16,10 @@ from autan import Agent, LimitExceeded, Limits, SQLiteStore, tool
 from autan._code_actions import CodeEnded, extract_code, observation, system_prompt
 from autan.errors import ConfigurationError, ToolRetriesExhausted
 from autan.events import CodeFinished, CodeStarted, FinalAnswer, ToolResulted
-from autan.sandbox import SandboxLimits, SandboxUnavailable, _bwrap
+from autan.sandbox import SandboxLimits, SandboxUnavailable
 from autan.testing import ScriptedModel
 from autan.tools.calculator import calculator
+from sandbox_kinds import no_sandbox
 
 needs_sandbox = pytest.mark.skipif(
     shutil.which("bwrap") is None and not os.environ.get("CI"),
@@ -198,7 +199,7 @@ def test_a_journaled_code_run_replays_and_shows(
 
 
 def test_no_sandbox_fails_when_the_agent_is_built(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_bwrap.shutil, "which", lambda name: None)
+    no_sandbox(monkeypatch)
     with pytest.raises(SandboxUnavailable):
         Agent(ScriptedModel([]), [add], actions="code")
 

@@ -1,20 +1,20 @@
-"""``autan.sandbox.run_python`` and ``autan sandbox run``: results, limits, refusal, the CLI."""
+"""``autan.sandbox.run_python`` and ``autan sandbox run``: results, limits, the CLI, under each
+kind of sandbox (bubblewrap, Landlock + seccomp)."""
 
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
 from autan.cli import main
-from autan.errors import ConfigurationError, SandboxUnavailable
-from autan.sandbox import SandboxLimits, _bwrap, run_python
+from autan.errors import ConfigurationError
+from autan.sandbox import SandboxLimits, run_python
 
 FAST = SandboxLimits(timeout=3, cpu_seconds=2, memory_mb=256)
 
-pytestmark = pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap not installed")
+pytestmark = pytest.mark.usefixtures("sandbox_kind")  # each test once per kind of sandbox
 
 
 def test_stdout_stderr_and_a_result_variable() -> None:
@@ -97,26 +97,8 @@ def test_limits_must_be_positive() -> None:
         SandboxLimits(timeout=0)
 
 
-def test_without_bubblewrap_it_refuses(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_bwrap.shutil, "which", lambda name: None)
-    with pytest.raises(SandboxUnavailable, match="bubblewrap"):
-        run_python("print(1)")
-
-
-def test_without_bubblewrap_the_loud_opt_out_runs_with_limits(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(_bwrap.shutil, "which", lambda name: None)
-    done = run_python(
-        "import resource\nresult = resource.getrlimit(resource.RLIMIT_CPU)[0]",
-        limits=FAST,
-        allow_unsandboxed=True,
-    )
-    assert done.result == 2
-
-
-def test_cli_prints_exactly_the_seven_keys(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_cli_prints_exactly_the_report_keys(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], sandbox_kind: str
 ) -> None:
     script = tmp_path / "job.py"
     script.write_text("print(6 * 7)")
@@ -130,8 +112,10 @@ def test_cli_prints_exactly_the_seven_keys(
         "killed",
         "cpu_seconds",
         "max_rss_mb",
+        "isolation",
     ]
     assert report["stdout"] == "42\n"
+    assert report["isolation"] == sandbox_kind
 
 
 @pytest.mark.parametrize(

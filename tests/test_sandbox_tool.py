@@ -8,8 +8,9 @@ import pytest
 
 from autan import Agent
 from autan.events import ToolResulted
-from autan.sandbox import SandboxLimits, SandboxUnavailable, _bwrap, python_tool
+from autan.sandbox import SandboxLimits, SandboxUnavailable, python_tool
 from autan.testing import ScriptedModel
+from sandbox_kinds import no_sandbox
 
 pytestmark = pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap not installed")
 
@@ -45,6 +46,6 @@ def test_a_timeout_is_reported_to_the_model() -> None:
 
 
 def test_no_sandbox_fails_when_the_tool_is_built(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_bwrap.shutil, "which", lambda name: None)
+    no_sandbox(monkeypatch)
     with pytest.raises(SandboxUnavailable):
         python_tool()

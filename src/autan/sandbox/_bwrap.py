@@ -6,10 +6,10 @@ import functools
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 from autan.errors import SandboxUnavailable
+from autan.sandbox._interpreter import python_prefixes
 
 #: Inside the sandbox: where the workspace is, and who the code runs as when autan is root.
 WORKSPACE = "/workspace"
@@ -27,8 +27,7 @@ def bwrap_path() -> str:
     path = shutil.which("bwrap")
     if path is None:
         raise SandboxUnavailable(
-            "bubblewrap (bwrap) is not installed; install the 'bubblewrap' package, or pass "
-            "allow_unsandboxed=True to run code with resource limits but no isolation"
+            "bubblewrap (bwrap) is not installed; install the 'bubblewrap' package"
         )
     problem = _probe(path)
     if problem:
@@ -101,10 +100,3 @@ def _mirror(path: Path) -> list[str]:
     if path.is_dir():
         return ["--ro-bind", str(path), str(path)]
     return []
-
-
-def python_prefixes() -> list[str]:
-    """The directories the interpreter (and its venv) live in, outside /usr."""
-    candidates = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
-    candidates.add(str(Path(os.path.realpath(sys.executable)).parent.parent))
-    return sorted(c for c in candidates if not c.startswith("/usr/") and c != "/usr")

@@ -63,9 +63,11 @@ def run_process(
     timeout: float,
     output_cap: int,
     preexec: Callable[[], None],
+    *,
+    kill_group: bool = False,
 ) -> Outcome:
-    """Run ``argv_for(record_fd, None)`` to its end; kill its group at the deadline or cap."""
-    process = SandboxProcess(argv_for, stdin, timeout, output_cap, preexec)
+    """Run ``argv_for(record_fd, None)`` to its end; kill it at the deadline or cap."""
+    process = SandboxProcess(argv_for, stdin, timeout, output_cap, preexec, kill_group=kill_group)
     return process.finish()
 
 
@@ -80,8 +82,11 @@ class SandboxProcess:
         output_cap: int,
         preexec: Callable[[], None],
         replies: bool = False,
+        *,
+        kill_group: bool = False,
     ) -> None:
         self.outcome = Outcome()
+        self._kill_group = kill_group
         self._budget = timeout
         self._cap = output_cap
         self._buffers = {"stdout": bytearray(), "stderr": bytearray(), "record": bytearray()}
@@ -141,7 +146,7 @@ class SandboxProcess:
     def kill(self) -> None:
         if not self._ended:
             self._ended = True
-            _kill(self._process, self.outcome)
+            _kill(self._process, self.outcome, self._kill_group)
 
     def finish(self) -> Outcome:
         """Wait for the sandbox to end (within its budget), reap it and close every pipe."""
@@ -224,11 +229,15 @@ def _feed(process: subprocess.Popen[bytes], stdin: bytes) -> None:
         pass
 
 
-def _kill(process: subprocess.Popen[bytes], outcome: Outcome) -> None:
+def _kill(process: subprocess.Popen[bytes], outcome: Outcome, group: bool) -> None:
     """SIGKILL the sandbox's PID 1 (the kernel then kills every process of its PID namespace)
     and let bwrap reap it, so that its resource use is counted; bwrap's own group is killed
-    in ``_reap`` if it does not exit promptly, or here if the sandbox has no process yet."""
+    in ``_reap`` if it does not exit promptly, or here if the sandbox has no process yet.
+    Without a PID namespace (``group``), the whole process group, which it cannot leave."""
     outcome.host_killed = True
+    if group:
+        _kill_group(process.pid)
+        return
     children = _children(process.pid)
     for pid in children:
         with contextlib.suppress(ProcessLookupError):

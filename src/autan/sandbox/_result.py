@@ -14,6 +14,7 @@ REPORT_KEYS = (
     "killed",
     "cpu_seconds",
     "max_rss_mb",
+    "isolation",
 )
 
 
@@ -41,11 +42,13 @@ class SandboxResult:
     """The snippet called ``final_answer(...)`` (not only set ``result``)."""
     truncated: bool = False
     error: str | None = None
+    isolation: str = "bubblewrap"
+    """How the run was isolated: ``bubblewrap``, ``landlock`` (Landlock + seccomp) or ``none``."""
 
     @property
     def ok(self) -> bool:
         return self.exit_code == 0 and not self.killed
 
     def report(self) -> dict[str, Any]:
-        """The seven keys of the CLI's JSON object."""
+        """The keys of the CLI's JSON object (``REPORT_KEYS``)."""
         return {key: getattr(self, key) for key in REPORT_KEYS}

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from autan.errors import ConfigurationError, WorkspaceError
-from autan.sandbox._bwrap import NOBODY, bwrap_argv, bwrap_path, running_as_root
+from autan.errors import WorkspaceError
+from autan.sandbox._interpreter import sandbox_python
+from autan.sandbox._isolation import Isolation, isolate
 from autan.sandbox._limits import SandboxLimits
 from autan.sandbox._process import ArgvFor, Outcome, rlimits, run_process
 from autan.sandbox._result import SandboxResult
@@ -26,28 +26,38 @@ def run_python(
     writable: bool = False,
     allow_unsandboxed: bool = False,
 ) -> SandboxResult:
-    """Run ``code`` in a fresh bubblewrap sandbox and return what it printed, set and used.
+    """Run ``code`` in a fresh sandbox and return what it printed, set and used.
 
-    The code sees a read-only system, an empty tmpfs at ``/workspace`` (or ``workspace``
-    bound there, read-only unless ``writable``), no network, no host environment, and runs
-    under ``limits``. It sets its result with ``result = ...`` or ``final_answer(...)``; the
-    value comes back through JSON only. Without a usable bubblewrap this raises
-    ``SandboxUnavailable`` unless ``allow_unsandboxed=True``, which runs the code as a plain
-    child process with the same limits and **no isolation at all**.
+    With bubblewrap the code sees a read-only system, an empty tmpfs at ``/workspace`` (or
+    ``workspace`` bound there, read-only unless ``writable``), no network, no host
+    environment, and runs under ``limits``. Where bubblewrap cannot run, Landlock + seccomp
+    give the same guarantees without the private view of the file system (the code works in a
+    fresh temporary directory, or in ``workspace``). It sets its result with ``result = ...``
+    or ``final_answer(...)``; the value comes back through JSON only. Where neither can run
+    this raises ``SandboxUnavailable`` unless ``allow_unsandboxed=True``, which runs the code
+    as a plain child process with the same limits and **no isolation at all**.
     """
     limits = limits or SandboxLimits()
     launch = prepare(limits, workspace, writable, allow_unsandboxed)
-    outcome = run_process(
-        launch.argv_for({}), code.encode(), limits.timeout, limits.output_bytes, launch.preexec
-    )
-    return sandbox_result(outcome, outcome.record)
+    try:
+        outcome = run_process(
+            launch.argv_for({}),
+            code.encode(),
+            limits.timeout,
+            limits.output_bytes,
+            launch.preexec,
+            kill_group=launch.isolation.kill_group,
+        )
+    finally:
+        launch.isolation.cleanup()
+    return sandbox_result(outcome, outcome.record, launch.isolation.kind)
 
 
 @dataclass(frozen=True)
 class Launch:
-    """How to start one sandbox: the command, the runner's settings, the host-side limits."""
+    """How to start one sandbox: the isolation, the runner's settings, the host-side limits."""
 
-    command: list[str]
+    isolation: Isolation
     settings: dict[str, Any]
     preexec: Callable[[], None]
 
@@ -55,7 +65,7 @@ class Launch:
         # The pipes' numbers are only known once they exist: the process starter passes them.
         def argv(record_fd: int, reply_fd: int | None) -> list[str]:
             settings = {**self.settings, **extra, "result_fd": record_fd, "reply_fd": reply_fd}
-            return [*self.command, json.dumps(settings)]
+            return [*self.isolation.argv, json.dumps(settings)]
 
         return argv
 
@@ -64,12 +74,16 @@ def prepare(
     limits: SandboxLimits, workspace: str | Path | None, writable: bool, allow_unsandboxed: bool
 ) -> Launch:
     """Check the workspace and the sandbox; raises ``SandboxUnavailable`` when none can be made
-    and ``allow_unsandboxed`` is false."""
+    and ``allow_unsandboxed`` is false. The caller runs ``launch.isolation.cleanup()`` after."""
     folder = _workspace(workspace)
-    command, drop = _command(folder, writable, limits, allow_unsandboxed)
+    python = [sandbox_python(), "-I", "-B", "-c", _RUNNER]
+    isolation = isolate(python, folder, writable, limits.workspace_mb, allow_unsandboxed)
     preexec = rlimits(limits.cpu_seconds, limits.memory_mb, limits.file_size_mb, limits.open_files)
-    settings: dict[str, Any] = {"limits": _limit_settings(limits), "drop_to_uid": drop}
-    return Launch(command, settings, preexec)
+    settings: dict[str, Any] = {
+        "limits": _limit_settings(limits),
+        "drop_to_uid": isolation.drop_to_uid,
+    }
+    return Launch(isolation, settings, preexec)
 
 
 def _workspace(workspace: str | Path | None) -> Path | None:
@@ -81,26 +95,12 @@ def _workspace(workspace: str | Path | None) -> Path | None:
     return folder
 
 
-def _command(
-    folder: Path | None, writable: bool, limits: SandboxLimits, allow_unsandboxed: bool
-) -> tuple[list[str], int | None]:
-    python = [sys.executable, "-I", "-B", "-c", _RUNNER]
-    try:
-        path = bwrap_path()
-    except ConfigurationError:
-        if not allow_unsandboxed:
-            raise
-        return python, None
-    drop = NOBODY if running_as_root() else None
-    return bwrap_argv(path, folder, writable, limits.workspace_mb, python), drop
-
-
 def _limit_settings(limits: SandboxLimits) -> dict[str, int]:
     names = ("cpu_seconds", "memory_mb", "file_size_mb", "open_files", "processes")
     return {name: getattr(limits, name) for name in names}
 
 
-def sandbox_result(outcome: Outcome, raw_record: bytes) -> SandboxResult:
+def sandbox_result(outcome: Outcome, raw_record: bytes, isolation: str) -> SandboxResult:
     """What a run did, from what the host saw and the result record the runner wrote."""
     record = _decode_record(raw_record)
     finished = bool(raw_record)
@@ -127,6 +127,7 @@ def sandbox_result(outcome: Outcome, raw_record: bytes) -> SandboxResult:
         answered=record.get("final") is True,
         truncated=outcome.over_output,
         error=error,
+        isolation=isolation,
     )
 
 

@@ -64,6 +64,7 @@ class CodeSession:
             self._limits.output_bytes,
             self._launch.preexec,
             replies=True,
+            kill_group=self._launch.isolation.kill_group,
         )
         return self._next()
 
@@ -81,6 +82,7 @@ class CodeSession:
         if self._process is not None and self._result is None:
             self._process.kill()
             self._end(b"")
+        self._launch.isolation.cleanup()
 
     def _next(self) -> Message:
         assert self._process is not None
@@ -110,8 +112,13 @@ class CodeSession:
     def _end(self, record: bytes) -> SandboxResult:
         assert self._process is not None
         if self._result is None:
-            outcome = self._process.finish()
-            self._result = sandbox_result(outcome, record or outcome.record)
+            try:
+                outcome = self._process.finish()
+            finally:
+                self._launch.isolation.cleanup()
+            self._result = sandbox_result(
+                outcome, record or outcome.record, self._launch.isolation.kind
+            )
         return self._result
 
 

@@ -1,0 +1,52 @@
+"""The Landlock sandbox's launcher: confine this process for good, then become the runner.
+
+The host starts ``python -c LAUNCH POLICY COMMAND...`` (``launch_code``). The launcher applies
+Landlock (paths, TCP, signal scoping) and the seccomp filter, then ``execve``s ``COMMAND`` in the
+workspace with a fixed environment; both restrictions survive the exec and bind every process
+the code starts. Any failure exits 126 before the code runs: the sandbox fails closed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+
+CONFINE_FAILED = 126
+
+
+def launch_code() -> str:
+    """The ``-c`` program that runs ``main`` (PYTHONPATH and site are not relied on)."""
+    root = str(Path(__file__).resolve().parents[2])
+    return (
+        f"import sys; sys.path.insert(0, {root!r}); from autan.sandbox._confine import main; main()"
+    )
+
+
+def main() -> None:
+    policy, command = json.loads(sys.argv[1]), sys.argv[2:]
+    try:
+        _confine(policy)
+        os.execve(command[0], command, policy["env"])
+    except Exception as error:  # whatever went wrong, the code must not run unconfined
+        os.write(2, f"autan sandbox: cannot confine the process: {error}\n".encode())
+        os._exit(CONFINE_FAILED)
+
+
+def _confine(policy: dict[str, object]) -> None:
+    import ctypes
+
+    from autan.sandbox._landlock import restrict
+    from autan.sandbox._seccomp import load_filter
+
+    pr_set_pdeathsig = 1
+    if ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL) != 0:
+        raise OSError("could not set the parent-death signal")
+    os.chdir(str(policy["workspace"]))
+    read, write = policy["read"], policy["write"]
+    if not isinstance(read, list) or not isinstance(write, list):
+        raise TypeError("the policy's read and write must be lists of paths")
+    restrict(read, write)
+    load_filter()

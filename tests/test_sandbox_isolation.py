@@ -1,0 +1,135 @@
+"""Which isolation a run gets: bubblewrap, else Landlock + seccomp, else a refusal or the loud
+opt-out; what the Landlock sandbox does that bubblewrap did by itself."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from autan.errors import ConfigurationError, SandboxUnavailable
+from autan.sandbox import SandboxLimits, _bwrap, run_python
+from autan.sandbox._session import CodeSession
+from sandbox_kinds import no_sandbox, use_sandbox
+
+FAST = SandboxLimits(timeout=3, cpu_seconds=2, memory_mb=256)
+
+
+def test_without_any_sandbox_it_refuses_naming_both(monkeypatch: pytest.MonkeyPatch) -> None:
+    no_sandbox(monkeypatch)
+    with pytest.raises(SandboxUnavailable, match=r"bubblewrap.*Landlock.*allow_unsandboxed"):
+        run_python("print(1)")
+
+
+def test_without_any_sandbox_the_loud_opt_out_runs_with_limits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    no_sandbox(monkeypatch)
+    done = run_python(
+        "import resource\nresult = resource.getrlimit(resource.RLIMIT_CPU)[0]",
+        limits=FAST,
+        allow_unsandboxed=True,
+    )
+    assert (done.result, done.isolation) == (2, "none")
+
+
+def test_without_bubblewrap_landlock_takes_over(monkeypatch: pytest.MonkeyPatch) -> None:
+    use_sandbox("landlock", monkeypatch)  # skips where Landlock cannot run
+    monkeypatch.delenv("AUTAN_SANDBOX")
+    monkeypatch.setattr(_bwrap.shutil, "which", lambda name: None)
+    done = run_python("result = 6 * 7", limits=FAST)
+    assert (done.result, done.isolation) == (42, "landlock")
+
+
+def test_insisting_on_bubblewrap_does_not_fall_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AUTAN_SANDBOX", "bubblewrap")
+    monkeypatch.setattr(_bwrap.shutil, "which", lambda name: None)
+    with pytest.raises(SandboxUnavailable, match="bubblewrap"):
+        run_python("print(1)")
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("AUTAN_SANDBOX", "docker"), ("AUTAN_SANDBOX_PYTHON", "/no/python")]
+)
+def test_bad_settings_are_configuration_errors(
+    name: str, value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigurationError, match=name):
+        run_python("print(1)")
+
+
+def _sandbox_dirs() -> set[str]:
+    return {name for name in os.listdir("/tmp") if name.startswith("autan-sandbox-")}
+
+
+def test_landlock_workspace_is_fresh_private_and_removed(monkeypatch: pytest.MonkeyPatch) -> None:
+    use_sandbox("landlock", monkeypatch)
+    before = _sandbox_dirs()
+    code = (
+        "import os\nopen('a.txt', 'w').write('x')\nos.makedirs('locked/inner')\n"
+        "open('locked/inner/b', 'w').write('y')\nos.chmod('locked', 0)\n"
+        "same = os.getcwd() == os.environ['HOME'] == os.environ['TMPDIR']\n"
+        "result = [same, sorted(os.listdir('.'))]"
+    )
+    first = run_python(code, limits=FAST)
+    assert first.result == [True, ["a.txt", "locked"]], first.stderr
+    second = run_python("import os\nresult = os.listdir('.')", limits=FAST)
+    assert second.result == []
+    assert _sandbox_dirs() == before
+
+
+def test_landlock_code_session_removes_its_workspace_even_unstarted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    use_sandbox("landlock", monkeypatch)
+    before = _sandbox_dirs()
+    session = CodeSession("result = 1", {}, limits=FAST)
+    assert _sandbox_dirs() != before
+    session.close()
+    assert _sandbox_dirs() == before
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import socket\nsocket.socket(socket.AF_UNIX)",
+        "import os\nos.setsid()",
+        "import os\nos.setpgid(0, 0)",
+        "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+        "if libc.unshare(0x10000000) != 0 and ctypes.get_errno() == 1:\n"
+        "    raise PermissionError('unshare(CLONE_NEWUSER)')",
+        "open('/proc/self/status').read()",
+        "open('/etc/hostname').read()",
+    ],
+    ids=["unix-socket", "setsid", "setpgid", "unshare", "proc", "etc"],
+)
+def test_landlock_denies(code: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    use_sandbox("landlock", monkeypatch)
+    done = run_python(code, limits=FAST)
+    assert done.exit_code == 1
+    assert "PermissionError" in done.stderr
+
+
+def test_landlock_confinement_failure_fails_closed(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A launcher that cannot confine itself runs nothing: the snippet never starts."""
+    use_sandbox("landlock", monkeypatch)
+    marker = tmp_path / "ran"
+    tmp_path.chmod(0o777)
+    from autan.sandbox import _confined
+
+    monkeypatch.setattr(_confined, "_SYSTEM", [*_confined._SYSTEM, "/nonexistent\0bad"])
+    done = run_python(f"open({str(marker)!r}, 'w').write('x')", limits=FAST, workspace=tmp_path)
+    assert done.exit_code == 126
+    assert "cannot confine" in done.stderr
+    assert not marker.exists()
+
+
+@pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap not installed")
+def test_bubblewrap_result_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    use_sandbox("bubblewrap", monkeypatch)
+    assert run_python("result = 1", limits=FAST).isolation == "bubblewrap"
