@@ -64,27 +64,49 @@ def _post(url: str, body: dict[str, Any]) -> dict[str, Any]:
         return data
 
 
-def test_one_step_mode_cans_every_request_after_the_first_call(
+def test_one_step_mode_cans_every_request_after_the_first_reply(
     upstream: tuple[str, list[dict[str, Any]]], tmp_path: Path
 ) -> None:
+    """The first reply is text (a framework might retry it): the retry gets a canned answer."""
     url, seen = upstream
     proxy = Proxy(url, tmp_path / "log.jsonl").start()
     try:
         proxy.begin("e1", one_step=True)
         replies = [_post(proxy.base_url, {"messages": [{"role": "user", "content": "x"}]})
-                   for _ in range(4)]  # fmt: skip
+                   for _ in range(3)]  # fmt: skip
         log = proxy.finish()
     finally:
         proxy.stop()
-    assert len(seen) == 2  # text, then the call; the last two never reach the server
-    assert replies[1]["choices"][0]["message"]["tool_calls"] == [CALL]
-    assert replies[3]["choices"][0]["message"]["content"] == "Done."
-    assert (log.model_requests, log.canned, log.prompt_tokens) == (2, 2, 30)
+    assert len(seen) == 1
+    assert replies[0]["choices"][0]["message"]["content"] == "hi"
+    assert replies[2]["choices"][0]["message"]["content"] == "Done."
+    assert (log.model_requests, log.canned, log.prompt_tokens) == (1, 2, 10)
     assert log.first_prompt_tokens == 10
-    assert log.first_calls == [{"name": "add", "arguments": {"a": 1}}]
+    assert log.first_calls is None
     lines = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
-    assert [line["canned"] for line in lines] == [False, False, True, True]
+    assert [line["canned"] for line in lines] == [False, True, True]
     assert {line["entry"] for line in lines} == {"e1"}
+
+
+def test_one_step_mode_records_the_calls_of_the_reply(
+    upstream: tuple[str, list[dict[str, Any]]], tmp_path: Path
+) -> None:
+    url, seen = upstream
+    proxy = Proxy(url, tmp_path / "log.jsonl").start()
+    try:
+        proxy.begin("e0", one_step=False)
+        _post(proxy.base_url, {"messages": []})  # the server's text reply, outside the entry
+        proxy.finish()
+        proxy.begin("e1", one_step=True)
+        reply = _post(proxy.base_url, {"messages": []})
+        canned = _post(proxy.base_url, {"messages": []})
+        log = proxy.finish()
+    finally:
+        proxy.stop()
+    assert len(seen) == 2
+    assert reply["choices"][0]["message"]["tool_calls"] == [CALL]
+    assert canned["choices"][0]["message"]["content"] == "Done."
+    assert log.first_calls == [{"name": "add", "arguments": {"a": 1}}]
 
 
 def test_without_one_step_every_request_reaches_the_server(

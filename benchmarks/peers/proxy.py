@@ -6,9 +6,10 @@ Each line records the entry it belongs to, the request (messages, tools, tool_ch
 response (or the error), the server's ``usage`` and the latency. ``POST /_proxy/entry`` with
 ``{"entry": ID, "one_step": bool}`` starts an entry (in-process: ``Proxy.begin``).
 
-One-step mode, for BFCL: once a response carrying ``tool_calls`` has been returned for the
-current entry, later requests of that entry are answered here with a canned final answer and
-never reach the model, so an entry is one agent step for every framework. The canned answer is
+One-step mode, for BFCL: once the model has answered one request of the current entry (HTTP
+200, with calls or not), later requests of that entry are answered here with a canned final
+answer and never reach the model, so an entry is one agent step, one model reply, for every
+framework: a framework that would retry a reply it could not parse gets no second reply. The canned answer is
 plain text, or a call to ``final_answer`` when the request offers that tool (smolagents ends a
 run only through it). Streamed requests are passed through and logged, never canned.
 ``--max-tokens N`` gives a request that sets no ``max_tokens`` that budget (the stock server
@@ -45,6 +46,8 @@ class EntryLog:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     first_prompt_tokens: int | None = None
+    answered: bool = False
+    """The model has answered a request of this entry (HTTP 200)."""
     first_calls: list[dict[str, Any]] | None = None
     """The ``tool_calls`` of the first response that had any (None: no response had any)."""
     errors: list[str] = field(default_factory=list)
@@ -93,7 +96,7 @@ class Proxy:
                 request["max_tokens"] = self.max_tokens
                 raw = json.dumps(request).encode()
             log = self.current
-            if log.one_step and log.first_calls is not None and not request.get("stream"):
+            if log.one_step and log.answered and not request.get("stream"):
                 log.canned += 1
                 body = json.dumps(canned_completion(request)).encode()
                 self._write(log, request, 200, body, 0.0, canned=True)
@@ -135,6 +138,7 @@ class Proxy:
         if status != 200 or not isinstance(data, dict):
             log.errors.append(f"HTTP {status}: {body[:300].decode(errors='replace')}")
             return
+        log.answered = True
         usage = data.get("usage") or {}
         log.prompt_tokens += int(usage.get("prompt_tokens") or 0)
         log.completion_tokens += int(usage.get("completion_tokens") or 0)
