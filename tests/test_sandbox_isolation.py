@@ -96,17 +96,36 @@ def test_landlock_code_session_removes_its_workspace_even_unstarted(
     "code",
     [
         "import socket\nsocket.socket(socket.AF_UNIX)",
+        "import socket\nsocket.socket(socket.AF_INET, socket.SOCK_DGRAM)",
         "import os\nos.setsid()",
         "import os\nos.setpgid(0, 0)",
         "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
         "if libc.unshare(0x10000000) != 0 and ctypes.get_errno() == 1:\n"
         "    raise PermissionError('unshare(CLONE_NEWUSER)')",
+        "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+        "if libc.syscall(425, 8, None) < 0 and ctypes.get_errno() == 1:\n"
+        "    raise PermissionError('io_uring_setup')",
+    ],
+    ids=["unix-socket", "udp-socket", "setsid", "setpgid", "unshare", "io-uring"],
+)
+def test_the_seccomp_filter_denies(code: str, sandbox_kind: str) -> None:
+    done = run_python(code, limits=FAST)
+    assert done.exit_code == 1, done.stdout
+    assert "PermissionError" in done.stderr
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
         "open('/proc/self/status').read()",
         "open('/etc/hostname').read()",
+        "import os; os.listdir('/')",
     ],
-    ids=["unix-socket", "setsid", "setpgid", "unshare", "proc", "etc"],
+    ids=["proc", "etc", "root-listing"],
 )
-def test_landlock_denies(code: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_landlock_denies_reading_beyond_the_system(
+    code: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     use_sandbox("landlock", monkeypatch)
     done = run_python(code, limits=FAST)
     assert done.exit_code == 1

@@ -9,8 +9,9 @@ before the next entry), so a stopped run leaves comparable partial results; re-r
 same ``--out`` resumes. Each peer runs in its own virtual environment (``bfcl_worker.py``)
 against a logging proxy (``proxy.py``, one-step mode) in front of either the correct-tools server
 (``tool_server.py``) or llama-cpp-python's stock server; the calls scored are those of the first
-reply (one reply per entry: later requests get a canned answer). autan runs in this process: through the same proxy and servers
-(``openai:MODEL@URL``, default protocol choice) and with its embedded backend (``local``).
+reply (one reply per entry: later requests get a canned answer). autan runs in this process:
+through the same proxy and servers (``openai:MODEL@URL``, default protocol choice) and with its
+embedded backend (``local``).
 ``--report`` only rewrites the tables from the results already in ``--out``.
 """
 

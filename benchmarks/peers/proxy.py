@@ -9,11 +9,11 @@ response (or the error), the server's ``usage`` and the latency. ``POST /_proxy/
 One-step mode, for BFCL: once the model has answered one request of the current entry (HTTP
 200, with calls or not), later requests of that entry are answered here with a canned final
 answer and never reach the model, so an entry is one agent step, one model reply, for every
-framework: a framework that would retry a reply it could not parse gets no second reply. The canned answer is
-plain text, or a call to ``final_answer`` when the request offers that tool (smolagents ends a
-run only through it). Streamed requests are passed through and logged, never canned.
-``--max-tokens N`` gives a request that sets no ``max_tokens`` that budget (the stock server
-has none: a runaway reply would run to the end of the context).
+framework: a framework that would retry a reply it could not parse gets no second reply. The
+canned answer is plain text, or a call to ``final_answer`` when the request offers that tool
+(smolagents ends a run only through it). Streamed requests are passed through and logged,
+never canned. ``--max-tokens N`` gives a request that sets no ``max_tokens`` that budget (the
+stock server has none: a runaway reply would run to the end of the context).
 """
 
 from __future__ import annotations

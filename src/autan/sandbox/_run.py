@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from autan.sandbox._isolation import Isolation, isolate
 from autan.sandbox._limits import SandboxLimits
 from autan.sandbox._process import ArgvFor, Outcome, rlimits, run_process
 from autan.sandbox._result import SandboxResult
+from autan.sandbox._seccomp import bpf_program
 
 _RUNNER = (Path(__file__).parent / "_runner.py").read_text(encoding="utf-8")
 
@@ -82,8 +84,18 @@ def prepare(
     settings: dict[str, Any] = {
         "limits": _limit_settings(limits),
         "drop_to_uid": isolation.drop_to_uid,
+        "seccomp": _seccomp_for(isolation),
     }
     return Launch(isolation, settings, preexec)
+
+
+def _seccomp_for(isolation: Isolation) -> str | None:
+    """The filter the runner loads itself: under bubblewrap (the Landlock launcher has loaded
+    it already; without isolation nothing is enforced anyway)."""
+    if isolation.kind != "bubblewrap":
+        return None
+    program = bpf_program()
+    return base64.b64encode(program).decode() if program else None
 
 
 def _workspace(workspace: str | Path | None) -> Path | None:

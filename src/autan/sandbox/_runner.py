@@ -1,7 +1,8 @@
 """The program that runs inside the sandbox (stdlib only; the host passes its source with ``-c``).
 
 It reads its settings as JSON from ``argv[1]`` and the snippet from stdin, applies the resource
-limits, drops root to ``nobody`` when the sandbox was started by root, runs the snippet, and
+limits, drops root to ``nobody`` when the sandbox was started by root, loads the host's seccomp
+filter when the settings carry one (under bubblewrap), runs the snippet, and
 writes one JSON line ``{"result": ...}`` (or ``{"error": ...}``) to the result pipe. The snippet
 sets a result with ``result = value`` or ``final_answer(value)`` (which also ends it).
 
@@ -120,6 +121,25 @@ def _die_with_parent() -> None:
         raise SystemExit("autan sandbox: could not set the parent-death signal")
 
 
+def _load_seccomp(program_base64: str) -> None:
+    """Load the host's seccomp filter (classic BPF, 8 bytes an instruction) for good."""
+    import base64
+    import ctypes
+
+    class _Program(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+    code = base64.b64decode(program_base64)
+    buffer = ctypes.create_string_buffer(code, len(code))
+    program = _Program(len(code) // 8, ctypes.addressof(buffer))
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_set_no_new_privs, pr_set_seccomp, seccomp_mode_filter = 38, 22, 2
+    if libc.prctl(pr_set_no_new_privs, 1, 0, 0, 0) != 0 or libc.prctl(
+        pr_set_seccomp, seccomp_mode_filter, ctypes.byref(program), 0, 0
+    ) != 0:
+        raise SystemExit("autan sandbox: could not load the seccomp filter")
+
+
 def _namespace(settings: dict[str, Any]) -> dict[str, Any]:
     namespace: dict[str, Any] = {"__name__": "__main__", "final_answer": _final_answer}
     tools = settings.get("tools")
@@ -173,6 +193,8 @@ def main() -> None:
     _apply_limits(settings["limits"])
     if settings["drop_to_uid"] is not None:
         _drop_root(settings["drop_to_uid"])
+    if settings.get("seccomp"):
+        _load_seccomp(settings["seccomp"])
     source = sys.stdin.read()
     sys.stdin.close()
     runner = os.getpid()

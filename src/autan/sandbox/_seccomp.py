@@ -1,13 +1,18 @@
-"""A seccomp filter (libseccomp, through pyseccomp) for the Landlock sandbox: no sockets, no
-debugging other processes, no namespaces, no leaving the process group, no kernel admin.
+"""A seccomp filter (libseccomp, through pyseccomp) for both sandboxes: no sockets, no debugging
+other processes, no namespaces, no leaving the process group, no kernel admin.
 
-Everything else is allowed: the filter closes what Landlock does not cover, it is not the whole
-sandbox. Denied calls fail with ``EPERM``; calls of another architecture kill the process.
+Everything else is allowed: the filter closes what Landlock or bubblewrap's namespaces do not
+cover and shrinks the kernel the code can reach; it is not the whole sandbox. Denied calls fail
+with ``EPERM``; calls of another architecture kill the process. The Landlock launcher loads it
+with ``load_filter``; under bubblewrap the runner loads ``bpf_program()`` itself.
 """
 
 from __future__ import annotations
 
 import errno
+import functools
+import tempfile
+from typing import Any
 
 DENIED = (
     # network: Landlock covers TCP only; no socket at all (pipes and socketpair stay)
@@ -38,19 +43,37 @@ class SeccompError(OSError):
 def load_filter() -> None:
     """Apply the filter to this process and everything it starts; it cannot be removed."""
     try:
-        import pyseccomp as seccomp
-
-        deny = seccomp.ERRNO(errno.EPERM)
-        rules = seccomp.SyscallFilter(defaction=seccomp.ALLOW)
-        for name in DENIED:
-            _deny(rules, deny, name)
-        for flag in _CLONE_NAMESPACES:
-            rules.add_rule(deny, "clone", seccomp.Arg(0, seccomp.MASKED_EQ, flag, flag))
-        # clone3 passes its flags in memory, out of a filter's reach: callers fall back to clone
-        rules.add_rule(seccomp.ERRNO(errno.ENOSYS), "clone3")
-        rules.load()
+        _build().load()
     except (OSError, AttributeError, ImportError, ValueError) as error:
         raise SeccompError(0, f"seccomp: {error}") from error
+
+
+@functools.cache
+def bpf_program() -> bytes | None:
+    """The filter as a classic BPF program (8-byte instructions) for another process to load
+    with ``prctl(PR_SET_SECCOMP)``; ``None`` where libseccomp is missing."""
+    try:
+        rules = _build()
+        with tempfile.TemporaryFile() as program:
+            rules.export_bpf(program)
+            program.seek(0)
+            return program.read()
+    except (OSError, AttributeError, ImportError, ValueError):
+        return None
+
+
+def _build() -> Any:
+    import pyseccomp as seccomp
+
+    deny = seccomp.ERRNO(errno.EPERM)
+    rules = seccomp.SyscallFilter(defaction=seccomp.ALLOW)
+    for name in DENIED:
+        _deny(rules, deny, name)
+    for flag in _CLONE_NAMESPACES:
+        rules.add_rule(deny, "clone", seccomp.Arg(0, seccomp.MASKED_EQ, flag, flag))
+    # clone3 passes its flags in memory, out of a filter's reach: callers fall back to clone
+    rules.add_rule(seccomp.ERRNO(errno.ENOSYS), "clone3")
+    return rules
 
 
 def _deny(rules: object, action: int, name: str) -> None:
