@@ -134,9 +134,10 @@ def _load_seccomp(program_base64: str) -> None:
     program = _Program(len(code) // 8, ctypes.addressof(buffer))
     libc = ctypes.CDLL(None, use_errno=True)
     pr_set_no_new_privs, pr_set_seccomp, seccomp_mode_filter = 38, 22, 2
-    if libc.prctl(pr_set_no_new_privs, 1, 0, 0, 0) != 0 or libc.prctl(
-        pr_set_seccomp, seccomp_mode_filter, ctypes.byref(program), 0, 0
-    ) != 0:
+    if (
+        libc.prctl(pr_set_no_new_privs, 1, 0, 0, 0) != 0
+        or libc.prctl(pr_set_seccomp, seccomp_mode_filter, ctypes.byref(program), 0, 0) != 0
+    ):
         raise SystemExit("autan sandbox: could not load the seccomp filter")
 
 
