@@ -166,7 +166,9 @@ def versions(directory: Path) -> str:
     )
 
 
-def section(directory: Path) -> str:
+def section(directory: Path, previous: str = "") -> str:
+    """The block for the results in ``directory``; ``previous`` is the document it replaces a
+    block in (a multi-step table there is kept when ``directory`` has none)."""
     meta_path = directory / "multistep" / "meta.json"
     meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
     parts = [
@@ -213,8 +215,37 @@ def section(directory: Path) -> str:
             markdown(summary, rows),
             multistep_goals(summary),
         ]
+    else:
+        parts.append(earlier_multistep(previous))
     parts.append(versions(directory))
     return "\n".join(parts)
+
+
+MULTISTEP = "### Multi-step tasks"
+KEPT = "*Kept from an earlier run*"
+
+
+def earlier_multistep(document: str) -> str:
+    """The multi-step subsection of the block already in ``document``, marked with the run it
+    came from, for a run that did not measure multi-step tasks (the slowest step: steps may be
+    run apart). Empty when there is none."""
+    if BEGIN not in document or END not in document:
+        return ""
+    block = document.partition(BEGIN)[2].partition(END)[0]
+    if MULTISTEP not in block:
+        return ""
+    subsection = MULTISTEP + block.partition(MULTISTEP)[2].partition("<details>")[0].rstrip()
+    if KEPT in subsection:
+        return subsection + "\n"
+    header = block.partition("\n### ")[0]
+    generated = next((line for line in header.splitlines() if line.startswith("Generated")), "")
+    commands = "```" + header.partition("```")[2].rpartition("```")[0] + "```"
+    heading, _, rest = subsection.partition("\n")
+    note = (
+        f"{KEPT} (the run above did not measure multi-step tasks). {generated}\n\n"
+        f"{commands}\n"
+    )
+    return f"{heading}\n\n{note}{rest}\n"
 
 
 def replace_block(document: str, block: str) -> str:
@@ -229,7 +260,8 @@ def replace_block(document: str, block: str) -> str:
 def main(arguments: list[str]) -> int:
     directory = Path(arguments[0])
     target = Path(arguments[1] if len(arguments) > 1 else "BENCHMARKS.md")
-    target.write_text(replace_block(target.read_text(), section(directory)))
+    document = target.read_text()
+    target.write_text(replace_block(document, section(directory, document)))
     return 0
 
 

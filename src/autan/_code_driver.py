@@ -3,7 +3,6 @@ ends or the run stops. The loop never sees the sandbox, only ``CodeCall`` and ``
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -50,6 +49,8 @@ class CodeRunner:
             return error
 
     async def aperform(self, effect: StartCode | ReplyToCode) -> CodeMessage | AutanError:
+        import asyncio
+
         return await asyncio.to_thread(self.perform, effect)
 
     def close(self) -> None:

@@ -6,10 +6,8 @@ concurrently: in threads for the sync driver, as tasks for the async one.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from autan.loop import CallTool, CallTools, ToolOutcome
@@ -23,6 +21,8 @@ def execute_tool(effect: CallTool) -> ToolOutcome:
         with call_key(effect.key):
             value = effect.tool.function(**effect.arguments)
             if effect.tool.is_async:
+                import asyncio  # loaded where used: most runs have no async tool
+
                 value = asyncio.run(value)
     except Exception as error:
         return _failure(error, started)
@@ -30,6 +30,8 @@ def execute_tool(effect: CallTool) -> ToolOutcome:
 
 
 async def aexecute_tool(effect: CallTool) -> ToolOutcome:
+    import asyncio
+
     started = time.perf_counter()
     try:
         value: Any
@@ -51,6 +53,8 @@ def execute_batch(
     if len(live) <= 1:
         done = [execute_tool(call) for call in live]
     else:
+        from concurrent.futures import ThreadPoolExecutor
+
         with ThreadPoolExecutor(max_workers=len(live), thread_name_prefix="autan-tool") as pool:
             done = list(pool.map(execute_tool, live))
     return _merge(recorded, done)
@@ -59,6 +63,8 @@ def execute_batch(
 async def aexecute_batch(
     effect: CallTools, recorded: Sequence[ToolOutcome | None]
 ) -> tuple[ToolOutcome, ...]:
+    import asyncio
+
     live = [call for call, known in zip(effect.calls, recorded, strict=True) if known is None]
     done = await asyncio.gather(*(aexecute_tool(call) for call in live))
     return _merge(recorded, done)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 
@@ -24,4 +23,6 @@ class Model(ABC):
 
     async def acomplete(self, request: ModelRequest) -> ModelResponse:
         """Async ``complete``; backends without native async run ``complete`` in a thread."""
+        import asyncio  # loaded where used: the sync path is the common one
+
         return await asyncio.to_thread(self.complete, request)
