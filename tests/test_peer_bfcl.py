@@ -80,3 +80,34 @@ def test_the_reported_command_is_the_run_without_the_report_flags(
     argv = ["x", "--limit", "2", "--report", "--benchmarks-md", "B.md", "--out", "o"]
     monkeypatch.setattr(sys, "argv", argv)
     assert bfcl_peers._run_args() == ["--limit", "2", "--out", "o"]
+
+
+def test_the_stock_rows_are_compared_apart(tmp_path: Path) -> None:
+    """A stopped stock run does not shrink the main table: each table has its own entries."""
+    import json
+
+    from bfcl_report import write_reports
+
+    entries = [_entry("simple_python", i) for i in range(4)]
+    configs = [bfcl_peers.Config("autan", "correct"), bfcl_peers.Config("agno", "correct"),
+               bfcl_peers.Config("agno", "stock")]  # fmt: skip
+    finished = {"autan@correct": 4, "agno@correct": 4, "agno@stock": 1}
+    for name, count in finished.items():
+        (tmp_path / name).mkdir()
+        lines = [
+            json.dumps({"id": e.id, "category": e.category, "passed": name == "autan@correct",
+                        "valid": True, "prompt_tokens": 10, "first_prompt_tokens": 10,
+                        "model_calls": 1, "seconds": 1.0})
+            for e in entries[:count]
+        ]  # fmt: skip
+        (tmp_path / name / "results.jsonl").write_text("\n".join(lines) + "\n")
+    write_reports(tmp_path, entries, configs, "cmd", None)
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert [(r["name"], r["entries"]) for r in summary["rows"]] == [
+        ("autan@correct", 4),
+        ("agno@correct", 4),
+    ]
+    assert [(r["name"], r["entries"]) for r in summary["stock_rows"]] == [("agno@stock", 1)]
+    text = (tmp_path / "summary.md").read_text()
+    assert "4 of the 4 sampled entries" in text
+    assert "stock server" in text

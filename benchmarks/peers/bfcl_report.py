@@ -30,18 +30,48 @@ def write_reports(
     wanted = {entry.id for entry in entries}
     results = {c.name: _read(out / c.name / "results.jsonl", wanted) for c in configs}
     results = {name: records for name, records in results.items() if records}
-    common = set.intersection(*(set(r) for r in results.values())) if results else set()
     categories = list(dict.fromkeys(entry.category for entry in entries))
-    rows = [_row(name, [records[i] for i in sorted(common)], categories)
-            for name, records in results.items()]  # fmt: skip
+    main = {n: r for n, r in results.items() if not n.endswith("@stock")}
+    stock = {n: r for n, r in results.items() if n.endswith("@stock")}
+    rows, common = _rows(main, categories)
+    stock_rows, stock_common = _rows(stock, categories)
     done = {name: len(records) for name, records in results.items()}
-    text = _markdown(rows, categories, len(common), len(wanted), done, command)
+    text = _markdown(rows, categories, common, len(wanted), done, command)
+    if stock_rows:
+        text += _stock_section(stock_rows, categories, stock_common, len(wanted))
+    text += "\nVersions: " + _versions() + "\n"
     out.mkdir(parents=True, exist_ok=True)
     (out / "summary.md").write_text(text, encoding="utf-8")
-    (out / "summary.json").write_text(json.dumps({"rows": rows, "done": done}, indent=1))
+    summary = {"rows": rows, "stock_rows": stock_rows, "done": done}
+    (out / "summary.json").write_text(json.dumps(summary, indent=1))
     if benchmarks_md is not None:
         _replace_block(benchmarks_md, text)
     print(text)
+
+
+def _rows(
+    results: dict[str, dict[str, dict[str, Any]]], categories: list[str]
+) -> tuple[list[dict[str, Any]], int]:
+    """One row per framework@server, over the entries every one of them finished."""
+    common = set.intersection(*(set(r) for r in results.values())) if results else set()
+    rows = [_row(name, [records[i] for i in sorted(common)], categories)
+            for name, records in results.items()]  # fmt: skip
+    return rows, len(common)
+
+
+def _stock_section(
+    rows: list[dict[str, Any]], categories: list[str], compared: int, sampled: int
+) -> str:
+    lines = [
+        "",
+        "The peers against llama-cpp-python's **stock server**, as a user meets it "
+        f"({compared} of the {sampled} entries, those finished by every stock row; the stock "
+        "rows run after the others, so a stopped run has fewer of them):",
+        "",
+        *_table(rows, categories),
+        "",
+    ]
+    return "\n".join(lines)
 
 
 def _read(path: Path, wanted: set[str]) -> dict[str, dict[str, Any]]:
@@ -84,13 +114,24 @@ def _markdown(
 ) -> str:
     lines = [
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {_machine()}; "
-        f"{compared} of the {sampled} sampled entries finished by every row below "
+        f"{compared} of the {sampled} sampled entries finished by every row of this table "
         f"(finished per row: {', '.join(f'{k} {v}' for k, v in done.items())}).",
         "",
         "```",
         command,
         "```",
         "",
+        *_table(rows, categories),
+    ]
+    if compared < sampled:
+        lines.insert(0, f"**Partial run: {compared} of {sampled} entries; too few to decide a "
+                        "goal, the ratios below are those of this partial run.**\n")  # fmt: skip
+    lines += ["", *_goals(rows)]
+    return "\n".join(lines) + "\n"
+
+
+def _table(rows: list[dict[str, Any]], categories: list[str]) -> list[str]:
+    lines = [
         "| framework@server | entries | " + " | ".join(categories)
         + " | all | invalid | mean prompt tokens | 1st request | requests | mean s | errors |",
         "| --- " * (len(categories) + 9) + "|",
@@ -103,11 +144,7 @@ def _markdown(
             f"| {row['prompt_tokens']:.0f} | {row['first_prompt_tokens']:.0f} "
             f"| {row['requests']:.2f} | {row['seconds']:.2f} | {row['errors']} |"
         )  # fmt: skip
-    if compared < sampled:
-        lines.insert(0, f"**Partial run: {compared} of {sampled} entries; too few to decide a "
-                        "goal, the ratios below are those of this partial run.**\n")  # fmt: skip
-    lines += ["", *_goals(rows), "", "Versions: " + _versions(), ""]
-    return "\n".join(lines)
+    return lines
 
 
 def _goals(rows: list[dict[str, Any]]) -> list[str]:
