@@ -241,10 +241,7 @@ def earlier_multistep(document: str) -> str:
     generated = next((line for line in header.splitlines() if line.startswith("Generated")), "")
     commands = "```" + header.partition("```")[2].rpartition("```")[0] + "```"
     heading, _, rest = subsection.partition("\n")
-    note = (
-        f"{KEPT} (the run above did not measure multi-step tasks). {generated}\n\n"
-        f"{commands}\n"
-    )
+    note = f"{KEPT} (the run above did not measure multi-step tasks). {generated}\n\n{commands}\n"
     return f"{heading}\n\n{note}{rest}\n"
 
 
