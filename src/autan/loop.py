@@ -217,18 +217,27 @@ def _tool_step(
         )
 
 
+def _perform_call(
+    state: _State, config: LoopConfig, tools: dict[str, Tool], call: ToolCall, index: int
+) -> Generator[Event | Effect, object, ToolOutcome]:
+    """One call on its own: journaled, checked (validation, limits, approval) and, when
+    allowed, run; its outcome is remembered for a repeat of the same call."""
+    yield _record(state, ToolCalled(state.steps, call))
+    key = f"{config.run_id}:{state.steps}:{index}"
+    checked = yield from _check_call(state, config.limits, tools, call, key)
+    if isinstance(checked, CallTool):
+        yield _record(state, ToolStarted(state.steps, call.id, call.name, key))
+        checked = _remember(state, call, cast(ToolOutcome, (yield checked)))
+    return checked
+
+
 def _calls_in_turn(
     state: _State, config: LoopConfig, tools: dict[str, Tool], calls: tuple[ToolCall, ...]
 ) -> Generator[Event | Effect, object, list[ToolOutcome]]:
     """Each call checked, run and answered before the next one is looked at."""
     outcomes = []
     for index, call in enumerate(calls):
-        yield _record(state, ToolCalled(state.steps, call))
-        key = f"{config.run_id}:{state.steps}:{index}"
-        checked = yield from _check_call(state, config.limits, tools, call, key)
-        if isinstance(checked, CallTool):
-            yield _record(state, ToolStarted(state.steps, call.id, call.name, key))
-            checked = _remember(state, call, cast(ToolOutcome, (yield checked)))
+        checked = yield from _perform_call(state, config, tools, call, index)
         outcomes.append(checked)
         yield from _answer(state, call, checked)
     return outcomes
@@ -305,12 +314,7 @@ def _run_code(
     index = 0
     while isinstance(message, CodeCall):
         call = ToolCall(f"code_{state.steps}_{index}", message.name, message.arguments)
-        yield _record(state, ToolCalled(state.steps, call))
-        key = f"{config.run_id}:{state.steps}:{index}"
-        checked = yield from _check_call(state, config.limits, tools, call, key)
-        if isinstance(checked, CallTool):
-            yield _record(state, ToolStarted(state.steps, call.id, call.name, key))
-            checked = _remember(state, call, cast(ToolOutcome, (yield checked)))
+        checked = yield from _perform_call(state, config, tools, call, index)
         yield _record(
             state,
             ToolResulted(
