@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import os
 import subprocess
 import sys
@@ -37,8 +38,6 @@ def confined_argv(workspace: Path, writable: bool, command: list[str]) -> list[s
         "env": {"PATH": _PATH, "HOME": str(workspace), "TMPDIR": str(workspace),
                 "LANG": "C.UTF-8"},
     }  # fmt: skip
-    import json
-
     return [sys.executable, "-I", "-B", "-c", launch_code(), json.dumps(policy), *command]
 
 
