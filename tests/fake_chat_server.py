@@ -7,7 +7,9 @@ The replies in the tests are written by hand from the providers' public API docu
 from __future__ import annotations
 
 import json
+import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -21,6 +23,8 @@ class Reply:
     """Raw ``data:`` payloads (JSON text or anything else) sent as an event stream."""
     headers: dict[str, str] = field(default_factory=dict)
     echo_authorization: bool = False
+    delay: float = 0.0
+    """Seconds to wait before answering."""
 
 
 @dataclass
@@ -28,16 +32,28 @@ class Recorded:
     path: str
     headers: dict[str, str]
     body: dict[str, Any]
+    client_port: int = 0
 
 
 class FakeChatServer:
-    def __init__(self, replies: list[Reply], models: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        replies: list[Reply],
+        models: dict[str, Any] | None = None,
+        keep_alive: bool = False,
+        drop_kept_connections: bool = False,
+    ) -> None:
+        """``keep_alive`` answers in HTTP/1.1 with persistent connections (not for ``sse``);
+        ``drop_kept_connections`` then closes each one after its answer without saying so, as
+        a server does when an idle connection times out."""
         self.replies = list(replies)
         self.models = models
         self.requests: list[Recorded] = []
         server = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1" if keep_alive else "HTTP/1.0"
+
             def do_GET(self) -> None:
                 if self.path.endswith("/models") and server.models is not None:
                     self._answer(Reply(body=server.models))
@@ -47,13 +63,15 @@ class FakeChatServer:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
                 body = json.loads(self.rfile.read(length) or b"{}")
-                server.requests.append(Recorded(self.path, dict(self.headers), body))
+                port = self.client_address[1]
+                server.requests.append(Recorded(self.path, dict(self.headers), body, port))
                 reply = (
                     server.replies.pop(0) if server.replies else Reply(500, {"error": "no reply"})
                 )
                 self._answer(reply)
 
             def _answer(self, reply: Reply) -> None:
+                time.sleep(reply.delay)
                 self.send_response(reply.status)
                 for key, value in reply.headers.items():
                     self.send_header(key, value)
@@ -71,11 +89,13 @@ class FakeChatServer:
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
+                if drop_kept_connections:
+                    self.close_connection = True
 
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _QuietServer(("127.0.0.1", 0), Handler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -90,6 +110,14 @@ class FakeChatServer:
     def __exit__(self, *exc: object) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A client that hung up (a test of its timeout) is not an error of the server."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 def completion(

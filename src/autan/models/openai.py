@@ -1,6 +1,7 @@
-"""OpenAI-compatible chat-completions backend over httpx (llama.cpp server, Ollama, vLLM,
-LM Studio, Mistral, DeepSeek). Connection reuse, timeouts, retries with backoff on connection
-errors, 429 and 5xx (honouring ``Retry-After``), none on other 4xx; SSE streaming."""
+"""OpenAI-compatible chat-completions backend (llama.cpp server, Ollama, vLLM, LM Studio,
+Mistral, DeepSeek). Connection reuse, timeouts, retries with backoff on connection errors, 429
+and 5xx (honouring ``Retry-After``), none on other 4xx; SSE streaming. Requests go over httpx,
+except plain-``http`` requests without a proxy, which take the lighter ``_plain_http``."""
 
 from __future__ import annotations
 
@@ -50,6 +51,8 @@ class OpenAIChatModel(Model):
         self._timeouts = (connect_timeout, read_timeout)
         self._client: Any = None
         self._async_client: Any = None
+        self._plain_client: Any = None
+        self._plain_looked_up = False
         self._format_style: ResponseFormatStyle = provider.response_format
         self._window = context_window or CONTEXT_WINDOWS.get(self.name)
         self._window_looked_up = self._window is not None
@@ -144,12 +147,9 @@ class OpenAIChatModel(Model):
         return self._window
 
     def _window_from_server(self) -> int | None:
-        import httpx
-
         try:
-            answer = self._http().get(f"{self.base_url}/models")
-            return window_from_models_listing(answer.json(), self.model)
-        except (httpx.HTTPError, ValueError, RecursionError):
+            return window_from_models_listing(json.loads(self._get_text("/models")), self.model)
+        except (ModelConnectionError, ValueError, RecursionError):
             return None
 
     def _switch_response_format(
@@ -204,6 +204,17 @@ class OpenAIChatModel(Model):
             self._async_client = httpx.AsyncClient(timeout=self._timeout(), headers=self._headers())
         return self._async_client
 
+    def _plain(self) -> Any:
+        """The ``PlainHTTP`` client when this server can use one, else None (decided once)."""
+        if not self._plain_looked_up:
+            self._plain_looked_up = True
+            from autan.models._plain_http import PlainHTTP, plain_http_applies
+
+            if plain_http_applies(self.base_url):
+                connect, read = self._timeouts
+                self._plain_client = PlainHTTP(self.base_url, self._headers(), connect, read)
+        return self._plain_client
+
     def _timeout(self) -> Any:
         import httpx
 
@@ -211,13 +222,38 @@ class OpenAIChatModel(Model):
         return httpx.Timeout(read, connect=connect)
 
     def _post(self, body: dict[str, Any]) -> dict[str, Any]:
+        status, text, headers = self._exchange("POST", "/chat/completions", body)
+        return self._json(status, text, headers)
+
+    def _get_text(self, path: str) -> str:
+        return self._exchange("GET", path, None)[1]
+
+    def _exchange(
+        self, method: str, path: str, body: dict[str, Any] | None
+    ) -> tuple[int, str, Any]:
+        """One request: status, text and headers; a failed connection is a typed error."""
+        plain = self._plain()
+        if plain is None:
+            return self._exchange_httpx(method, path, body)
+        import http.client
+
+        data = None if body is None else _json_bytes(body)
+        try:
+            answer = plain.request(method, path, data)
+        except (OSError, http.client.HTTPException) as error:
+            raise self._connection_error(error) from None
+        return answer.status, answer.text, answer.headers
+
+    def _exchange_httpx(
+        self, method: str, path: str, body: dict[str, Any] | None
+    ) -> tuple[int, str, Any]:
         import httpx
 
         try:
-            response = self._http().post(f"{self.base_url}/chat/completions", json=body)
+            response = self._http().request(method, f"{self.base_url}{path}", json=body)
         except httpx.TransportError as error:
             raise self._connection_error(error) from None
-        return self._json(response.status_code, response.text, response.headers)
+        return response.status_code, response.text, response.headers
 
     async def _apost(self, body: dict[str, Any]) -> dict[str, Any]:
         import httpx
@@ -282,6 +318,11 @@ class OpenAIChatModel(Model):
     @staticmethod
     def _retryable(error: BaseException) -> bool:
         return isinstance(error, (RetryableStatus, ModelConnectionError))
+
+
+def _json_bytes(body: dict[str, Any]) -> bytes:
+    """A request body encoded as httpx encodes ``json=``."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
 
 
 def _json_or_none(text: str) -> Any:
