@@ -5,12 +5,13 @@ from __future__ import annotations
 import dataclasses
 import inspect
 from collections.abc import Callable
-from typing import Any, overload
-
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from typing import TYPE_CHECKING, Any, overload
 
 from autan.errors import ToolDefinitionError
 from autan.tools._tool import Tool, is_coroutine_function
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 
 @overload
@@ -81,6 +82,8 @@ def _build_tool(
 def _arguments_model(
     function: Callable[..., Any], tool_name: str, parameter_docs: dict[str, str]
 ) -> type[BaseModel]:
+    from pydantic import ConfigDict, Field, create_model
+
     try:
         hints = inspect.get_annotations(function, eval_str=True)
     except Exception as error:

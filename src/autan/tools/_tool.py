@@ -6,11 +6,12 @@ import inspect
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-
-from pydantic import BaseModel, ValidationError
+from typing import TYPE_CHECKING, Any
 
 from autan.messages import ToolSpec
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel, ValidationError
 
 MAX_OUTPUT_CHARS = 4000
 
@@ -42,6 +43,8 @@ class Tool:
 
     def validate(self, arguments: dict[str, Any]) -> dict[str, Any]:
         """Check ``arguments`` against the schema; returns the values to call the function with."""
+        from pydantic import ValidationError
+
         try:
             parsed = self.arguments_model.model_validate(arguments)
         except ValidationError as error:
