@@ -69,7 +69,7 @@ def test_public_names_are_pinned() -> None:
         assert getattr(autan, name) is not None
 
 
-HEAVY = ("llama_cpp", "numpy", "pydantic", "docstring_parser", "jinja2", "psycopg")
+HEAVY = ("llama_cpp", "numpy", "pydantic", "docstring_parser", "jinja2", "psycopg", "httpx")
 
 
 def loaded_after(statement: str) -> set[str]:
@@ -80,6 +80,19 @@ def loaded_after(statement: str) -> set[str]:
 
 def test_import_autan_loads_no_heavy_library() -> None:
     assert loaded_after("import autan") == set()
+
+
+def test_the_public_names_and_the_http_backend_load_no_heavy_library() -> None:
+    statement = "from autan import Agent, load_model, tool; import autan.models.openai"
+    assert loaded_after(statement) == set()
+
+
+def test_pydantic_loads_when_a_tool_is_built() -> None:
+    statement = (
+        "from autan import tool; f = lambda a: a; f.__name__ = 'f'; "
+        "f.__annotations__ = {'a': int}; tool(f)"
+    )
+    assert "pydantic" in loaded_after(statement)
 
 
 def test_llama_cpp_loads_only_when_a_local_model_is_used() -> None:
