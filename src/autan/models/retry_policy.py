@@ -20,11 +20,23 @@ class RetryPolicy:
     max_seconds: float = 30.0
 
     def call(self, function: Callable[[], T], retryable: Callable[[BaseException], bool]) -> T:
+        """``function()``; tenacity takes over only after a retryable failure, so a first
+        attempt that succeeds costs a plain call."""
+        try:
+            return function()
+        except BaseException as error:
+            if not self._retries(error, retryable):
+                if isinstance(error, RetryableStatus):
+                    raise error.error from None
+                raise
+            first_failure = error
         from tenacity import Retrying
 
+        replay = _Replay(first_failure)
         try:
             for attempt in Retrying(**self._options(retryable)):
                 with attempt:
+                    replay.raise_once()
                     return function()
         except RetryableStatus as final:
             raise final.error from None
@@ -33,15 +45,28 @@ class RetryPolicy:
     async def acall(
         self, function: Callable[[], Awaitable[T]], retryable: Callable[[BaseException], bool]
     ) -> T:
+        try:
+            return await function()
+        except BaseException as error:
+            if not self._retries(error, retryable):
+                if isinstance(error, RetryableStatus):
+                    raise error.error from None
+                raise
+            first_failure = error
         from tenacity import AsyncRetrying
 
+        replay = _Replay(first_failure)
         try:
             async for attempt in AsyncRetrying(**self._options(retryable)):
                 with attempt:
+                    replay.raise_once()
                     return await function()
         except RetryableStatus as final:
             raise final.error from None
         raise AssertionError("unreachable: tenacity either returns or raises")
+
+    def _retries(self, error: BaseException, retryable: Callable[[BaseException], bool]) -> bool:
+        return self.attempts > 1 and retryable(error)
 
     def _options(self, retryable: Callable[[BaseException], bool]) -> dict[str, Any]:
         from tenacity import retry_if_exception, stop_after_attempt
@@ -61,3 +86,16 @@ class RetryPolicy:
             return min(error.retry_after, self.max_seconds)
         backoff = wait_random_exponential(multiplier=self.base_seconds, max=self.max_seconds)
         return float(backoff(state))
+
+
+class _Replay:
+    """The first attempt's failure, raised again as tenacity's first attempt so its waits and
+    stop count run as if tenacity had made that attempt."""
+
+    def __init__(self, error: BaseException) -> None:
+        self._error: BaseException | None = error
+
+    def raise_once(self) -> None:
+        error, self._error = self._error, None
+        if error is not None:
+            raise error
