@@ -152,3 +152,52 @@ def test_landlock_confinement_failure_fails_closed(
 def test_bubblewrap_result_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
     use_sandbox("bubblewrap", monkeypatch)
     assert run_python("result = 1", limits=FAST).isolation == "bubblewrap"
+
+
+FILL = (
+    "import os\n"
+    "for i in range(64):\n"
+    "    with open(f'fill{i}', 'wb') as f: f.write(os.urandom(2**20))\n"
+    "result = 'wrote 64 MB'"
+)
+SMALL_DISK = SandboxLimits(timeout=20, file_size_mb=2, workspace_mb=8)
+
+
+def test_a_fresh_workspace_is_bounded_in_both_kinds(sandbox_kind: str) -> None:
+    """bubblewrap's tmpfs says "no space" to the code; the Landlock host kills it."""
+    done = run_python(FILL, limits=SMALL_DISK)
+    assert done.result is None
+    if sandbox_kind == "landlock":
+        assert (done.error, done.killed, done.timed_out) == ("workspace limit", True, False)
+    else:
+        assert "No space left on device" in done.stderr
+
+
+def test_the_landlock_quota_sees_into_hidden_directories(monkeypatch: pytest.MonkeyPatch) -> None:
+    use_sandbox("landlock", monkeypatch)
+    code = (
+        "import os\nos.makedirs('a/b')\nos.chmod('a/b', 0o300); os.chmod('a', 0o100)\n"
+        "for i in range(64):\n"
+        "    with open(f'a/b/fill{i}', 'wb') as f: f.write(os.urandom(2**20))\n"
+        "result = 'hid 64 MB'"
+    )
+    done = run_python(code, limits=SMALL_DISK)
+    assert (done.result, done.error) == (None, "workspace limit")
+
+
+def test_what_is_written_after_the_last_look_still_counts(monkeypatch: pytest.MonkeyPatch) -> None:
+    use_sandbox("landlock", monkeypatch)
+    code = "with open('big', 'wb') as f: f.write(b'x' * 2**20 * 12)\nresult = 'quick'"
+    done = run_python(code, limits=SandboxLimits(file_size_mb=16, workspace_mb=8))
+    assert (done.result, done.has_result, done.error) == (None, False, "workspace limit")
+
+
+def test_a_given_workspace_is_not_held_to_the_quota(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_sandbox("landlock", monkeypatch)
+    tmp_path.chmod(0o777)
+    done = run_python(
+        FILL.replace("64", "12"), limits=SMALL_DISK, workspace=tmp_path, writable=True
+    )
+    assert (done.result, done.error) == ("wrote 12 MB", None)

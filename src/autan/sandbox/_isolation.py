@@ -18,6 +18,7 @@ from autan.sandbox._confined import (
     fresh_workspace,
     remove_workspace,
 )
+from autan.sandbox._workspace_quota import WorkspaceQuota
 
 KINDS = ("bubblewrap", "landlock")
 
@@ -31,6 +32,7 @@ class Isolation:
     drop_to_uid: int | None
     kill_group: bool  # no PID namespace: the host kills the whole process group
     temporary_workspace: Path | None
+    quota: WorkspaceQuota | None = None  # watched by the host (no sized tmpfs here)
 
     def cleanup(self) -> None:
         if self.temporary_workspace is not None:
@@ -61,7 +63,7 @@ def isolate(
         except SandboxUnavailable as error:
             problems.append(str(error))
         else:
-            return _landlock(command, workspace, writable, drop)
+            return _landlock(command, workspace, writable, workspace_mb, drop)
     if allow_unsandboxed:
         return Isolation("none", command, None, True, None)
     raise SandboxUnavailable(
@@ -71,13 +73,15 @@ def isolate(
 
 
 def _landlock(
-    command: list[str], workspace: Path | None, writable: bool, drop: int | None
+    command: list[str], workspace: Path | None, writable: bool, workspace_mb: int, drop: int | None
 ) -> Isolation:
+    """A given workspace is bound as it is (as under bubblewrap); a fresh one gets the quota."""
     temporary = fresh_workspace() if workspace is None else None
     folder = temporary or workspace
     assert folder is not None
     argv = confined_argv(folder, writable or temporary is not None, command)
-    return Isolation("landlock", argv, drop, True, temporary)
+    quota = WorkspaceQuota(temporary, workspace_mb * 1024 * 1024) if temporary else None
+    return Isolation("landlock", argv, drop, True, temporary, quota)
 
 
 def _wanted() -> str:

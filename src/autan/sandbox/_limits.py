@@ -14,7 +14,8 @@ class SandboxLimits:
     ``timeout`` is wall-clock seconds (the whole process tree is killed after it); the others
     become ``setrlimit`` bounds: CPU seconds, address space, processes (counted for the sandbox's
     user), the largest file it may write, open files, and the bytes of stdout/stderr kept (a run
-    that prints more is killed).
+    that prints more is killed). ``workspace_mb`` bounds a fresh workspace (not a directory
+    the caller gives): a sized tmpfs under bubblewrap, watched by the host under Landlock.
     """
 
     timeout: float = 10.0

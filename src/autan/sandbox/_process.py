@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from autan.sandbox._workspace_quota import POLL_SECONDS, WorkspaceQuota
+
 _CHUNK = 65536
 _GRACE = 0.5  # seconds bwrap gets to reap a killed sandbox before it is killed too
 _MB = 1024 * 1024
@@ -37,6 +39,7 @@ class Outcome:
     status: int = 0
     timed_out: bool = False
     over_output: bool = False
+    over_workspace: bool = False
     host_killed: bool = False
     cpu_seconds: float = 0.0
     max_rss_mb: float = 0.0
@@ -65,9 +68,12 @@ def run_process(
     preexec: Callable[[], None],
     *,
     kill_group: bool = False,
+    quota: WorkspaceQuota | None = None,
 ) -> Outcome:
-    """Run ``argv_for(record_fd, None)`` to its end; kill it at the deadline or cap."""
-    process = SandboxProcess(argv_for, stdin, timeout, output_cap, preexec, kill_group=kill_group)
+    """Run ``argv_for(record_fd, None)`` to its end; kill it at the deadline or a cap."""
+    process = SandboxProcess(
+        argv_for, stdin, timeout, output_cap, preexec, kill_group=kill_group, quota=quota
+    )
     return process.finish()
 
 
@@ -84,9 +90,12 @@ class SandboxProcess:
         replies: bool = False,
         *,
         kill_group: bool = False,
+        quota: WorkspaceQuota | None = None,
     ) -> None:
         self.outcome = Outcome()
         self._kill_group = kill_group
+        self._quota = quota
+        self._quota_checked = time.monotonic()
         self._budget = timeout
         self._cap = output_cap
         self._buffers = {"stdout": bytearray(), "stderr": bytearray(), "record": bytearray()}
@@ -158,6 +167,8 @@ class SandboxProcess:
             self._record_fd = self._reply_fd = None
             self._store_output()
             _reap(self._process, self.outcome)
+        if self._quota is not None and not self.outcome.over_workspace:  # since the last look
+            self.outcome.over_workspace = self._quota.exceeded()
         return self.outcome
 
     def _take_line(self) -> bytes | None:
@@ -182,12 +193,22 @@ class SandboxProcess:
                     selector.register(fd, selectors.EVENT_READ, name)
             if not selector.get_map():
                 return
-            ready = selector.select(self._budget)
+            wait = self._budget if self._quota is None else min(self._budget, POLL_SECONDS)
+            ready = selector.select(wait)
         self._budget -= time.monotonic() - started
         for key, _ in ready:
             self._read(key.fd, key.data)
-        if self.outcome.over_output:
+        if self.outcome.over_output or self._over_quota():
             self.kill()
+
+    def _over_quota(self) -> bool:
+        """Checked every ``POLL_SECONDS`` at most, however often output arrives."""
+        now = time.monotonic()
+        if self._quota is None or now - self._quota_checked < POLL_SECONDS:
+            return False
+        self._quota_checked = now
+        self.outcome.over_workspace = self._quota.exceeded()
+        return self.outcome.over_workspace
 
     def _read(self, fd: int, name: str) -> None:
         chunk = os.read(fd, _CHUNK)

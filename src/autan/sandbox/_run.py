@@ -49,6 +49,7 @@ def run_python(
             limits.output_bytes,
             launch.preexec,
             kill_group=launch.isolation.kill_group,
+            quota=launch.isolation.quota,
         )
     finally:
         launch.isolation.cleanup()
@@ -114,7 +115,8 @@ def _limit_settings(limits: SandboxLimits) -> dict[str, int]:
 
 def sandbox_result(outcome: Outcome, raw_record: bytes, isolation: str) -> SandboxResult:
     """What a run did, from what the host saw and the result record the runner wrote."""
-    record = _decode_record(raw_record)
+    # A run that went past its workspace quota gives no result, even if it got to the end.
+    record = {} if outcome.over_workspace else _decode_record(raw_record)
     finished = bool(raw_record)
     killed = outcome.host_killed or (not finished and (outcome.status < 0 or outcome.status > 128))
     error = None
@@ -122,6 +124,8 @@ def sandbox_result(outcome: Outcome, raw_record: bytes, isolation: str) -> Sandb
         error = "timeout"
     elif outcome.over_output:
         error = "output limit"
+    elif outcome.over_workspace:
+        error = "workspace limit"
     elif "error" in record:
         error = str(record["error"])
     elif killed:

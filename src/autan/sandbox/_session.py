@@ -65,6 +65,7 @@ class CodeSession:
             self._launch.preexec,
             replies=True,
             kill_group=self._launch.isolation.kill_group,
+            quota=self._launch.isolation.quota,
         )
         return self._next()
 
