@@ -201,3 +201,33 @@ def test_a_given_workspace_is_not_held_to_the_quota(
         FILL.replace("64", "12"), limits=SMALL_DISK, workspace=tmp_path, writable=True
     )
     assert (done.result, done.error) == ("wrote 12 MB", None)
+
+
+def test_only_what_the_interpreter_needs_of_its_prefix_is_shown(
+    sandbox_kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Python whose prefix also holds other things (``~/.local``: ``share``, say) shows the
+    sandbox its ``lib`` but not the rest."""
+    import sys
+    import tempfile
+
+    prefix = Path(tempfile.mkdtemp(prefix="autan-prefix-"))
+    try:
+        prefix.chmod(0o755)
+        for folder in ("lib", "share"):
+            (prefix / folder).mkdir(mode=0o755)
+        (prefix / "lib" / "shown.txt").write_text("lib is shown")
+        (prefix / "share" / "secret.txt").write_text("TOKEN-IN-SHARE")
+        for path in prefix.rglob("*.txt"):
+            path.chmod(0o644)
+        monkeypatch.setattr(sys, "prefix", str(prefix))
+        code = (
+            f"print(open({str(prefix / 'lib' / 'shown.txt')!r}).read())\n"
+            f"print(open({str(prefix / 'share' / 'secret.txt')!r}).read())"
+        )
+        done = run_python(code, limits=FAST)
+    finally:
+        shutil.rmtree(prefix)
+    assert "lib is shown" in done.stdout
+    assert "TOKEN-IN-SHARE" not in done.stdout + done.stderr
+    assert ("PermissionError" if sandbox_kind == "landlock" else "FileNotFoundError") in done.stderr

@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 from autan.errors import SandboxUnavailable
-from autan.sandbox._interpreter import python_prefixes
+from autan.sandbox._interpreter import python_paths
 
 #: Inside the sandbox: where the workspace is, and who the code runs as when autan is root.
 WORKSPACE = "/workspace"
@@ -73,8 +73,8 @@ def _filesystem(workspace: Path | None, writable: bool, workspace_mb: int) -> li
         argv += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
     # /tmp first: an interpreter or virtualenv that lives under /tmp is bound on top of it.
     argv += ["--perms", "1777", "--size", str(workspace_mb * 1024 * 1024), "--tmpfs", "/tmp"]
-    for prefix in python_prefixes():
-        argv += [*_parents(prefix), "--ro-bind", prefix, prefix]
+    for path in python_paths():
+        argv += [*_parents(path), *_mirror(Path(path))]
     argv += ["--proc", "/proc", "--dev", "/dev"]
     if workspace is None:
         argv += ["--perms", "1777", "--size", str(workspace_mb * 1024 * 1024)]
@@ -84,11 +84,11 @@ def _filesystem(workspace: Path | None, writable: bool, workspace_mb: int) -> li
     return [*argv, "--chdir", WORKSPACE]
 
 
-def _parents(prefix: str) -> list[str]:
+def _parents(path: str) -> list[str]:
     """Traversable parents: bwrap would copy their host modes (/root is 0700), and the code
     runs as another user."""
     argv: list[str] = []
-    for parent in reversed(Path(prefix).parents[:-1]):
+    for parent in reversed(Path(path).parents[:-1]):
         if parent != Path("/tmp"):
             argv += ["--perms", "0755", "--dir", str(parent)]
     return argv
@@ -97,6 +97,6 @@ def _parents(prefix: str) -> list[str]:
 def _mirror(path: Path) -> list[str]:
     if path.is_symlink():
         return ["--symlink", os.readlink(path), str(path)]
-    if path.is_dir():
+    if path.exists():
         return ["--ro-bind", str(path), str(path)]
     return []

@@ -20,7 +20,7 @@ from pathlib import Path
 from autan.errors import SandboxUnavailable
 from autan.sandbox._bwrap import NOBODY, running_as_root
 from autan.sandbox._confine import CONFINE_FAILED, launch_code
-from autan.sandbox._interpreter import python_prefixes, sandbox_python
+from autan.sandbox._interpreter import python_paths, sandbox_python
 
 _SYSTEM = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc/ld.so.cache",
            "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime", "/dev/zero",
@@ -32,7 +32,7 @@ _PATH = "/usr/local/bin:/usr/bin:/bin"
 def confined_argv(workspace: Path, writable: bool, command: list[str]) -> list[str]:
     """The launcher command that confines itself, then runs ``command`` in ``workspace``."""
     policy = {
-        "read": [*_SYSTEM, *python_prefixes(), *([] if writable else [str(workspace)])],
+        "read": [*_SYSTEM, *python_paths(), *([] if writable else [str(workspace)])],
         "write": [*_DEVICES, *([str(workspace)] if writable else [])],
         "workspace": str(workspace),
         "env": {"PATH": _PATH, "HOME": str(workspace), "TMPDIR": str(workspace),

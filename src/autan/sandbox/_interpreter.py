@@ -26,10 +26,30 @@ def sandbox_python() -> str:
     return os.path.abspath(found)
 
 
-def python_prefixes() -> list[str]:
-    """The directories the interpreters (the host's, its venv, the sandbox's) live in, outside
-    /usr."""
-    candidates = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+def python_paths() -> list[str]:
+    """What the interpreters (the host's, its venv's, the sandbox's) need outside ``/usr``:
+    each executable with the links leading to it, and each prefix's ``lib``, ``lib64`` and
+    ``pyvenv.cfg``. Not whole prefixes: for a Python in ``~/.local`` that would show
+    ``~/.local/share``."""
+    paths: set[str] = set()
+    prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
     for executable in {sys.executable, sandbox_python()}:
-        candidates.add(str(Path(os.path.realpath(executable)).parent.parent))
-    return sorted(c for c in candidates if not c.startswith("/usr/") and c != "/usr")
+        chain = _link_chain(executable)
+        paths.update(chain)
+        prefixes.add(str(Path(chain[-1]).parent.parent))
+    for prefix in prefixes:
+        for name in ("lib", "lib64", "pyvenv.cfg"):
+            candidate = os.path.join(prefix, name)
+            if os.path.lexists(candidate):
+                paths.add(candidate)
+    return sorted(path for path in paths if not (path + "/").startswith("/usr/"))
+
+
+def _link_chain(path: str) -> list[str]:
+    """``path``, every link it leads through, and where it ends."""
+    chain = [os.path.abspath(path)]
+    while os.path.islink(chain[-1]) and len(chain) < 40:
+        target = os.readlink(chain[-1])
+        chain.append(os.path.normpath(os.path.join(os.path.dirname(chain[-1]), target)))
+    real = os.path.realpath(path)
+    return chain if chain[-1] == real else [*chain, real]
