@@ -160,3 +160,29 @@ def test_a_call_written_twice_in_one_reply_is_made_once() -> None:
     lines = "\n".join(json.dumps(value) for value in (CALC, other, CALC))
     _, calls = constrained.parse_output(lines, 1)
     assert [c.name for c in calls] == ["calculator", "list_dir"]
+
+
+A = '{"tool": "a", "arguments": {}}'
+B = '{"tool": "b", "arguments": {}}'
+
+
+@pytest.mark.parametrize(
+    ("text", "times", "repeats"),
+    [
+        (A, 1, False),
+        (f"{A}\n{B}", 1, False),
+        (f"{A}\n{A}", 1, True),
+        (f"{A}\n {A}\n", 1, True),
+        (f"{A}\n{B}\n{A}", 1, True),
+        (f"{A}\n{A[:20]}", 1, False),
+        (f"{A}\n\n", 1, False),
+        ("", 1, False),
+        (f"{A}\n{A}", 2, False),
+        (f"{A}\n{A}\n{B}\n{A}", 2, True),
+        (f"{A}\n{A}\n{B}\n{B}", 2, False),
+    ],
+)
+def test_a_repeated_call_line_is_seen_finished_or_not(text: str, times: int, repeats: bool) -> None:
+    from autan.models.llama import repeats_a_line
+
+    assert repeats_a_line(text, times) is repeats

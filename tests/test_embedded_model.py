@@ -22,7 +22,8 @@ from autan import (
     load_model,
     tool,
 )
-from autan.messages import Message, ModelRequest
+from autan.bench._step import INSTRUCTIONS
+from autan.messages import Message, ModelRequest, ToolSpec
 from autan.models.embedded import check_gguf, default_gguf_path
 from autan.tools.builtin import builtin_tools
 
@@ -100,6 +101,32 @@ def test_answer_only_step_never_calls(local, tmp_path: Path) -> None:  # type: i
     response = local.complete(ModelRequest(messages, specs, "none", 32))
     assert response.tool_calls == ()
     assert response.text
+
+
+CRIME_LOOKUP = ToolSpec(
+    "crime_statute_lookup",
+    "Look up the criminal statutes in a specific jurisdiction to find possible punishments for a "
+    "specific crime.",
+    {
+        "type": "object",
+        "properties": {
+            "jurisdiction": {"type": "string"},
+            "crime": {"type": "string"},
+            "detail_level": {"type": "string", "enum": ["basic", "detailed"]},
+        },
+        "required": ["jurisdiction", "crime"],
+    },
+)
+
+
+def test_generation_stops_at_a_repeated_call_line(local) -> None:  # type: ignore[no-untyped-def]
+    """BFCL simple_python_161: SmolLM2 writes its one call again and again until the budget runs
+    out; it now stops when the line comes a third time, with the same calls."""
+    task = "Find out the possible punishments for the crime of theft in California in detail."
+    messages = (Message("system", INSTRUCTIONS), Message("user", task))
+    response = local.complete(ModelRequest(messages, (CRIME_LOOKUP,), "auto", 256))
+    assert [c.name for c in response.tool_calls] == ["crime_statute_lookup"]
+    assert response.usage.completion_tokens < 200
 
 
 def test_unanchored_pattern_still_builds_a_grammar(local) -> None:  # type: ignore[no-untyped-def]

@@ -67,7 +67,8 @@ class LlamaModel(Model):
     def _complete(self, request: ModelRequest) -> ModelResponse:
         started = time.perf_counter()
         llama, tokens, cached = self._prepare(request)
-        output = _generate(llama, tokens, request, self._grammar(request))
+        stop = self._repeat_stop(llama, tokens, request)
+        output = _generate(llama, tokens, request, self._grammar(request), stop=stop)
         text = output["choices"][0]["text"]
         usage = output["usage"]
         return self._response(
@@ -83,7 +84,9 @@ class LlamaModel(Model):
         llama, tokens, cached = self._prepare(request)
         pieces: list[str] = []
         finish = "stop"
-        for chunk in _generate(llama, tokens, request, self._grammar(request), stream=True):
+        stop = self._repeat_stop(llama, tokens, request)
+        grammar = self._grammar(request)
+        for chunk in _generate(llama, tokens, request, grammar, stream=True, stop=stop):
             choice = chunk["choices"][0]
             if choice["text"]:
                 pieces.append(choice["text"])
@@ -114,6 +117,16 @@ class LlamaModel(Model):
                 f"to generate > {self.n_ctx} ({self.name})"
             )
         return llama, tokens, _cached_prefix(llama, tokens)
+
+    def _repeat_stop(self, llama: Any, tokens: list[int], request: ModelRequest) -> Any:
+        """For replies of several call lines: stop at a line that repeats an earlier one."""
+        if not self.constrained or request.code_block or not request.tools:
+            return None
+        if request.tool_choice == "none":
+            return None
+        from llama_cpp import StoppingCriteriaList
+
+        return StoppingCriteriaList([RepeatedLineStop(llama, len(tokens))])
 
     def _grammar(self, request: ModelRequest) -> Any:
         if request.code_block:
@@ -151,8 +164,43 @@ class LlamaModel(Model):
         return self._llama
 
 
+class RepeatedLineStop:
+    """A small model that has made its calls tends to write one call line over and over until
+    the token budget runs out; the parser drops exact repeats (``constrained._unique``), so
+    generation stops once a line comes a third time. (At its second coming it is too early:
+    SmolLM2 often repeats a call once, then goes on with new ones.)"""
+
+    def __init__(self, llama: Any, prompt_length: int) -> None:
+        self._llama = llama
+        self._prompt_length = prompt_length
+
+    def __call__(self, input_ids: Any, logits: Any) -> bool:
+        generated = input_ids[self._prompt_length :].tolist()
+        if not generated:
+            return False
+        text = self._llama.detokenize(generated).decode("utf-8", errors="ignore")
+        return repeats_a_line(text, times=LINE_REPEATS_BEFORE_STOP)
+
+
+LINE_REPEATS_BEFORE_STOP = 2
+
+
+def repeats_a_line(text: str, times: int = 1) -> bool:
+    """Whether the last line of ``text`` with anything on it (finished or not: a call line
+    equal to a finished one is itself finished) came ``times`` times before."""
+    lines = [line.strip() for line in text.split("\n")]
+    while lines and not lines[-1]:
+        lines.pop()
+    return bool(lines) and lines[:-1].count(lines[-1]) >= times
+
+
 def _generate(
-    llama: Any, tokens: list[int], request: ModelRequest, grammar: Any, stream: bool = False
+    llama: Any,
+    tokens: list[int],
+    request: ModelRequest,
+    grammar: Any,
+    stream: bool = False,
+    stop: Any = None,
 ) -> Any:
     try:
         return llama.create_completion(
@@ -161,6 +209,7 @@ def _generate(
             temperature=request.temperature,
             grammar=grammar,
             stream=stream,
+            stopping_criteria=stop,
         )
     except (ValueError, RuntimeError) as error:
         raise ModelError(f"llama.cpp failed: {error}") from None
