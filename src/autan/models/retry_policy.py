@@ -25,14 +25,9 @@ class RetryPolicy:
         try:
             return function()
         except BaseException as error:
-            if not self._retries(error, retryable):
-                if isinstance(error, RetryableStatus):
-                    raise error.error from None
-                raise
-            first_failure = error
+            replay = self._replay_or_raise(error, retryable)
         from tenacity import Retrying
 
-        replay = _Replay(first_failure)
         try:
             for attempt in Retrying(**self._options(retryable)):
                 with attempt:
@@ -48,14 +43,9 @@ class RetryPolicy:
         try:
             return await function()
         except BaseException as error:
-            if not self._retries(error, retryable):
-                if isinstance(error, RetryableStatus):
-                    raise error.error from None
-                raise
-            first_failure = error
+            replay = self._replay_or_raise(error, retryable)
         from tenacity import AsyncRetrying
 
-        replay = _Replay(first_failure)
         try:
             async for attempt in AsyncRetrying(**self._options(retryable)):
                 with attempt:
@@ -65,8 +55,16 @@ class RetryPolicy:
             raise final.error from None
         raise AssertionError("unreachable: tenacity either returns or raises")
 
-    def _retries(self, error: BaseException, retryable: Callable[[BaseException], bool]) -> bool:
-        return self.attempts > 1 and retryable(error)
+    def _replay_or_raise(
+        self, error: BaseException, retryable: Callable[[BaseException], bool]
+    ) -> _Replay:
+        """The first attempt's failure, for tenacity to go on from; raised at once (a
+        retryable status as its typed error) when it is not to be retried."""
+        if self.attempts > 1 and retryable(error):
+            return _Replay(error)
+        if isinstance(error, RetryableStatus):
+            raise error.error from None
+        raise error
 
     def _options(self, retryable: Callable[[BaseException], bool]) -> dict[str, Any]:
         from tenacity import retry_if_exception, stop_after_attempt
