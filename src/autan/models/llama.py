@@ -121,9 +121,9 @@ class LlamaModel(Model):
     def _repeat_stop(self, llama: Any, tokens: list[int], request: ModelRequest) -> Any:
         """For replies of several call lines: stop at a line that repeats an earlier one."""
         if not self.constrained or request.code_block or not request.tools:
-            return None
+            return None  # no call lines: plain text, one code block
         if request.tool_choice == "none":
-            return None
+            return None  # the grammar admits only an answer
         from llama_cpp import StoppingCriteriaList
 
         return StoppingCriteriaList([RepeatedLineStop(llama, len(tokens))])
@@ -185,7 +185,7 @@ class RepeatedLineStop:
 LINE_REPEATS_BEFORE_STOP = 2
 
 
-def repeats_a_line(text: str, times: int = 1) -> bool:
+def repeats_a_line(text: str, times: int) -> bool:
     """Whether the last line of ``text`` with anything on it (finished or not: a call line
     equal to a finished one is itself finished) came ``times`` times before."""
     lines = [line.strip() for line in text.split("\n")]
