@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-import autan._execute
+import autan.agent.execute
+import autan.agent.perform
 from autan.bench import Entry, load_entries
 from autan.bench._oracle import ground_truth_calls
 from autan.bench._schema import tool_name
@@ -45,12 +46,13 @@ class OracleModel(Model):
 @pytest.fixture
 def oracle(monkeypatch: pytest.MonkeyPatch) -> OracleModel:
     model = OracleModel(load_entries(DATA, CATEGORIES.split(",")))
-    monkeypatch.setattr("autan.cli_bench._make_model", lambda spec, protocol: model)
+    monkeypatch.setattr("autan.cli.bench._make_model", lambda spec, protocol: model)
 
     def no_tools(*args: Any) -> Any:
         raise AssertionError("a tool ran")
 
-    monkeypatch.setattr(autan._execute, "execute_tool", no_tools)
+    monkeypatch.setattr(autan.agent.perform, "execute_tool", no_tools)
+    monkeypatch.setattr(autan.agent.execute, "execute_tool", no_tools)
     return model
 
 
@@ -105,7 +107,7 @@ def test_invalid_calls_are_counted_and_fail(
         def complete(self, request: ModelRequest) -> ModelResponse:
             return ModelResponse(tool_calls=(ToolCall("c", request.tools[0].name, {"bad": 1}),))
 
-    monkeypatch.setattr("autan.cli_bench._make_model", lambda spec, protocol: Wrong())
+    monkeypatch.setattr("autan.cli.bench._make_model", lambda spec, protocol: Wrong())
     assert _bench(tmp_path, "--limit", "1", "--categories", "simple_python") == 0
     (result,) = _results(tmp_path)
     assert not result["valid"]

@@ -76,11 +76,11 @@ def test_bad_input_is_one_line_and_exit_2(
 
 
 def test_timeline_shows_cached_tokens_and_cost() -> None:
-    from autan.cli_runs import _timeline_line
+    from autan.cli.display import timeline_line
     from autan.events import ModelResponded
     from autan.messages import Usage
 
     event = ModelResponded(2, "", (), Usage(100, 10, 60), 0.5, "", 0.000125)
-    assert _timeline_line(event) == (
+    assert timeline_line(event) == (
         "[2] model: 100 prompt (60 cached) / 10 completion tokens, 0.50 s, $0.000125"
     )

@@ -13,7 +13,10 @@ from pathlib import Path
 import pytest
 
 from autan import Agent, LimitExceeded, Limits, SQLiteStore, tool
-from autan._code_actions import CodeEnded, extract_code, observation, system_prompt
+from autan.loop.effects import CodeEnded
+from autan.protocols import CODE
+from autan.protocols.code import extract_code, system_prompt
+from autan.protocols.code import observation as observe
 from autan.errors import ConfigurationError, ToolRetriesExhausted
 from autan.events import CodeFinished, CodeStarted, FinalAnswer, ToolResulted
 from autan.sandbox import SandboxLimits, SandboxUnavailable
@@ -61,7 +64,11 @@ def test_tools_are_functions_in_the_code_and_final_answer_ends_the_run() -> None
     ]
     assert isinstance(result.events[-1], FinalAnswer)
     assert len(model.requests) == 1
-    assert model.requests[0].tools == ()  # the tools are in the prompt, as signatures
+    request = model.requests[0]  # a code request: the code protocol shows the tools as Python
+    assert request.code_block
+    assert [spec.name for spec in request.tools] == ["add", "calculator"]
+    system = CODE.render_messages(request.messages, request.tools)[0]["content"]
+    assert "def add(a: int, b: int)  # Add two integers." in system
 
 
 @needs_sandbox
@@ -231,6 +238,10 @@ def test_the_prompt_shows_tools_as_python_signatures() -> None:
     assert "def add(a: int, b: int)  # Add two integers." in prompt
     assert "def calculator(expression: str)" in prompt
     assert "final_answer(value)" in prompt
+
+
+def observation(ended: CodeEnded) -> str:
+    return observe(ended.stdout, ended.stderr, ended.error)
 
 
 def test_the_observation_truncates_output_and_keeps_the_error() -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from autan.config import load_settings
+from autan.cli.settings import load_settings
 from autan.errors import ConfigurationError
 from autan.messages import Usage
 from autan.pricing import Price, price_for

@@ -4,6 +4,7 @@ parser's recursion, or text that is not JSON, becomes a value the caller handles
 from __future__ import annotations
 
 from autan.models import _chat_wire
+from autan.protocols import NATIVE
 from autan.models._http_errors import _server_message
 from autan.protocols import constrained
 from autan.sandbox._run import _decode_record
@@ -25,7 +26,7 @@ def test_native_arguments_nested_too_deep_fail_validation_instead_of_crashing() 
             }
         ]
     }
-    response = _chat_wire.parse(data, "native", 1)
+    response = _chat_wire.parse(data, NATIVE, 1)
     assert response.tool_calls[0].name == "f"
     assert set(response.tool_calls[0].arguments) == {"__raw_arguments__"}
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import ast
+import inspect
 import subprocess
 import sys
+from pathlib import Path
 
 import autan
+import autan.errors
 
 EXPECTED = {
     "Agent",
@@ -60,6 +64,7 @@ EXPECTED = {
     "CodeFinished",
     "PostgresStore",
     "ReplayReport",
+    "SandboxUnavailable",
 }
 
 
@@ -67,6 +72,30 @@ def test_public_names_are_pinned() -> None:
     assert set(autan.__all__) == EXPECTED
     for name in autan.__all__:
         assert getattr(autan, name) is not None
+
+
+def test_every_exception_autan_raises_is_public() -> None:
+    errors = {
+        name
+        for name, value in vars(autan.errors).items()
+        if inspect.isclass(value) and issubclass(value, autan.errors.AutanError)
+    }
+    assert errors <= set(autan.__all__)
+
+
+def test_the_names_for_type_checkers_are_the_table() -> None:
+    """The ``TYPE_CHECKING`` block of ``autan/__init__.py`` imports exactly ``PUBLIC``."""
+    tree = ast.parse(Path(autan.__file__).read_text(encoding="utf-8"))
+    block = next(node for node in tree.body if isinstance(node, ast.If))
+    imported = {
+        (node.module, alias.name)
+        for node in block.body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+        if alias.asname == alias.name
+    }
+    table = {(module, name) for module, names in autan.PUBLIC.items() for name in names}
+    assert imported == table
 
 
 HEAVY = ("llama_cpp", "numpy", "pydantic", "docstring_parser", "jinja2", "psycopg", "httpx")

@@ -1,6 +1,8 @@
 """autan: agents on open-weight models, efficiency first.
 
-The public surface is ``__all__``. Names load on first use so that ``import autan`` stays cheap.
+The public surface is ``PUBLIC``, one table of module → names; ``__all__`` is made from it.
+Names load on first use so that ``import autan`` stays cheap. The block for type checkers below
+repeats the table; ``tests/test_public_api.py`` fails when the two differ.
 """
 
 from __future__ import annotations
@@ -8,175 +10,118 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from autan._version import __version__
+from autan._version import __version__ as __version__
 
-if TYPE_CHECKING:
-    from autan._replay import ReplayReport
-    from autan.agent import Agent
-    from autan.errors import (
-        AutanError,
-        AuthenticationError,
-        AwaitingApproval,
-        ConfigurationError,
-        ContextLengthExceeded,
-        LimitExceeded,
-        ModelConnectionError,
-        ModelError,
-        ModelFileError,
-        ModelNotFoundError,
-        ModelSpecError,
-        RateLimitError,
-        ResumeNeedsDecision,
-        RunError,
-        ServerError,
-        StoreError,
-        ToolDefinitionError,
-        ToolRetriesExhausted,
-        WorkspaceError,
-    )
-    from autan.events import (
-        ApprovalDecided,
-        ApprovalRequested,
-        CodeFinished,
-        CodeStarted,
-        Event,
-        FinalAnswer,
-        ModelRequested,
-        ModelResponded,
-        RunFailed,
-        RunStarted,
-        TextDelta,
-        ToolCalled,
-        ToolResulted,
-        ToolStarted,
-    )
-    from autan.limits import Limits
-    from autan.messages import Message, ModelRequest, ModelResponse, ToolCall, ToolSpec, Usage
-    from autan.models import Model, load_model
-    from autan.result import RunResult
-    from autan.store import PostgresStore, SQLiteStore, Store
-    from autan.tools import Tool, idempotency_key, tool
-
-_EXPORTS = {
-    "Agent": "autan.agent",
-    "Limits": "autan.limits",
-    "RunResult": "autan.result",
-    "Tool": "autan.tools",
-    "tool": "autan.tools",
-    "idempotency_key": "autan.tools",
-    "Store": "autan.store",
-    "SQLiteStore": "autan.store",
-    "PostgresStore": "autan.store",
-    "ReplayReport": "autan._replay",
-    "Model": "autan.models",
-    "load_model": "autan.models",
-    **dict.fromkeys(
-        ["Message", "ModelRequest", "ModelResponse", "ToolCall", "ToolSpec", "Usage"],
-        "autan.messages",
+PUBLIC: dict[str, tuple[str, ...]] = {
+    "autan.agent": ("Agent",),
+    "autan.agent.replay": ("ReplayReport",),
+    "autan.limits": ("Limits",),
+    "autan.result": ("RunResult",),
+    "autan.tools": ("Tool", "tool", "idempotency_key"),
+    "autan.store": ("Store", "SQLiteStore", "PostgresStore"),
+    "autan.models": ("Model", "load_model"),
+    "autan.messages": ("Message", "ModelRequest", "ModelResponse", "ToolCall", "ToolSpec", "Usage"),
+    "autan.events": (
+        "Event",
+        "RunStarted",
+        "ModelRequested",
+        "TextDelta",
+        "ModelResponded",
+        "ToolCalled",
+        "ToolStarted",
+        "ToolResulted",
+        "ApprovalRequested",
+        "ApprovalDecided",
+        "CodeStarted",
+        "CodeFinished",
+        "FinalAnswer",
+        "RunFailed",
     ),
-    **dict.fromkeys(
-        [
-            "Event",
-            "RunStarted",
-            "ModelRequested",
-            "TextDelta",
-            "ModelResponded",
-            "ToolCalled",
-            "ToolStarted",
-            "ToolResulted",
-            "ApprovalRequested",
-            "ApprovalDecided",
-            "CodeStarted",
-            "CodeFinished",
-            "FinalAnswer",
-            "RunFailed",
-        ],
-        "autan.events",
-    ),
-    **dict.fromkeys(
-        [
-            "AutanError",
-            "ConfigurationError",
-            "ModelSpecError",
-            "ModelFileError",
-            "ToolDefinitionError",
-            "WorkspaceError",
-            "ModelError",
-            "AuthenticationError",
-            "ModelNotFoundError",
-            "RateLimitError",
-            "ContextLengthExceeded",
-            "ServerError",
-            "ModelConnectionError",
-            "StoreError",
-            "RunError",
-            "LimitExceeded",
-            "ToolRetriesExhausted",
-            "ResumeNeedsDecision",
-            "AwaitingApproval",
-        ],
-        "autan.errors",
+    "autan.errors": (
+        "AutanError",
+        "ConfigurationError",
+        "ModelSpecError",
+        "ModelFileError",
+        "ToolDefinitionError",
+        "WorkspaceError",
+        "SandboxUnavailable",
+        "ModelError",
+        "AuthenticationError",
+        "ModelNotFoundError",
+        "RateLimitError",
+        "ContextLengthExceeded",
+        "ServerError",
+        "ModelConnectionError",
+        "StoreError",
+        "RunError",
+        "LimitExceeded",
+        "ToolRetriesExhausted",
+        "ResumeNeedsDecision",
+        "AwaitingApproval",
     ),
 }
 
-__all__ = [
-    "Agent",
-    "ApprovalDecided",
-    "ApprovalRequested",
-    "AutanError",
-    "AuthenticationError",
-    "AwaitingApproval",
-    "CodeFinished",
-    "CodeStarted",
-    "ConfigurationError",
-    "ContextLengthExceeded",
-    "Event",
-    "FinalAnswer",
-    "LimitExceeded",
-    "Limits",
-    "Message",
-    "Model",
-    "ModelConnectionError",
-    "ModelError",
-    "ModelFileError",
-    "ModelNotFoundError",
-    "ModelRequest",
-    "ModelRequested",
-    "ModelResponded",
-    "ModelResponse",
-    "ModelSpecError",
-    "PostgresStore",
-    "RateLimitError",
-    "ReplayReport",
-    "ResumeNeedsDecision",
-    "RunError",
-    "RunFailed",
-    "RunResult",
-    "RunStarted",
-    "SQLiteStore",
-    "ServerError",
-    "Store",
-    "StoreError",
-    "TextDelta",
-    "Tool",
-    "ToolCall",
-    "ToolCalled",
-    "ToolDefinitionError",
-    "ToolResulted",
-    "ToolRetriesExhausted",
-    "ToolSpec",
-    "ToolStarted",
-    "Usage",
-    "WorkspaceError",
-    "__version__",
-    "idempotency_key",
-    "load_model",
-    "tool",
-]
+_MODULE_OF = {name: module for module, names in PUBLIC.items() for name in names}
+
+__all__ = sorted([*_MODULE_OF, "__version__"])
+
+if TYPE_CHECKING:  # the same names, for type checkers (`X as X`: re-exported)
+    from autan.agent import Agent as Agent
+    from autan.agent.replay import ReplayReport as ReplayReport
+    from autan.errors import AutanError as AutanError
+    from autan.errors import AuthenticationError as AuthenticationError
+    from autan.errors import AwaitingApproval as AwaitingApproval
+    from autan.errors import ConfigurationError as ConfigurationError
+    from autan.errors import ContextLengthExceeded as ContextLengthExceeded
+    from autan.errors import LimitExceeded as LimitExceeded
+    from autan.errors import ModelConnectionError as ModelConnectionError
+    from autan.errors import ModelError as ModelError
+    from autan.errors import ModelFileError as ModelFileError
+    from autan.errors import ModelNotFoundError as ModelNotFoundError
+    from autan.errors import ModelSpecError as ModelSpecError
+    from autan.errors import RateLimitError as RateLimitError
+    from autan.errors import ResumeNeedsDecision as ResumeNeedsDecision
+    from autan.errors import RunError as RunError
+    from autan.errors import SandboxUnavailable as SandboxUnavailable
+    from autan.errors import ServerError as ServerError
+    from autan.errors import StoreError as StoreError
+    from autan.errors import ToolDefinitionError as ToolDefinitionError
+    from autan.errors import ToolRetriesExhausted as ToolRetriesExhausted
+    from autan.errors import WorkspaceError as WorkspaceError
+    from autan.events import ApprovalDecided as ApprovalDecided
+    from autan.events import ApprovalRequested as ApprovalRequested
+    from autan.events import CodeFinished as CodeFinished
+    from autan.events import CodeStarted as CodeStarted
+    from autan.events import Event as Event
+    from autan.events import FinalAnswer as FinalAnswer
+    from autan.events import ModelRequested as ModelRequested
+    from autan.events import ModelResponded as ModelResponded
+    from autan.events import RunFailed as RunFailed
+    from autan.events import RunStarted as RunStarted
+    from autan.events import TextDelta as TextDelta
+    from autan.events import ToolCalled as ToolCalled
+    from autan.events import ToolResulted as ToolResulted
+    from autan.events import ToolStarted as ToolStarted
+    from autan.limits import Limits as Limits
+    from autan.messages import Message as Message
+    from autan.messages import ModelRequest as ModelRequest
+    from autan.messages import ModelResponse as ModelResponse
+    from autan.messages import ToolCall as ToolCall
+    from autan.messages import ToolSpec as ToolSpec
+    from autan.messages import Usage as Usage
+    from autan.models import Model as Model
+    from autan.models import load_model as load_model
+    from autan.result import RunResult as RunResult
+    from autan.store import PostgresStore as PostgresStore
+    from autan.store import SQLiteStore as SQLiteStore
+    from autan.store import Store as Store
+    from autan.tools import Tool as Tool
+    from autan.tools import idempotency_key as idempotency_key
+    from autan.tools import tool as tool
 
 
 def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
+    module = _MODULE_OF.get(name)
     if module is None:
         raise AttributeError(f"module 'autan' has no attribute {name!r}")
     value = getattr(importlib.import_module(module), name)

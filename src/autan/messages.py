@@ -80,8 +80,11 @@ class ModelRequest:
     max_tokens: int = 256
     temperature: float = 0.0
     code_block: bool = False
-    """The reply must be one fenced ```python block (code actions); backends that can constrain
-    their output (the embedded llama.cpp, by a grammar) force it, others are only asked."""
+    """The reply must be one fenced ```python block (code actions, the ``code`` protocol);
+    backends that can constrain their output (the embedded llama.cpp, by a grammar) force it,
+    others are only asked."""
+    step: int = 1
+    """The run's step this request is for (call ids are numbered by it)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,7 +39,7 @@ class ScriptedModel(Model):
         self.requests.append(request)
         index = len(self.requests) - 1
         if self.by_step:
-            index = sum(message.role == "assistant" for message in request.messages)
+            index = request.step - 1
         if index >= len(self.turns):
             raise ModelError(
                 f"ScriptedModel has no turn {index + 1} (script has {len(self.turns)})"

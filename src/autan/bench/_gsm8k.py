@@ -129,13 +129,12 @@ def _record(
 
 def system_prompt(actions: str) -> str:
     """The system text the model reads at every step, as the embedded backend renders it."""
-    from autan import _code_actions
-    from autan.protocols.constrained import system_block
+    from autan.protocols import CODE, CONSTRAINED
     from autan.tools.calculator import calculator
 
     if actions == "code":
-        return _code_actions.system_prompt(INSTRUCTIONS, [])
-    return system_block(INSTRUCTIONS, (calculator.spec,))
+        return CODE.system_block(INSTRUCTIONS, ())
+    return CONSTRAINED.system_block(INSTRUCTIONS, (calculator.spec,))
 
 
 def system_prompt_tokens(model: Model, actions: str) -> int | None:

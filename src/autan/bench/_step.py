@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from autan.agent import DEFAULT_INSTRUCTIONS as INSTRUCTIONS
 from autan.bench._data import Entry
 from autan.bench._schema import tool_specs
 from autan.bench._score import Call, score
@@ -17,8 +18,6 @@ from autan.errors import AutanError
 from autan.messages import Message, ModelRequest, ModelResponse, ToolSpec
 from autan.models.base import Model
 
-INSTRUCTIONS = "You are a helpful agent. Use a tool when it helps, then answer briefly."
-"""The instructions ``Agent`` uses by default."""
 MAX_TOKENS = 256
 """Per step, as an `Agent` step (`LoopConfig.max_tokens_per_step`)."""
 RESULT_KEYS = (

@@ -1,23 +1,21 @@
 """Chat-completions wire format: ModelRequest → JSON payload, JSON → ModelResponse. Pure, no I/O.
 
-Two tool protocols share it: ``native`` sends ``tools``/``tool_choice`` and reads ``tool_calls``;
-``constrained`` shows tools in the prompt and constrains the reply with ``response_format``.
+A native protocol sends ``tools``/``tool_choice`` and reads ``tool_calls``; a prompted one
+(``constrained``, ``text``, ``code``) renders the tools into the prompt, constrains the reply with
+``response_format`` where it allows only JSON, and parses the calls from the text.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from autan.errors import ServerError
 from autan.messages import Message, ModelRequest, ModelResponse, ToolCall, Usage
 from autan.models.providers import Provider, ResponseFormatStyle
 from autan.models.reasoning import ReasoningPolicy, send_back, split_think
-from autan.protocols import constrained
-from autan.protocols import text as text_protocol
-
-ToolProtocol = Literal["native", "constrained", "text"]
+from autan.protocols import JsonOutput, ToolProtocol
 
 
 def payload(
@@ -34,14 +32,12 @@ def payload(
         "max_tokens": request.max_tokens,
         "temperature": request.temperature,
     }
-    if protocol == "constrained":
-        body["messages"] = constrained.render_messages(request.messages, request.tools)
-        body["response_format"] = _response_format(
-            constrained.output_schema(request.tools, request.tool_choice),
-            format_style or provider.response_format,
-        )
-    elif protocol == "text":
-        body["messages"] = text_protocol.render_messages(request.messages, request.tools)
+    if protocol.prompted:
+        body["messages"] = protocol.render_messages(request.messages, request.tools)
+        allowed = protocol.constraint(request.tools, request.tool_choice)
+        if isinstance(allowed, JsonOutput):
+            style = format_style or provider.response_format
+            body["response_format"] = _response_format(allowed.schema, style)
     else:
         body["messages"] = [_native_message(m, provider, policy) for m in request.messages]
         if request.tools:
@@ -157,10 +153,8 @@ def _response(
 ) -> ModelResponse:
     text, inline = split_think(content)
     reasoning = "\n".join(part for part in (reasoning.strip(), inline) if part)
-    if protocol == "constrained":
-        text, calls = constrained.parse_output(text, step)
-    elif protocol == "text":
-        text, calls = text_protocol.parse_output(text, step)
+    if protocol.prompted:
+        text, calls = protocol.parse(text, step)
     return ModelResponse(text, calls, used, 0.0, model, finish, reasoning)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 from autan.messages import ModelRequest, ModelResponse
 
@@ -26,3 +26,14 @@ class Model(ABC):
         import asyncio  # loaded where used: the sync path is the common one
 
         return await asyncio.to_thread(self.complete, request)
+
+    async def astream(self, request: ModelRequest) -> AsyncIterator[str | ModelResponse]:
+        """Async ``stream``: the same pieces. A backend that streams only synchronously has its
+        ``stream`` run in a thread; one that does not stream at all gives ``acomplete``."""
+        if type(self).stream is Model.stream:
+            yield await self.acomplete(request)
+            return
+        from autan.models._thread_stream import stream_in_thread
+
+        async for piece in stream_in_thread(self.stream(request)):
+            yield piece

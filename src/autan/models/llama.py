@@ -4,7 +4,8 @@ The model loads once, on first use, and stays loaded. Prompts are append-only, s
 KV cache already holds every token of the previous step and only the new tokens are evaluated;
 ``cached_tokens`` in each response's usage counts the reused ones. Tool calls go through the
 ``constrained`` protocol (the output is forced by a grammar built from the tools' schemas), or,
-when asked, the ``text`` protocol (Hermes ``<tool_call>`` tags, parsed, nothing forced).
+when asked, the ``text`` protocol (Hermes ``<tool_call>`` tags, parsed, nothing forced); code
+actions through the ``code`` protocol (one Python block, forced by a grammar).
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from typing import Any
 from autan.errors import ConfigurationError, ModelError
 from autan.messages import ModelRequest, ModelResponse, Usage
 from autan.models.base import Model
-from autan.protocols import constrained
-from autan.protocols import text as text_protocol
+from autan.protocols import GrammarOutput, JsonOutput, OutputConstraint, ToolProtocol, for_request
+from autan.protocols.constrained import CONSTRAINED, MAX_CALLS_PER_STEP
+from autan.protocols.text import TEXT
 
 DEFAULT_CONTEXT = 4096
 
@@ -38,13 +40,14 @@ class LlamaModel(Model):
         seed: int = 0,
         tool_protocol: str = "constrained",
     ) -> None:
-        if tool_protocol not in ("constrained", "text"):
+        protocols: dict[str, ToolProtocol] = {"constrained": CONSTRAINED, "text": TEXT}
+        if tool_protocol not in protocols:
             raise ConfigurationError(
                 f"the embedded model takes tool protocol constrained or text, not {tool_protocol!r}"
             )
         self.path = path
         self.name = name
-        self.constrained = tool_protocol == "constrained"
+        self.protocol = protocols[tool_protocol]
         self.n_ctx = n_ctx
         self.seed = seed
         self._llama: Any = None
@@ -64,11 +67,18 @@ class LlamaModel(Model):
         with self._lock:
             return len(self._load().tokenize(text.encode(), add_bos=False, special=False))
 
+    @property
+    def tool_protocol(self) -> str:
+        """The name of the protocol tools are called by."""
+        return self.protocol.name
+
     def _complete(self, request: ModelRequest) -> ModelResponse:
         started = time.perf_counter()
-        llama, tokens, cached = self._prepare(request)
-        stop = self._repeat_stop(llama, tokens, request)
-        output = _generate(llama, tokens, request, self._grammar(request), stop=stop)
+        protocol = for_request(self.protocol, request)
+        allowed = protocol.constraint(request.tools, request.tool_choice)
+        llama, tokens, cached = self._prepare(request, protocol)
+        stop = self._repeat_stop(llama, tokens, allowed)
+        output = _generate(llama, tokens, request, _grammar(allowed), stop=stop)
         text = output["choices"][0]["text"]
         usage = output["usage"]
         return self._response(
@@ -81,11 +91,13 @@ class LlamaModel(Model):
 
     def _stream(self, request: ModelRequest) -> Iterator[str | ModelResponse]:
         started = time.perf_counter()
-        llama, tokens, cached = self._prepare(request)
+        protocol = for_request(self.protocol, request)
+        allowed = protocol.constraint(request.tools, request.tool_choice)
+        llama, tokens, cached = self._prepare(request, protocol)
         pieces: list[str] = []
         finish = "stop"
-        stop = self._repeat_stop(llama, tokens, request)
-        grammar = self._grammar(request)
+        stop = self._repeat_stop(llama, tokens, allowed)
+        grammar = _grammar(allowed)
         for chunk in _generate(llama, tokens, request, grammar, stream=True, stop=stop):
             choice = chunk["choices"][0]
             if choice["text"]:
@@ -100,15 +112,12 @@ class LlamaModel(Model):
     def _response(
         self, text: str, usage: Usage, seconds: float, finish: str, request: ModelRequest
     ) -> ModelResponse:
-        step = sum(m.role == "assistant" for m in request.messages) + 1
-        parse = constrained.parse_output if self.constrained else text_protocol.parse_output
-        answer, calls = parse(text, step)
+        answer, calls = for_request(self.protocol, request).parse(text, request.step)
         return ModelResponse(answer, calls, usage, seconds, self.name, finish)
 
-    def _prepare(self, request: ModelRequest) -> tuple[Any, list[int], int]:
+    def _prepare(self, request: ModelRequest, protocol: ToolProtocol) -> tuple[Any, list[int], int]:
         llama = self._load()
-        render = constrained.render_messages if self.constrained else text_protocol.render_messages
-        messages = render(request.messages, request.tools)
+        messages = protocol.render_messages(request.messages, request.tools)
         prompt = self._formatter(messages=messages).prompt
         tokens = llama.tokenize(prompt.encode(), add_bos=False, special=True)
         if len(tokens) + request.max_tokens > self.n_ctx:
@@ -118,24 +127,13 @@ class LlamaModel(Model):
             )
         return llama, tokens, _cached_prefix(llama, tokens)
 
-    def _repeat_stop(self, llama: Any, tokens: list[int], request: ModelRequest) -> Any:
+    def _repeat_stop(self, llama: Any, tokens: list[int], allowed: OutputConstraint) -> Any:
         """For replies of several call lines: stop at a line that repeats an earlier one."""
-        if not self.constrained or request.code_block or not request.tools:
-            return None  # no call lines: plain text, one code block
-        if request.tool_choice == "none":
-            return None  # the grammar admits only an answer
+        if not isinstance(allowed, JsonOutput) or allowed.line is None:
+            return None  # no call lines: free text, one value, one code block
         from llama_cpp import StoppingCriteriaList
 
         return StoppingCriteriaList([RepeatedLineStop(llama, len(tokens))])
-
-    def _grammar(self, request: ModelRequest) -> Any:
-        if request.code_block:
-            return _code_block_grammar()
-        if not self.constrained or (not request.tools and request.tool_choice != "none"):
-            return None
-        one = constrained.output_schema(request.tools, request.tool_choice)
-        call = constrained.call_schema(request.tools) if request.tool_choice != "none" else None
-        return _grammar_for(json.dumps(one), json.dumps(call) if call else "")
 
     def _load(self) -> Any:
         if self._llama is None:
@@ -226,18 +224,21 @@ def _cached_prefix(llama: Any, tokens: list[int]) -> int:
     return min(same, len(tokens) - 1)
 
 
-CODE_BLOCK_GBNF = r"""
-root ::= "```python\n" line line* "```"
-line ::= [^`\n]* "\n"
-"""
-"""One fenced Python block and nothing after it (no backticks inside)."""
+def _grammar(allowed: OutputConstraint) -> Any:
+    """The llama.cpp grammar of what a step allows; ``None`` for free text."""
+    if isinstance(allowed, GrammarOutput):
+        return _gbnf_grammar(allowed.gbnf)
+    if isinstance(allowed, JsonOutput):
+        line = json.dumps(allowed.line) if allowed.line is not None else ""
+        return _grammar_for(json.dumps(allowed.schema), line)
+    return None
 
 
-@lru_cache(maxsize=1)
-def _code_block_grammar() -> Any:
+@lru_cache(maxsize=4)
+def _gbnf_grammar(gbnf: str) -> Any:
     from llama_cpp.llama_grammar import LlamaGrammar
 
-    return LlamaGrammar.from_string(CODE_BLOCK_GBNF, verbose=False)
+    return LlamaGrammar.from_string(gbnf, verbose=False)
 
 
 @lru_cache(maxsize=64)
@@ -269,7 +270,7 @@ def _gbnf(one: dict[str, Any], call: dict[str, Any] | None) -> str:
     if call is None:
         return f"{converter.format_grammar()}\nroot ::= {one_rule}"
     call_rule = converter.visit(converter.resolve_refs(call, "call"), "call")
-    more = constrained.MAX_CALLS_PER_STEP - 1
+    more = MAX_CALLS_PER_STEP - 1
     root = f'root ::= {one_rule} | {call_rule} ("\\n" {call_rule}){{1,{more}}}'
     return f"{converter.format_grammar()}\n{root}"
 

@@ -20,6 +20,7 @@ from autan.models.providers import Provider, ResponseFormatStyle
 from autan.models.reasoning import ReasoningPolicy, policy_for
 from autan.models.retry_policy import RetryPolicy
 from autan.pricing import Price
+from autan.protocols import ToolProtocol, ToolProtocolName, for_request, named
 
 
 class OpenAIChatModel(Model):
@@ -31,7 +32,7 @@ class OpenAIChatModel(Model):
         model: str,
         base_url: str,
         api_key: str | None = None,
-        tool_protocol: wire.ToolProtocol | Literal["auto"] = "native",
+        tool_protocol: ToolProtocolName | Literal["auto"] = "native",
         reasoning: ReasoningPolicy | None = None,
         connect_timeout: float = 10.0,
         read_timeout: float = 120.0,
@@ -43,7 +44,9 @@ class OpenAIChatModel(Model):
         self.model = model
         self.base_url = base_url.rstrip("/")
         self.name = f"{provider.name}:{model}"
-        self._protocol: wire.ToolProtocol | Literal["auto"] = tool_protocol
+        self._protocol: ToolProtocol | None = (
+            None if tool_protocol == "auto" else named(tool_protocol)
+        )
         self.reasoning = policy_for(provider.name, reasoning)
         self.retry = retry or RetryPolicy()
         self.price = price
@@ -61,15 +64,21 @@ class OpenAIChatModel(Model):
         return f"OpenAIChatModel({self.name!r}, base_url={self.base_url!r})"
 
     @property
-    def tool_protocol(self) -> wire.ToolProtocol:
-        """The protocol in use; ``auto`` is resolved by probing the server once (cached)."""
-        if self._protocol == "auto":
+    def protocol(self) -> ToolProtocol:
+        """The protocol tools are called by; ``auto`` is resolved by probing the server once
+        (cached)."""
+        if self._protocol is None:
             from autan.models.probe import choose_protocol
 
-            self._protocol = choose_protocol(self)
+            self._protocol = named(choose_protocol(self))
         return self._protocol
 
-    def complete_with(self, request: ModelRequest, protocol: wire.ToolProtocol) -> ModelResponse:
+    @property
+    def tool_protocol(self) -> str:
+        """The name of ``protocol``."""
+        return self.protocol.name
+
+    def complete_with(self, request: ModelRequest, protocol: ToolProtocol) -> ModelResponse:
         """One request with a given protocol and no retries: for probing a server."""
         once = RetryPolicy(attempts=1)
 
@@ -83,7 +92,7 @@ class OpenAIChatModel(Model):
             if not self._switch_response_format(error, protocol):
                 raise
             data = send()
-        return wire.parse(data, protocol, 1)
+        return wire.parse(data, protocol, request.step)
 
     def complete(self, request: ModelRequest) -> ModelResponse:
         started = time.perf_counter()
@@ -93,7 +102,7 @@ class OpenAIChatModel(Model):
             if not self._switch_response_format(error):
                 raise
             data = self._send(request)
-        response = wire.parse(data, self.tool_protocol, _step(request))
+        response = wire.parse(data, self._protocol_of(request), request.step)
         return self._timed(response, started)
 
     async def acomplete(self, request: ModelRequest) -> ModelResponse:
@@ -104,12 +113,13 @@ class OpenAIChatModel(Model):
             if not self._switch_response_format(error):
                 raise
             data = await self._asend(request)
-        response = wire.parse(data, self.tool_protocol, _step(request))
+        response = wire.parse(data, self._protocol_of(request), request.step)
         return self._timed(response, started)
 
     def stream(self, request: ModelRequest) -> Iterator[str | ModelResponse]:
         started = time.perf_counter()
-        assembler = wire.StreamAssembler(self.tool_protocol, _step(request))
+        protocol = self._protocol_of(request)
+        assembler = wire.StreamAssembler(protocol, request.step)
         try:
             pieces = self._send_streaming(request)
         except ModelError as error:
@@ -118,7 +128,7 @@ class OpenAIChatModel(Model):
             pieces = self._send_streaming(request)
         for chunk in pieces:
             text, _ = assembler.feed(chunk)
-            if text and self.tool_protocol == "native":
+            if text and protocol.streams_readable_text:
                 yield text
         yield self._timed(assembler.response(), started)
 
@@ -152,13 +162,16 @@ class OpenAIChatModel(Model):
         except (ModelConnectionError, ValueError, RecursionError):
             return None
 
+    def _protocol_of(self, request: ModelRequest) -> ToolProtocol:
+        return for_request(self.protocol, request)
+
     def _switch_response_format(
-        self, error: ModelError, protocol: wire.ToolProtocol | None = None
+        self, error: ModelError, protocol: ToolProtocol | None = None
     ) -> bool:
         """Servers that reject OpenAI's ``json_schema`` response format (llama-cpp-python's
         takes ``{"type": "json_object", "schema": …}``): switch once, and remember."""
         rejected = "response_format" in str(error) and "json_object" in str(error)
-        if (protocol or self.tool_protocol) != "constrained" or self._format_style != "json_schema":
+        if not (protocol or self.protocol).prompted or self._format_style != "json_schema":
             return False
         if rejected:
             self._format_style = "json_object_schema"
@@ -172,13 +185,13 @@ class OpenAIChatModel(Model):
         return replace(response, seconds=seconds, model=response.model or self.name, cost_usd=cost)
 
     def _payload(
-        self, request: ModelRequest, stream: bool, protocol: wire.ToolProtocol | None = None
+        self, request: ModelRequest, stream: bool, protocol: ToolProtocol | None = None
     ) -> dict[str, Any]:
         return wire.payload(
             request,
             self.model,
             self.provider,
-            protocol or self.tool_protocol,
+            protocol or self._protocol_of(request),
             self.reasoning,
             stream,
             self._format_style,
@@ -339,10 +352,6 @@ def _as_chunk(completion: dict[str, Any]) -> dict[str, Any]:
         for choice in completion.get("choices") or []
     ]
     return {**completion, "choices": choices}
-
-
-def _step(request: ModelRequest) -> int:
-    return sum(m.role == "assistant" for m in request.messages) + 1
 
 
 __all__ = ["ModelError", "OpenAIChatModel"]

@@ -26,8 +26,8 @@ from autan.errors import (
 from autan.messages import Message, ModelRequest, ToolSpec
 
 if TYPE_CHECKING:
-    from autan.models._chat_wire import ToolProtocol
     from autan.models.openai import OpenAIChatModel
+    from autan.protocols import ToolProtocolName
 
 PING = ToolSpec(
     "ping",
@@ -47,27 +47,32 @@ def cache_file() -> Path:
     return base / "autan" / "tool_protocols.json"
 
 
-def choose_protocol(model: OpenAIChatModel) -> ToolProtocol:
+def choose_protocol(model: OpenAIChatModel) -> ToolProtocolName:
+    from autan.protocols import TOOL_PROTOCOLS
+
     key = f"{model.base_url} {model.model}"
     cached = _read_cache().get(key)
-    if cached in ("native", "constrained", "text"):
-        return cached  # type: ignore[return-value]
+    for known in TOOL_PROTOCOLS:
+        if cached == known:
+            return known
     chosen = _probe(model)
     _write_cache({**_read_cache(), key: chosen})
     return chosen
 
 
-def _probe(model: OpenAIChatModel) -> ToolProtocol:
-    preferred: tuple[ToolProtocol, ...] = ("constrained", "native")
+def _probe(model: OpenAIChatModel) -> ToolProtocolName:
+    preferred: tuple[ToolProtocolName, ...] = ("constrained", "native")
     for protocol in preferred:
         if _answers_with(model, protocol, lambda r: any(c.name == "ping" for c in r.tool_calls)):
             return protocol
     return "text"
 
 
-def _answers_with(model: OpenAIChatModel, protocol: ToolProtocol, ok: object) -> bool:
+def _answers_with(model: OpenAIChatModel, protocol: ToolProtocolName, ok: object) -> bool:
+    from autan.protocols import named
+
     try:
-        response = model.complete_with(PROBE, protocol)
+        response = model.complete_with(PROBE, named(protocol))
     except (AuthenticationError, ModelNotFoundError, ModelConnectionError):
         raise
     except ModelError:

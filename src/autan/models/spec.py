@@ -7,28 +7,20 @@
 from __future__ import annotations
 
 import os
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from autan.errors import ConfigurationError, ModelSpecError
+from autan.errors import ModelSpecError
 from autan.models.base import Model
 from autan.models.reasoning import ReasoningPolicy
 from autan.pricing import Price, price_for
+
+if TYPE_CHECKING:
+    from autan.protocols import ToolProtocolName
 
 ACCEPTED_FORMS = (
     "local, gguf:/path/to/model.gguf, openai:MODEL@http://host:port/v1, ollama:MODEL, "
     "mistral:MODEL, deepseek:MODEL"
 )
-ToolProtocolChoice = Literal["native", "constrained", "text"]
-TOOL_PROTOCOLS: tuple[ToolProtocolChoice, ...] = ("native", "constrained", "text")
-
-
-def check_tool_protocol(value: str | None) -> ToolProtocolChoice | None:
-    """``value`` if it names a tool protocol (or is None), else ``ConfigurationError``."""
-    if value is not None and value not in TOOL_PROTOCOLS:
-        raise ConfigurationError(
-            f"tool_protocol must be native, constrained or text, got {value!r}"
-        )
-    return value
 
 
 def load_model(
@@ -41,7 +33,9 @@ def load_model(
 
     ``prices`` override the default price table; ``reasoning`` overrides the provider's policy
     for sending earlier reasoning back (see ``autan.models.reasoning``)."""
-    protocol = check_tool_protocol(tool_protocol)
+    from autan.protocols import check_name
+
+    protocol = check_name(tool_protocol)
     text = spec.strip()
     if text == "local" or text.startswith("gguf:"):
         return _embedded(text, spec, protocol or "constrained")
@@ -66,7 +60,7 @@ def _remote(
     provider_name: str,
     rest: str,
     spec: str,
-    protocol: ToolProtocolChoice | None,
+    protocol: ToolProtocolName | None,
     prices: dict[str, Price] | None,
     reasoning: ReasoningPolicy | None,
 ) -> Model:
@@ -81,7 +75,7 @@ def _remote(
     if not model or not base_url.startswith(("http://", "https://")):
         raise ModelSpecError(f"unknown model spec {spec!r}; accepted forms: {ACCEPTED_FORMS}")
     # Hosted APIs are known to do native tool calls; local servers vary, so they are probed.
-    default: ToolProtocolChoice | Literal["auto"] = "native" if provider.key_required else "auto"
+    default: ToolProtocolName | Literal["auto"] = "native" if provider.key_required else "auto"
     return OpenAIChatModel(
         provider,
         model,

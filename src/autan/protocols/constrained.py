@@ -15,6 +15,9 @@ import re
 from typing import Any
 
 from autan.messages import INVALID_CALL, Message, ToolCall, ToolChoice, ToolSpec
+from autan.protocols.base import JsonOutput, OutputConstraint, ToolProtocol
+from autan.protocols.signature import COMPACT
+from autan.protocols.signature import signature as render_signature
 
 # Wording and key measured on SmolLM2-135M over benchmarks/one_tool_tasks.py (see BENCHMARKS.md):
 # "result" echoes the "Result: ..." observation, and a quoted "TEXT" keeps the answer clean.
@@ -46,30 +49,14 @@ def system_block(instructions: str, tools: tuple[ToolSpec, ...]) -> str:
 
 def signature(spec: ToolSpec) -> str:
     """``name(arg: type, ...) - description``: a fraction of the tokens of the full schema."""
-    properties: dict[str, Any] = spec.parameters.get("properties", {})
-    required = set(spec.parameters.get("required", []))
-    arguments = ", ".join(
-        f"{name}: {_type_name(schema)}{_default(schema, name in required)}"
-        for name, schema in properties.items()
-    )
-    return f"{spec.name}({arguments}) - {spec.description}".rstrip(" -")
+    return render_signature(spec, COMPACT)
 
 
 def render_messages(
     messages: tuple[Message, ...], tools: tuple[ToolSpec, ...]
 ) -> list[dict[str, str]]:
     """The transcript as plain chat messages; every earlier message renders the same each step."""
-    rendered: list[dict[str, str]] = []
-    for message in messages:
-        if message.role == "system":
-            rendered.append({"role": "system", "content": system_block(message.content, tools)})
-        elif message.role == "assistant" and message.tool_calls:
-            rendered.append({"role": "assistant", "content": render_calls(message.tool_calls)})
-        elif message.role == "tool":
-            rendered.append({"role": "user", "content": render_result(message)})
-        else:
-            rendered.append({"role": message.role, "content": message.content})
-    return rendered
+    return CONSTRAINED.render_messages(messages, tools)
 
 
 def render_calls(calls: tuple[ToolCall, ...]) -> str:
@@ -183,26 +170,35 @@ def _call_schema(spec: ToolSpec) -> dict[str, Any]:
     }
 
 
-def _type_name(schema: dict[str, Any]) -> str:
-    if "enum" in schema:
-        return "|".join(json.dumps(value) for value in schema["enum"])
-    if "anyOf" in schema:
-        return "|".join(_type_name(option) for option in schema["anyOf"])
-    kind = schema.get("type", "any")
-    if kind == "array":
-        return f"list[{_type_name(schema.get('items', {}))}]"
-    return str(kind)
-
-
-def _default(schema: dict[str, Any], required: bool) -> str:
-    if required:
-        return ""
-    if "default" in schema:
-        return f" = {json.dumps(schema['default'])}"
-    return "?"
-
-
 def _salvage_answer(text: str) -> str:
     compact = text.strip()
     start = re.match(rf'^{{\s*"{ANSWER_KEY}"\s*:\s*"', compact)
     return compact[start.end() :].rstrip('"} ') if start else compact
+
+
+class ConstrainedProtocol(ToolProtocol):
+    name = "constrained"
+
+    def system_block(self, instructions: str, tools: tuple[ToolSpec, ...]) -> str:
+        return system_block(instructions, tools)
+
+    def render_result(self, message: Message) -> dict[str, str]:
+        return {"role": "user", "content": render_result(message)}
+
+    def render_calls(self, message: Message) -> str:
+        return render_calls(message.tool_calls)
+
+    def constraint(self, tools: tuple[ToolSpec, ...], choice: ToolChoice) -> OutputConstraint:
+        """With tools: a call (or several, one per line) or an answer; after a repeated call
+        (``none``): only an answer; with no tools, free text."""
+        if choice == "none":
+            return JsonOutput(ANSWER_ONLY_SCHEMA)
+        if not tools:
+            return None
+        return JsonOutput(output_schema(tools, choice), call_schema(tools))
+
+    def parse(self, text: str, step: int) -> tuple[str, tuple[ToolCall, ...]]:
+        return parse_output(text, step)
+
+
+CONSTRAINED = ConstrainedProtocol()

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from autan.messages import INVALID_CALL, Message, ToolCall, ToolSpec
+from autan.protocols.base import ToolProtocol
 from autan.protocols.json_repair import UnparsableJSON, loads_lenient
 
 MAX_CALLS = 64
@@ -310,22 +311,7 @@ def render_messages(
 ) -> list[dict[str, str]]:
     """The transcript as plain chat messages: calls as ``<tool_call>`` blocks, results as
     ``<tool_response>`` user turns."""
-    rendered: list[dict[str, str]] = []
-    for message in messages:
-        if message.role == "system":
-            rendered.append({"role": "system", "content": system_block(message.content, tools)})
-        elif message.role == "assistant" and message.tool_calls:
-            blocks = "\n".join(
-                f"<tool_call>{json.dumps({'name': c.name, 'arguments': c.arguments})}</tool_call>"
-                for c in message.tool_calls
-            )
-            rendered.append({"role": "assistant", "content": _joined(message.content, blocks)})
-        elif message.role == "tool":
-            content = f"<tool_response>{message.content}</tool_response>"
-            rendered.append({"role": "user", "content": content})
-        else:
-            rendered.append({"role": message.role, "content": message.content})
-    return rendered
+    return TEXT.render_messages(messages, tools)
 
 
 def parse_output(output: str, step: int) -> tuple[str, tuple[ToolCall, ...]]:
@@ -340,3 +326,26 @@ def parse_output(output: str, step: int) -> tuple[str, tuple[ToolCall, ...]]:
 
 def _joined(text: str, blocks: str) -> str:
     return f"{text}\n{blocks}" if text else blocks
+
+
+class TextProtocol(ToolProtocol):
+    name = "text"
+
+    def system_block(self, instructions: str, tools: tuple[ToolSpec, ...]) -> str:
+        return system_block(instructions, tools)
+
+    def render_result(self, message: Message) -> dict[str, str]:
+        return {"role": "user", "content": f"<tool_response>{message.content}</tool_response>"}
+
+    def render_calls(self, message: Message) -> str:
+        blocks = "\n".join(
+            f"<tool_call>{json.dumps({'name': c.name, 'arguments': c.arguments})}</tool_call>"
+            for c in message.tool_calls
+        )
+        return _joined(message.content, blocks)
+
+    def parse(self, text: str, step: int) -> tuple[str, tuple[ToolCall, ...]]:
+        return parse_output(text, step)
+
+
+TEXT = TextProtocol()

@@ -39,6 +39,15 @@ class Isolation:
             remove_workspace(self.temporary_workspace)
 
 
+def available() -> str:
+    """Which isolation runs code here: ``"bubblewrap"`` or ``"landlock"`` (the first that works,
+    or the one ``AUTAN_SANDBOX`` names); ``SandboxUnavailable`` saying why each cannot."""
+    kind, problems = _usable()
+    if kind is None:
+        raise SandboxUnavailable("; ".join(problems))
+    return kind
+
+
 def isolate(
     command: list[str],
     workspace: Path | None,
@@ -46,30 +55,40 @@ def isolate(
     workspace_mb: int,
     allow_unsandboxed: bool,
 ) -> Isolation:
-    wanted = _wanted()
-    problems = []
+    kind, problems = _usable()
     drop = NOBODY if running_as_root() else None
-    if wanted in ("auto", "bubblewrap"):
-        try:
-            path = bwrap_path()
-        except SandboxUnavailable as error:
-            problems.append(str(error))
-        else:
-            argv = bwrap_argv(path, workspace, writable, workspace_mb, command)
-            return Isolation("bubblewrap", argv, drop, False, None)
-    if wanted in ("auto", "landlock"):
-        try:
-            check_confinement()
-        except SandboxUnavailable as error:
-            problems.append(str(error))
-        else:
-            return _landlock(command, workspace, writable, workspace_mb, drop)
+    if kind == "bubblewrap":
+        argv = bwrap_argv(bwrap_path(), workspace, writable, workspace_mb, command)
+        return Isolation("bubblewrap", argv, drop, False, None)
+    if kind == "landlock":
+        return _landlock(command, workspace, writable, workspace_mb, drop)
     if allow_unsandboxed:
         return Isolation("none", command, None, True, None)
     raise SandboxUnavailable(
         "; ".join(problems) + "; pass allow_unsandboxed=True (CLI: --i-understand-no-isolation) "
         "to run code with resource limits but no isolation"
     )
+
+
+def _usable() -> tuple[str | None, list[str]]:
+    """The kind of isolation to use, and why each kind tried before it cannot run."""
+    wanted = _wanted()
+    problems = []
+    if wanted in ("auto", "bubblewrap"):
+        try:
+            bwrap_path()
+        except SandboxUnavailable as error:
+            problems.append(str(error))
+        else:
+            return "bubblewrap", problems
+    if wanted in ("auto", "landlock"):
+        try:
+            check_confinement()
+        except SandboxUnavailable as error:
+            problems.append(str(error))
+        else:
+            return "landlock", problems
+    return None, problems
 
 
 def _landlock(

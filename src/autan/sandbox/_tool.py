@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from autan.sandbox._bwrap import bwrap_path
+from autan.sandbox._isolation import available
 from autan.sandbox._limits import SandboxLimits
 from autan.sandbox._result import SandboxResult
 from autan.sandbox._run import run_python
@@ -39,7 +39,7 @@ def python_tool(
     from autan.tools import tool
 
     if not allow_unsandboxed:
-        bwrap_path()
+        available()
 
     def python(code: str) -> str:
         """Run Python code in an isolated sandbox (no network, no host files) and return what it

@@ -14,6 +14,7 @@ from autan.store._export import export_lines, export_run
 from autan.store._location import autan_home, default_journal_path
 from autan.store._postgres import PostgresStore
 from autan.store._sqlite import SQLiteStore
+from autan.store.approvals import decide, pending
 
 __all__ = [
     "PostgresStore",
@@ -22,10 +23,12 @@ __all__ = [
     "SQLiteStore",
     "Store",
     "autan_home",
+    "decide",
     "default_journal_path",
     "export_lines",
     "export_run",
     "open_store",
+    "pending",
 ]
 
 

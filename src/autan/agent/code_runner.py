@@ -7,15 +7,9 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from autan._code_actions import (
-    CodeCall,
-    CodeEnded,
-    CodeMessage,
-    ReplyToCode,
-    StartCode,
-    parameter_names,
-)
 from autan.errors import AutanError, ConfigurationError
+from autan.loop.effects import CodeCall, CodeEnded, CodeMessage, ReplyToCode, StartCode
+from autan.protocols.code import parameter_names
 from autan.tools import Tool
 
 if TYPE_CHECKING:

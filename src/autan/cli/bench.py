@@ -13,14 +13,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from autan._cli_args import at_least
+from autan.cli.args import at_least
+from autan.cli.display import EXIT_INTERRUPTED, EXIT_OK
 from autan.errors import ConfigurationError
 
 if TYPE_CHECKING:
-    from autan.bench._runner import RunOne
+    from autan.bench import RunOne
     from autan.models.base import Model
-
-EXIT_OK = 0
 
 Parser = TypeVar("Parser", bound=argparse.ArgumentParser)
 
@@ -89,12 +88,12 @@ def run_bench(args: argparse.Namespace) -> int:
         return _gsm8k(args) if args.bench_command == "gsm8k" else _bfcl(args)
     except KeyboardInterrupt:
         print("autan: interrupted (run again with the same --out to resume)", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
 
 
 def _bfcl(args: argparse.Namespace) -> int:
     from autan.bench import load_entries
-    from autan.config import load_settings
+    from autan.cli.settings import load_settings
 
     if not args.data.is_dir():
         raise ConfigurationError(f"--data {str(args.data)!r} is not a directory")
@@ -110,9 +109,8 @@ def _bfcl(args: argparse.Namespace) -> int:
 
 
 def _gsm8k(args: argparse.Namespace) -> int:
-    from autan.bench._gsm8k import load_questions, run_question, system_prompt_tokens
-    from autan.bench._results import read_results
-    from autan.config import load_settings
+    from autan.bench import load_questions, read_results, run_question, system_prompt_tokens
+    from autan.cli.settings import load_settings
 
     settings = load_settings()
     spec = args.model or settings.model
@@ -150,8 +148,7 @@ def _run_and_report(
     run_one: RunOne[Any] | None = None,
 ) -> int:
     """Run ``items`` (resuming ``--out``), then write and print the summary."""
-    from autan.bench._runner import run_bench
-    from autan.bench._step import run_entry
+    from autan.bench import run_bench, run_entry
 
     records, errors = run_bench(
         items,
@@ -177,8 +174,7 @@ def _run_and_report(
 
 
 def _report(out: Path, records: list[dict[str, Any]], about: dict[str, Any]) -> str:
-    from autan.bench._plot import can_plot, write_plot
-    from autan.bench._report import summarise, write_summary
+    from autan.bench import can_plot, summarise, write_plot, write_summary
 
     table = summarise(records)
     text = write_summary(out, table, about)

@@ -7,13 +7,12 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from autan._cli_args import at_least
+from autan.cli.args import at_least
+from autan.cli.display import EXIT_OK
 from autan.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from autan.sandbox import SandboxResult
-
-EXIT_OK = 0
 
 Parser = TypeVar("Parser", bound=argparse.ArgumentParser)
 

@@ -10,7 +10,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from autan.loop import CallTool, CallTools, ToolOutcome
+from autan.loop.effects import CallTool, CallTools, ToolOutcome
 from autan.tools import render_output
 from autan.tools._context import call_key
 

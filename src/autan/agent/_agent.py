@@ -1,42 +1,30 @@
-"""``Agent``: configuration, and three ways to run it (sync, async, streaming) over one loop."""
+"""``Agent``: configuration, and the ways to run it (sync, async, streaming, resume, replay),
+all through the one driver."""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncIterator, Generator, Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from autan._code_actions import ReplyToCode, StartCode
-from autan._code_driver import CodeRunner
-from autan._execute import aexecute_batch, aexecute_tool, execute_batch, execute_tool
-from autan._journal import Run, reopen_run, start_run
-from autan.errors import AutanError, ConfigurationError, ModelError
-from autan.events import Event, TextDelta
+from autan.agent.code_runner import CodeRunner
+from autan.agent.driver import drive, outcome_of, run_async, run_sync
+from autan.agent.journal import Run, reopen_run, start_run
+from autan.agent.perform import Performer
+from autan.errors import ConfigurationError
+from autan.events import Event
 from autan.limits import Limits
-from autan.loop import (
-    Actions,
-    AwaitApproval,
-    CallModel,
-    CallTool,
-    CallTools,
-    Effect,
-    LoopConfig,
-    LoopStep,
-    Outcome,
-    run_loop,
-)
-from autan.messages import ModelResponse
+from autan.loop.config import Actions, LoopConfig, check_actions
+from autan.loop.effects import Outcome
+from autan.loop.run import run_loop
 from autan.models.base import Model
 from autan.result import RunResult
 from autan.tools import Tool
 
 if TYPE_CHECKING:
-    from autan._replay import ReplayReport
+    from autan.agent.replay import ReplayReport
     from autan.sandbox import SandboxLimits
     from autan.store import Store
-
-_OneEffect = CallModel | CallTool | AwaitApproval | StartCode | ReplyToCode
-"""Every effect but a batch, which the drivers perform themselves."""
 
 DEFAULT_INSTRUCTIONS = "You are a helpful agent. Use a tool when it helps, then answer briefly."
 
@@ -54,7 +42,8 @@ class Agent:
     runs in a fresh sandbox (``autan.sandbox``, within ``sandbox_limits``) where the tools are
     functions whose calls the host validates and counts like any tool call, and
     ``final_answer(x)`` ends the run. Raises ``SandboxUnavailable`` here when no sandbox can be
-    made. A run stopped inside a code block cannot be resumed; between blocks it can.
+    made (see ``autan.sandbox.available``). A run stopped inside a code block cannot be resumed;
+    between blocks it can.
     """
 
     def __init__(
@@ -89,23 +78,19 @@ class Agent:
 
         ``run_id`` names the run in the store (default: a new random id).
         """
-        outcome = yield_outcome(self._drive(self._start(task, run_id), stream_text=False))
-        return _result_or_raise(outcome)
+        return _result_or_raise(outcome_of(self._events(self._start(task, run_id), False)))
 
     async def arun(self, task: str, *, run_id: str | None = None) -> RunResult:
         """``run``, without blocking the event loop."""
-        holder: list[Outcome] = []
-        async for _ in self._adrive(self._start(task, run_id), holder):
-            pass
-        return _result_or_raise(holder[0])
+        return _result_or_raise(await self._aoutcome(self._start(task, run_id)))
 
     def stream(self, task: str, *, run_id: str | None = None) -> Iterator[Event]:
         """Yield events as they happen, text deltas included; ends after the answer or the error."""
-        yield from self._drive(self._start(task, run_id), stream_text=True)
+        yield from self._events(self._start(task, run_id), True)
 
     async def astream(self, task: str, *, run_id: str | None = None) -> AsyncIterator[Event]:
-        """``stream``, async."""
-        async for event in self._adrive(self._start(task, run_id), []):
+        """``stream``, async: the same events, text deltas included."""
+        async for event in self._aevents(self._start(task, run_id), True, []):
             yield event
 
     def resume(self, run_id: str) -> RunResult:
@@ -119,26 +104,23 @@ class Agent:
         run = self._reopen(run_id)
         if isinstance(run, RunResult):
             return run
-        return _result_or_raise(yield_outcome(self._drive(run, stream_text=False)))
+        return _result_or_raise(outcome_of(self._events(run, False)))
 
     async def aresume(self, run_id: str) -> RunResult:
         """``resume``, without blocking the event loop (the store's I/O still blocks briefly)."""
         run = self._reopen(run_id)
         if isinstance(run, RunResult):
             return run
-        holder: list[Outcome] = []
-        async for _ in self._adrive(run, holder):
-            pass
-        return _result_or_raise(holder[0])
+        return _result_or_raise(await self._aoutcome(run))
 
     def replay(self, run_id: str) -> ReplayReport:
         """Run ``run_id``'s recorded model responses and tool results through this agent's loop,
         calling neither the model nor a tool; report whether it produced the recorded events."""
-        from autan._replay import replay_run
+        from autan.agent.replay import replay_run
 
         if self.store is None:
             raise ConfigurationError("replay needs an Agent with a store")
-        return replay_run(self.store, run_id, lambda run: self._drive(run, stream_text=False))
+        return replay_run(self.store, run_id, lambda run: self._events(run, False))
 
     def approve(self, run_id: str, reason: str = "") -> None:
         """Approve the call run ``run_id`` is paused at; ``resume`` then runs it."""
@@ -147,13 +129,6 @@ class Agent:
     def deny(self, run_id: str, reason: str = "") -> None:
         """Deny the call run ``run_id`` is paused at; on ``resume`` the model reads the denial."""
         self._decide(run_id, False, reason)
-
-    def _decide(self, run_id: str, approved: bool, reason: str) -> None:
-        from autan._approval import decide
-
-        if self.store is None:
-            raise ConfigurationError("approvals need an Agent with a store")
-        decide(self.store, run_id, approved, reason)
 
     def describe(self) -> dict[str, Any]:
         """The configuration journaled with each run (names and numbers, never secrets)."""
@@ -167,6 +142,13 @@ class Agent:
             **self.metadata,
         }
 
+    def _decide(self, run_id: str, approved: bool, reason: str) -> None:
+        from autan.store import decide
+
+        if self.store is None:
+            raise ConfigurationError("approvals need an Agent with a store")
+        decide(self.store, run_id, approved, reason)
+
     def _start(self, task: str, run_id: str | None) -> Run:
         task = _checked(task)
         config = (
@@ -179,7 +161,7 @@ class Agent:
             raise ConfigurationError("resume needs an Agent with a store")
         return reopen_run(self.store, run_id)
 
-    def _config(self, run: Run) -> LoopConfig:
+    def _loop_config(self, run: Run) -> LoopConfig:
         return LoopConfig(
             self.model.name,
             self.tools,
@@ -190,122 +172,30 @@ class Agent:
             actions=self.actions,
         )
 
-    def _drive(self, run: Run, stream_text: bool) -> Generator[Event, None, Outcome]:
+    def _events(self, run: Run, stream_text: bool) -> Generator[Event, None, Outcome]:
         code = CodeRunner(self.tools, self.sandbox_limits)
         try:
-            return (yield from self._drive_loop(run, stream_text, code))
+            driving = drive(run, run_loop(run.task, self._loop_config(run)))
+            return (yield from run_sync(driving, Performer(self.model, code, stream_text)))
         finally:
             code.close()
 
-    def _drive_loop(
-        self, run: Run, stream_text: bool, code: CodeRunner
-    ) -> Generator[Event, None, Outcome]:
-        loop = run_loop(run.task, self._config(run))
-        item = next(loop)
-        while True:
-            sent: object = None
-            if isinstance(item, Event):
-                run.journal.record(item)
-                yield item
-            elif isinstance(item, CallTools):
-                sent = execute_batch(item, run.journal.replay_batch(item))
-            else:
-                sent = run.journal.replay(item)
-                if sent is None:
-                    sent = yield from self._perform(item, stream_text, code)
-            try:
-                item = _throw(loop, sent) if isinstance(sent, AutanError) else loop.send(sent)
-            except StopIteration as stop:
-                return cast(Outcome, stop.value)
-
-    def _perform(
-        self, effect: _OneEffect, stream_text: bool, code: CodeRunner
-    ) -> Generator[Event, None, object]:
-        """Perform one effect live. A model failure is returned, for the loop to record."""
-        if isinstance(effect, StartCode | ReplyToCode):
-            return code.perform(effect)
-        if isinstance(effect, CallTool):
-            return execute_tool(effect)
-        if isinstance(effect, AwaitApproval):
-            return _pause(effect)
-        try:
-            if stream_text:
-                return (yield from self._streamed_call(effect))
-            return self.model.complete(effect.request)
-        except AutanError as error:
-            return error
-        except Exception as error:
-            return ModelError(f"{type(error).__name__}: {error}")
-
-    def _streamed_call(self, call: CallModel) -> Generator[Event, None, ModelResponse]:
-        for piece in self.model.stream(call.request):
-            if isinstance(piece, ModelResponse):
-                return piece
-            yield TextDelta(call.step, piece)
-        raise ModelError(f"{self.model.name}: stream ended without a response")
-
-    async def _adrive(self, run: Run, holder: list[Outcome]) -> AsyncIterator[Event]:
+    async def _aevents(
+        self, run: Run, stream_text: bool, ended: list[Outcome]
+    ) -> AsyncIterator[Event]:
         code = CodeRunner(self.tools, self.sandbox_limits)
         try:
-            async for event in self._adrive_loop(run, holder, code):
+            driving = drive(run, run_loop(run.task, self._loop_config(run)))
+            async for event in run_async(driving, Performer(self.model, code, stream_text), ended):
                 yield event
         finally:
             code.close()
 
-    async def _adrive_loop(
-        self, run: Run, holder: list[Outcome], code: CodeRunner
-    ) -> AsyncIterator[Event]:
-        loop = run_loop(run.task, self._config(run))
-        item = next(loop)
-        while True:
-            sent: object = None
-            if isinstance(item, Event):
-                run.journal.record(item)
-                yield item
-            elif isinstance(item, CallTools):
-                sent = await aexecute_batch(item, run.journal.replay_batch(item))
-            else:
-                sent = run.journal.replay(item)
-                if sent is None:
-                    sent = await self._aperform(item, code)
-            try:
-                item = _throw(loop, sent) if isinstance(sent, AutanError) else loop.send(sent)
-            except StopIteration as stop:
-                holder.append(cast(Outcome, stop.value))
-                return
-
-    async def _aperform(self, effect: _OneEffect, code: CodeRunner) -> object:
-        if isinstance(effect, StartCode | ReplyToCode):
-            return await code.aperform(effect)
-        if isinstance(effect, CallTool):
-            return await aexecute_tool(effect)
-        if isinstance(effect, AwaitApproval):
-            return _pause(effect)
-        try:
-            return await self.model.acomplete(effect.request)
-        except AutanError as error:
-            return error
-        except Exception as error:
-            return ModelError(f"{type(error).__name__}: {error}")
-
-
-def yield_outcome(events: Generator[Event, None, Outcome]) -> Outcome:
-    """Consume an event generator and return what it returned."""
-    while True:
-        try:
-            next(events)
-        except StopIteration as stop:
-            return cast(Outcome, stop.value)
-
-
-def _throw(loop: LoopStep, error: AutanError) -> Event | Effect:
-    return loop.throw(error)
-
-
-def _pause(effect: AwaitApproval) -> AutanError:
-    from autan._approval import pause
-
-    return pause(effect)
+    async def _aoutcome(self, run: Run) -> Outcome:
+        ended: list[Outcome] = []
+        async for _ in self._aevents(run, False, ended):
+            pass
+        return ended[0]
 
 
 def _result_or_raise(outcome: Outcome) -> RunResult:
@@ -321,14 +211,12 @@ def _checked(task: str) -> str:
 
 
 def _checked_actions(actions: str) -> Actions:
-    if actions == "tools":
-        return "tools"
-    if actions == "code":
-        from autan.sandbox._bwrap import bwrap_path
+    checked = check_actions(actions)
+    if checked == "code":
+        from autan.sandbox import available
 
-        bwrap_path()  # fail closed now, not at the first block
-        return "code"
-    raise ConfigurationError(f"actions must be 'tools' or 'code', got {actions!r}")
+        available()  # fail closed now, not at the first block
+    return checked
 
 
 def _check_unique_names(tools: tuple[Tool, ...]) -> None:

@@ -14,8 +14,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from autan._code_actions import CodeCall, CodeEnded, ReplyToCode, StartCode
-from autan._run_id import new_run_id
 from autan.errors import ConfigurationError, ResumeNeedsDecision, RunError
 from autan.events import (
     ApprovalDecided,
@@ -28,13 +26,18 @@ from autan.events import (
     ToolResulted,
     ToolStarted,
 )
-from autan.loop import (
+from autan.ids import new_run_id
+from autan.loop.effects import (
     AwaitApproval,
     CallModel,
     CallTool,
     CallTools,
+    CodeCall,
+    CodeEnded,
     Decision,
     Effect,
+    ReplyToCode,
+    StartCode,
     ToolOutcome,
 )
 from autan.messages import ModelResponse, ToolCall

@@ -1,33 +1,15 @@
-"""Approvals: a run paused before a ``needs_approval`` call, and a person's decision on it.
+"""A person's decision on the call a paused run waits for, journaled from any process.
 
 The pause is the journal ending in ``ApprovalRequested``. ``decide`` appends the matching
-``ApprovalDecided`` as the run's next event, from any process that opens the store; the primary
-key on ``(run_id, seq)`` makes a second decision (or a resumed run racing it) fail, not double.
-Resuming then replays the decision into the loop.
+``ApprovalDecided`` as the run's next event; the primary key on ``(run_id, seq)`` makes a second
+decision (or a resumed run racing it) fail, not double. Resuming then replays the decision.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from autan.errors import AwaitingApproval, ConfigurationError
+from autan.errors import ConfigurationError
 from autan.events import ApprovalDecided, ApprovalRequested
-from autan.loop import AwaitApproval
-from autan.result import RunResult
-
-if TYPE_CHECKING:
-    from autan.store import Store
-
-
-def pause(effect: AwaitApproval) -> AwaitingApproval:
-    """The error a driver throws into the loop when no decision is journaled yet."""
-    call = effect.call
-    return AwaitingApproval(
-        f"{call.name} needs a person's approval; approve or deny it, then resume the run",
-        RunResult(None, (), 0.0),
-        call,
-        effect.key,
-    )
+from autan.store._base import Store
 
 
 def pending(store: Store, run_id: str) -> tuple[int, ApprovalRequested]:

@@ -11,12 +11,10 @@ from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from autan._journal import Replayed, Run, StoredJournal, concurrent_calls
-from autan.errors import ConfigurationError, ModelError, ResumeNeedsDecision
+from autan.agent.journal import Replayed, Run, StoredJournal, concurrent_calls
+from autan.errors import ConfigurationError, ResumeNeedsDecision
 from autan.events import Event
-from autan.loop import CallTools, Effect, Outcome, ToolOutcome
-from autan.messages import ModelRequest, ModelResponse
-from autan.models.base import Model
+from autan.loop.effects import CallTools, Effect, Outcome, ToolOutcome
 
 if TYPE_CHECKING:
     from autan.store import Store
@@ -89,16 +87,6 @@ def replay_run(store: Store, run_id: str, drive: Driver) -> ReplayReport:
     if not difference and journal.compared < len(events):
         difference = f"the loop ended after {journal.compared} of {len(events)} recorded events"
     return ReplayReport(run_id, not difference, journal.compared, len(events), difference)
-
-
-class RecordedModel(Model):
-    """Stands in for a run's model during a replay: has its name, refuses to be called."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def complete(self, request: ModelRequest) -> ModelResponse:
-        raise ModelError("a replay never calls the model")
 
 
 def _consume(events: Generator[Event, None, Outcome]) -> None:

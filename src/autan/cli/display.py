@@ -1,0 +1,128 @@
+"""What a person sees of the command line: exit codes, error lines, events as they happen,
+a stored run's timeline, and the summary line. Every command prints through here."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from autan.events import CodeFinished, Event, ToolCalled
+    from autan.result import RunResult
+
+EXIT_OK = 0
+"""Answered, or the command did what it was asked."""
+EXIT_FAILED = 1
+"""The run failed or hit a limit; a replay that went differently."""
+EXIT_USAGE = 2
+"""Bad input: a one-line message, nothing ran."""
+EXIT_PAUSED = 3
+"""The run waits for a person's approval."""
+EXIT_INTERRUPTED = 130
+"""Ctrl-C."""
+
+DIM, RESET = "\033[2m", "\033[0m"
+
+
+def error(message: object) -> None:
+    print(f"autan: error: {message}", file=sys.stderr)
+
+
+def paused(run_id: str, name: str) -> int:
+    """Say how to continue a run that waits for an approval; the exit status of a pause."""
+    print(
+        f"autan: run {run_id} waits for approval of a {name} call: autan runs approve {run_id} "
+        f"(or deny {run_id} --reason ...), then autan runs resume {run_id}",
+        file=sys.stderr,
+    )
+    return EXIT_PAUSED
+
+
+def live_text(text: str) -> None:
+    print(f"{DIM}{text}{RESET}", end="", file=sys.stderr, flush=True)
+
+
+def show_live(event: Event, stream: TextIO, show_reasoning: bool) -> None:
+    """One event of a run that is happening, as ``autan run`` shows it on stderr."""
+    from autan.events import CodeFinished, CodeStarted, ModelResponded, ToolCalled, ToolResulted
+
+    if isinstance(event, ModelResponded) and show_reasoning and event.reasoning:
+        print(f"{DIM}{event.reasoning}{RESET}", file=stream, flush=True)
+    elif isinstance(event, CodeStarted):
+        for line in event.code.splitlines():
+            print(f"[{event.step}] | {line}", file=stream, flush=True)
+    elif isinstance(event, CodeFinished):
+        print(code_summary(event), file=stream, flush=True)
+    elif isinstance(event, ToolCalled):
+        print(f"[{event.step}] {_call(event)}", file=stream, flush=True)
+    elif isinstance(event, ToolResulted):
+        mark = "✗" if event.is_error else "→"
+        print(f"    {mark} {short(event.output)}", file=stream, flush=True)
+
+
+def timeline_line(event: Event) -> str | None:
+    """One event of a stored run, as ``autan runs show`` lists it; ``None`` to leave it out."""
+    from autan.events import (
+        CodeFinished,
+        CodeStarted,
+        FinalAnswer,
+        ModelResponded,
+        RunFailed,
+        ToolCalled,
+        ToolResulted,
+    )
+
+    if isinstance(event, CodeStarted):
+        return "\n".join(f"    | {line}" for line in event.code.splitlines())
+    if isinstance(event, CodeFinished):
+        return code_summary(event)
+    if isinstance(event, ModelResponded):
+        usage = event.usage
+        return (
+            f"[{event.step}] model: {usage.prompt_tokens} prompt ({usage.cached_tokens} cached) / "
+            f"{usage.completion_tokens} completion tokens, {event.seconds:.2f} s"
+            + (f", ${event.cost_usd:.6f}" if event.cost_usd else "")
+        )
+    if isinstance(event, ToolCalled):
+        return f"    {_call(event)}"
+    if isinstance(event, ToolResulted):
+        mark = "✗" if event.is_error else "→"
+        return f"      {mark} {short(event.output)} ({event.seconds:.3f} s)"
+    if isinstance(event, FinalAnswer):
+        return f"answer: {short(event.output)}"
+    if isinstance(event, RunFailed):
+        return f"failed: {event.error}: {event.message}"
+    return None
+
+
+def code_summary(event: CodeFinished) -> str:
+    """One line for a finished code block: how it ended and the start of what it printed."""
+    if event.answered:
+        how = "→ final_answer"
+    elif event.error is None:
+        how = "→ ran"
+    else:
+        how = f"✗ {event.error}"
+    printed = f": {short(event.stdout, 80)}" if event.stdout.strip() else ""
+    return f"    {how} ({event.seconds:.3f} s){printed}"
+
+
+def summary_line(result: RunResult, priced: bool = False) -> str:
+    usage = result.usage
+    reasoning = f" ({usage.reasoning_tokens} reasoning)" if usage.reasoning_tokens else ""
+    cost = f" · ${result.cost_usd:.6f}" if priced else ""
+    return (
+        f"steps {result.steps} · model calls {result.model_calls} · tool calls {result.tool_calls}"
+        f" · tokens {usage.prompt_tokens} prompt ({usage.cached_tokens} cached)"
+        f" / {usage.completion_tokens} completion{reasoning} · {result.seconds:.2f} s{cost}"
+    )
+
+
+def short(text: str, width: int = 100) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def _call(event: ToolCalled) -> str:
+    arguments = ", ".join(f"{k}={v!r}" for k, v in event.call.arguments.items())
+    return f"{event.call.name}({arguments})"

@@ -1,0 +1,61 @@
+"""``autan``: the parser of every command, and how each command's failures become exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from typing import NoReturn
+
+from autan._version import __version__
+from autan.cli.bench import add_bench_commands, run_bench
+from autan.cli.display import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, error
+from autan.cli.run import add_run_command, run_run
+from autan.cli.runs import add_runs_commands, run_runs
+from autan.cli.sandbox import add_sandbox_commands, run_sandbox
+from autan.errors import AutanError, ConfigurationError
+
+Command = Callable[[argparse.Namespace], int]
+COMMANDS: dict[str, Command] = {
+    "run": run_run,
+    "runs": run_runs,
+    "sandbox": run_sandbox,
+    "bench": run_bench,
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"autan: error: {message} (see autan --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="autan", description="Agents on open-weight models, efficiency first.")
+    parser.add_argument("--version", action="version", version=f"autan {__version__}")
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
+    add_runs_commands(commands)
+    add_sandbox_commands(commands)
+    add_bench_commands(commands)
+    add_run_command(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Every command's failures map the same way: bad input 2, a failed run 1, Ctrl-C 130."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    command = COMMANDS.get(args.command)
+    if command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return command(args)
+    except ConfigurationError as problem:
+        error(problem)
+        return EXIT_USAGE
+    except AutanError as problem:
+        error(problem)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("autan: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED

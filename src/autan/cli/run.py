@@ -1,0 +1,139 @@
+"""``autan run TASK``: run an agent on a task, show each step as it happens, print the answer."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from typing import TYPE_CHECKING, TypeVar
+
+from autan.cli.args import at_least
+from autan.cli.display import EXIT_FAILED, EXIT_OK, live_text, paused, show_live, summary_line
+from autan.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from autan.agent import Agent
+    from autan.result import RunResult
+    from autan.store import Store
+
+Parser = TypeVar("Parser", bound=argparse.ArgumentParser)
+
+
+def add_run_command(commands: argparse._SubParsersAction[Parser]) -> None:
+    run = commands.add_parser("run", help="run an agent on a task and print its answer")
+    run.add_argument("task", help="what the agent should do")
+    run.add_argument(
+        "--model", default=None, help="model spec (default: autan.toml, AUTAN_MODEL, or local)"
+    )
+    run.add_argument(
+        "--tool-protocol",
+        choices=["native", "constrained", "text"],
+        default=None,
+        help="how a server model calls tools: its own tool calling (native), JSON constrained "
+        "by response_format (constrained), or tagged text such as <tool_call> (text)",
+    )
+    run.add_argument(
+        "--actions",
+        choices=["tools", "code"],
+        default="tools",
+        help="how the model acts: one tool call per step (tools), or Python that calls the "
+        "tools, run in the sandbox (code; needs bubblewrap or Landlock)",
+    )
+    run.add_argument(
+        "--show-reasoning", action="store_true", help="print a reasoning model's thinking on stderr"
+    )
+    _limit_arguments(run)
+    run.add_argument(
+        "--workspace",
+        default=".",
+        metavar="DIR",
+        help="directory the file tools may use (default: current directory)",
+    )
+    journal = run.add_mutually_exclusive_group()
+    journal.add_argument(
+        "--store",
+        metavar="URL|PATH",
+        default=None,
+        help="journal the run here: a SQLite file or a postgresql:// URL "
+        "(default: $AUTAN_HOME/journal.sqlite3)",
+    )
+    journal.add_argument(
+        "--no-store", action="store_true", help="do not journal the run (it cannot be resumed)"
+    )
+    run.add_argument("--json", action="store_true", help="write events as JSON lines on stdout")
+    run.add_argument("--quiet", action="store_true", help="print only the answer")
+
+
+def _limit_arguments(run: argparse.ArgumentParser) -> None:
+    run.add_argument("--max-steps", type=at_least(int, 0), default=None, metavar="N")
+    run.add_argument(
+        "--max-tokens",
+        type=at_least(int, 0),
+        default=None,
+        metavar="N",
+        help="stop after this many prompt + completion tokens",
+    )
+    run.add_argument("--max-seconds", type=at_least(float, 0.0), default=None, metavar="S")
+
+
+def run_run(args: argparse.Namespace) -> int:
+    from autan.cli.recipe import Recipe
+    from autan.cli.settings import load_settings
+    from autan.events import ApprovalRequested
+    from autan.pricing import price_for
+
+    if not args.task.strip():
+        raise ConfigurationError("the task is empty")
+    settings = load_settings()
+    store = None if args.no_store else _open_store(args.store)
+    try:
+        agent = Recipe.from_flags(args, settings).build(store, settings)
+        result = _stream_run(agent, args)
+    finally:
+        if store is not None:
+            store.close()
+    if result.output is not None and not args.json:
+        print(result.output, flush=True)
+    if not args.quiet:
+        priced = price_for(agent.model.name, settings.prices) is not None
+        print(summary_line(result, priced), file=sys.stderr)
+    if result.events and isinstance(result.events[-1], ApprovalRequested):
+        return paused(str(result.run_id), result.events[-1].name)
+    return EXIT_OK if result.output is not None else EXIT_FAILED
+
+
+def _open_store(location: str | None) -> Store:
+    from autan.store import open_store
+
+    return open_store(location)
+
+
+def _stream_run(agent: Agent, args: argparse.Namespace) -> RunResult:
+    """Run, showing each event as it happens; the result is folded from the same events."""
+    from autan.events import FinalAnswer, RunFailed, TextDelta
+    from autan.ids import new_run_id
+    from autan.result import RunResult
+
+    started = time.perf_counter()
+    events = []
+    answer: str | None = None
+    live = sys.stderr.isatty() and not (args.quiet or args.json)
+    run_id = new_run_id()
+    if agent.store is not None and not args.quiet:
+        print(f"run {run_id}", file=sys.stderr, flush=True)
+    for event in agent.stream(args.task, run_id=run_id):
+        if isinstance(event, TextDelta):
+            if live:
+                live_text(event.text)
+            continue
+        events.append(event)
+        if args.json:
+            print(json.dumps(event.to_dict(), default=str), flush=True)
+        elif not args.quiet:
+            show_live(event, sys.stderr, args.show_reasoning)
+        if isinstance(event, FinalAnswer):
+            answer = event.output
+        if isinstance(event, RunFailed):
+            print(f"autan: error: {event.message}", file=sys.stderr)
+    return RunResult(answer, tuple(events), time.perf_counter() - started, run_id)

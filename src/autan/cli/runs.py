@@ -1,0 +1,188 @@
+"""``autan runs``: list, show and export journaled runs; resume, approve, deny and replay them.
+
+Exit status of resume: 0 answered, 1 failed, 3 paused for an approval. Of replay: 0 when the
+loop produced the recorded events, 1 when it did not (the first difference is printed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from typing import TYPE_CHECKING, TypeVar
+
+from autan.cli.display import (
+    EXIT_FAILED,
+    EXIT_OK,
+    error,
+    paused,
+    summary_line,
+    timeline_line,
+)
+from autan.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from autan.agent import Agent
+    from autan.events import Event
+    from autan.store import RunInfo, Store
+
+Parser = TypeVar("Parser", bound=argparse.ArgumentParser)
+
+_ACTIONS = (
+    ("show", "a run's timeline"),
+    ("export", "a run as JSON lines"),
+    ("resume", "continue a run of autan run where its journal ends"),
+    ("approve", "approve the call a paused run waits for (then resume it)"),
+    ("deny", "deny the call a paused run waits for (then resume it)"),
+    ("replay", "re-run the recorded model responses through the current code, offline"),
+)
+
+
+def add_runs_commands(commands: argparse._SubParsersAction[Parser]) -> None:
+    runs = commands.add_parser("runs", help="list, show, export or resume journaled runs")
+    runs.add_argument(
+        "--store",
+        metavar="URL|PATH",
+        default=None,
+        help="SQLite journal file or postgresql:// URL (default: $AUTAN_HOME/journal.sqlite3)",
+    )
+    actions = runs.add_subparsers(
+        dest="runs_command",
+        required=True,
+        metavar="{list,show,export,resume,approve,deny,replay}",
+    )
+    listing = actions.add_parser("list", help="the most recent runs, newest first")
+    listing.add_argument("--limit", type=int, default=20, metavar="N")
+    for name, text in _ACTIONS:
+        action = actions.add_parser(name, help=text)
+        action.add_argument("run_id", metavar="ID", help="a run id, or a unique prefix of one")
+        if name in ("approve", "deny"):
+            action.add_argument("--reason", default="", help="told to the model with the decision")
+
+
+def run_runs(args: argparse.Namespace) -> int:
+    """Perform ``autan runs …``; bad input is one line on stderr and exit status 2."""
+    from autan.store import open_store
+
+    try:
+        with open_store(args.store) as store:
+            if args.runs_command == "list":
+                _list(store, args.limit)
+                return EXIT_OK
+            run_id = _resolve(store, args.run_id)
+            return _on_run(store, run_id, args)
+    except BrokenPipeError:  # autan runs export ID | head
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return EXIT_OK
+
+
+def _on_run(store: Store, run_id: str, args: argparse.Namespace) -> int:
+    command = args.runs_command
+    if command == "show":
+        _show(store, run_id)
+    elif command == "export":
+        _export(store, run_id)
+    elif command == "resume":
+        return _resume(store, run_id)
+    elif command == "replay":
+        return _replay(store, run_id)
+    else:
+        _decide(store, run_id, command == "approve", args.reason)
+    return EXIT_OK
+
+
+def _resolve(store: Store, prefix: str) -> str:
+    matches = [info.run_id for info in store.runs() if info.run_id.startswith(prefix)]
+    if len(matches) != 1:
+        found = "no run" if not matches else f"{len(matches)} runs"
+        raise ConfigurationError(f"{found} with id {prefix!r}; see autan runs list")
+    return matches[0]
+
+
+def _list(store: Store, limit: int) -> None:
+    for info in store.runs(limit):
+        print(_summary(info))
+
+
+def _summary(info: RunInfo) -> str:
+    created = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(info.created))
+    task = " ".join(str(info.config.get("task", "")).split())
+    task = task if len(task) <= 60 else task[:59] + "…"
+    return f"{info.run_id}  {created}  {info.status:<10}  {info.events:>4} events  {task}"
+
+
+def _show(store: Store, run_id: str) -> None:
+    from autan.events import FinalAnswer
+    from autan.result import RunResult
+
+    events = store.load(run_id)
+    print(_summary(store.info(run_id)))
+    for event in events:
+        line = timeline_line(event)
+        if line:
+            print(line)
+    answer = next((e.output for e in events if isinstance(e, FinalAnswer)), None)
+    result = RunResult(answer, tuple(events), _seconds(events), run_id)
+    print(summary_line(result, priced=result.cost_usd > 0))
+
+
+def _seconds(events: list[Event]) -> float:
+    from autan.events import ModelResponded, ToolResulted
+
+    return sum(e.seconds for e in events if isinstance(e, ModelResponded | ToolResulted))
+
+
+def _export(store: Store, run_id: str) -> None:
+    from autan.store import export_lines
+
+    for line in export_lines(store, run_id):
+        print(line)
+
+
+def _rebuild(store: Store, run_id: str, recorded_model: bool = False) -> Agent:
+    """The agent of run ``run_id``, from the recipe ``autan run`` journaled with it; with
+    ``recorded_model``, one that can never call its model (for a replay)."""
+    from autan.cli.recipe import Recipe
+    from autan.cli.settings import load_settings
+    from autan.models.recorded import RecordedModel
+
+    config = store.info(run_id).config
+    recipe = Recipe.from_journal(run_id, config)
+    model = RecordedModel(str(config.get("model", ""))) if recorded_model else None
+    return recipe.build(store, load_settings(), model)
+
+
+def _resume(store: Store, run_id: str) -> int:
+    """Continue the run; print its answer on stdout and its summary on stderr."""
+    from autan.errors import AwaitingApproval, RunError
+
+    agent = _rebuild(store, run_id)
+    try:
+        result = agent.resume(run_id)
+    except AwaitingApproval as pause:
+        return paused(run_id, pause.call.name)
+    except RunError as failure:
+        error(failure)
+        print(summary_line(failure.result), file=sys.stderr)
+        return EXIT_FAILED
+    print(result.output, flush=True)
+    print(summary_line(result), file=sys.stderr)
+    return EXIT_OK
+
+
+def _replay(store: Store, run_id: str) -> int:
+    report = _rebuild(store, run_id, recorded_model=True).replay(run_id)
+    if report.same:
+        print(f"same: the loop reproduced all {report.recorded} recorded events of run {run_id}")
+        return EXIT_OK
+    print(f"different after {report.compared} of {report.recorded} events: {report.difference}")
+    return EXIT_FAILED
+
+
+def _decide(store: Store, run_id: str, approved: bool, reason: str) -> None:
+    from autan.store import decide
+
+    decision = decide(store, run_id, approved, reason)
+    verb = "approved" if decision.approved else "denied"
+    print(f"{verb} call {decision.call_id} of run {run_id}; next: autan runs resume {run_id}")

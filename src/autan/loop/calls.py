@@ -1,0 +1,102 @@
+"""One call on the path every call takes, from the model or from code: journaled, checked
+(known tool, valid arguments, not a repeat, within limits, approved) and, when allowed, run."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import cast
+
+from autan.events import (
+    ApprovalDecided,
+    ApprovalRequested,
+    Event,
+    ToolCalled,
+    ToolResulted,
+    ToolStarted,
+)
+from autan.limits import Limits
+from autan.loop.config import LoopConfig
+from autan.loop.effects import AwaitApproval, CallTool, Decision, Effect, ToolOutcome
+from autan.loop.state import LoopState, call_key, limit, record
+from autan.messages import INVALID_CALL, Message, ToolCall
+from autan.tools import Tool, ToolArgumentsError
+
+
+def perform_call(
+    state: LoopState, config: LoopConfig, tools: dict[str, Tool], call: ToolCall, index: int
+) -> Generator[Event | Effect, object, ToolOutcome]:
+    """One call on its own; its outcome is remembered for a repeat of the same call."""
+    yield record(state, ToolCalled(state.steps, call))
+    key = call_id_key(config, state, index)
+    checked = yield from check_call(state, config.limits, tools, call, key)
+    if isinstance(checked, CallTool):
+        yield record(state, ToolStarted(state.steps, call.id, call.name, key))
+        checked = remember(state, call, cast(ToolOutcome, (yield checked)))
+    return checked
+
+
+def call_id_key(config: LoopConfig, state: LoopState, index: int) -> str:
+    """A call's idempotency key: ``"<run_id>:<step>:<index>"``."""
+    return f"{config.run_id}:{state.steps}:{index}"
+
+
+def check_call(
+    state: LoopState, limits: Limits, tools: dict[str, Tool], call: ToolCall, key: str
+) -> Generator[Event | Effect, object, ToolOutcome | CallTool]:
+    """The call to run, or the observation that answers it without running anything."""
+    tool = tools.get(call.name)
+    if tool is None:
+        valid = ", ".join(tools) or "none"
+        problem = call.arguments.get("problem") if call.name == INVALID_CALL else None
+        what = problem or f"unknown tool {call.name!r}"
+        return ToolOutcome(f"error: {what}; valid tools: {valid}", True, 0.0)
+    try:
+        arguments = tool.validate(call.arguments)
+    except ToolArgumentsError as error:
+        return ToolOutcome(f"error: {error}", True, 0.0)
+    known = call_key(call)
+    if known in state.known_results:
+        # A repeat of a call whose result is known: small models loop here instead of answering.
+        state.next_choice = "none"
+        return ToolOutcome(state.known_results[known], False, 0.0)
+    if limits.max_tool_calls is not None and state.tool_calls >= limits.max_tool_calls:
+        raise limit(state, "max_tool_calls", limits.max_tool_calls)
+    if tool.needs_approval:
+        denied = yield from _approval(state, call, key)
+        if denied is not None:
+            return denied
+    state.tool_calls += 1
+    return CallTool(tool, arguments, key, call.id)
+
+
+def remember(state: LoopState, call: ToolCall, outcome: ToolOutcome) -> ToolOutcome:
+    if not outcome.is_error:
+        state.known_results[call_key(call)] = outcome.output
+    return outcome
+
+
+def answer(
+    state: LoopState, call: ToolCall, outcome: ToolOutcome
+) -> Generator[Event, object, None]:
+    """Journal the call's result and show it to the model."""
+    yield record(state, result_event(state, call, outcome))
+    state.messages.append(Message("tool", outcome.output, tool_call_id=call.id, name=call.name))
+
+
+def result_event(state: LoopState, call: ToolCall, outcome: ToolOutcome) -> ToolResulted:
+    return ToolResulted(
+        state.steps, call.id, call.name, outcome.output, outcome.is_error, outcome.seconds
+    )
+
+
+def _approval(
+    state: LoopState, call: ToolCall, key: str
+) -> Generator[Event | Effect, object, ToolOutcome | None]:
+    """Wait for a person's decision: ``None`` to run the call, or the observation of a denial."""
+    yield record(state, ApprovalRequested(state.steps, call.id, call.name, key))
+    decision = cast(Decision, (yield AwaitApproval(state.steps, call, key)))
+    yield record(state, ApprovalDecided(state.steps, call.id, decision.approved, decision.reason))
+    if decision.approved:
+        return None
+    why = f": {decision.reason}" if decision.reason else ""
+    return ToolOutcome(f"error: a person denied this call{why}", True, 0.0)

@@ -1,0 +1,37 @@
+"""What one run of the loop is configured with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from autan.errors import ConfigurationError
+from autan.limits import Limits
+from autan.tools import Tool
+
+Actions = Literal["tools", "code"]
+ACTIONS: tuple[Actions, ...] = ("tools", "code")
+
+
+@dataclass(frozen=True, slots=True)
+class LoopConfig:
+    model_name: str
+    tools: tuple[Tool, ...]
+    system_prompt: str
+    limits: Limits
+    max_tokens_per_step: int = 256
+    run_id: str = ""
+    concurrent_tool_calls: bool = True
+    """Run a step's calls as one ``CallTools`` batch. Journals written before batches existed
+    recorded each call's events in turn, so their runs resume with this off."""
+    actions: Actions = "tools"
+    """``"tools"``: the model calls tools one step at a time; ``"code"``: it writes Python that
+    calls them (the ``code`` protocol)."""
+
+
+def check_actions(actions: str) -> Actions:
+    """``actions`` if it is ``"tools"`` or ``"code"``; ``ConfigurationError`` otherwise."""
+    for known in ACTIONS:
+        if actions == known:
+            return known
+    raise ConfigurationError(f"actions must be 'tools' or 'code', got {actions!r}")

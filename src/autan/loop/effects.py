@@ -1,0 +1,122 @@
+"""What the loop asks its driver to do (effects), and what comes back (outcomes). Records only.
+
+The loop yields an effect; the driver performs it (or replays its journaled outcome) and sends
+the outcome back in. A run ends with an ``Outcome``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass
+from typing import Any
+
+from autan.errors import AutanError
+from autan.events import Event
+from autan.messages import ModelRequest, ToolCall
+from autan.result import RunResult
+from autan.tools import Tool
+
+
+@dataclass(frozen=True, slots=True)
+class CallModel:
+    """Complete ``request``; the driver sends back a ``ModelResponse`` or an ``AutanError``."""
+
+    step: int
+    request: ModelRequest
+
+
+@dataclass(frozen=True, slots=True)
+class CallTool:
+    """Run one validated, allowed call; the driver sends back a ``ToolOutcome``."""
+
+    tool: Tool
+    arguments: dict[str, object]
+    key: str = ""
+    """The call's idempotency key, ``"<run_id>:<step>:<index>"``."""
+    call_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CallTools:
+    """The validated, approved calls of one step, which do not depend on each other: a driver
+    may run them concurrently, and sends back their outcomes in the order of ``calls``."""
+
+    calls: tuple[CallTool, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AwaitApproval:
+    """Ask for a person's decision on ``call``. A driver sends back a recorded ``Decision``, or
+    throws ``AwaitingApproval`` into the loop to pause the run."""
+
+    step: int
+    call: ToolCall
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class StartCode:
+    """Run ``code`` in a fresh sandbox; the driver sends back its first ``CodeCall`` or its
+    ``CodeEnded``."""
+
+    step: int
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyToCode:
+    """Answer the running code's pending call; the driver sends back the next message."""
+
+    output: str
+    is_error: bool
+
+
+Effect = CallModel | CallTool | CallTools | AwaitApproval | StartCode | ReplyToCode
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    approved: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ToolOutcome:
+    output: str
+    is_error: bool
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class CodeCall:
+    """A tool call the code made, as it arrived: not yet validated."""
+
+    name: str
+    arguments: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class CodeEnded:
+    """How a block ended. ``error`` is ``None`` when it ran to its end without failing."""
+
+    stdout: str
+    stderr: str
+    error: str | None
+    answered: bool
+    answer: Any
+    seconds: float
+
+
+CodeMessage = CodeCall | CodeEnded
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How a run ended: its result, and the error that ended it (``None`` when it answered)."""
+
+    result: RunResult
+    error: AutanError | None
+
+
+LoopStep = Generator[Event | Effect, object, Outcome]
+"""A run of the loop: yields events and effects, takes outcomes, returns the ``Outcome``."""

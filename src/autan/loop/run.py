@@ -1,0 +1,80 @@
+"""The step loop, as a generator with no I/O of its own.
+
+The loop yields two kinds of items: ``Event`` records (what happened, for the journal and the
+stream) and effects (``autan.loop.effects``), which a driver performs and sends the outcome of
+back in. Every driver (sync, async, replay) runs this one implementation.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Generator
+from typing import cast
+
+from autan.errors import AutanError, AwaitingApproval
+from autan.events import Event, FinalAnswer, ModelRequested, ModelResponded, RunFailed, RunStarted
+from autan.loop.code_step import code_step
+from autan.loop.config import LoopConfig
+from autan.loop.effects import CallModel, Effect, LoopStep
+from autan.loop.state import LoopState, check_limits, finish, record
+from autan.loop.tool_step import tool_step
+from autan.messages import Message, ModelRequest, ModelResponse
+
+
+def run_loop(task: str, config: LoopConfig) -> LoopStep:
+    """Drive one run of ``task``; returns the result and the error that ended it, if any."""
+    started = time.perf_counter()
+    messages = [Message("system", config.system_prompt), Message("user", task)]
+    state = LoopState(messages, config.run_id)
+    tools = {t.name: t for t in config.tools}
+    yield record(state, RunStarted(task, config.model_name, tuple(tools)))
+    try:
+        while True:
+            check_limits(state, config.limits, started)
+            response = yield from _model_step(state, config)
+            if config.actions == "code":
+                answer = yield from code_step(state, config, tools, response)
+                if answer is None:
+                    continue
+                yield record(state, FinalAnswer(state.steps, answer))
+                return finish(state, started, answer, None)
+            if not response.tool_calls:
+                yield record(state, FinalAnswer(state.steps, response.text.strip()))
+                return finish(state, started, response.text.strip(), None)
+            yield from tool_step(state, config, tools, response)
+    except AwaitingApproval as pause:  # not an end: the journal stays open
+        return finish(state, started, None, pause)
+    except AutanError as error:
+        yield record(state, RunFailed(type(error).__name__, str(error)))
+        return finish(state, started, None, error)
+
+
+def _model_step(
+    state: LoopState, config: LoopConfig
+) -> Generator[Event | Effect, object, ModelResponse]:
+    state.steps += 1
+    choice, state.next_choice = state.next_choice, "auto"
+    request = ModelRequest(
+        tuple(state.messages),
+        tuple(t.spec for t in config.tools),
+        choice,
+        config.max_tokens_per_step,
+        code_block=config.actions == "code",
+        step=state.steps,
+    )
+    yield record(state, ModelRequested(state.steps, len(state.messages), choice))
+    response = cast(ModelResponse, (yield CallModel(state.steps, request)))
+    state.usage = state.usage + response.usage
+    yield record(
+        state,
+        ModelResponded(
+            state.steps,
+            response.text,
+            response.tool_calls,
+            response.usage,
+            response.seconds,
+            response.reasoning,
+            response.cost_usd,
+        ),
+    )
+    return response

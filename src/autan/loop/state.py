@@ -1,0 +1,71 @@
+"""What the loop knows so far, and the helpers every step uses to record and end."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+
+from autan.errors import AutanError, LimitExceeded, RunError
+from autan.events import Event
+from autan.limits import Limits
+from autan.loop.effects import Outcome
+from autan.messages import Message, ToolCall, ToolChoice, Usage
+from autan.result import RunResult
+
+
+@dataclass
+class LoopState:
+    """Every field is derived from the events appended."""
+
+    messages: list[Message]
+    run_id: str = ""
+    events: list[Event] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+    steps: int = 0
+    tool_calls: int = 0
+    failures_in_a_row: int = 0
+    known_results: dict[str, str] = field(default_factory=dict)
+    next_choice: ToolChoice = "auto"
+
+
+def record(state: LoopState, event: Event) -> Event:
+    state.events.append(event)
+    return event
+
+
+def partial(state: LoopState) -> RunResult:
+    return RunResult(None, tuple(state.events), 0.0, state.run_id or None)
+
+
+def limit(state: LoopState, name: str, bound: float) -> LimitExceeded:
+    return LimitExceeded(f"limit {name}={bound} reached", partial(state), name)
+
+
+def check_limits(state: LoopState, limits: Limits, started: float) -> None:
+    if limits.max_steps is not None and state.steps >= limits.max_steps:
+        raise limit(state, "max_steps", limits.max_steps)
+    if limits.max_total_tokens is not None and state.usage.total_tokens >= limits.max_total_tokens:
+        raise limit(state, "max_total_tokens", limits.max_total_tokens)
+    elapsed = time.perf_counter() - started
+    if limits.max_wall_seconds is not None and elapsed >= limits.max_wall_seconds:
+        raise limit(state, "max_wall_seconds", limits.max_wall_seconds)
+
+
+def count_failure(state: LoopState, failed: bool) -> None:
+    state.failures_in_a_row = state.failures_in_a_row + 1 if failed else 0
+
+
+def call_key(call: ToolCall) -> str:
+    """Two calls with this key can only return the same result."""
+    return call.name + json.dumps(call.arguments, sort_keys=True, default=str)
+
+
+def finish(
+    state: LoopState, started: float, output: str | None, error: AutanError | None
+) -> Outcome:
+    seconds = time.perf_counter() - started
+    result = RunResult(output, tuple(state.events), seconds, state.run_id or None)
+    if isinstance(error, RunError):
+        error.result = result
+    return Outcome(result, error)

@@ -1,0 +1,82 @@
+"""The protocol interface: how tools are shown to a model, what output it may produce, how that
+output becomes calls, and how results are fed back. Pure: a protocol never does I/O.
+
+Backends hold a protocol object and ask it; they never compare protocol names.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from autan.messages import Message, ToolCall, ToolChoice, ToolSpec
+
+
+@dataclass(frozen=True, slots=True)
+class JsonOutput:
+    """Each reply is one value of ``schema``; with ``line``, it may instead be several values of
+    ``line``, one per line (several calls in one step)."""
+
+    schema: dict[str, Any]
+    line: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GrammarOutput:
+    """Each reply matches a GBNF grammar (llama.cpp's); servers that take none are only asked."""
+
+    gbnf: str
+
+
+OutputConstraint = JsonOutput | GrammarOutput | None
+"""What output a step allows; ``None``: anything (the model is only asked)."""
+
+
+class ToolProtocol(ABC):
+    """One way of calling tools. ``prompted``: the tools are shown in the prompt and calls are
+    read from the reply's text; otherwise (native) the backend uses its API's own tool fields."""
+
+    name: ClassVar[str]
+    prompted: ClassVar[bool] = True
+    streams_readable_text: ClassVar[bool] = False
+    """Whether a reply's text reads well as it streams (an answer, code), not a call format."""
+
+    @abstractmethod
+    def system_block(self, instructions: str, tools: tuple[ToolSpec, ...]) -> str:
+        """The system text: instructions, then the tools as this protocol shows them. Stable per
+        agent, so that every step's prompt starts with the same tokens."""
+
+    @abstractmethod
+    def render_result(self, message: Message) -> dict[str, str]:
+        """A tool result (a ``tool`` message) as the chat message the model reads."""
+
+    @abstractmethod
+    def render_calls(self, message: Message) -> str:
+        """An assistant turn that made calls, as the model would have written it."""
+
+    def constraint(self, tools: tuple[ToolSpec, ...], choice: ToolChoice) -> OutputConstraint:
+        """What output the step allows."""
+        return None
+
+    def parse(self, text: str, step: int) -> tuple[str, tuple[ToolCall, ...]]:
+        """The answer text and the calls in one reply."""
+        return text, ()
+
+    def render_messages(
+        self, messages: tuple[Message, ...], tools: tuple[ToolSpec, ...]
+    ) -> list[dict[str, str]]:
+        """The transcript as plain chat messages; every earlier message renders the same each
+        step (append-only prompts keep the prefix caches warm)."""
+        rendered: list[dict[str, str]] = []
+        for message in messages:
+            if message.role == "system":
+                content = self.system_block(message.content, tools)
+                rendered.append({"role": "system", "content": content})
+            elif message.role == "assistant" and message.tool_calls:
+                rendered.append({"role": "assistant", "content": self.render_calls(message)})
+            elif message.role == "tool":
+                rendered.append(self.render_result(message))
+            else:
+                rendered.append({"role": message.role, "content": message.content})
+        return rendered
