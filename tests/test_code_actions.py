@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 
 from autan import Agent, LimitExceeded, Limits, SQLiteStore, tool
+from autan.errors import ConfigurationError, ToolRetriesExhausted
+from autan.events import CodeFinished, CodeStarted, FinalAnswer, ToolResulted
 from autan.loop.effects import CodeEnded
 from autan.protocols import CODE
 from autan.protocols.code import extract_code, system_prompt
 from autan.protocols.code import observation as observe
-from autan.errors import ConfigurationError, ToolRetriesExhausted
-from autan.events import CodeFinished, CodeStarted, FinalAnswer, ToolResulted
 from autan.sandbox import SandboxLimits, SandboxUnavailable
 from autan.testing import ScriptedModel
 from autan.tools.calculator import calculator
@@ -321,3 +321,38 @@ def test_the_embedded_model_writes_a_block_that_runs_in_the_sandbox(
     assert finished
     assert all(event["seconds"] > 0 for event in finished)
     assert kinds[-1] in ("final_answer", "error")
+
+
+@needs_sandbox
+def test_cli_replay_of_a_code_mode_run_reports_the_same_events(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from autan.cli import main
+    from fake_chat_server import FakeChatServer, Reply, completion
+
+    monkeypatch.setenv("AUTAN_HOME", str(tmp_path))
+    replies = [Reply(body=completion(block("final_answer(calculator('37 * 91'))")))]
+    with FakeChatServer(replies) as server:
+        argv = ["run", "37 * 91?", "--model", f"openai:m@{server.url}", "--actions", "code"]
+        assert main([*argv, "--tool-protocol", "native", "--quiet"]) == 0
+    assert capsys.readouterr().out.strip() == "3367"
+    with SQLiteStore() as store:
+        (info,) = store.runs()
+    assert main(["runs", "replay", info.run_id]) == 0  # the server is gone: no model call
+    assert capsys.readouterr().out.startswith("same: the loop reproduced all")
+
+
+def test_code_mode_runs_under_landlock_when_bubblewrap_is_missing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from autan.sandbox import _bwrap
+    from sandbox_kinds import use_sandbox
+
+    use_sandbox("landlock", monkeypatch)  # skips where Landlock cannot run
+    monkeypatch.delenv("AUTAN_SANDBOX")
+    monkeypatch.setattr(_bwrap.shutil, "which", lambda name: None)
+    agent, _ = code_agent([block("final_answer(add(40, 2))")])
+    result = agent.run("compute")
+    assert result.output == "42"
+    (finished,) = [e for e in result.events if isinstance(e, CodeFinished)]
+    assert finished.error is None

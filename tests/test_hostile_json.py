@@ -4,9 +4,8 @@ parser's recursion, or text that is not JSON, becomes a value the caller handles
 from __future__ import annotations
 
 from autan.models import _chat_wire
-from autan.protocols import NATIVE
 from autan.models._http_errors import _server_message
-from autan.protocols import constrained
+from autan.protocols import NATIVE, constrained
 from autan.sandbox._run import _decode_record
 
 DEEP = "[" * 200_000 + "]" * 200_000
