@@ -52,3 +52,16 @@ def test_no_function_is_over_60_lines() -> None:
                 if length > MAX_FUNCTION_LINES:
                     long[f"{path.relative_to(ROOT)}:{node.lineno} {node.name}"] = length
     assert long == {}
+
+
+def test_no_import_cycles() -> None:
+    grimp = pytest.importorskip("grimp")
+    graph = grimp.build_graph("autan", cache_dir=None)
+    cycles = [
+        (module, other)
+        for module in sorted(graph.modules)
+        for other in sorted(graph.find_modules_directly_imported_by(module))
+        if other != module
+        and graph.find_shortest_chain(importer=other, imported=module) is not None
+    ]
+    assert cycles == []

@@ -425,3 +425,18 @@ def test_cost_is_on_events_and_result() -> None:
         )
         result = Agent(priced).run("hi")
     assert result.cost_usd == pytest.approx((600 * 1.0 + 400 * 0.1 + 100 * 2.0) / 1_000_000)
+
+
+def test_astream_streams_natively_and_assembles_the_same_response() -> None:
+    import asyncio
+
+    async def pieces() -> list[object]:
+        return [piece async for piece in model(server.url).astream(ask())]
+
+    chunks = [json.dumps(c) for c in MISTRAL_ANSWER_CHUNKS] + ["[DONE]"]
+    with FakeChatServer([Reply(sse=chunks), Reply(sse=chunks)]) as server:
+        streamed = list(model(server.url).stream(ask()))
+        astreamed = asyncio.run(pieces())
+    assert astreamed[:-1] == ["The answer ", "is 42."] == streamed[:-1]
+    assert astreamed[-1].text == streamed[-1].text == "The answer is 42."  # type: ignore[union-attr]
+    assert all(request.body["stream"] is True for request in server.requests)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any, Literal
 
 from autan.errors import ModelConnectionError, ModelError, ServerError
@@ -132,6 +132,22 @@ class OpenAIChatModel(Model):
                 yield text
         yield self._timed(assembler.response(), started)
 
+    async def astream(self, request: ModelRequest) -> AsyncIterator[str | ModelResponse]:
+        started = time.perf_counter()
+        protocol = self._protocol_of(request)
+        assembler = wire.StreamAssembler(protocol, request.step)
+        try:
+            pieces = await self._asend_streaming(request)
+        except ModelError as error:
+            if not self._switch_response_format(error):
+                raise
+            pieces = await self._asend_streaming(request)
+        async for chunk in pieces:
+            text, _ = assembler.feed(chunk)
+            if text and protocol.streams_readable_text:
+                yield text
+        yield self._timed(assembler.response(), started)
+
     def _send(self, request: ModelRequest) -> dict[str, Any]:
         body = self._checked_payload(request, stream=False)
         return self.retry.call(lambda: self._post(body), self._retryable)
@@ -143,6 +159,10 @@ class OpenAIChatModel(Model):
     def _send_streaming(self, request: ModelRequest) -> Iterator[dict[str, Any]]:
         body = self._checked_payload(request, stream=True)
         return self.retry.call(lambda: self._open_stream(body), self._retryable)
+
+    async def _asend_streaming(self, request: ModelRequest) -> AsyncIterator[dict[str, Any]]:
+        body = self._checked_payload(request, stream=True)
+        return await self.retry.acall(lambda: self._aopen_stream(body), self._retryable)
 
     def _checked_payload(self, request: ModelRequest, stream: bool) -> dict[str, Any]:
         body = self._payload(request, stream)
@@ -295,6 +315,42 @@ class OpenAIChatModel(Model):
             return iter([_as_chunk(self._json(response.status_code, text, response.headers))])
         return self._chunks(response)
 
+    async def _aopen_stream(self, body: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
+        """``_open_stream``, async."""
+        import httpx
+
+        client = self._ahttp()
+        request = client.build_request("POST", f"{self.base_url}/chat/completions", json=body)
+        try:
+            response = await client.send(request, stream=True)
+        except httpx.TransportError as error:
+            raise self._connection_error(error) from None
+        if response.status_code >= 400 or "event-stream" not in response.headers.get(
+            "content-type", ""
+        ):
+            text = (await response.aread()).decode("utf-8", errors="replace")
+            await response.aclose()
+            return _one(_as_chunk(self._json(response.status_code, text, response.headers)))
+        return self._achunks(response)
+
+    async def _achunks(self, response: Any) -> AsyncIterator[dict[str, Any]]:
+        import httpx
+        from httpx_sse import EventSource, SSEError
+
+        try:
+            async for event in EventSource(response).aiter_sse():
+                if event.data.strip() == "[DONE]":
+                    break
+                chunk = _json_or_none(event.data)
+                if chunk is not None:
+                    yield chunk
+        except SSEError as error:
+            raise ServerError(f"{self.name}: broken event stream: {error}") from None
+        except httpx.TransportError as error:
+            raise self._connection_error(error) from None
+        finally:
+            await response.aclose()
+
     def _chunks(self, response: Any) -> Iterator[dict[str, Any]]:
         import httpx
         from httpx_sse import EventSource, SSEError
@@ -343,6 +399,10 @@ def _json_or_none(text: str) -> Any:
         return json.loads(text)
     except (ValueError, RecursionError):
         return None
+
+
+async def _one(chunk: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
+    yield chunk
 
 
 def _as_chunk(completion: dict[str, Any]) -> dict[str, Any]:

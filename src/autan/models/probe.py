@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from autan.errors import (
     AuthenticationError,
@@ -23,11 +23,20 @@ from autan.errors import (
     ModelError,
     ModelNotFoundError,
 )
-from autan.messages import Message, ModelRequest, ToolSpec
+from autan.messages import Message, ModelRequest, ModelResponse, ToolSpec
 
 if TYPE_CHECKING:
-    from autan.models.openai import OpenAIChatModel
-    from autan.protocols import ToolProtocolName
+    from autan.protocols import ToolProtocol, ToolProtocolName
+
+
+class Server(Protocol):
+    """What the probe needs of a server model (``OpenAIChatModel``)."""
+
+    base_url: str
+    model: str
+
+    def complete_with(self, request: ModelRequest, protocol: ToolProtocol) -> ModelResponse: ...
+
 
 PING = ToolSpec(
     "ping",
@@ -47,7 +56,7 @@ def cache_file() -> Path:
     return base / "autan" / "tool_protocols.json"
 
 
-def choose_protocol(model: OpenAIChatModel) -> ToolProtocolName:
+def choose_protocol(model: Server) -> ToolProtocolName:
     from autan.protocols import TOOL_PROTOCOLS
 
     key = f"{model.base_url} {model.model}"
@@ -60,7 +69,7 @@ def choose_protocol(model: OpenAIChatModel) -> ToolProtocolName:
     return chosen
 
 
-def _probe(model: OpenAIChatModel) -> ToolProtocolName:
+def _probe(model: Server) -> ToolProtocolName:
     preferred: tuple[ToolProtocolName, ...] = ("constrained", "native")
     for protocol in preferred:
         if _answers_with(model, protocol, lambda r: any(c.name == "ping" for c in r.tool_calls)):
@@ -68,7 +77,7 @@ def _probe(model: OpenAIChatModel) -> ToolProtocolName:
     return "text"
 
 
-def _answers_with(model: OpenAIChatModel, protocol: ToolProtocolName, ok: object) -> bool:
+def _answers_with(model: Server, protocol: ToolProtocolName, ok: object) -> bool:
     from autan.protocols import named
 
     try:
