@@ -6,7 +6,7 @@
     │   ├── ModelFileError          a GGUF path that is missing or not a GGUF
     │   ├── ToolDefinitionError     a function that cannot become a tool
     │   ├── WorkspaceError          a workspace directory that does not exist
-    │   └── SandboxUnavailable      no working bubblewrap, and no explicit opt-out of isolation
+    │   └── SandboxUnavailable      no bubblewrap, no Landlock, and no opt-out of isolation
     ├── ModelError                  the model backend failed while running
     │   ├── AuthenticationError     the server refused the API key (401/403)
     │   ├── ModelNotFoundError      the server does not serve that model (404)

@@ -13,8 +13,7 @@ from autan.protocols.code import parameter_names
 from autan.tools import Tool
 
 if TYPE_CHECKING:
-    from autan.sandbox import SandboxLimits, SandboxResult
-    from autan.sandbox._session import CodeSession, ToolRequest
+    from autan.sandbox import CodeSession, SandboxLimits, SandboxResult, ToolRequest
 
 
 class CodeRunner:

@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from autan.cli.args import at_least
-from autan.cli.display import EXIT_INTERRUPTED, EXIT_OK
+from autan.cli.display import EXIT_OK, interrupted
 from autan.errors import ConfigurationError
+from autan.loop import ACTIONS
+from autan.protocols import TOOL_PROTOCOLS
 
 if TYPE_CHECKING:
     from autan.bench import RunOne
@@ -46,9 +48,10 @@ def add_bench_commands(commands: argparse._SubParsersAction[Parser]) -> None:
     gsm8k.add_argument("--data", required=True, type=Path, metavar="FILE", help="GSM8K test.jsonl")
     gsm8k.add_argument(
         "--actions",
-        choices=["tools", "code"],
+        choices=ACTIONS,
         default="tools",
-        help="the calculator tool (tools) or Python in the sandbox (code; needs bubblewrap)",
+        help="the calculator tool (tools) or Python in the sandbox (code; needs bubblewrap "
+        "or Landlock)",
     )
     _common_arguments(gsm8k, "gsm8k-results", "at most N questions")
 
@@ -65,7 +68,7 @@ def _common_arguments(parser: argparse.ArgumentParser, out: str, limit_help: str
         metavar="S",
         help="with --limit: a random sample drawn with this seed, not the first N",
     )
-    parser.add_argument("--tool-protocol", choices=["native", "constrained", "text"], default=None)
+    parser.add_argument("--tool-protocol", choices=TOOL_PROTOCOLS, default=None)
     parser.add_argument(
         "--out",
         type=Path,
@@ -87,8 +90,7 @@ def run_bench(args: argparse.Namespace) -> int:
     try:
         return _gsm8k(args) if args.bench_command == "gsm8k" else _bfcl(args)
     except KeyboardInterrupt:
-        print("autan: interrupted (run again with the same --out to resume)", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return interrupted("run again with the same --out to resume")
 
 
 def _bfcl(args: argparse.Namespace) -> int:

@@ -1,5 +1,6 @@
-"""What a person sees of the command line: exit codes, error lines, events as they happen,
-a stored run's timeline, and the summary line. Every command prints through here."""
+"""What a person sees of the command line: exit codes, error and status lines, events as they
+happen, a stored run's timeline, and the summary line. Commands print their answers and
+reports themselves; every line that says how a command went is made here."""
 
 from __future__ import annotations
 
@@ -26,6 +27,12 @@ DIM, RESET = "\033[2m", "\033[0m"
 
 def error(message: object) -> None:
     print(f"autan: error: {message}", file=sys.stderr)
+
+
+def interrupted(hint: str = "") -> int:
+    """Say that Ctrl-C stopped the command; the exit status of an interruption."""
+    print(f"autan: interrupted{f' ({hint})' if hint else ''}", file=sys.stderr)
+    return EXIT_INTERRUPTED
 
 
 def paused(run_id: str, name: str) -> int:

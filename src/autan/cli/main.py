@@ -9,7 +9,7 @@ from typing import NoReturn
 
 from autan._version import __version__
 from autan.cli.bench import add_bench_commands, run_bench
-from autan.cli.display import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, error
+from autan.cli.display import EXIT_FAILED, EXIT_USAGE, error, interrupted
 from autan.cli.run import add_run_command, run_run
 from autan.cli.runs import add_runs_commands, run_runs
 from autan.cli.sandbox import add_sandbox_commands, run_sandbox
@@ -57,5 +57,4 @@ def main(argv: list[str] | None = None) -> int:
         error(problem)
         return EXIT_FAILED
     except KeyboardInterrupt:
-        print("autan: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return interrupted()

@@ -9,8 +9,18 @@ import time
 from typing import TYPE_CHECKING, TypeVar
 
 from autan.cli.args import at_least
-from autan.cli.display import EXIT_FAILED, EXIT_OK, live_text, paused, show_live, summary_line
+from autan.cli.display import (
+    EXIT_FAILED,
+    EXIT_OK,
+    error,
+    live_text,
+    paused,
+    show_live,
+    summary_line,
+)
 from autan.errors import ConfigurationError
+from autan.loop import ACTIONS
+from autan.protocols import TOOL_PROTOCOLS
 
 if TYPE_CHECKING:
     from autan.agent import Agent
@@ -28,14 +38,14 @@ def add_run_command(commands: argparse._SubParsersAction[Parser]) -> None:
     )
     run.add_argument(
         "--tool-protocol",
-        choices=["native", "constrained", "text"],
+        choices=TOOL_PROTOCOLS,
         default=None,
         help="how a server model calls tools: its own tool calling (native), JSON constrained "
         "by response_format (constrained), or tagged text such as <tool_call> (text)",
     )
     run.add_argument(
         "--actions",
-        choices=["tools", "code"],
+        choices=ACTIONS,
         default="tools",
         help="how the model acts: one tool call per step (tools), or Python that calls the "
         "tools, run in the sandbox (code; needs bubblewrap or Landlock)",
@@ -135,5 +145,5 @@ def _stream_run(agent: Agent, args: argparse.Namespace) -> RunResult:
         if isinstance(event, FinalAnswer):
             answer = event.output
         if isinstance(event, RunFailed):
-            print(f"autan: error: {event.message}", file=sys.stderr)
+            error(event.message)
     return RunResult(answer, tuple(events), time.perf_counter() - started, run_id)

@@ -22,9 +22,15 @@ from typing import Any
 from autan.errors import ConfigurationError, ModelError
 from autan.messages import ModelRequest, ModelResponse, Usage
 from autan.models.base import Model
-from autan.protocols import GrammarOutput, JsonOutput, OutputConstraint, ToolProtocol, for_request
-from autan.protocols.constrained import CONSTRAINED, MAX_CALLS_PER_STEP
-from autan.protocols.text import TEXT
+from autan.protocols import (
+    GrammarOutput,
+    JsonOutput,
+    OutputConstraint,
+    ToolProtocol,
+    for_request,
+    named,
+)
+from autan.protocols.constrained import MAX_CALLS_PER_STEP
 
 DEFAULT_CONTEXT = 4096
 
@@ -40,14 +46,14 @@ class LlamaModel(Model):
         seed: int = 0,
         tool_protocol: str = "constrained",
     ) -> None:
-        protocols: dict[str, ToolProtocol] = {"constrained": CONSTRAINED, "text": TEXT}
-        if tool_protocol not in protocols:
+        protocol = named(tool_protocol)
+        if not protocol.prompted:  # llama.cpp's completion API has no tool fields
             raise ConfigurationError(
                 f"the embedded model takes tool protocol constrained or text, not {tool_protocol!r}"
             )
         self.path = path
         self.name = name
-        self.protocol = protocols[tool_protocol]
+        self.protocol = protocol
         self.n_ctx = n_ctx
         self.seed = seed
         self._llama: Any = None

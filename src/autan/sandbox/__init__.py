@@ -14,12 +14,15 @@ from autan.sandbox._isolation import available
 from autan.sandbox._limits import SandboxLimits
 from autan.sandbox._result import SandboxResult
 from autan.sandbox._run import run_python
+from autan.sandbox._session import CodeSession, ToolRequest
 from autan.sandbox._tool import python_tool
 
 __all__ = [
+    "CodeSession",
     "SandboxLimits",
     "SandboxResult",
     "SandboxUnavailable",
+    "ToolRequest",
     "available",
     "python_tool",
     "run_python",
