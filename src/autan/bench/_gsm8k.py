@@ -127,21 +127,15 @@ def _record(
     }
 
 
-def system_prompt(actions: str) -> str:
-    """The system text the model reads at every step, as the embedded backend renders it."""
-    from autan.protocols import CODE, CONSTRAINED
-    from autan.tools.calculator import calculator
-
-    if actions == "code":
-        return CODE.system_block(INSTRUCTIONS, ())
-    return CONSTRAINED.system_block(INSTRUCTIONS, (calculator.spec,))
-
-
 def system_prompt_tokens(model: Model, actions: str) -> int | None:
-    """Tokens of ``system_prompt(actions)`` for the embedded model; ``None`` for other models
-    (their tokenizers are not here)."""
+    """Tokens of the system text the embedded model reads at every step (as its protocol
+    renders it); ``None`` for other models (their tokenizers are not here)."""
     from autan.models.llama import LlamaModel
+    from autan.protocols import CODE
+    from autan.tools.calculator import calculator
 
     if not isinstance(model, LlamaModel):
         return None
-    return model.count_tokens(system_prompt(actions))
+    if actions == "code":
+        return model.count_tokens(CODE.system_block(INSTRUCTIONS, ()))
+    return model.count_tokens(model.protocol.system_block(INSTRUCTIONS, (calculator.spec,)))
