@@ -18,7 +18,6 @@ from autan.cli.display import (
     show_live,
     summary_line,
 )
-from autan.errors import ConfigurationError
 from autan.loop import ACTIONS
 from autan.protocols import TOOL_PROTOCOLS
 
@@ -93,8 +92,6 @@ def run_run(args: argparse.Namespace) -> int:
     from autan.events import ApprovalRequested
     from autan.pricing import price_for
 
-    if not args.task.strip():
-        raise ConfigurationError("the task is empty")
     settings = load_settings()
     store = None if args.no_store else _open_store(args.store)
     try:
@@ -121,7 +118,7 @@ def _open_store(location: str | None) -> Store:
 
 def _stream_run(agent: Agent, args: argparse.Namespace) -> RunResult:
     """Run, showing each event as it happens; the result is folded from the same events."""
-    from autan.events import FinalAnswer, RunFailed, TextDelta
+    from autan.events import FinalAnswer, RunFailed, RunStarted, TextDelta
     from autan.ids import new_run_id
     from autan.result import RunResult
 
@@ -130,9 +127,9 @@ def _stream_run(agent: Agent, args: argparse.Namespace) -> RunResult:
     answer: str | None = None
     live = sys.stderr.isatty() and not (args.quiet or args.json)
     run_id = new_run_id()
-    if agent.store is not None and not args.quiet:
-        print(f"run {run_id}", file=sys.stderr, flush=True)
     for event in agent.stream(args.task, run_id=run_id):
+        if isinstance(event, RunStarted) and agent.store is not None and not args.quiet:
+            print(f"run {run_id}", file=sys.stderr, flush=True)
         if isinstance(event, TextDelta):
             if live:
                 live_text(event.text)

@@ -17,7 +17,8 @@ ACTIONS: tuple[Actions, ...] = ("tools", "code")
 class LoopConfig:
     model_name: str
     tools: tuple[Tool, ...]
-    system_prompt: str
+    instructions: str
+    """The system message; the model's protocol adds the tools and the reply format to it."""
     limits: Limits
     max_tokens_per_step: int = 256
     run_id: str = ""

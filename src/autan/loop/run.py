@@ -24,7 +24,7 @@ from autan.messages import Message, ModelRequest, ModelResponse
 def run_loop(task: str, config: LoopConfig) -> LoopStep:
     """Drive one run of ``task``; returns the result and the error that ended it, if any."""
     started = time.perf_counter()
-    messages = [Message("system", config.system_prompt), Message("user", task)]
+    messages = [Message("system", config.instructions), Message("user", task)]
     state = LoopState(messages, config.run_id)
     tools = {t.name: t for t in config.tools}
     yield record(state, RunStarted(task, config.model_name, tuple(tools)))
