@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from typing import Any, Literal
 
 from autan.errors import ModelConnectionError, ModelError, ServerError
@@ -334,40 +335,43 @@ class OpenAIChatModel(Model):
         return self._achunks(response)
 
     async def _achunks(self, response: Any) -> AsyncIterator[dict[str, Any]]:
-        import httpx
-        from httpx_sse import EventSource, SSEError
+        from httpx_sse import EventSource
 
         try:
-            async for event in EventSource(response).aiter_sse():
-                if event.data.strip() == "[DONE]":
-                    break
-                chunk = _json_or_none(event.data)
-                if chunk is not None:
-                    yield chunk
-        except SSEError as error:
-            raise ServerError(f"{self.name}: broken event stream: {error}") from None
-        except httpx.TransportError as error:
-            raise self._connection_error(error) from None
+            with self._stream_errors():
+                async for event in EventSource(response).aiter_sse():
+                    if _is_end(event.data):
+                        break
+                    if (chunk := _json_or_none(event.data)) is not None:
+                        yield chunk
         finally:
             await response.aclose()
 
     def _chunks(self, response: Any) -> Iterator[dict[str, Any]]:
-        import httpx
-        from httpx_sse import EventSource, SSEError
+        from httpx_sse import EventSource
 
         try:
-            for event in EventSource(response).iter_sse():
-                if event.data.strip() == "[DONE]":
-                    break
-                chunk = _json_or_none(event.data)
-                if chunk is not None:
-                    yield chunk
+            with self._stream_errors():
+                for event in EventSource(response).iter_sse():
+                    if _is_end(event.data):
+                        break
+                    if (chunk := _json_or_none(event.data)) is not None:
+                        yield chunk
+        finally:
+            response.close()
+
+    @contextmanager
+    def _stream_errors(self) -> Iterator[None]:
+        """A broken event stream or connection, as autan's typed errors."""
+        import httpx
+        from httpx_sse import SSEError
+
+        try:
+            yield
         except SSEError as error:
             raise ServerError(f"{self.name}: broken event stream: {error}") from None
         except httpx.TransportError as error:
             raise self._connection_error(error) from None
-        finally:
-            response.close()
 
     def _json(self, status: int, text: str, headers: Any) -> dict[str, Any]:
         error = error_for(status, text, headers, self._api_key)
@@ -392,6 +396,11 @@ class OpenAIChatModel(Model):
 def _json_bytes(body: dict[str, Any]) -> bytes:
     """A request body encoded as httpx encodes ``json=``."""
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+
+
+def _is_end(data: str) -> bool:
+    """The OpenAI stream's last event."""
+    return data.strip() == "[DONE]"
 
 
 def _json_or_none(text: str) -> Any:
