@@ -3,7 +3,8 @@ that no proxy setting applies to (a llama.cpp, Ollama or vLLM server on this mac
 LAN). It costs a fraction of httpx per request; TLS, proxies and streaming stay with httpx.
 It asks for no compression (``http.client`` sends ``Accept-Encoding: identity``); an answer
 compressed all the same is inflated within the same bound as httpx's (``_bounds``), and every
-wait (connect, each read) is cut to the time left of the request's deadline."""
+wait (connect, each read) is cut to the time left of the request's deadline, which also ends
+the exchange where it stands (``_watchdog``)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from email.message import Message
 from urllib.parse import urlsplit
 
 from autan.models._bounds import BoundedBody, Deadline, check_length
+from autan.models._watchdog import cut_off_at
 
 _PIECE = 65536
 
@@ -60,6 +62,7 @@ class PlainHTTP:
         connect_timeout: float,
         read_timeout: float,
         max_response_bytes: int = 16 * 2**20,
+        name: str = "",
     ) -> None:
         parts = urlsplit(base_url)
         self._host = parts.hostname or ""
@@ -68,6 +71,7 @@ class PlainHTTP:
         self._headers = headers
         self._timeouts = (connect_timeout, read_timeout)
         self._limit = max_response_bytes
+        self._name = name or f"{self._host}:{self._port}"
         self._idle: deque[http.client.HTTPConnection] = deque()
 
     def request(
@@ -81,7 +85,7 @@ class PlainHTTP:
         try:
             response, will_close = self._exchange(connection, method, path, body, deadline)
         except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-            if not reused:
+            if not reused or deadline.passed():
                 raise
             connection = self._new_connection(deadline)
             response, will_close = self._exchange(connection, method, path, body, deadline)
@@ -101,13 +105,15 @@ class PlainHTTP:
     ) -> tuple[PlainResponse, bool]:
         """Send and read one exchange; the connection is closed if it fails."""
         try:
-            self._wait_at_most(connection, deadline)
-            connection.request(method, self._prefix + path, body=body, headers=self._headers)
-            response = connection.getresponse()
-            text = self._read(connection, response, deadline).decode("utf-8", errors="replace")
+            with cut_off_at(deadline, connection.sock):
+                self._wait_at_most(connection, deadline)
+                connection.request(method, self._prefix + path, body=body, headers=self._headers)
+                response = connection.getresponse()
+                content = self._read(connection, response, deadline)
         except BaseException:
             connection.close()
             raise
+        text = content.decode("utf-8", errors="replace")
         return PlainResponse(response.status, text, response.headers), response.will_close
 
     def _read(
@@ -117,18 +123,21 @@ class PlainHTTP:
         deadline: Deadline,
     ) -> bytes:
         """The body, piece by piece (``read1``: one wait each, so a trickle is checked)."""
-        name = f"{self._host}:{self._port}"
-        check_length(response.headers, self._limit, name, "max_response_bytes")
+        check_length(response.headers, self._limit, self._name, "max_response_bytes")
         encoding = response.headers.get("content-encoding", "")
-        bounded = BoundedBody(self._limit, encoding, name, "max_response_bytes")
+        bounded = BoundedBody(self._limit, encoding, self._name, "max_response_bytes")
         content = bytearray()
         while True:
-            deadline.check(name)
+            deadline.check(self._name)
             self._wait_at_most(connection, deadline)
             if not (piece := response.read1(_PIECE)):
-                response.read()  # nothing is left: this marks the exchange done, for reuse
-                return bytes(content + bounded.flush())
+                break
             content += bounded.feed(piece)
+        deadline.check(self._name)  # an end cut short by the watchdog
+        if response.length:
+            raise http.client.IncompleteRead(bytes(content), response.length)
+        response.read()  # nothing is left: this marks the exchange done, for reuse
+        return bytes(content + bounded.flush())
 
     def _wait_at_most(self, connection: http.client.HTTPConnection, deadline: Deadline) -> None:
         if connection.sock is not None:

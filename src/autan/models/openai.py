@@ -289,7 +289,12 @@ class OpenAIChatModel(Model):
             if plain_http_applies(self.base_url):
                 connect, read = self._timeouts
                 self._plain_client = PlainHTTP(
-                    self.base_url, self._headers(), connect, read, self.max_response_bytes
+                    self.base_url,
+                    self._headers(),
+                    connect,
+                    read,
+                    self.max_response_bytes,
+                    self.name,
                 )
         return self._plain_client
 
@@ -330,56 +335,56 @@ class OpenAIChatModel(Model):
     ) -> tuple[int, str, Any]:
         import httpx
 
-        from autan.models._bounded_read import read_body
+        from autan.models._bounded_read import read_and_close, text_of
 
-        client = self._http()
-        url = f"{self.base_url}{path}"
-        request = client.build_request(method, url, json=body, timeout=self._timeout(deadline))
         try:
-            response = client.send(request, stream=True)
-            try:
-                content = read_body(response, self.max_response_bytes, self.name, deadline)
-            finally:
-                response.close()
+            response = self._send_httpx(method, path, body, deadline)
+            content = read_and_close(response, self.max_response_bytes, self.name, deadline)
         except httpx.TransportError as error:
             raise self._connection_error(error, deadline) from None
-        return response.status_code, _text(content), response.headers
+        return response.status_code, text_of(content), response.headers
 
     async def _apost(self, body: dict[str, Any], deadline: Deadline) -> dict[str, Any]:
         import httpx
 
-        from autan.models._bounded_read import aread_body, within
+        from autan.models._bounded_read import aread_and_close, text_of
+
+        try:
+            response = await self._asend_httpx(body, deadline)
+            content = await aread_and_close(response, self.max_response_bytes, self.name, deadline)
+        except httpx.TransportError as error:
+            raise self._connection_error(error, deadline) from None
+        return self._json(response.status_code, text_of(content), response.headers)
+
+    def _send_httpx(
+        self, method: str, path: str, body: dict[str, Any] | None, deadline: Deadline
+    ) -> Any:
+        """Send, and return the response once its headers are in; its body is read after."""
+        client = self._http()
+        url = f"{self.base_url}{path}"
+        request = client.build_request(method, url, json=body, timeout=self._timeout(deadline))
+        return client.send(request, stream=True)
+
+    async def _asend_httpx(self, body: dict[str, Any], deadline: Deadline) -> Any:
+        from autan.models._bounded_read import within
 
         client = self._ahttp()
         url = f"{self.base_url}/chat/completions"
         request = client.build_request("POST", url, json=body, timeout=self._timeout(deadline))
-        try:
-            response = await within(deadline, self.name, client.send(request, stream=True))
-            try:
-                content = await aread_body(response, self.max_response_bytes, self.name, deadline)
-            finally:
-                await response.aclose()
-        except httpx.TransportError as error:
-            raise self._connection_error(error, deadline) from None
-        return self._json(response.status_code, _text(content), response.headers)
+        return await within(deadline, self.name, client.send(request, stream=True))
 
     def _open_stream(self, body: dict[str, Any], deadline: Deadline) -> Iterator[dict[str, Any]]:
         """Open the SSE stream (retried as a whole until the first byte) and return its chunks."""
         import httpx
 
-        from autan.models._bounded_read import read_body
+        from autan.models._bounded_read import is_event_stream, read_and_close, text_of
 
-        client = self._http()
-        url = f"{self.base_url}/chat/completions"
-        request = client.build_request("POST", url, json=body, timeout=self._timeout(deadline))
         try:
-            response = client.send(request, stream=True)
-            if not _is_event_stream(response):
-                try:
-                    text = _text(read_body(response, self.max_response_bytes, self.name, deadline))
-                finally:
-                    response.close()
-                return iter([_as_chunk(self._json(response.status_code, text, response.headers))])
+            response = self._send_httpx("POST", "/chat/completions", body, deadline)
+            if not is_event_stream(response):
+                content = read_and_close(response, self.max_response_bytes, self.name, deadline)
+                completion = self._json(response.status_code, text_of(content), response.headers)
+                return iter([_as_chunk(completion)])
         except httpx.TransportError as error:
             raise self._connection_error(error, deadline) from None
         return self._chunks(response, deadline)
@@ -390,53 +395,35 @@ class OpenAIChatModel(Model):
         """``_open_stream``, async."""
         import httpx
 
-        from autan.models._bounded_read import aread_body, within
+        from autan.models._bounded_read import aread_and_close, is_event_stream, text_of
 
-        client = self._ahttp()
-        url = f"{self.base_url}/chat/completions"
-        request = client.build_request("POST", url, json=body, timeout=self._timeout(deadline))
         try:
-            response = await within(deadline, self.name, client.send(request, stream=True))
-            if not _is_event_stream(response):
-                try:
-                    content = await aread_body(
-                        response, self.max_response_bytes, self.name, deadline
-                    )
-                finally:
-                    await response.aclose()
-                chunk = _as_chunk(
-                    self._json(response.status_code, _text(content), response.headers)
-                )
-                return _one(chunk)
+            response = await self._asend_httpx(body, deadline)
+            if not is_event_stream(response):
+                limit = self.max_response_bytes
+                content = await aread_and_close(response, limit, self.name, deadline)
+                completion = self._json(response.status_code, text_of(content), response.headers)
+                return _one(_as_chunk(completion))
         except httpx.TransportError as error:
             raise self._connection_error(error, deadline) from None
         return self._achunks(response, deadline)
 
     async def _achunks(self, response: Any, deadline: Deadline) -> AsyncIterator[dict[str, Any]]:
-        from autan.models._bounded_read import asse_data
+        from autan.models._bounded_read import achunks
 
+        chunks = achunks(response, self.max_stream_bytes, self.name, deadline)
         try:
             with self._stream_errors(deadline):
-                async for data in asse_data(response, self.max_stream_bytes, self.name, deadline):
-                    if _is_end(data):
-                        break
-                    if (chunk := _json_or_none(data)) is not None:
-                        yield chunk
+                async for chunk in chunks:
+                    yield chunk
         finally:
-            await response.aclose()
+            await chunks.aclose()
 
     def _chunks(self, response: Any, deadline: Deadline) -> Iterator[dict[str, Any]]:
-        from autan.models._bounded_read import sse_data
+        from autan.models._bounded_read import chunks
 
-        try:
-            with self._stream_errors(deadline):
-                for data in sse_data(response, self.max_stream_bytes, self.name, deadline):
-                    if _is_end(data):
-                        break
-                    if (chunk := _json_or_none(data)) is not None:
-                        yield chunk
-        finally:
-            response.close()
+        with self._stream_errors(deadline):
+            yield from chunks(response, self.max_stream_bytes, self.name, deadline)
 
     @contextmanager
     def _stream_errors(self, deadline: Deadline) -> Iterator[None]:
@@ -477,23 +464,9 @@ def _retryable_before(deadline: Deadline) -> Any:
     return lambda error: OpenAIChatModel._retryable(error) and not deadline.passed()
 
 
-def _is_event_stream(response: Any) -> bool:
-    content_type = response.headers.get("content-type", "")
-    return bool(response.status_code < 400 and "event-stream" in content_type)
-
-
-def _text(content: bytes) -> str:
-    return content.decode("utf-8", errors="replace")
-
-
 def _json_bytes(body: dict[str, Any]) -> bytes:
     """A request body encoded as httpx encodes ``json=``."""
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
-
-
-def _is_end(data: str) -> bool:
-    """The OpenAI stream's last event."""
-    return data.strip() == "[DONE]"
 
 
 def _json_or_none(text: str) -> Any:
