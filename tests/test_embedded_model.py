@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +19,7 @@ from autan import (
     ModelFileError,
     ModelResponded,
     ModelSpecError,
+    ModelTimeout,
     RunFailed,
     load_model,
     tool,
@@ -127,6 +129,19 @@ def test_generation_stops_at_a_repeated_call_line(local) -> None:  # type: ignor
     response = local.complete(ModelRequest(messages, (CRIME_LOOKUP,), "auto", 256))
     assert [c.name for c in response.tool_calls] == ["crime_statute_lookup"]
     assert response.usage.completion_tokens < 200
+
+
+def test_generation_stops_at_the_request_deadline(local) -> None:  # type: ignore[no-untyped-def]
+    """The run's time left (``timeout_seconds``) stops generation: here it has passed by the
+    first token, so a reply of up to 3,000 tokens is cut short at once."""
+    count = Message("user", "Count from 1 to 2000, one number a line.")
+    request = ModelRequest((count,), max_tokens=3000, timeout_seconds=0.001)
+    started = time.monotonic()
+    with pytest.raises(ModelTimeout):
+        local.complete(request)
+    with pytest.raises(ModelTimeout):
+        list(local.stream(request))
+    assert time.monotonic() - started < 60  # generous; 3,000 tokens take far longer
 
 
 def test_unanchored_pattern_still_builds_a_grammar(local) -> None:  # type: ignore[no-untyped-def]

@@ -9,6 +9,7 @@ import asyncio
 import functools
 import gzip
 import json
+import socket
 import time
 import zlib
 from collections.abc import AsyncIterator, Callable
@@ -25,8 +26,10 @@ from autan import (
     ResponseTooLarge,
     RunFailed,
 )
-from autan.messages import Message, ModelRequest
-from autan.models._bounds import BoundedBody, SSEData
+from autan.messages import Message, ModelRequest, ModelResponse
+from autan.models._bounds import BoundedBody, Deadline, SSEData
+from autan.models._watchdog import cut_off_at
+from autan.models.base import Model
 from autan.models.openai import OpenAIChatModel
 from autan.models.providers import PROVIDERS
 from autan.models.retry_policy import RetryPolicy
@@ -141,6 +144,35 @@ def test_a_backend_timeout_of_its_own_stays_a_model_error_in_a_run() -> None:
         agent = Agent(model(server.url, request_timeout=1.0), limits=Limits(max_wall_seconds=60))
         with pytest.raises(ModelTimeout):
             agent.run("hi")
+
+
+class _SlowModel(Model):
+    """Takes all the time it is given, then says that its deadline passed, as backends do."""
+
+    name = "slow"
+
+    def complete(self, request: ModelRequest) -> ModelResponse:
+        assert request.timeout_seconds is not None
+        time.sleep(request.timeout_seconds)
+        raise ModelTimeout("slow: no complete answer in time")
+
+
+def test_a_request_out_of_the_run_s_time_ends_the_run_at_its_limit() -> None:
+    with pytest.raises(LimitExceeded) as raised:
+        Agent(_SlowModel(), limits=Limits(max_wall_seconds=0.5)).run("hi")
+    assert raised.value.limit == "max_wall_seconds"
+    failed = [e for e in raised.value.result.events if isinstance(e, RunFailed)]
+    assert [e.error for e in failed] == ["LimitExceeded"]
+
+
+def test_a_socket_waiting_at_its_deadline_is_shut_down() -> None:
+    here, there = socket.socketpair()
+    with here, there:
+        here.settimeout(30)  # this test cannot hang
+        started = time.monotonic()
+        with cut_off_at(Deadline(0.2), here):
+            assert here.recv(1) == b""  # not the 30 s timeout: the watchdog ended the wait
+        assert time.monotonic() - started < GENEROUS
 
 
 def test_the_loop_gives_each_request_the_time_left() -> None:
