@@ -253,6 +253,8 @@ def test_compressed_answers_within_the_bound_are_read() -> None:
             assert model(server.url).complete(ask()).text == "squeezed"
             assert https_only(server.url).complete(ask()).text == "squeezed"
             assert asyncio.run(model(server.url).acomplete(ask())).text == "squeezed"
+        asked = [request.headers.get("Accept-Encoding") for request in server.requests]
+        assert asked == ["identity", "gzip, deflate", "gzip, deflate"]  # only what is inflated
 
 
 def test_bounded_body_inflates_no_more_than_the_bound() -> None:

@@ -13,13 +13,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from typing import Any, Literal
 
-from autan.errors import (
-    ModelConnectionError,
-    ModelError,
-    ModelTimeout,
-    ResponseTooLarge,
-    ServerError,
-)
+from autan.errors import ModelConnectionError, ModelError, ServerError
 from autan.messages import ModelRequest, ModelResponse
 from autan.models import _chat_wire as wire
 from autan.models._bounds import Deadline
@@ -170,27 +164,27 @@ class OpenAIChatModel(Model):
         yield self._timed(assembler.response(), started)
 
     def _send(self, request: ModelRequest) -> dict[str, Any]:
-        body = self._checked_payload(request, stream=False)
         deadline = self._deadline(request)
+        body = self._checked_payload(request, False, deadline)
         return self.retry.call(lambda: self._post(body, deadline), _retryable_before(deadline))
 
     async def _asend(self, request: ModelRequest) -> dict[str, Any]:
-        body = self._checked_payload(request, stream=False)
         deadline = self._deadline(request)
+        body = self._checked_payload(request, False, deadline)
         return await self.retry.acall(
             lambda: self._apost(body, deadline), _retryable_before(deadline)
         )
 
     def _send_streaming(self, request: ModelRequest) -> Iterator[dict[str, Any]]:
-        body = self._checked_payload(request, stream=True)
         deadline = self._deadline(request)
+        body = self._checked_payload(request, True, deadline)
         return self.retry.call(
             lambda: self._open_stream(body, deadline), _retryable_before(deadline)
         )
 
     async def _asend_streaming(self, request: ModelRequest) -> AsyncIterator[dict[str, Any]]:
-        body = self._checked_payload(request, stream=True)
         deadline = self._deadline(request)
+        body = self._checked_payload(request, True, deadline)
         return await self.retry.acall(
             lambda: self._aopen_stream(body, deadline), _retryable_before(deadline)
         )
@@ -199,22 +193,28 @@ class OpenAIChatModel(Model):
         """The request's own bound, or the time left of the run, whichever is nearer."""
         return Deadline(self.request_timeout, request.timeout_seconds)
 
-    def _checked_payload(self, request: ModelRequest, stream: bool) -> dict[str, Any]:
+    def _checked_payload(
+        self, request: ModelRequest, stream: bool, deadline: Deadline
+    ) -> dict[str, Any]:
         body = self._payload(request, stream)
-        check_fits(request, body, self.context_window(), self.name)
+        check_fits(request, body, self._window_within(deadline), self.name)
         return body
 
     def context_window(self) -> int | None:
         """The window: given, else from the table, else from the server's model listing."""
+        return self._window_within(Deadline(self.request_timeout))
+
+    def _window_within(self, deadline: Deadline) -> int | None:
         if not self._window_looked_up:
             self._window_looked_up = True
-            self._window = self._window_from_server()
+            self._window = self._window_from_server(deadline)
         return self._window
 
-    def _window_from_server(self) -> int | None:
+    def _window_from_server(self, deadline: Deadline) -> int | None:
         try:
-            return window_from_models_listing(json.loads(self._get_text("/models")), self.model)
-        except (ModelConnectionError, ModelTimeout, ResponseTooLarge, ValueError, RecursionError):
+            listing = self._exchange("GET", "/models", None, deadline)[1]
+            return window_from_models_listing(json.loads(listing), self.model)
+        except (ModelError, ValueError, RecursionError):  # unreachable, too slow, too large
             return None
 
     def _protocol_of(self, request: ModelRequest) -> ToolProtocol:
@@ -254,8 +254,6 @@ class OpenAIChatModel(Model):
 
     def _headers(self) -> dict[str, str]:
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
-        if self._plain() is None:  # httpx; the plain client asks for no compression
-            headers["Accept-Encoding"] = "gzip, deflate"  # what _bounds inflates
         if self._api_key:
             headers["Authorization"] = f"Bearer {self._api_key}"
         return headers
@@ -311,9 +309,6 @@ class OpenAIChatModel(Model):
         status, text, headers = self._exchange("POST", "/chat/completions", body, deadline)
         return self._json(status, text, headers)
 
-    def _get_text(self, path: str) -> str:
-        return self._exchange("GET", path, None, Deadline(self.request_timeout))[1]
-
     def _exchange(
         self, method: str, path: str, body: dict[str, Any] | None, deadline: Deadline
     ) -> tuple[int, str, Any]:
@@ -323,6 +318,7 @@ class OpenAIChatModel(Model):
             return self._exchange_httpx(method, path, body, deadline)
         import http.client
 
+        deadline.check(self.name)  # an attempt after a wait, or after the window's lookup
         data = None if body is None else _json_bytes(body)
         try:
             answer = plain.request(method, path, data, deadline)
@@ -360,6 +356,7 @@ class OpenAIChatModel(Model):
         self, method: str, path: str, body: dict[str, Any] | None, deadline: Deadline
     ) -> Any:
         """Send, and return the response once its headers are in; its body is read after."""
+        deadline.check(self.name)  # an attempt after a wait, or after the window's lookup
         client = self._http()
         url = f"{self.base_url}{path}"
         request = client.build_request(method, url, json=body, timeout=self._timeout(deadline))
@@ -368,6 +365,7 @@ class OpenAIChatModel(Model):
     async def _asend_httpx(self, body: dict[str, Any], deadline: Deadline) -> Any:
         from autan.models._bounded_read import within
 
+        deadline.check(self.name)
         client = self._ahttp()
         url = f"{self.base_url}/chat/completions"
         request = client.build_request("POST", url, json=body, timeout=self._timeout(deadline))
