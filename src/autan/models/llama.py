@@ -62,12 +62,14 @@ class LlamaModel(Model):
         self._lock = threading.Lock()
 
     def complete(self, request: ModelRequest) -> ModelResponse:
+        deadline = Deadline(request.timeout_seconds)  # the wait for the lock counts too
         with self._lock:
-            return self._complete(request)
+            return self._complete(request, deadline)
 
     def stream(self, request: ModelRequest) -> Iterator[str | ModelResponse]:
+        deadline = Deadline(request.timeout_seconds)
         with self._lock:
-            yield from self._stream(request)
+            yield from self._stream(request, deadline)
 
     def count_tokens(self, text: str) -> int:
         """How many tokens ``text`` is for this model (no chat template around it)."""
@@ -79,13 +81,13 @@ class LlamaModel(Model):
         """The name of the protocol tools are called by."""
         return self.protocol.name
 
-    def _complete(self, request: ModelRequest) -> ModelResponse:
+    def _complete(self, request: ModelRequest, deadline: Deadline) -> ModelResponse:
         started = time.perf_counter()
         protocol = for_request(self.protocol, request)
         allowed = protocol.constraint(request.tools, request.tool_choice)
         llama, tokens, cached = self._prepare(request, protocol)
-        deadline = Deadline(request.timeout_seconds)
         stop = self._stops(llama, tokens, allowed, deadline)
+        deadline.check(self.name)  # the prompt's evaluation cannot be stopped: not begun late
         output = _generate(llama, tokens, request, _grammar(allowed), stop=stop)
         deadline.check(self.name)
         text = output["choices"][0]["text"]
@@ -98,16 +100,16 @@ class LlamaModel(Model):
             request,
         )
 
-    def _stream(self, request: ModelRequest) -> Iterator[str | ModelResponse]:
+    def _stream(self, request: ModelRequest, deadline: Deadline) -> Iterator[str | ModelResponse]:
         started = time.perf_counter()
         protocol = for_request(self.protocol, request)
         allowed = protocol.constraint(request.tools, request.tool_choice)
         llama, tokens, cached = self._prepare(request, protocol)
         pieces: list[str] = []
         finish = "stop"
-        deadline = Deadline(request.timeout_seconds)
         stop = self._stops(llama, tokens, allowed, deadline)
         grammar = _grammar(allowed)
+        deadline.check(self.name)
         for chunk in _generate(llama, tokens, request, grammar, stream=True, stop=stop):
             choice = chunk["choices"][0]
             if choice["text"]:
