@@ -49,11 +49,12 @@ class FakeChatServer:
     def __init__(
         self,
         replies: list[Reply],
-        models: dict[str, Any] | None = None,
+        models: dict[str, Any] | Reply | None = None,
         keep_alive: bool = False,
         drop_kept_connections: bool = False,
     ) -> None:
-        """``keep_alive`` answers in HTTP/1.1 with persistent connections (not for ``sse``);
+        """``models`` is the ``/models`` listing (or the whole reply). ``keep_alive`` answers
+        in HTTP/1.1 with persistent connections (not for ``sse``);
         ``drop_kept_connections`` then closes each one after its answer without saying so, as
         a server does when an idle connection times out."""
         self.replies = list(replies)
@@ -65,7 +66,9 @@ class FakeChatServer:
             protocol_version = "HTTP/1.1" if keep_alive else "HTTP/1.0"
 
             def do_GET(self) -> None:
-                if self.path.endswith("/models") and server.models is not None:
+                if self.path.endswith("/models") and isinstance(server.models, Reply):
+                    self._answer(server.models)
+                elif self.path.endswith("/models") and server.models is not None:
                     self._answer(Reply(body=server.models))
                 else:
                     self._answer(Reply(404, {"error": "not found"}))

@@ -124,6 +124,17 @@ def test_the_run_wall_clock_limit_bounds_an_endless_event_stream(way: str) -> No
         assert time.monotonic() - started < GENEROUS
 
 
+def test_the_run_wall_clock_limit_bounds_the_context_window_lookup() -> None:
+    """The first request asks ``/models`` for the window; that wait is the request's too."""
+    listing = Reply(body={"data": [{"id": "m", "context_length": 8192}]}, trickle=1.0)
+    with FakeChatServer([Reply(body=completion("hi"))], models=listing) as server:
+        agent = Agent(model(server.url), limits=Limits(max_wall_seconds=2))
+        started = time.monotonic()
+        with pytest.raises(LimitExceeded):
+            agent.run("hi")
+        assert time.monotonic() - started < GENEROUS
+
+
 def test_the_backend_s_own_deadline_is_a_model_timeout_not_retried() -> None:
     with FakeChatServer([_trickling("run")] * 3) as server:
         started = time.monotonic()
@@ -261,6 +272,10 @@ def test_bounded_body_inflates_no_more_than_the_bound() -> None:
     body = BoundedBody(1000, "gzip", "m", "max_response_bytes")
     with pytest.raises(ResponseTooLarge):
         body.feed(gzip.compress(b"\0" * 10_000_000))
+    trailing = BoundedBody(1000, "gzip", "m", "max_response_bytes")
+    trailing.feed(gzip.compress(b"{}"))
+    with pytest.raises(ResponseTooLarge):  # what follows the compressed stream counts too
+        trailing.feed(b"\0" * 1001)
     assert issubclass(ResponseTooLarge, ModelError)
     assert issubclass(ModelTimeout, ModelError)
 

@@ -53,10 +53,12 @@ class Deadline:
 class BoundedBody:
     """Decodes a body (``Content-Encoding`` gzip or deflate, or none) piece by piece and raises
     ``ResponseTooLarge`` as soon as more than ``limit`` bytes would come out of it: a
-    compressed piece is never inflated past the bound."""
+    compressed piece is never inflated past the bound. The compressed bytes count against it
+    too (what follows the end of a compressed stream is kept by zlib)."""
 
     def __init__(self, limit: int, encoding: str, name: str, setting: str) -> None:
         self._left = limit
+        self._raw_left = limit
         self._limit = limit
         self._name = name
         self._setting = setting
@@ -65,6 +67,9 @@ class BoundedBody:
     def feed(self, raw: bytes) -> bytes:
         if self._inflater is None:
             return self._take(raw)
+        self._raw_left -= len(raw)
+        if self._raw_left < 0:
+            raise too_large(self._name, self._limit, self._setting)
         try:
             return self._take(self._inflater.decompress(raw, self._left + 1))
         except zlib.error as error:
