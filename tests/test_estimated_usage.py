@@ -12,7 +12,7 @@ from pathlib import Path
 
 from autan import Agent, Limits, RunResult, SQLiteStore
 from autan.events import Event, ModelResponded, RunFailed
-from autan.messages import Usage
+from autan.messages import ModelResponse, Usage
 from autan.models.openai import OpenAIChatModel
 from autan.models.providers import PROVIDERS
 from autan.models.usage_estimate import estimate_prompt_tokens
@@ -66,6 +66,19 @@ def test_non_streamed_reply_without_usage_is_estimated_too() -> None:
         response = model(server.url).complete(_request())
     assert response.usage.estimated is True
     assert response.usage.prompt_tokens > 0
+    assert response.usage.completion_tokens == 1
+
+
+def test_astream_reply_without_usage_is_estimated_too() -> None:
+    import asyncio
+
+    async def last() -> object:
+        return [piece async for piece in model(server.url).astream(_request())][-1]
+
+    with FakeChatServer([answer("42")]) as server:
+        response = asyncio.run(last())
+    assert isinstance(response, ModelResponse)
+    assert response.usage.estimated is True
     assert response.usage.completion_tokens == 1
 
 
