@@ -53,7 +53,8 @@ def test_cost_counts_cached_tokens_at_their_rate() -> None:
     ("text", "message"),
     [
         ('api_key = "sk-123"\n', "environment only"),
-        ("max_steps = -1\n", "must not be negative"),
+        ("max_steps = -1\n", "max_steps must be positive"),
+        ("max_steps = 0\n", "max_steps must be positive"),
         ("max_steps = [\n", "cannot read"),
         ('[prices."x:y"]\ninput = "cheap"\noutput = 1\n', "needs numbers"),
     ],

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     from autan.events import CodeFinished, Event, ToolCalled
+    from autan.messages import Usage
     from autan.result import RunResult
 
 EXIT_OK = 0
@@ -87,7 +88,7 @@ def timeline_line(event: Event) -> str | None:
         usage = event.usage
         return (
             f"[{event.step}] model: {usage.prompt_tokens} prompt ({usage.cached_tokens} cached) / "
-            f"{usage.completion_tokens} completion tokens, {event.seconds:.2f} s"
+            f"{usage.completion_tokens} completion tokens{_estimated(usage)}, {event.seconds:.2f} s"
             + (f", ${event.cost_usd:.6f}" if event.cost_usd else "")
         )
     if isinstance(event, ToolCalled):
@@ -121,8 +122,13 @@ def summary_line(result: RunResult, priced: bool = False) -> str:
     return (
         f"steps {result.steps} · model calls {result.model_calls} · tool calls {result.tool_calls}"
         f" · tokens {usage.prompt_tokens} prompt ({usage.cached_tokens} cached)"
-        f" / {usage.completion_tokens} completion{reasoning} · {result.seconds:.2f} s{cost}"
+        f" / {usage.completion_tokens} completion{reasoning}{_estimated(usage)}"
+        f" · {result.seconds:.2f} s{cost}"
     )
+
+
+def _estimated(usage: Usage) -> str:
+    return " (estimated)" if usage.estimated else ""
 
 
 def short(text: str, width: int = 100) -> str:

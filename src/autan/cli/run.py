@@ -8,7 +8,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, TypeVar
 
-from autan.cli.args import at_least
+from autan.cli.args import limit
 from autan.cli.display import (
     EXIT_FAILED,
     EXIT_OK,
@@ -75,15 +75,17 @@ def add_run_command(commands: argparse._SubParsersAction[Parser]) -> None:
 
 
 def _limit_arguments(run: argparse.ArgumentParser) -> None:
-    run.add_argument("--max-steps", type=at_least(int, 0), default=None, metavar="N")
+    run.add_argument("--max-steps", type=limit(int, "max_steps"), default=None, metavar="N")
     run.add_argument(
         "--max-tokens",
-        type=at_least(int, 0),
+        type=limit(int, "max_total_tokens"),
         default=None,
         metavar="N",
         help="stop after this many prompt + completion tokens",
     )
-    run.add_argument("--max-seconds", type=at_least(float, 0.0), default=None, metavar="S")
+    run.add_argument(
+        "--max-seconds", type=limit(float, "max_wall_seconds"), default=None, metavar="S"
+    )
 
 
 def run_run(args: argparse.Namespace) -> int:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from autan.errors import ConfigurationError
+from autan.limits import check_limit
 from autan.models.reasoning import ReasoningPolicy
 from autan.pricing import Price
 
@@ -107,8 +108,7 @@ def _int(value: Any, name: str) -> int:
         number = int(value)
     except (TypeError, ValueError):
         raise ConfigurationError(f"{name} must be an integer, got {value!r}") from None
-    if number < 0:
-        raise ConfigurationError(f"{name} must not be negative, got {number}")
+    check_limit(name, number)
     return number
 
 

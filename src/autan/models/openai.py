@@ -20,6 +20,7 @@ from autan.models.context import CONTEXT_WINDOWS, check_fits, window_from_models
 from autan.models.providers import Provider, ResponseFormatStyle
 from autan.models.reasoning import ReasoningPolicy, policy_for
 from autan.models.retry_policy import RetryPolicy
+from autan.models.usage_estimate import with_estimated_usage
 from autan.pricing import Price
 from autan.protocols import ToolProtocol, ToolProtocolName, for_request, named
 
@@ -104,7 +105,7 @@ class OpenAIChatModel(Model):
                 raise
             data = self._send(request)
         response = wire.parse(data, self._protocol_of(request), request.step)
-        return self._timed(response, started)
+        return self._timed(response, started, request)
 
     async def acomplete(self, request: ModelRequest) -> ModelResponse:
         started = time.perf_counter()
@@ -115,7 +116,7 @@ class OpenAIChatModel(Model):
                 raise
             data = await self._asend(request)
         response = wire.parse(data, self._protocol_of(request), request.step)
-        return self._timed(response, started)
+        return self._timed(response, started, request)
 
     def stream(self, request: ModelRequest) -> Iterator[str | ModelResponse]:
         started = time.perf_counter()
@@ -131,7 +132,7 @@ class OpenAIChatModel(Model):
             text, _ = assembler.feed(chunk)
             if text and protocol.streams_readable_text:
                 yield text
-        yield self._timed(assembler.response(), started)
+        yield self._timed(assembler.response(), started, request)
 
     async def astream(self, request: ModelRequest) -> AsyncIterator[str | ModelResponse]:
         started = time.perf_counter()
@@ -147,7 +148,7 @@ class OpenAIChatModel(Model):
             text, _ = assembler.feed(chunk)
             if text and protocol.streams_readable_text:
                 yield text
-        yield self._timed(assembler.response(), started)
+        yield self._timed(assembler.response(), started, request)
 
     def _send(self, request: ModelRequest) -> dict[str, Any]:
         body = self._checked_payload(request, stream=False)
@@ -198,9 +199,13 @@ class OpenAIChatModel(Model):
             self._format_style = "json_object_schema"
         return rejected
 
-    def _timed(self, response: ModelResponse, started: float) -> ModelResponse:
+    def _timed(
+        self, response: ModelResponse, started: float, request: ModelRequest
+    ) -> ModelResponse:
         from dataclasses import replace
 
+        if not response.usage.total_tokens:  # the server reported none
+            response = with_estimated_usage(response, self._payload(request, stream=False))
         cost = self.price.cost(response.usage) if self.price else 0.0
         seconds = time.perf_counter() - started
         return replace(response, seconds=seconds, model=response.model or self.name, cost_usd=cost)
