@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from autan.cli.args import at_least
-from autan.cli.display import EXIT_OK
+from autan.cli.display import EXIT_FAILED, EXIT_OK
 from autan.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -39,10 +39,11 @@ def add_sandbox_commands(commands: argparse._SubParsersAction[Parser]) -> None:
 
 
 def run_sandbox(args: argparse.Namespace) -> int:
-    """Perform ``autan sandbox run``; bad input is one line on stderr and exit status 2."""
+    """Perform ``autan sandbox run``: exit status 0 when the code ended well (exit 0, not killed,
+    a result that is JSON if any), 1 when it did not; bad input is one line and exit status 2."""
     result = _run(args)
     print(json.dumps(result.report()))
-    return EXIT_OK
+    return EXIT_OK if result.ok and result.error is None else EXIT_FAILED
 
 
 def _run(args: argparse.Namespace) -> SandboxResult:
