@@ -45,8 +45,24 @@ def paused(run_id: str, name: str) -> int:
     return EXIT_PAUSED
 
 
-def live_text(text: str) -> None:
-    print(f"{DIM}{text}{RESET}", end="", file=sys.stderr, flush=True)
+class LiveText:
+    """The model's text as it streams, dimmed (on a terminal only: ``shown``); ``end`` finishes
+    its line, so that the next line printed starts on a line of its own."""
+
+    def __init__(self, stream: TextIO, shown: bool) -> None:
+        self.stream = stream
+        self.shown = shown
+        self._open = False
+
+    def write(self, text: str) -> None:
+        if self.shown and text:
+            print(f"{DIM}{text}{RESET}", end="", file=self.stream, flush=True)
+            self._open = not text.endswith("\n")
+
+    def end(self) -> None:
+        if self._open:
+            print(file=self.stream, flush=True)
+            self._open = False
 
 
 def show_live(event: Event, stream: TextIO, show_reasoning: bool) -> None:

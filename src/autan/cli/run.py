@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from typing import TYPE_CHECKING, TypeVar
@@ -12,17 +11,19 @@ from autan.cli.args import at_least
 from autan.cli.display import (
     EXIT_FAILED,
     EXIT_OK,
+    LiveText,
     error,
-    live_text,
     paused,
     show_live,
     summary_line,
 )
+from autan.cli.json_lines import write_event, write_run, write_summary
 from autan.loop import ACTIONS
 from autan.protocols import TOOL_PROTOCOLS
 
 if TYPE_CHECKING:
     from autan.agent import Agent
+    from autan.events import Event
     from autan.result import RunResult
     from autan.store import Store
 
@@ -100,7 +101,9 @@ def run_run(args: argparse.Namespace) -> int:
     finally:
         if store is not None:
             store.close()
-    if result.output is not None and not args.json:
+    if args.json:
+        write_summary(result)
+    elif result.output is not None:
         print(result.output, flush=True)
     if not args.quiet:
         priced = price_for(agent.model.name, settings.prices) is not None
@@ -118,29 +121,40 @@ def _open_store(location: str | None) -> Store:
 
 def _stream_run(agent: Agent, args: argparse.Namespace) -> RunResult:
     """Run, showing each event as it happens; the result is folded from the same events."""
-    from autan.events import FinalAnswer, RunFailed, RunStarted, TextDelta
+    from autan.events import FinalAnswer, TextDelta
     from autan.ids import new_run_id
     from autan.result import RunResult
 
     started = time.perf_counter()
-    events = []
-    answer: str | None = None
-    live = sys.stderr.isatty() and not (args.quiet or args.json)
+    events: list[Event] = []
+    text = LiveText(sys.stderr, sys.stderr.isatty() and not (args.quiet or args.json))
     run_id = new_run_id()
     for event in agent.stream(args.task, run_id=run_id):
-        if isinstance(event, RunStarted) and agent.store is not None and not args.quiet:
-            print(f"run {run_id}", file=sys.stderr, flush=True)
         if isinstance(event, TextDelta):
-            if live:
-                live_text(event.text)
+            text.write(event.text)
+            if args.json:
+                write_event(event)
             continue
+        text.end()
         events.append(event)
-        if args.json:
-            print(json.dumps(event.to_dict(), default=str), flush=True)
-        elif not args.quiet:
-            show_live(event, sys.stderr, args.show_reasoning)
-        if isinstance(event, FinalAnswer):
-            answer = event.output
-        if isinstance(event, RunFailed):
-            error(event.message)
+        _show(event, agent, args, run_id)
+    text.end()
+    answer = next((e.output for e in events if isinstance(e, FinalAnswer)), None)
     return RunResult(answer, tuple(events), time.perf_counter() - started, run_id)
+
+
+def _show(event: Event, agent: Agent, args: argparse.Namespace, run_id: str) -> None:
+    """One event: as a JSON line (``--json``), else as a line on stderr (unless ``--quiet``)."""
+    from autan.events import RunFailed, RunStarted
+
+    if isinstance(event, RunStarted):
+        if agent.store is not None and not args.quiet:
+            print(f"run {run_id}", file=sys.stderr, flush=True)
+        if args.json:
+            write_run(run_id, agent.store is not None)
+    if args.json:
+        write_event(event)
+    elif not args.quiet:
+        show_live(event, sys.stderr, args.show_reasoning)
+    if isinstance(event, RunFailed):
+        error(event.message)
