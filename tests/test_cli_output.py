@@ -70,3 +70,24 @@ def test_json_of_a_run_without_a_journal(
     assert run(tmp_path, "--json", "--no-store") == 0
     first = json.loads(capsys.readouterr().out.splitlines()[0])
     assert first["journaled"] is False
+
+
+def test_a_failing_code_block_shows_its_exception_live_and_in_runs_show(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from autan.errors import SandboxUnavailable
+    from autan.sandbox import available
+
+    try:
+        available()
+    except SandboxUnavailable as problem:
+        pytest.skip(str(problem))
+    monkeypatch.setenv("AUTAN_HOME", str(tmp_path))
+    model = ScriptedModel(["```python\nprint(1 +)\n```", "```python\nfinal_answer(3)\n```"])
+    monkeypatch.setattr("autan.models.load_model", lambda spec, **options: model)
+    assert run(tmp_path, "--actions", "code") == 0
+    live = capsys.readouterr().err
+    assert "✗ exit status 1: SyntaxError: " in live
+    run_id = live.splitlines()[0].removeprefix("run ")
+    assert main(["runs", "show", run_id]) == 0
+    assert "✗ exit status 1: SyntaxError: " in capsys.readouterr().out

@@ -119,13 +119,15 @@ def timeline_line(event: Event) -> str | None:
 
 
 def code_summary(event: CodeFinished) -> str:
-    """One line for a finished code block: how it ended and the start of what it printed."""
+    """One line for a finished code block: how it ended (a failure with the last line of its
+    stderr: the exception) and the start of what it printed."""
     if event.answered:
         how = "→ final_answer"
     elif event.error is None:
         how = "→ ran"
     else:
-        how = f"✗ {event.error}"
+        raised = _last_line(event.stderr)
+        how = f"✗ {event.error}" + (f": {short(raised)}" if raised else "")
     printed = f": {short(event.stdout, 80)}" if event.stdout.strip() else ""
     return f"    {how} ({event.seconds:.3f} s){printed}"
 
@@ -139,6 +141,12 @@ def summary_line(result: RunResult, priced: bool = False) -> str:
         f" · tokens {usage.prompt_tokens} prompt ({usage.cached_tokens} cached)"
         f" / {usage.completion_tokens} completion{reasoning} · {result.seconds:.2f} s{cost}"
     )
+
+
+def _last_line(text: str) -> str:
+    """The last line that says something: a traceback's exception."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else ""
 
 
 def short(text: str, width: int = 100) -> str:
