@@ -4,11 +4,14 @@ reports themselves; every line that says how a command went is made here."""
 
 from __future__ import annotations
 
+import shlex
 import sys
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
-    from autan.events import CodeFinished, Event, ToolCalled
+    from autan.events import CodeFinished, Event
+    from autan.messages import ToolCall
     from autan.result import RunResult
 
 EXIT_OK = 0
@@ -35,14 +38,34 @@ def interrupted(hint: str = "") -> int:
     return EXIT_INTERRUPTED
 
 
-def paused(run_id: str, name: str) -> int:
-    """Say how to continue a run that waits for an approval; the exit status of a pause."""
+def runs_command(store: str | None) -> str:
+    """``autan runs`` with the ``--store`` the command was given: the start of a hint to copy."""
+    return "autan runs" + (f" --store {shlex.quote(store)}" if store else "")
+
+
+def paused(run_id: str, call: str, store: str | None = None) -> int:
+    """Say which call a run waits for and how to continue it; the exit status of a pause."""
+    runs = runs_command(store)
     print(
-        f"autan: run {run_id} waits for approval of a {name} call: autan runs approve {run_id} "
-        f"(or deny {run_id} --reason ...), then autan runs resume {run_id}",
+        f"autan: run {run_id} waits for approval of {call}: {runs} approve {run_id} "
+        f"(or deny {run_id} --reason ...), then {runs} resume {run_id}",
         file=sys.stderr,
     )
     return EXIT_PAUSED
+
+
+def awaited_call(events: Sequence[Event]) -> str:
+    """The call a paused run waits for (its journal ends in ``ApprovalRequested``), as text:
+    the name from the request, the arguments from the ``ToolCalled`` of the same call."""
+    from autan.events import ApprovalRequested, ToolCalled
+
+    request = events[-1] if events else None
+    if not isinstance(request, ApprovalRequested):
+        return "no call"
+    for event in reversed(events):
+        if isinstance(event, ToolCalled) and event.call.id == request.call_id:
+            return call_text(event.call)
+    return f"a {request.name} call"
 
 
 class LiveText:
@@ -77,7 +100,7 @@ def show_live(event: Event, stream: TextIO, show_reasoning: bool) -> None:
     elif isinstance(event, CodeFinished):
         print(code_summary(event), file=stream, flush=True)
     elif isinstance(event, ToolCalled):
-        print(f"[{event.step}] {_call(event)}", file=stream, flush=True)
+        print(f"[{event.step}] {call_text(event.call)}", file=stream, flush=True)
     elif isinstance(event, ToolResulted):
         mark = "✗" if event.is_error else "→"
         print(f"    {mark} {short(event.output)}", file=stream, flush=True)
@@ -86,6 +109,8 @@ def show_live(event: Event, stream: TextIO, show_reasoning: bool) -> None:
 def timeline_line(event: Event) -> str | None:
     """One event of a stored run, as ``autan runs show`` lists it; ``None`` to leave it out."""
     from autan.events import (
+        ApprovalDecided,
+        ApprovalRequested,
         CodeFinished,
         CodeStarted,
         FinalAnswer,
@@ -107,10 +132,15 @@ def timeline_line(event: Event) -> str | None:
             + (f", ${event.cost_usd:.6f}" if event.cost_usd else "")
         )
     if isinstance(event, ToolCalled):
-        return f"    {_call(event)}"
+        return f"    {call_text(event.call)}"
     if isinstance(event, ToolResulted):
         mark = "✗" if event.is_error else "→"
         return f"      {mark} {short(event.output)} ({event.seconds:.3f} s)"
+    if isinstance(event, ApprovalRequested):
+        return "      ? waits for approval"
+    if isinstance(event, ApprovalDecided):
+        decided = "✓ approved" if event.approved else "✗ denied"
+        return f"      {decided}" + (f": {short(event.reason)}" if event.reason else "")
     if isinstance(event, FinalAnswer):
         return f"answer: {short(event.output)}"
     if isinstance(event, RunFailed):
@@ -154,6 +184,6 @@ def short(text: str, width: int = 100) -> str:
     return line if len(line) <= width else line[: width - 1] + "…"
 
 
-def _call(event: ToolCalled) -> str:
-    arguments = ", ".join(f"{k}={v!r}" for k, v in event.call.arguments.items())
-    return f"{event.call.name}({arguments})"
+def call_text(call: ToolCall) -> str:
+    arguments = ", ".join(f"{k}={v!r}" for k, v in call.arguments.items())
+    return f"{call.name}({arguments})"

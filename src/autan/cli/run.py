@@ -12,6 +12,7 @@ from autan.cli.display import (
     EXIT_FAILED,
     EXIT_OK,
     LiveText,
+    awaited_call,
     error,
     paused,
     show_live,
@@ -109,7 +110,7 @@ def run_run(args: argparse.Namespace) -> int:
         priced = price_for(agent.model.name, settings.prices) is not None
         print(summary_line(result, priced), file=sys.stderr)
     if result.events and isinstance(result.events[-1], ApprovalRequested):
-        return paused(str(result.run_id), result.events[-1].name)
+        return paused(str(result.run_id), awaited_call(result.events), args.store)
     return EXIT_OK if result.output is not None else EXIT_FAILED
 
 
