@@ -69,7 +69,7 @@ def run_runs(args: argparse.Namespace) -> int:
     from autan.store import open_store
 
     try:
-        with open_store(args.store) as store:
+        with open_store(args.store, must_exist=True) as store:
             if args.runs_command == "list":
                 _list(store, args.limit)
                 return EXIT_OK
