@@ -85,3 +85,45 @@ def test_json_events_on_the_embedded_model(tmp_path: Path) -> None:
     responses = [e for e in events if e["type"] == "model_response"]
     assert responses[0]["usage"]["prompt_tokens"] < 200
     assert all(r["usage"]["cached_tokens"] > 0 for r in responses[1:])
+
+
+def help_of(*argv: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> str:
+    from autan.cli import main
+
+    monkeypatch.setenv("COLUMNS", "200")
+    with pytest.raises(SystemExit) as exited:
+        main([*argv, "--help"])
+    assert exited.value.code == 0
+    return " ".join(capsys.readouterr().out.split())
+
+
+def test_help_gives_the_exit_codes_and_every_runs_command(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = help_of(monkeypatch=monkeypatch, capsys=capsys)
+    assert "exit status: 0 answered" in text
+    for code in (" 1 the run failed", " 2 bad input", " 3 the run waits", " 130 interrupted"):
+        assert code in text
+    assert "list, show, export, resume, approve, deny or replay journaled runs" in text
+
+
+@pytest.mark.parametrize(
+    ("command", "options"),
+    [
+        (["run"], ["--max-steps N stop after N steps", "--max-seconds S stop after S seconds"]),
+        (["runs", "list"], ["--limit N at most N runs (default: 20)"]),
+        (
+            ["sandbox", "run"],
+            ["--timeout S wall-clock seconds", "(default: 10.0)", "(default: 512)"],
+        ),
+    ],
+)
+def test_every_number_option_says_what_it_does_and_its_default(
+    command: list[str],
+    options: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    text = help_of(*command, monkeypatch=monkeypatch, capsys=capsys)
+    for option in options:
+        assert option in text

@@ -109,3 +109,12 @@ def test_runs_on_a_missing_journal_creates_nothing(
             == f"autan: error: no journal at {journal} (autan run creates one)\n"
         )
     assert not (tmp_path / "nonexistent").exists()
+
+
+def test_list_of_an_empty_journal_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journal = tmp_path / "j.sqlite3"
+    SQLiteStore(journal).close()
+    assert main(["runs", "--store", str(journal), "list"]) == 0
+    assert capsys.readouterr().out == f"no runs in {journal}\n"

@@ -25,6 +25,14 @@ EXIT_PAUSED = 3
 EXIT_INTERRUPTED = 130
 """Ctrl-C."""
 
+EXIT_CODES = f"""exit status:
+  {EXIT_OK}    answered, or the command did what it was asked
+  {EXIT_FAILED}    the run failed or hit a limit; a replay differed; sandboxed code failed
+  {EXIT_USAGE}    bad input: a one-line message, nothing ran
+  {EXIT_PAUSED}    the run waits for a person's approval (autan runs approve|deny ID)
+  {EXIT_INTERRUPTED}  interrupted (Ctrl-C)"""
+"""The exit statuses, for the ``--help`` of ``autan`` and ``autan run``."""
+
 DIM, RESET = "\033[2m", "\033[0m"
 
 

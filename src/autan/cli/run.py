@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from autan.cli.args import at_least
 from autan.cli.display import (
+    EXIT_CODES,
     EXIT_FAILED,
     EXIT_OK,
     LiveText,
@@ -32,7 +33,12 @@ Parser = TypeVar("Parser", bound=argparse.ArgumentParser)
 
 
 def add_run_command(commands: argparse._SubParsersAction[Parser]) -> None:
-    run = commands.add_parser("run", help="run an agent on a task and print its answer")
+    run = commands.add_parser(
+        "run",
+        help="run an agent on a task and print its answer",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     run.add_argument("task", help="what the agent should do")
     run.add_argument(
         "--model", default=None, help="model spec (default: autan.toml, AUTAN_MODEL, or local)"
@@ -72,20 +78,37 @@ def add_run_command(commands: argparse._SubParsersAction[Parser]) -> None:
     journal.add_argument(
         "--no-store", action="store_true", help="do not journal the run (it cannot be resumed)"
     )
-    run.add_argument("--json", action="store_true", help="write events as JSON lines on stdout")
+    run.add_argument(
+        "--json",
+        action="store_true",
+        help="write the run as JSON lines on stdout: its id, every event, a summary line",
+    )
     run.add_argument("--quiet", action="store_true", help="print only the answer")
 
 
 def _limit_arguments(run: argparse.ArgumentParser) -> None:
-    run.add_argument("--max-steps", type=at_least(int, 0), default=None, metavar="N")
+    run.add_argument(
+        "--max-steps",
+        type=at_least(int, 0),
+        default=None,
+        metavar="N",
+        help="stop after N steps, one model call each (default: autan.toml, AUTAN_MAX_STEPS, "
+        "or 10)",
+    )
     run.add_argument(
         "--max-tokens",
         type=at_least(int, 0),
         default=None,
         metavar="N",
-        help="stop after this many prompt + completion tokens",
+        help="stop after this many prompt + completion tokens (default: no limit)",
     )
-    run.add_argument("--max-seconds", type=at_least(float, 0.0), default=None, metavar="S")
+    run.add_argument(
+        "--max-seconds",
+        type=at_least(float, 0.0),
+        default=None,
+        metavar="S",
+        help="stop after S seconds of wall-clock time (default: no limit)",
+    )
 
 
 def run_run(args: argparse.Namespace) -> int:

@@ -43,7 +43,9 @@ _ACTIONS = (
 
 
 def add_runs_commands(commands: argparse._SubParsersAction[Parser]) -> None:
-    runs = commands.add_parser("runs", help="list, show, export or resume journaled runs")
+    runs = commands.add_parser(
+        "runs", help="list, show, export, resume, approve, deny or replay journaled runs"
+    )
     runs.add_argument(
         "--store",
         metavar="URL|PATH",
@@ -56,7 +58,9 @@ def add_runs_commands(commands: argparse._SubParsersAction[Parser]) -> None:
         metavar="{list,show,export,resume,approve,deny,replay}",
     )
     listing = actions.add_parser("list", help="the most recent runs, newest first")
-    listing.add_argument("--limit", type=int, default=20, metavar="N")
+    listing.add_argument(
+        "--limit", type=int, default=20, metavar="N", help="at most N runs (default: %(default)s)"
+    )
     for name, text in _ACTIONS:
         action = actions.add_parser(name, help=text)
         action.add_argument("run_id", metavar="ID", help="a run id, or a unique prefix of one")
@@ -104,7 +108,13 @@ def _resolve(store: Store, prefix: str) -> str:
 
 
 def _list(store: Store, limit: int) -> None:
-    for info in store.runs(limit):
+    from autan.store import SQLiteStore
+
+    runs = store.runs(limit)
+    if not runs:
+        where = store.path if isinstance(store, SQLiteStore) else "the PostgreSQL journal"
+        print(f"no runs in {where}")
+    for info in runs:
         print(_summary(info))
 
 

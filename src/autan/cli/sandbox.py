@@ -22,10 +22,28 @@ def add_sandbox_commands(commands: argparse._SubParsersAction[Parser]) -> None:
     actions = sandbox.add_subparsers(
         dest="sandbox_command", required=True, metavar="{run}", parser_class=type(sandbox)
     )
-    run = actions.add_parser("run", help="run FILE.py in the sandbox and print one JSON object")
-    run.add_argument("file", metavar="FILE.py")
-    run.add_argument("--timeout", type=at_least(float, 0.0, strict=True), default=10.0, metavar="S")
-    run.add_argument("--memory", type=at_least(float, 0.0, strict=True), default=512, metavar="MB")
+    run = actions.add_parser(
+        "run",
+        help="run FILE.py in the sandbox and print one JSON object",
+        epilog="exit status: 0 the code ended well, 1 it raised, exited non-zero, was killed or "
+        "timed out, 2 bad input",
+    )
+    run.add_argument("file", metavar="FILE.py", help="the Python file to run")
+    run.add_argument(
+        "--timeout",
+        type=at_least(float, 0.0, strict=True),
+        default=10.0,
+        metavar="S",
+        help="wall-clock seconds before the code is killed; its CPU time is limited to as many "
+        "(default: %(default)s)",
+    )
+    run.add_argument(
+        "--memory",
+        type=at_least(float, 0.0, strict=True),
+        default=512,
+        metavar="MB",
+        help="address space limit in MB (default: %(default)s)",
+    )
     run.add_argument(
         "--workspace", default=None, metavar="DIR", help="bind DIR at /workspace (read-only)"
     )
