@@ -14,7 +14,12 @@ from autan import __version__
 
 def autan(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "autan", *args], capture_output=True, text=True, cwd=cwd, timeout=300
+        [sys.executable, "-m", "autan", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
     )
 
 
@@ -46,7 +51,8 @@ def test_run_help_lists_options() -> None:
         (["run", "x", "--workspace", "/no/such/dir"], "is not an existing directory"),
         (["run", "x", "--max-steps", "-1"], "must not be negative"),
         (["run", "x", "--max-steps", "ten"], "not a number"),
-        (["run"], "required: task"),
+        (["run"], "give the task: autan run TASK, autan run - or --task-file PATH"),
+        (["run", "--task-file", "/no/such/task.md"], "cannot read the task file"),
         (["frobnicate"], "invalid choice"),
     ],
 )

@@ -20,6 +20,7 @@ from autan.cli.display import (
     summary_line,
 )
 from autan.cli.json_lines import write_event, write_run, write_summary
+from autan.cli.task import add_task_arguments, read_task
 from autan.loop import ACTIONS
 from autan.protocols import TOOL_PROTOCOLS
 
@@ -39,7 +40,7 @@ def add_run_command(commands: argparse._SubParsersAction[Parser]) -> None:
         epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    run.add_argument("task", help="what the agent should do")
+    add_task_arguments(run)
     run.add_argument(
         "--model", default=None, help="model spec (default: autan.toml, AUTAN_MODEL, or local)"
     )
@@ -117,11 +118,12 @@ def run_run(args: argparse.Namespace) -> int:
     from autan.events import ApprovalRequested
     from autan.pricing import price_for
 
+    task = read_task(args)
     settings = load_settings()
     store = None if args.no_store else _open_store(args.store)
     try:
         agent = Recipe.from_flags(args, settings).build(store, settings)
-        result = _stream_run(agent, args)
+        result = _stream_run(agent, task, args)
     finally:
         if store is not None:
             store.close()
@@ -143,7 +145,7 @@ def _open_store(location: str | None) -> Store:
     return open_store(location)
 
 
-def _stream_run(agent: Agent, args: argparse.Namespace) -> RunResult:
+def _stream_run(agent: Agent, task: str, args: argparse.Namespace) -> RunResult:
     """Run, showing each event as it happens; the result is folded from the same events."""
     from autan.events import FinalAnswer, TextDelta
     from autan.ids import new_run_id
@@ -153,7 +155,7 @@ def _stream_run(agent: Agent, args: argparse.Namespace) -> RunResult:
     events: list[Event] = []
     text = LiveText(sys.stderr, sys.stderr.isatty() and not (args.quiet or args.json))
     run_id = new_run_id()
-    for event in agent.stream(args.task, run_id=run_id):
+    for event in agent.stream(task, run_id=run_id):
         if isinstance(event, TextDelta):
             text.write(event.text)
             if args.json:
