@@ -85,7 +85,10 @@ def test_readme_task_on_the_embedded_model(tmp_path: Path) -> None:
 def test_json_events_on_the_embedded_model(tmp_path: Path) -> None:
     done = autan("run", "What is 12 * 12?", "--json", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    events = [json.loads(line) for line in done.stdout.splitlines()]
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert lines[0]["type"] == "run"
+    assert lines[-1]["type"] == "summary"
+    events = [line for line in lines[1:-1] if line["type"] != "text_delta"]
     assert events[0]["type"] == "run_started"
     assert events[-1] == {"type": "final_answer", "step": events[-1]["step"], "output": "144"}
     responses = [e for e in events if e["type"] == "model_response"]
