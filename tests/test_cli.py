@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,8 +12,11 @@ import pytest
 
 from autan import __version__
 
+SRC = Path(__file__).resolve().parent.parent / "src"
+
 
 def autan(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """``python -m autan ARGS`` on this checkout's source, wherever ``cwd`` is."""
     return subprocess.run(
         [sys.executable, "-m", "autan", *args],
         capture_output=True,
@@ -20,6 +24,7 @@ def autan(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[st
         cwd=cwd,
         timeout=300,
         stdin=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(SRC)},
     )
 
 
