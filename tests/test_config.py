@@ -57,6 +57,7 @@ def test_cost_counts_cached_tokens_at_their_rate() -> None:
         ("max_steps = 0\n", "max_steps must be positive"),
         ("max_steps = [\n", "cannot read"),
         ('[prices."x:y"]\ninput = "cheap"\noutput = 1\n', "needs numbers"),
+        ('modle = "local"\n', "unknown key 'modle'; the keys are model, tool_protocol, max_steps"),
     ],
 )
 def test_bad_files_are_configuration_errors(tmp_path: Path, text: str, message: str) -> None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +81,12 @@ def _read(file: Path) -> dict[str, Any]:
         raise ConfigurationError(
             f"{file}: {secret[0]!r} looks like a secret; "
             "API keys are read from the environment only"
+        )
+    known = [f.name for f in fields(Settings) if f.name != "source"]
+    unknown = [key for key in data if key not in known]
+    if unknown:
+        raise ConfigurationError(
+            f"{file}: unknown key {unknown[0]!r}; the keys are {', '.join(known)}"
         )
     return data
 
