@@ -103,3 +103,17 @@ def test_a_200_kb_task_from_stdin_reaches_the_model(tmp_path: Path) -> None:
     assert done.stdout == "4000 words\n"
     (request,) = server.requests
     assert request.body["messages"][-1]["content"] == task
+
+
+def test_an_idle_inherited_pipe_does_not_hang_the_run(
+    model: ScriptedModel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read, write = os.pipe()  # a parent that holds the pipe open and never writes
+    stdin = io.TextIOWrapper(io.FileIO(read, "rb"))
+    monkeypatch.setattr(sys, "stdin", stdin)
+    try:
+        assert run(tmp_path, "What is 2 + 2?") == 0
+    finally:
+        stdin.close()
+        os.close(write)
+    assert task_sent(model) == "What is 2 + 2?"
