@@ -11,14 +11,17 @@ land in the host directory, no read or listing may show what is there. Each test
 
 from __future__ import annotations
 
+import itertools
 import secrets
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from string import Template
 
 import pytest
 
@@ -28,6 +31,7 @@ from autan.tools.files import Workspace, file_tools
 CANARY = f"HOST-CANARY-{secrets.token_hex(8)}"
 CANARY_NAME = f"host-only-{secrets.token_hex(4)}.txt"
 CALLS = 400
+SANDBOX_CALLS = 2000  # a process in a sandbox, on a busy machine, races less often
 SECONDS = 10.0
 
 
@@ -102,10 +106,11 @@ class Tally:
         return self.done > 0 and self.refused > 0
 
 
-def hammer(call: Callable[[], str], escaped: Callable[[str], bool]) -> Tally:
-    """Call ``call`` until CALLS calls or SECONDS; fail at the first call that escaped."""
+def hammer(call: Callable[[], str], escaped: Callable[[str], bool], calls: int = CALLS) -> Tally:
+    """Call ``call`` ``calls`` times, and on until the swap has raced it both ways, for at most
+    SECONDS; fail at the first call that escaped."""
     tally, deadline = Tally(), time.monotonic() + SECONDS
-    for number in range(CALLS):
+    for number in itertools.count(1):
         try:
             output = call()
         except (OSError, ValueError) as error:  # the refusals the model reads
@@ -113,8 +118,8 @@ def hammer(call: Callable[[], str], escaped: Callable[[str], bool]) -> Tally:
             tally.refused += 1
         else:
             tally.done += 1
-        assert not escaped(output), f"escaped the workspace at call {number + 1}: {output[:80]}"
-        if time.monotonic() > deadline:
+        assert not escaped(output), f"escaped the workspace at call {number}: {output[:80]}"
+        if (number >= calls and tally.raced()) or time.monotonic() > deadline:
             break
     return tally
 
@@ -153,3 +158,65 @@ def test_a_listing_of_a_swapped_directory_never_shows_the_host_directory(
     flipping("d")
     tally = hammer(lambda: scene.tools["list_dir"]("d"), lambda out: CANARY_NAME in out)
     assert tally.raced(), tally
+
+
+SANDBOX_FLIPPER = r"""
+import ctypes, os, time
+libc = ctypes.CDLL(None, use_errno=True)
+os.symlink("$host", "d.link")
+open("flipping", "w").close()
+flips, deadline = 0, time.monotonic() + $seconds
+while not os.path.exists("stop") and time.monotonic() < deadline:
+    for _ in range(100):
+        flips += libc.renameat2(-100, b"d", -100, b"d.link", 2) == 0
+print("flips", flips)
+"""
+
+
+def test_code_in_the_sandbox_swapping_a_directory_cannot_steer_the_file_tools(
+    scene: Scene, sandbox_kind: str
+) -> None:
+    """The attack as it came: model-written code in ``run_python`` with the workspace writable
+    swaps ``d`` for a link to the host while the host runs the file tools on ``d/...``."""
+    from autan.sandbox import SandboxLimits, SandboxResult, run_python
+
+    (scene.workspace / "d.link").unlink()  # the code makes its own
+    for folder in (scene.workspace, scene.workspace / "d"):
+        folder.chmod(0o777)  # the code may run as nobody
+    code = Template(SANDBOX_FLIPPER).substitute(host=scene.host, seconds=SECONDS)
+    limits = SandboxLimits(timeout=SECONDS + 5, cpu_seconds=int(SECONDS) + 5)
+    done: list[SandboxResult] = []
+    sandbox = threading.Thread(
+        target=lambda: done.append(
+            run_python(code, limits=limits, workspace=scene.workspace, writable=True)
+        )
+    )
+    sandbox.start()
+    try:
+        _wait_for(scene.workspace / "flipping", sandbox)
+        planted = scene.host / "planted.txt"
+        writes = hammer(
+            lambda: scene.tools["write_file"]("d/planted.txt", "pwned"),
+            lambda output: planted.exists(),
+            SANDBOX_CALLS,
+        )
+        reads = hammer(
+            lambda: scene.tools["read_file"]("d/secret.txt"),
+            lambda output: CANARY in output,
+            SANDBOX_CALLS,
+        )
+    finally:
+        (scene.workspace / "stop").touch()
+        sandbox.join(SECONDS + 10)
+    assert done[0].isolation == sandbox_kind
+    assert done[0].stdout.startswith("flips "), done[0].stderr
+    assert writes.raced(), writes
+    assert reads.raced(), reads
+
+
+def _wait_for(marker: Path, sandbox: threading.Thread) -> None:
+    deadline = time.monotonic() + SECONDS
+    while not marker.exists():
+        assert sandbox.is_alive(), "the sandbox ended before it started flipping"
+        assert time.monotonic() < deadline, "the sandbox never started flipping"
+        time.sleep(0.01)
