@@ -160,6 +160,22 @@ def test_a_listing_of_a_swapped_directory_never_shows_the_host_directory(
     assert tally.raced(), tally
 
 
+def test_the_quota_walk_never_counts_a_host_directory_swapped_in(
+    scene: Scene, flipping: Callable[[str], None]
+) -> None:
+    """The Landlock fallback's quota walk (``disk_usage``) opens each directory relative to its
+    parent with ``O_NOFOLLOW`` too: a host directory swapped in is never measured."""
+    from autan.sandbox._workspace_quota import disk_usage
+
+    (scene.host / "big.bin").write_bytes(secrets.token_bytes(4 * 1024**2))
+    flipping("d")
+    deadline = time.monotonic() + SECONDS
+    for _ in range(CALLS):
+        assert disk_usage(scene.workspace) < 1024**2
+        if time.monotonic() > deadline:
+            break
+
+
 SANDBOX_FLIPPER = r"""
 import ctypes, os, time
 libc = ctypes.CDLL(None, use_errno=True)
