@@ -17,6 +17,7 @@ import pytest
 from autan import Agent
 from autan.store import SQLiteStore
 from autan.testing import ScriptedModel
+from autan.tools import _beneath
 from autan.tools.files import MAX_READ_CHARS, Workspace, file_tools
 
 PROMPTLY = 10.0  # seconds: a hang fails the test instead of the suite
@@ -164,3 +165,16 @@ def test_a_listing_with_such_a_name_goes_through_a_journaled_run(
     assert "\\xff\\xfe.txt" in observation
     json.dumps(observation, ensure_ascii=False).encode("utf-8")
     assert any(json.dumps("\\xff\\xfe.txt")[1:-1] in event for event in journaled)
+
+
+@pytest.mark.parametrize("resolution", [True, False], ids=["openat2", "walk"])
+def test_a_nul_in_a_path_names_no_file(
+    workspace: Path, resolution: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not the file named by what comes before it (what a C string would name)."""
+    monkeypatch.setattr(_beneath, "use_openat2", resolution)
+    (workspace / "notes.txt").write_text("secret of the prefix")
+    tools = tools_for(workspace)
+    assert outcome(lambda: tools["read_file"]("notes.txt\0.png")).startswith("error:")
+    assert outcome(lambda: tools["write_file"]("notes.txt\0.png", "x")).startswith("error:")
+    assert (workspace / "notes.txt").read_text() == "secret of the prefix"

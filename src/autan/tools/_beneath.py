@@ -114,8 +114,11 @@ def _openat2(root: int, path: str, flags: int, mode: int) -> int | None:
     if syscall is None:
         return None
     flags |= os.O_CLOEXEC  # not O_NOFOLLOW: with it a trailing link is ENOTDIR, not ELOOP
+    encoded = os.fsencode(path)
+    if b"\0" in encoded:  # the C string would end there and name another file
+        raise ValueError(f"embedded null byte in {path!r}")  # as os.open says
     how = _OpenHow(flags, mode if flags & os.O_CREAT else 0, _RESOLVE)
-    opened = syscall(_SYS_OPENAT2, root, os.fsencode(path), ctypes.byref(how), ctypes.sizeof(how))
+    opened = syscall(_SYS_OPENAT2, root, encoded, ctypes.byref(how), ctypes.sizeof(how))
     if opened >= 0:
         return int(opened)
     error = ctypes.get_errno()
