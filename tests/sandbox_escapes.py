@@ -38,7 +38,8 @@ def sh(cmd):
 SECRETS = ["$canary_file", "$home_canary"]
 TARGETS = ["$outside/$pwned", "/usr/$pwned", "$venv/$pwned", "$home/$pwned", "$project/$pwned"]
 libc = ctypes.CDLL(None, use_errno=True)
-os.write(1, b"prelude-ok\n")
+# where this process tree lives (it can leave neither): the host finds survivors by it
+os.write(1, b"prelude-ok %s %d\n" % (os.readlink("/proc/self/ns/pid").encode(), os.getsid(0)))
 """
 
 

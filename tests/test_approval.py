@@ -124,6 +124,34 @@ def test_cli_approve_and_deny(
     assert "not waiting for an approval" in capsys.readouterr().err
 
 
+def test_cli_hints_keep_the_store_and_say_what_is_approved(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journal = str(tmp_path / "runs 2.sqlite3")
+    with SQLiteStore(journal) as store:
+        _, run_id = paused_run(store, [])
+    runs = f"autan runs --store '{journal}'"
+    assert main(["runs", "--store", journal, "show", run_id]) == 0
+    shown = capsys.readouterr().out
+    assert "? waits for approval" in shown
+    assert f"waits for approval of delete(path='/tmp/x'): {runs} approve {run_id}" in shown
+    assert main(["runs", "--store", journal, "deny", run_id, "--reason", "no"]) == 0
+    said = capsys.readouterr().out
+    assert said.startswith(f"denied delete(path='/tmp/x') (call call_1_0) of run {run_id}")
+    assert said.strip().endswith(f"next: {runs} resume {run_id}")
+    assert main(["runs", "--store", journal, "show", run_id]) == 0
+    assert "✗ denied: no" in capsys.readouterr().out
+
+
+def test_the_pause_line_names_the_call_and_the_store(capsys: pytest.CaptureFixture[str]) -> None:
+    from autan.cli.display import EXIT_PAUSED, paused
+
+    assert paused("r1", "delete(path='x')", "j.sqlite3") == EXIT_PAUSED
+    line = capsys.readouterr().err
+    assert "waits for approval of delete(path='x'): autan runs --store j.sqlite3 approve r1" in line
+    assert line.strip().endswith("then autan runs --store j.sqlite3 resume r1")
+
+
 def worker(*args: str) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, str(WORKER), *args]
     return subprocess.run(command, capture_output=True, text=True, timeout=60)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,10 +12,19 @@ import pytest
 
 from autan import __version__
 
+SRC = Path(__file__).resolve().parent.parent / "src"
+
 
 def autan(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """``python -m autan ARGS`` on this checkout's source, wherever ``cwd`` is."""
     return subprocess.run(
-        [sys.executable, "-m", "autan", *args], capture_output=True, text=True, cwd=cwd, timeout=300
+        [sys.executable, "-m", "autan", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(SRC)},
     )
 
 
@@ -44,9 +54,14 @@ def test_run_help_lists_options() -> None:
         (["run", "x", "--model", "gpt-9"], "accepted forms: local, gguf:"),
         (["run", "x", "--model", "gguf:/no/such/file.gguf"], "does not exist"),
         (["run", "x", "--workspace", "/no/such/dir"], "is not an existing directory"),
-        (["run", "x", "--max-steps", "-1"], "must not be negative"),
+        (["run", "x", "--max-steps", "-1"], "max_steps must be positive"),
+        (["run", "x", "--max-steps", "0"], "max_steps must be positive"),
+        (["run", "x", "--max-tokens", "0"], "max_total_tokens must be positive"),
+        (["run", "x", "--max-seconds", "0"], "max_wall_seconds must be positive"),
+        (["run", "x", "--max-seconds", "nan"], "max_wall_seconds must be positive"),
         (["run", "x", "--max-steps", "ten"], "not a number"),
-        (["run"], "required: task"),
+        (["run"], "give the task: autan run TASK, autan run - or --task-file PATH"),
+        (["run", "--task-file", "/no/such/task.md"], "cannot read the task file"),
         (["frobnicate"], "invalid choice"),
     ],
 )
@@ -79,9 +94,54 @@ def test_readme_task_on_the_embedded_model(tmp_path: Path) -> None:
 def test_json_events_on_the_embedded_model(tmp_path: Path) -> None:
     done = autan("run", "What is 12 * 12?", "--json", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    events = [json.loads(line) for line in done.stdout.splitlines()]
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert lines[0]["type"] == "run"
+    assert lines[-1]["type"] == "summary"
+    events = [line for line in lines[1:-1] if line["type"] != "text_delta"]
     assert events[0]["type"] == "run_started"
     assert events[-1] == {"type": "final_answer", "step": events[-1]["step"], "output": "144"}
     responses = [e for e in events if e["type"] == "model_response"]
     assert responses[0]["usage"]["prompt_tokens"] < 200
     assert all(r["usage"]["cached_tokens"] > 0 for r in responses[1:])
+
+
+def help_of(*argv: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> str:
+    from autan.cli import main
+
+    monkeypatch.setenv("COLUMNS", "200")
+    with pytest.raises(SystemExit) as exited:
+        main([*argv, "--help"])
+    assert exited.value.code == 0
+    return " ".join(capsys.readouterr().out.split())
+
+
+def test_help_gives_the_exit_codes_and_every_runs_command(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = help_of(monkeypatch=monkeypatch, capsys=capsys)
+    assert "exit status: 0 answered" in text
+    for code in (" 1 the run failed", " 2 bad input", " 3 the run waits", " 130 interrupted"):
+        assert code in text
+    assert "list, show, export, resume, approve, deny or replay journaled runs" in text
+
+
+@pytest.mark.parametrize(
+    ("command", "options"),
+    [
+        (["run"], ["--max-steps N stop after N steps", "--max-seconds S stop after S seconds"]),
+        (["runs", "list"], ["--limit N at most N runs (default: 20)"]),
+        (
+            ["sandbox", "run"],
+            ["--timeout S wall-clock seconds", "(default: 10.0)", "(default: 512)"],
+        ),
+    ],
+)
+def test_every_number_option_says_what_it_does_and_its_default(
+    command: list[str],
+    options: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    text = help_of(*command, monkeypatch=monkeypatch, capsys=capsys)
+    for option in options:
+        assert option in text

@@ -84,3 +84,37 @@ def test_timeline_shows_cached_tokens_and_cost() -> None:
     assert timeline_line(event) == (
         "[2] model: 100 prompt (60 cached) / 10 completion tokens, 0.50 s, $0.000125"
     )
+
+
+def test_a_file_that_is_not_a_journal_is_bad_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes, not a database\n" * 10)
+    for argv in (["runs", "--store", str(notes), "list"], ["run", "x", "--store", str(notes)]):
+        assert exit_code(argv) == 2
+        err = capsys.readouterr().err
+        assert err == f"autan: error: {notes} is not a journal: file is not a database\n"
+    assert notes.read_text() == "my notes, not a database\n" * 10
+
+
+def test_runs_on_a_missing_journal_creates_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journal = tmp_path / "nonexistent" / "dir" / "j.sqlite3"
+    for command in (["list"], ["show", "abc"]):
+        assert exit_code(["runs", "--store", str(journal), *command]) == 2
+        assert (
+            capsys.readouterr().err
+            == f"autan: error: no journal at {journal} (autan run creates one)\n"
+        )
+    assert not (tmp_path / "nonexistent").exists()
+
+
+def test_list_of_an_empty_journal_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journal = tmp_path / "j.sqlite3"
+    SQLiteStore(journal).close()
+    assert main(["runs", "--store", str(journal), "list"]) == 0
+    assert capsys.readouterr().out == f"no runs in {journal}\n"

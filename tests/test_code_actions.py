@@ -312,7 +312,9 @@ def test_the_embedded_model_writes_a_block_that_runs_in_the_sandbox(
 
     status = main(["run", "--no-store", "--json", "--actions", "code", "--max-steps", "2",
                    "What is 37 * 91?"])  # fmt: skip
-    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert (lines[0]["type"], lines[-1]["type"]) == ("run", "summary")
+    events = lines[1:-1]
     kinds = [event["type"] for event in events]
     assert status in (0, 1)
     assert kinds[0] == "run_started"

@@ -53,9 +53,11 @@ def test_cost_counts_cached_tokens_at_their_rate() -> None:
     ("text", "message"),
     [
         ('api_key = "sk-123"\n', "environment only"),
-        ("max_steps = -1\n", "must not be negative"),
+        ("max_steps = -1\n", "max_steps must be positive"),
+        ("max_steps = 0\n", "max_steps must be positive"),
         ("max_steps = [\n", "cannot read"),
         ('[prices."x:y"]\ninput = "cheap"\noutput = 1\n', "needs numbers"),
+        ('modle = "local"\n', "unknown key 'modle'; the keys are model, tool_protocol, max_steps"),
     ],
 )
 def test_bad_files_are_configuration_errors(tmp_path: Path, text: str, message: str) -> None:

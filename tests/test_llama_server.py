@@ -14,7 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from autan import Agent, FinalAnswer, TextDelta, ToolCalled, load_model
+from autan import Agent, FinalAnswer, Limits, RunResult, TextDelta, ToolCalled, load_model
+from autan.events import RunFailed
 from autan.messages import Message, ModelRequest
 from autan.models.embedded import default_gguf_path
 from autan.tools.builtin import builtin_tools
@@ -79,6 +80,18 @@ def test_tool_call_and_final_answer_streaming(server_url: str, tmp_path: Path) -
     assert any(isinstance(e, ToolCalled) and e.call.name == "calculator" for e in events)
     assert isinstance(events[-1], FinalAnswer)
     assert events[-1].output
+
+
+def test_streamed_tokens_are_counted_and_the_token_budget_holds(
+    server_url: str, tmp_path: Path
+) -> None:
+    """The server sends no usage when streaming: autan counts, and ``max_total_tokens`` stops."""
+    model = load_model(f"openai:smollm2@{server_url}", tool_protocol="constrained")
+    agent = Agent(model, tools=builtin_tools(tmp_path), limits=Limits(max_total_tokens=50))
+    events = list(agent.stream("What is 37 * 91?"))
+    assert RunResult(None, tuple(events), 0.0).usage.total_tokens > 0
+    assert isinstance(events[-1], RunFailed)
+    assert events[-1].error == "LimitExceeded"
 
 
 def test_probe_picks_constrained_for_the_stock_server(

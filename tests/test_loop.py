@@ -125,7 +125,7 @@ def test_repeated_call_with_a_known_result_forces_an_answer() -> None:
         (Limits(max_steps=3), "max_steps", 3),
         (Limits(max_total_tokens=40), "max_total_tokens", 3),
         (Limits(max_tool_calls=2), "max_tool_calls", 3),
-        (Limits(max_wall_seconds=0), "max_wall_seconds", 0),
+        (Limits(max_wall_seconds=1e-9), "max_wall_seconds", 0),
     ],
 )
 def test_each_limit_stops_the_run(limits: Limits, name: str, requests: int) -> None:
@@ -220,6 +220,25 @@ def test_duplicate_tool_names_are_refused() -> None:
         Agent(ScriptedModel(["x"]), tools=[add, add])
 
 
-def test_negative_limit_is_refused() -> None:
-    with pytest.raises(ConfigurationError, match="max_steps"):
-        Limits(max_steps=-1)
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("max_steps", -1, "must be positive"),
+        ("max_steps", 0, "must be positive"),
+        ("max_total_tokens", 0, "must be positive"),
+        ("max_wall_seconds", 0.0, "must be positive"),
+        ("max_wall_seconds", float("nan"), "must be positive"),
+        ("max_tool_calls", -1, "must not be negative"),
+        ("tool_retries", -1, "must not be negative"),
+    ],
+)
+def test_a_limit_out_of_bounds_is_refused(field: str, value: float, message: str) -> None:
+    with pytest.raises(ConfigurationError, match=f"limit {field} {message}"):
+        Limits(**{field: value})  # type: ignore[arg-type]
+
+
+def test_no_tool_calls_at_all_is_a_limit() -> None:
+    model = ScriptedModel([("add", {"a": 1, "b": 1})])
+    with pytest.raises(LimitExceeded) as caught:
+        Agent(model, tools=[add], limits=Limits(max_tool_calls=0, tool_retries=0)).run("task")
+    assert caught.value.limit == "max_tool_calls"

@@ -107,6 +107,8 @@ def test_cli_prints_exactly_the_report_keys(
     assert list(report) == [
         "stdout",
         "stderr",
+        "result",
+        "error",
         "exit_code",
         "timed_out",
         "killed",
@@ -153,3 +155,45 @@ def test_only_the_runner_writes_the_result_record() -> None:
         limits=FAST,
     )
     assert done.result == "parent"
+
+
+def _cli_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], code: str, *options: str
+) -> tuple[int, dict[str, object]]:
+    script = tmp_path / "job.py"
+    script.write_text(code)
+    status = main(["sandbox", "run", str(script), "--memory", "256", *options])
+    return status, json.loads(capsys.readouterr().out)
+
+
+def test_cli_reports_the_result_and_exit_0(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, report = _cli_report(tmp_path, capsys, "final_answer(42)")
+    assert status == 0
+    assert report["result"] == 42
+    assert report["error"] is None
+
+
+@pytest.mark.parametrize(
+    ("code", "error"),
+    [
+        ("import time\nwhile True: time.sleep(0.05)", "timeout"),  # no CPU: the clock ends it
+        ("raise ValueError('bad')", None),
+        ("result = object()", "result is not JSON-serialisable"),
+    ],
+)
+def test_cli_exit_1_when_the_code_did_not_succeed(
+    code: str, error: str | None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, report = _cli_report(tmp_path, capsys, code, "--timeout", "1")
+    assert status == 1
+    assert report["result"] is None
+    assert (error is None and report["error"] is None) or error in str(report["error"])
+
+
+def test_output_printed_before_a_timeout_is_kept() -> None:
+    code = "import time\nprint('started')\nwhile True: time.sleep(0.01)"
+    done = run_python(code, limits=SandboxLimits(timeout=1, cpu_seconds=5))
+    assert done.timed_out
+    assert done.stdout == "started\n"

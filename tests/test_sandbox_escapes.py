@@ -5,9 +5,10 @@ workspace, one in the home directory, one in this process's environment; a TCP l
 127.0.0.1 and one on the machine's own address, a UDP socket, an abstract and a path Unix
 socket; and a list of host paths no payload may create. A payload passes when the secret is in
 none of its output, no target exists, no listener saw anything, no process of the sandbox is
-left 1.5 s after the run, the host grew by less than 50 MB, and a resource bomb ended within
-its timeout + 1 s. Each payload runs with a read-write host workspace holding two symlinks the
-host planted (to the canary, and to a target).
+left 1.5 s after the run (its processes: those of its PID namespace and session, which seccomp
+keeps it in, started during the run), the host grew by less than 50 MB, and a resource bomb
+ended within its timeout + 1 s. Each payload runs with a read-write host workspace holding two
+symlinks the host planted (to the canary, and to a target).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
@@ -42,7 +44,24 @@ LIMITS = SandboxLimits(
 )
 TOKEN = f"CANARY-{secrets.token_hex(12)}"
 ENV_NAME = "AUTAN_ESCAPE_CANARY"
-RUNNER_MARK = b"_FinalAnswer"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class Tree:
+    """The processes of one sandbox run: its PID namespace, its session there, its time span
+    (``CLOCK_BOOTTIME`` seconds). The session and the namespace cannot be left: seccomp denies
+    setsid, setpgid and unshare."""
+
+    namespace: str
+    session: int
+    started: float
+    ended: float
+
+    def holds(self, namespace: str, session: int, started: float) -> bool:
+        tick = 1 / CLOCK_TICKS  # start times are in clock ticks
+        during = self.started - tick <= started <= self.ended + tick
+        return (namespace, session) == (self.namespace, self.session) and during
 
 
 @dataclass
@@ -133,13 +152,12 @@ def test_payload_is_blocked(
         code = code.replace("/workspace", str(workspace))
     before = _rss_mb()
     started = time.monotonic()
-    done = run_python(code, limits=LIMITS, workspace=workspace, writable=True)
+    done, tree = _run(code, workspace)
     elapsed = time.monotonic() - started
-    assert done.stdout.startswith("prelude-ok\n"), done.stderr  # the payload did run
     assert done.isolation == sandbox_kind
     _assert_nothing_leaked(done)
     _assert_no_effect_on_the_host(host)
-    assert _survivors(within=1.5) == []
+    assert _survivors(tree, within=1.5) == []
     assert _rss_mb() - before < 50
     if payload.bomb:
         assert elapsed < LIMITS.timeout + 1.0
@@ -154,6 +172,39 @@ def test_control_a_canary_inside_the_workspace_is_seen(
     shutil.copy(host.canary_file, workspace / "inside.txt")
     done = run_python("print(open('inside.txt').read())", limits=LIMITS, workspace=workspace)
     assert TOKEN in done.stdout
+
+
+def test_a_process_of_nobody_outside_the_sandbox_is_no_survivor(
+    tmp_path: Path, host: Host, sandbox_kind: str
+) -> None:
+    """A process of the sandbox's user that the sandbox did not start is not its survivor; the
+    same check does find a process in the tree it is given."""
+    as_nobody = {"user": 65534, "group": 65534, "extra_groups": []} if os.geteuid() == 0 else {}
+    with subprocess.Popen(["sleep", "60"], start_new_session=True, **as_nobody) as other:
+        try:
+            _, tree = _run(PRELUDE + "while True: pass", _workspace(tmp_path, host))
+            assert _survivors(tree, within=0) == []
+            own = Tree(os.readlink("/proc/self/ns/pid"), other.pid, 0.0, tree.ended)
+            assert _survivors(own, within=0) == [other.pid]
+        finally:
+            other.kill()
+
+
+def test_the_tree_holds_the_sandbox_while_it_runs(
+    tmp_path: Path, host: Host, sandbox_kind: str
+) -> None:
+    """The survivor check cannot pass for want of seeing: the processes seen during a run that
+    its tree holds include its runner, and none of this test's own processes."""
+    seen: dict[int, tuple[str, int, float] | None] = {}
+    with ThreadPoolExecutor(1) as pool:
+        running = pool.submit(_run, PRELUDE + "time.sleep(1.0)", _workspace(tmp_path, host))
+        time.sleep(0.6)
+        seen = {pid: _identity(pid) for pid in _pids()}
+        done, tree = running.result()
+    held = [pid for pid, identity in seen.items() if identity and tree.holds(*identity)]
+    assert held, done.stderr
+    assert os.getpid() not in held
+    assert _survivors(tree, within=1.5) == []
 
 
 def test_the_corpus_has_at_least_80_payloads() -> None:
@@ -185,10 +236,20 @@ def _assert_no_effect_on_the_host(host: Host) -> None:
         host.sockets["udp"].recv(100)
 
 
-def _survivors(within: float) -> list[int]:
+def _run(code: str, workspace: Path) -> tuple[SandboxResult, Tree]:
+    """Run ``code`` (which starts with the prelude): its result, and where its processes are."""
+    started = time.clock_gettime(time.CLOCK_BOOTTIME)
+    done = run_python(code, limits=LIMITS, workspace=workspace, writable=True)
+    ended = time.clock_gettime(time.CLOCK_BOOTTIME)
+    first = done.stdout.split("\n", 1)[0].split()
+    assert first[:1] == ["prelude-ok"], done.stderr  # the payload did run
+    return done, Tree(first[1], int(first[2]), started, ended)
+
+
+def _survivors(tree: Tree, within: float) -> list[int]:
     deadline = time.monotonic() + within
     while True:
-        left = [pid for pid in _pids() if _is_sandboxed(pid)]
+        left = [pid for pid in _pids() if _is_in(tree, pid)]
         if not left or time.monotonic() > deadline:
             return left
         time.sleep(0.05)
@@ -198,17 +259,24 @@ def _pids() -> list[int]:
     return [int(name) for name in os.listdir("/proc") if name.isdigit()]
 
 
-def _is_sandboxed(pid: int) -> bool:
+def _is_in(tree: Tree, pid: int) -> bool:
+    identity = _identity(pid)
+    return identity is not None and tree.holds(*identity)
+
+
+def _identity(pid: int) -> tuple[str, int, float] | None:
+    """A live process's PID namespace, session there and start time; None if it is gone."""
     try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        namespace = os.readlink(f"/proc/{pid}/ns/pid")
         status = Path(f"/proc/{pid}/status").read_text()
+        stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
-        return False
+        return None
     fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
     if fields["State"].split()[0] in ("Z", "X"):
-        return False  # dead, waiting for its reaper
-    uid = fields["Uid"].split()[0]
-    return RUNNER_MARK in cmdline or (os.geteuid() == 0 and uid == "65534")
+        return None  # dead, waiting for its reaper
+    session = int(fields["NSsid"].split()[-1])  # as seen in its own namespace
+    return namespace, session, int(stat.rsplit(")", 1)[1].split()[19]) / CLOCK_TICKS
 
 
 def _rss_mb() -> float:

@@ -197,3 +197,23 @@ def test_an_agent_without_a_store_does_not_load_sqlite() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_must_exist_opens_only_a_journal_that_is_there(tmp_path: Path) -> None:
+    missing = tmp_path / "sub" / "j.sqlite3"
+    with pytest.raises(ConfigurationError, match="no journal at"):
+        open_store(missing, must_exist=True)
+    assert not missing.parent.exists()
+    with open_store(missing) as store:
+        store.create_run("r1", {})
+    with open_store(missing, must_exist=True) as store:
+        assert [info.run_id for info in store.runs()] == ["r1"]
+
+
+def test_a_file_that_is_not_sqlite_or_a_directory_is_bad_input(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a database " * 20)
+    with pytest.raises(ConfigurationError, match="is not a journal"):
+        SQLiteStore(notes)
+    with pytest.raises(ConfigurationError, match="is a directory"):
+        SQLiteStore(tmp_path)

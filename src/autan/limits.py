@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 from autan.errors import ConfigurationError
 
+POSITIVE = frozenset({"max_steps", "max_total_tokens", "max_wall_seconds"})
+"""Bounds that must be more than 0: at 0 a run would stop before its first model call."""
+
 
 @dataclass(frozen=True, slots=True)
 class Limits:
@@ -15,13 +18,21 @@ class Limits:
     max_total_tokens: int | None = None
     max_wall_seconds: float | None = None
     max_tool_calls: int | None = None
+    """0 allows no tool call: the model must answer."""
     tool_retries: int = 2
     """How many failed tool calls in a row the model may make before the run stops."""
 
     def __post_init__(self) -> None:
         for name in ("max_steps", "max_total_tokens", "max_wall_seconds", "max_tool_calls"):
-            value = getattr(self, name)
-            if value is not None and value < 0:
-                raise ConfigurationError(f"limit {name} must not be negative, got {value}")
-        if self.tool_retries < 0:
-            raise ConfigurationError(f"tool_retries must not be negative, got {self.tool_retries}")
+            check_limit(name, getattr(self, name))
+        check_limit("tool_retries", self.tool_retries)
+
+
+def check_limit(name: str, value: float | None) -> None:
+    """Raise ``ConfigurationError`` unless ``value`` may be the ``Limits`` field ``name``."""
+    if value is None:
+        return
+    if name in POSITIVE and not value > 0:  # `not >` also refuses NaN
+        raise ConfigurationError(f"limit {name} must be positive, got {value}")
+    if not value >= 0:
+        raise ConfigurationError(f"limit {name} must not be negative, got {value}")

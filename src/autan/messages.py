@@ -56,6 +56,8 @@ class Usage:
     cached_tokens: int = 0
     reasoning_tokens: int = 0
     """Part of ``completion_tokens`` spent on reasoning."""
+    estimated: bool = False
+    """Counted by autan because the server reported none (a sum: if any part was)."""
 
     @property
     def total_tokens(self) -> int:
@@ -67,6 +69,7 @@ class Usage:
             self.completion_tokens + other.completion_tokens,
             self.cached_tokens + other.cached_tokens,
             self.reasoning_tokens + other.reasoning_tokens,
+            self.estimated or other.estimated,
         )
 
 

@@ -1,4 +1,4 @@
-"""Argument types shared by the CLI's commands: numbers with a lower bound."""
+"""Argument types shared by the CLI's commands: numbers with a lower bound, and run limits."""
 
 from __future__ import annotations
 
@@ -19,6 +19,25 @@ def at_least(kind: type[N], minimum: N, strict: bool = False) -> Callable[[str],
             raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
         if value < minimum or (strict and value == minimum):
             raise argparse.ArgumentTypeError(f"{_bound(minimum, strict)}: {text}")
+        return value
+
+    return parse
+
+
+def limit(kind: type[N], name: str) -> Callable[[str], N]:
+    """An argparse type for the ``Limits`` field ``name``, bounded as ``Limits`` bounds it."""
+    from autan.errors import ConfigurationError
+    from autan.limits import check_limit
+
+    def parse(text: str) -> N:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        try:
+            check_limit(name, value)
+        except ConfigurationError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
         return value
 
     return parse

@@ -4,11 +4,14 @@ reports themselves; every line that says how a command went is made here."""
 
 from __future__ import annotations
 
+import shlex
 import sys
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
-    from autan.events import CodeFinished, Event, ToolCalled
+    from autan.events import CodeFinished, Event
+    from autan.messages import ToolCall, Usage
     from autan.result import RunResult
 
 EXIT_OK = 0
@@ -21,6 +24,14 @@ EXIT_PAUSED = 3
 """The run waits for a person's approval."""
 EXIT_INTERRUPTED = 130
 """Ctrl-C."""
+
+EXIT_CODES = f"""exit status:
+  {EXIT_OK}    answered, or the command did what it was asked
+  {EXIT_FAILED}    the run failed or hit a limit; a replay differed; sandboxed code failed
+  {EXIT_USAGE}    bad input: a one-line message, nothing ran
+  {EXIT_PAUSED}    the run waits for a person's approval (autan runs approve|deny ID)
+  {EXIT_INTERRUPTED}  interrupted (Ctrl-C)"""
+"""The exit statuses, for the ``--help`` of ``autan`` and ``autan run``."""
 
 DIM, RESET = "\033[2m", "\033[0m"
 
@@ -35,18 +46,54 @@ def interrupted(hint: str = "") -> int:
     return EXIT_INTERRUPTED
 
 
-def paused(run_id: str, name: str) -> int:
-    """Say how to continue a run that waits for an approval; the exit status of a pause."""
+def runs_command(store: str | None) -> str:
+    """``autan runs`` with the ``--store`` the command was given: the start of a hint to copy."""
+    return "autan runs" + (f" --store {shlex.quote(store)}" if store else "")
+
+
+def paused(run_id: str, call: str, store: str | None = None) -> int:
+    """Say which call a run waits for and how to continue it; the exit status of a pause."""
+    runs = runs_command(store)
     print(
-        f"autan: run {run_id} waits for approval of a {name} call: autan runs approve {run_id} "
-        f"(or deny {run_id} --reason ...), then autan runs resume {run_id}",
+        f"autan: run {run_id} waits for approval of {call}: {runs} approve {run_id} "
+        f"(or deny {run_id} --reason ...), then {runs} resume {run_id}",
         file=sys.stderr,
     )
     return EXIT_PAUSED
 
 
-def live_text(text: str) -> None:
-    print(f"{DIM}{text}{RESET}", end="", file=sys.stderr, flush=True)
+def awaited_call(events: Sequence[Event]) -> str:
+    """The call a paused run waits for (its journal ends in ``ApprovalRequested``), as text:
+    the name from the request, the arguments from the ``ToolCalled`` of the same call."""
+    from autan.events import ApprovalRequested, ToolCalled
+
+    request = events[-1] if events else None
+    if not isinstance(request, ApprovalRequested):
+        return "no call"
+    for event in reversed(events):
+        if isinstance(event, ToolCalled) and event.call.id == request.call_id:
+            return call_text(event.call)
+    return f"a {request.name} call"
+
+
+class LiveText:
+    """The model's text as it streams, dimmed (on a terminal only: ``shown``); ``end`` finishes
+    its line, so that the next line printed starts on a line of its own."""
+
+    def __init__(self, stream: TextIO, shown: bool) -> None:
+        self.stream = stream
+        self.shown = shown
+        self._open = False
+
+    def write(self, text: str) -> None:
+        if self.shown and text:
+            print(f"{DIM}{text}{RESET}", end="", file=self.stream, flush=True)
+            self._open = not text.endswith("\n")
+
+    def end(self) -> None:
+        if self._open:
+            print(file=self.stream, flush=True)
+            self._open = False
 
 
 def show_live(event: Event, stream: TextIO, show_reasoning: bool) -> None:
@@ -61,7 +108,7 @@ def show_live(event: Event, stream: TextIO, show_reasoning: bool) -> None:
     elif isinstance(event, CodeFinished):
         print(code_summary(event), file=stream, flush=True)
     elif isinstance(event, ToolCalled):
-        print(f"[{event.step}] {_call(event)}", file=stream, flush=True)
+        print(f"[{event.step}] {call_text(event.call)}", file=stream, flush=True)
     elif isinstance(event, ToolResulted):
         mark = "✗" if event.is_error else "→"
         print(f"    {mark} {short(event.output)}", file=stream, flush=True)
@@ -70,6 +117,8 @@ def show_live(event: Event, stream: TextIO, show_reasoning: bool) -> None:
 def timeline_line(event: Event) -> str | None:
     """One event of a stored run, as ``autan runs show`` lists it; ``None`` to leave it out."""
     from autan.events import (
+        ApprovalDecided,
+        ApprovalRequested,
         CodeFinished,
         CodeStarted,
         FinalAnswer,
@@ -87,14 +136,19 @@ def timeline_line(event: Event) -> str | None:
         usage = event.usage
         return (
             f"[{event.step}] model: {usage.prompt_tokens} prompt ({usage.cached_tokens} cached) / "
-            f"{usage.completion_tokens} completion tokens, {event.seconds:.2f} s"
+            f"{usage.completion_tokens} completion tokens{_estimated(usage)}, {event.seconds:.2f} s"
             + (f", ${event.cost_usd:.6f}" if event.cost_usd else "")
         )
     if isinstance(event, ToolCalled):
-        return f"    {_call(event)}"
+        return f"    {call_text(event.call)}"
     if isinstance(event, ToolResulted):
         mark = "✗" if event.is_error else "→"
         return f"      {mark} {short(event.output)} ({event.seconds:.3f} s)"
+    if isinstance(event, ApprovalRequested):
+        return "      ? waits for approval"
+    if isinstance(event, ApprovalDecided):
+        decided = "✓ approved" if event.approved else "✗ denied"
+        return f"      {decided}" + (f": {short(event.reason)}" if event.reason else "")
     if isinstance(event, FinalAnswer):
         return f"answer: {short(event.output)}"
     if isinstance(event, RunFailed):
@@ -103,13 +157,15 @@ def timeline_line(event: Event) -> str | None:
 
 
 def code_summary(event: CodeFinished) -> str:
-    """One line for a finished code block: how it ended and the start of what it printed."""
+    """One line for a finished code block: how it ended (a failure with the last line of its
+    stderr: the exception) and the start of what it printed."""
     if event.answered:
         how = "→ final_answer"
     elif event.error is None:
         how = "→ ran"
     else:
-        how = f"✗ {event.error}"
+        raised = _last_line(event.stderr)
+        how = f"✗ {event.error}" + (f": {short(raised)}" if raised else "")
     printed = f": {short(event.stdout, 80)}" if event.stdout.strip() else ""
     return f"    {how} ({event.seconds:.3f} s){printed}"
 
@@ -121,8 +177,19 @@ def summary_line(result: RunResult, priced: bool = False) -> str:
     return (
         f"steps {result.steps} · model calls {result.model_calls} · tool calls {result.tool_calls}"
         f" · tokens {usage.prompt_tokens} prompt ({usage.cached_tokens} cached)"
-        f" / {usage.completion_tokens} completion{reasoning} · {result.seconds:.2f} s{cost}"
+        f" / {usage.completion_tokens} completion{reasoning}{_estimated(usage)}"
+        f" · {result.seconds:.2f} s{cost}"
     )
+
+
+def _estimated(usage: Usage) -> str:
+    return " (estimated)" if usage.estimated else ""
+
+
+def _last_line(text: str) -> str:
+    """The last line that says something: a traceback's exception."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else ""
 
 
 def short(text: str, width: int = 100) -> str:
@@ -130,6 +197,6 @@ def short(text: str, width: int = 100) -> str:
     return line if len(line) <= width else line[: width - 1] + "…"
 
 
-def _call(event: ToolCalled) -> str:
-    arguments = ", ".join(f"{k}={v!r}" for k, v in event.call.arguments.items())
-    return f"{event.call.name}({arguments})"
+def call_text(call: ToolCall) -> str:
+    arguments = ", ".join(f"{k}={v!r}" for k, v in call.arguments.items())
+    return f"{call.name}({arguments})"

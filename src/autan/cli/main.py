@@ -9,7 +9,7 @@ from typing import NoReturn
 
 from autan._version import __version__
 from autan.cli.bench import add_bench_commands, run_bench
-from autan.cli.display import EXIT_FAILED, EXIT_USAGE, error, interrupted
+from autan.cli.display import EXIT_CODES, EXIT_FAILED, EXIT_USAGE, error, interrupted
 from autan.cli.run import add_run_command, run_run
 from autan.cli.runs import add_runs_commands, run_runs
 from autan.cli.sandbox import add_sandbox_commands, run_sandbox
@@ -30,7 +30,12 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="autan", description="Agents on open-weight models, efficiency first.")
+    parser = _Parser(
+        prog="autan",
+        description="Agents on open-weight models, efficiency first.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"autan {__version__}")
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
     add_runs_commands(commands)

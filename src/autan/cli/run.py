@@ -3,26 +3,30 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from typing import TYPE_CHECKING, TypeVar
 
-from autan.cli.args import at_least
+from autan.cli.args import limit
 from autan.cli.display import (
+    EXIT_CODES,
     EXIT_FAILED,
     EXIT_OK,
+    LiveText,
+    awaited_call,
     error,
-    live_text,
     paused,
     show_live,
     summary_line,
 )
+from autan.cli.json_lines import write_event, write_run, write_summary
+from autan.cli.task import add_task_arguments, read_task
 from autan.loop import ACTIONS
 from autan.protocols import TOOL_PROTOCOLS
 
 if TYPE_CHECKING:
     from autan.agent import Agent
+    from autan.events import Event
     from autan.result import RunResult
     from autan.store import Store
 
@@ -30,8 +34,13 @@ Parser = TypeVar("Parser", bound=argparse.ArgumentParser)
 
 
 def add_run_command(commands: argparse._SubParsersAction[Parser]) -> None:
-    run = commands.add_parser("run", help="run an agent on a task and print its answer")
-    run.add_argument("task", help="what the agent should do")
+    run = commands.add_parser(
+        "run",
+        help="run an agent on a task and print its answer",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_task_arguments(run)
     run.add_argument(
         "--model", default=None, help="model spec (default: autan.toml, AUTAN_MODEL, or local)"
     )
@@ -70,20 +79,37 @@ def add_run_command(commands: argparse._SubParsersAction[Parser]) -> None:
     journal.add_argument(
         "--no-store", action="store_true", help="do not journal the run (it cannot be resumed)"
     )
-    run.add_argument("--json", action="store_true", help="write events as JSON lines on stdout")
+    run.add_argument(
+        "--json",
+        action="store_true",
+        help="write the run as JSON lines on stdout: its id, every event, a summary line",
+    )
     run.add_argument("--quiet", action="store_true", help="print only the answer")
 
 
 def _limit_arguments(run: argparse.ArgumentParser) -> None:
-    run.add_argument("--max-steps", type=at_least(int, 0), default=None, metavar="N")
     run.add_argument(
-        "--max-tokens",
-        type=at_least(int, 0),
+        "--max-steps",
+        type=limit(int, "max_steps"),
         default=None,
         metavar="N",
-        help="stop after this many prompt + completion tokens",
+        help="stop after N steps, one model call each (default: autan.toml, AUTAN_MAX_STEPS, "
+        "or 10)",
     )
-    run.add_argument("--max-seconds", type=at_least(float, 0.0), default=None, metavar="S")
+    run.add_argument(
+        "--max-tokens",
+        type=limit(int, "max_total_tokens"),
+        default=None,
+        metavar="N",
+        help="stop after this many prompt + completion tokens (default: no limit)",
+    )
+    run.add_argument(
+        "--max-seconds",
+        type=limit(float, "max_wall_seconds"),
+        default=None,
+        metavar="S",
+        help="stop after S seconds of wall-clock time (default: no limit)",
+    )
 
 
 def run_run(args: argparse.Namespace) -> int:
@@ -92,21 +118,24 @@ def run_run(args: argparse.Namespace) -> int:
     from autan.events import ApprovalRequested
     from autan.pricing import price_for
 
+    task = read_task(args)
     settings = load_settings()
     store = None if args.no_store else _open_store(args.store)
     try:
         agent = Recipe.from_flags(args, settings).build(store, settings)
-        result = _stream_run(agent, args)
+        result = _stream_run(agent, task, args)
     finally:
         if store is not None:
             store.close()
-    if result.output is not None and not args.json:
+    if args.json:
+        write_summary(result)
+    elif result.output is not None:
         print(result.output, flush=True)
     if not args.quiet:
         priced = price_for(agent.model.name, settings.prices) is not None
         print(summary_line(result, priced), file=sys.stderr)
     if result.events and isinstance(result.events[-1], ApprovalRequested):
-        return paused(str(result.run_id), result.events[-1].name)
+        return paused(str(result.run_id), awaited_call(result.events), args.store)
     return EXIT_OK if result.output is not None else EXIT_FAILED
 
 
@@ -116,31 +145,42 @@ def _open_store(location: str | None) -> Store:
     return open_store(location)
 
 
-def _stream_run(agent: Agent, args: argparse.Namespace) -> RunResult:
+def _stream_run(agent: Agent, task: str, args: argparse.Namespace) -> RunResult:
     """Run, showing each event as it happens; the result is folded from the same events."""
-    from autan.events import FinalAnswer, RunFailed, RunStarted, TextDelta
+    from autan.events import FinalAnswer, TextDelta
     from autan.ids import new_run_id
     from autan.result import RunResult
 
     started = time.perf_counter()
-    events = []
-    answer: str | None = None
-    live = sys.stderr.isatty() and not (args.quiet or args.json)
+    events: list[Event] = []
+    text = LiveText(sys.stderr, sys.stderr.isatty() and not (args.quiet or args.json))
     run_id = new_run_id()
-    for event in agent.stream(args.task, run_id=run_id):
-        if isinstance(event, RunStarted) and agent.store is not None and not args.quiet:
-            print(f"run {run_id}", file=sys.stderr, flush=True)
+    for event in agent.stream(task, run_id=run_id):
         if isinstance(event, TextDelta):
-            if live:
-                live_text(event.text)
+            text.write(event.text)
+            if args.json:
+                write_event(event)
             continue
+        text.end()
         events.append(event)
-        if args.json:
-            print(json.dumps(event.to_dict(), default=str), flush=True)
-        elif not args.quiet:
-            show_live(event, sys.stderr, args.show_reasoning)
-        if isinstance(event, FinalAnswer):
-            answer = event.output
-        if isinstance(event, RunFailed):
-            error(event.message)
+        _show(event, agent, args, run_id)
+    text.end()
+    answer = next((e.output for e in events if isinstance(e, FinalAnswer)), None)
     return RunResult(answer, tuple(events), time.perf_counter() - started, run_id)
+
+
+def _show(event: Event, agent: Agent, args: argparse.Namespace, run_id: str) -> None:
+    """One event: as a JSON line (``--json``), else as a line on stderr (unless ``--quiet``)."""
+    from autan.events import RunFailed, RunStarted
+
+    if isinstance(event, RunStarted):
+        if agent.store is not None and not args.quiet:
+            print(f"run {run_id}", file=sys.stderr, flush=True)
+        if args.json:
+            write_run(run_id, agent.store is not None)
+    if args.json:
+        write_event(event)
+    elif not args.quiet:
+        show_live(event, sys.stderr, args.show_reasoning)
+    if isinstance(event, RunFailed):
+        error(event.message)

@@ -15,8 +15,11 @@ from typing import TYPE_CHECKING, TypeVar
 from autan.cli.display import (
     EXIT_FAILED,
     EXIT_OK,
+    awaited_call,
+    call_text,
     error,
     paused,
+    runs_command,
     summary_line,
     timeline_line,
 )
@@ -40,7 +43,9 @@ _ACTIONS = (
 
 
 def add_runs_commands(commands: argparse._SubParsersAction[Parser]) -> None:
-    runs = commands.add_parser("runs", help="list, show, export or resume journaled runs")
+    runs = commands.add_parser(
+        "runs", help="list, show, export, resume, approve, deny or replay journaled runs"
+    )
     runs.add_argument(
         "--store",
         metavar="URL|PATH",
@@ -53,7 +58,9 @@ def add_runs_commands(commands: argparse._SubParsersAction[Parser]) -> None:
         metavar="{list,show,export,resume,approve,deny,replay}",
     )
     listing = actions.add_parser("list", help="the most recent runs, newest first")
-    listing.add_argument("--limit", type=int, default=20, metavar="N")
+    listing.add_argument(
+        "--limit", type=int, default=20, metavar="N", help="at most N runs (default: %(default)s)"
+    )
     for name, text in _ACTIONS:
         action = actions.add_parser(name, help=text)
         action.add_argument("run_id", metavar="ID", help="a run id, or a unique prefix of one")
@@ -66,7 +73,7 @@ def run_runs(args: argparse.Namespace) -> int:
     from autan.store import open_store
 
     try:
-        with open_store(args.store) as store:
+        with open_store(args.store, must_exist=True) as store:
             if args.runs_command == "list":
                 _list(store, args.limit)
                 return EXIT_OK
@@ -80,15 +87,15 @@ def run_runs(args: argparse.Namespace) -> int:
 def _on_run(store: Store, run_id: str, args: argparse.Namespace) -> int:
     command = args.runs_command
     if command == "show":
-        _show(store, run_id)
+        _show(store, run_id, args.store)
     elif command == "export":
         _export(store, run_id)
     elif command == "resume":
-        return _resume(store, run_id)
+        return _resume(store, run_id, args.store)
     elif command == "replay":
         return _replay(store, run_id)
     else:
-        _decide(store, run_id, command == "approve", args.reason)
+        _decide(store, run_id, command == "approve", args.reason, args.store)
     return EXIT_OK
 
 
@@ -101,7 +108,13 @@ def _resolve(store: Store, prefix: str) -> str:
 
 
 def _list(store: Store, limit: int) -> None:
-    for info in store.runs(limit):
+    from autan.store import SQLiteStore
+
+    runs = store.runs(limit)
+    if not runs:
+        where = store.path if isinstance(store, SQLiteStore) else "the PostgreSQL journal"
+        print(f"no runs in {where}")
+    for info in runs:
         print(_summary(info))
 
 
@@ -112,12 +125,13 @@ def _summary(info: RunInfo) -> str:
     return f"{info.run_id}  {created}  {info.status:<10}  {info.events:>4} events  {task}"
 
 
-def _show(store: Store, run_id: str) -> None:
+def _show(store: Store, run_id: str, location: str | None) -> None:
     from autan.events import FinalAnswer
     from autan.result import RunResult
 
     events = store.load(run_id)
-    print(_summary(store.info(run_id)))
+    info = store.info(run_id)
+    print(_summary(info))
     for event in events:
         line = timeline_line(event)
         if line:
@@ -125,6 +139,12 @@ def _show(store: Store, run_id: str) -> None:
     answer = next((e.output for e in events if isinstance(e, FinalAnswer)), None)
     result = RunResult(answer, tuple(events), _seconds(events), run_id)
     print(summary_line(result, priced=result.cost_usd > 0))
+    if info.status == "awaiting_approval":
+        runs = runs_command(location)
+        print(
+            f"waits for approval of {awaited_call(events)}: {runs} approve {run_id} "
+            f"or {runs} deny {run_id} --reason ..."
+        )
 
 
 def _seconds(events: list[Event]) -> float:
@@ -153,7 +173,7 @@ def _rebuild(store: Store, run_id: str, recorded_model: bool = False) -> Agent:
     return recipe.build(store, load_settings(), model)
 
 
-def _resume(store: Store, run_id: str) -> int:
+def _resume(store: Store, run_id: str, location: str | None) -> int:
     """Continue the run; print its answer on stdout and its summary on stderr."""
     from autan.errors import AwaitingApproval, RunError
 
@@ -161,7 +181,7 @@ def _resume(store: Store, run_id: str) -> int:
     try:
         result = agent.resume(run_id)
     except AwaitingApproval as pause:
-        return paused(run_id, pause.call.name)
+        return paused(run_id, call_text(pause.call), location)
     except RunError as failure:
         error(failure)
         print(summary_line(failure.result), file=sys.stderr)
@@ -180,9 +200,13 @@ def _replay(store: Store, run_id: str) -> int:
     return EXIT_FAILED
 
 
-def _decide(store: Store, run_id: str, approved: bool, reason: str) -> None:
+def _decide(store: Store, run_id: str, approved: bool, reason: str, location: str | None) -> None:
     from autan.store import decide
 
+    events = store.load(run_id)
     decision = decide(store, run_id, approved, reason)
     verb = "approved" if decision.approved else "denied"
-    print(f"{verb} call {decision.call_id} of run {run_id}; next: autan runs resume {run_id}")
+    print(
+        f"{verb} {awaited_call(events)} (call {decision.call_id}) of run {run_id}; "
+        f"next: {runs_command(location)} resume {run_id}"
+    )

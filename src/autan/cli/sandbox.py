@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from autan.cli.args import at_least
-from autan.cli.display import EXIT_OK
+from autan.cli.display import EXIT_FAILED, EXIT_OK
 from autan.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -22,10 +22,28 @@ def add_sandbox_commands(commands: argparse._SubParsersAction[Parser]) -> None:
     actions = sandbox.add_subparsers(
         dest="sandbox_command", required=True, metavar="{run}", parser_class=type(sandbox)
     )
-    run = actions.add_parser("run", help="run FILE.py in the sandbox and print one JSON object")
-    run.add_argument("file", metavar="FILE.py")
-    run.add_argument("--timeout", type=at_least(float, 0.0, strict=True), default=10.0, metavar="S")
-    run.add_argument("--memory", type=at_least(float, 0.0, strict=True), default=512, metavar="MB")
+    run = actions.add_parser(
+        "run",
+        help="run FILE.py in the sandbox and print one JSON object",
+        epilog="exit status: 0 the code ended well, 1 it raised, exited non-zero, was killed or "
+        "timed out, 2 bad input",
+    )
+    run.add_argument("file", metavar="FILE.py", help="the Python file to run")
+    run.add_argument(
+        "--timeout",
+        type=at_least(float, 0.0, strict=True),
+        default=10.0,
+        metavar="S",
+        help="wall-clock seconds before the code is killed; its CPU time is limited to as many "
+        "(default: %(default)s)",
+    )
+    run.add_argument(
+        "--memory",
+        type=at_least(float, 0.0, strict=True),
+        default=512,
+        metavar="MB",
+        help="address space limit in MB (default: %(default)s)",
+    )
     run.add_argument(
         "--workspace", default=None, metavar="DIR", help="bind DIR at /workspace (read-only)"
     )
@@ -39,10 +57,11 @@ def add_sandbox_commands(commands: argparse._SubParsersAction[Parser]) -> None:
 
 
 def run_sandbox(args: argparse.Namespace) -> int:
-    """Perform ``autan sandbox run``; bad input is one line on stderr and exit status 2."""
+    """Perform ``autan sandbox run``: exit status 0 when the code ended well (exit 0, not killed,
+    a result that is JSON if any), 1 when it did not; bad input is one line and exit status 2."""
     result = _run(args)
     print(json.dumps(result.report()))
-    return EXIT_OK
+    return EXIT_OK if result.ok and result.error is None else EXIT_FAILED
 
 
 def _run(args: argparse.Namespace) -> SandboxResult:

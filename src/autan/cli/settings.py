@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from autan.errors import ConfigurationError
+from autan.limits import check_limit
 from autan.models.reasoning import ReasoningPolicy
 from autan.pricing import Price
 
@@ -81,6 +82,12 @@ def _read(file: Path) -> dict[str, Any]:
             f"{file}: {secret[0]!r} looks like a secret; "
             "API keys are read from the environment only"
         )
+    known = [f.name for f in fields(Settings) if f.name != "source"]
+    unknown = [key for key in data if key not in known]
+    if unknown:
+        raise ConfigurationError(
+            f"{file}: unknown key {unknown[0]!r}; the keys are {', '.join(known)}"
+        )
     return data
 
 
@@ -107,8 +114,7 @@ def _int(value: Any, name: str) -> int:
         number = int(value)
     except (TypeError, ValueError):
         raise ConfigurationError(f"{name} must be an integer, got {value!r}") from None
-    if number < 0:
-        raise ConfigurationError(f"{name} must not be negative, got {number}")
+    check_limit(name, number)
     return number
 
 

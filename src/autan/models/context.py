@@ -3,12 +3,11 @@ truncate it silently (Ollama's default window is small and it truncates without 
 
 from __future__ import annotations
 
-import json
-import math
 from typing import Any
 
 from autan.errors import ContextLengthExceeded
 from autan.messages import ModelRequest
+from autan.models.usage_estimate import estimate_prompt_tokens
 
 CONTEXT_WINDOWS: dict[str, int] = {
     "deepseek:deepseek-chat": 65_536,
@@ -17,9 +16,6 @@ CONTEXT_WINDOWS: dict[str, int] = {
     "mistral:mistral-large-latest": 131_072,
 }
 """Known windows by model spec, for servers that do not say. Overridable per model."""
-
-CHARS_PER_TOKEN = 4
-"""Estimate used when no tokenizer is at hand; typical for English text and JSON."""
 
 
 def window_from_models_listing(listing: Any, model: str) -> int | None:
@@ -32,12 +28,6 @@ def window_from_models_listing(listing: Any, model: str) -> int | None:
                 if isinstance(entry.get(key), int) and entry[key] > 0:
                     return int(entry[key])
     return None
-
-
-def estimate_prompt_tokens(body: dict[str, Any]) -> int:
-    """Tokens of the messages and tools of a request body, estimated from their length."""
-    text = json.dumps(body.get("messages", [])) + json.dumps(body.get("tools", []))
-    return math.ceil(len(text) / CHARS_PER_TOKEN)
 
 
 def check_fits(request: ModelRequest, body: dict[str, Any], window: int | None, name: str) -> None:

@@ -23,6 +23,7 @@ from autan.models.context import CONTEXT_WINDOWS, check_fits, window_from_models
 from autan.models.providers import Provider, ResponseFormatStyle
 from autan.models.reasoning import ReasoningPolicy, policy_for
 from autan.models.retry_policy import RetryPolicy
+from autan.models.usage_estimate import with_estimated_usage
 from autan.pricing import Price
 from autan.protocols import ToolProtocol, ToolProtocolName, for_request, named
 
@@ -118,7 +119,7 @@ class OpenAIChatModel(Model):
                 raise
             data = self._send(request)
         response = wire.parse(data, self._protocol_of(request), request.step)
-        return self._timed(response, started)
+        return self._timed(response, started, request)
 
     async def acomplete(self, request: ModelRequest) -> ModelResponse:
         started = time.perf_counter()
@@ -129,7 +130,7 @@ class OpenAIChatModel(Model):
                 raise
             data = await self._asend(request)
         response = wire.parse(data, self._protocol_of(request), request.step)
-        return self._timed(response, started)
+        return self._timed(response, started, request)
 
     def stream(self, request: ModelRequest) -> Iterator[str | ModelResponse]:
         started = time.perf_counter()
@@ -145,7 +146,7 @@ class OpenAIChatModel(Model):
             text, _ = assembler.feed(chunk)
             if text and protocol.streams_readable_text:
                 yield text
-        yield self._timed(assembler.response(), started)
+        yield self._timed(assembler.response(), started, request)
 
     async def astream(self, request: ModelRequest) -> AsyncIterator[str | ModelResponse]:
         started = time.perf_counter()
@@ -161,7 +162,7 @@ class OpenAIChatModel(Model):
             text, _ = assembler.feed(chunk)
             if text and protocol.streams_readable_text:
                 yield text
-        yield self._timed(assembler.response(), started)
+        yield self._timed(assembler.response(), started, request)
 
     def _send(self, request: ModelRequest) -> dict[str, Any]:
         deadline = self._deadline(request)
@@ -232,9 +233,13 @@ class OpenAIChatModel(Model):
             self._format_style = "json_object_schema"
         return rejected
 
-    def _timed(self, response: ModelResponse, started: float) -> ModelResponse:
+    def _timed(
+        self, response: ModelResponse, started: float, request: ModelRequest
+    ) -> ModelResponse:
         from dataclasses import replace
 
+        if not response.usage.total_tokens:  # the server reported none
+            response = with_estimated_usage(response, self._payload(request, stream=False))
         cost = self.price.cost(response.usage) if self.price else 0.0
         seconds = time.perf_counter() - started
         return replace(response, seconds=seconds, model=response.model or self.name, cost_usd=cost)

@@ -9,6 +9,8 @@ from typing import Any
 REPORT_KEYS = (
     "stdout",
     "stderr",
+    "result",
+    "error",
     "exit_code",
     "timed_out",
     "killed",
@@ -50,5 +52,6 @@ class SandboxResult:
         return self.exit_code == 0 and not self.killed
 
     def report(self) -> dict[str, Any]:
-        """The keys of the CLI's JSON object (``REPORT_KEYS``)."""
+        """The keys of the CLI's JSON object (``REPORT_KEYS``); ``result`` is ``None`` when the
+        snippet set none."""
         return {key: getattr(self, key) for key in REPORT_KEYS}

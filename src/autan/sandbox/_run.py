@@ -79,7 +79,8 @@ def prepare(
     """Check the workspace and the sandbox; raises ``SandboxUnavailable`` when none can be made
     and ``allow_unsandboxed`` is false. The caller runs ``launch.isolation.cleanup()`` after."""
     folder = _workspace(workspace)
-    python = [sandbox_python(), "-I", "-B", "-c", _RUNNER]
+    # -u: what the code printed before a timeout kills it is in the pipe, not in its buffer.
+    python = [sandbox_python(), "-I", "-B", "-u", "-c", _RUNNER]
     isolation = isolate(python, folder, writable, limits.workspace_mb, allow_unsandboxed)
     preexec = rlimits(limits.cpu_seconds, limits.memory_mb, limits.file_size_mb, limits.open_files)
     settings: dict[str, Any] = {

@@ -32,9 +32,10 @@ __all__ = [
 ]
 
 
-def open_store(location: str | PathLike[str] | None = None) -> Store:
+def open_store(location: str | PathLike[str] | None = None, *, must_exist: bool = False) -> Store:
     """The store at ``location``: a SQLite file path, a ``postgresql://`` URL, or ``None`` for
-    the default journal."""
+    the default journal. With ``must_exist`` a SQLite journal that is not there is a
+    ``ConfigurationError``, not created (for commands that only read or continue runs)."""
     text = str(location) if location is not None else ""
     if text.startswith(("postgresql://", "postgres://")):
         return PostgresStore(text)
@@ -43,4 +44,4 @@ def open_store(location: str | PathLike[str] | None = None) -> Store:
             f"unsupported store {text.split('://')[0]!r}; give a SQLite file path or a "
             "postgresql:// URL"
         )
-    return SQLiteStore(location)
+    return SQLiteStore(location, must_exist=must_exist)

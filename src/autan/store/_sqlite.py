@@ -70,11 +70,18 @@ class SQLiteStore(Store):
     """
 
     def __init__(
-        self, path: str | PathLike[str] | None = None, *, synchronous: Synchronous = "NORMAL"
+        self,
+        path: str | PathLike[str] | None = None,
+        *,
+        synchronous: Synchronous = "NORMAL",
+        must_exist: bool = False,
     ) -> None:
+        """``must_exist``: a missing file is a ``ConfigurationError`` (nothing is created)."""
         if synchronous not in ("NORMAL", "FULL"):
             raise ConfigurationError(f"synchronous must be NORMAL or FULL, got {synchronous!r}")
         self.path = Path(path) if path is not None else default_journal_path()
+        if must_exist and not self.path.is_file():
+            raise ConfigurationError(f"no journal at {self.path} (autan run creates one)")
         self._lock = threading.Lock()
         self._connection = _connect(self.path, synchronous)
 
@@ -130,6 +137,8 @@ class SQLiteStore(Store):
 
 
 def _connect(path: Path, synchronous: Synchronous) -> sqlite3.Connection:
+    if path.is_dir():
+        raise ConfigurationError(f"the journal {path} is a directory; give a file path")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         connection = sqlite3.connect(
@@ -144,6 +153,8 @@ def _connect(path: Path, synchronous: Synchronous) -> sqlite3.Connection:
         _ensure_layout(connection)
     except sqlite3.Error as error:
         connection.close()
+        if getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_NOTADB:
+            raise ConfigurationError(f"{path} is not a journal: {error}") from None
         raise StoreError(f"cannot open the journal {path}: {error}") from None
     except StoreError:
         connection.close()
