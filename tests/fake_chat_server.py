@@ -25,6 +25,16 @@ class Reply:
     echo_authorization: bool = False
     delay: float = 0.0
     """Seconds to wait before answering."""
+    raw: bytes | None = None
+    """A body sent as it is, with ``headers`` only (no Content-Type or Content-Length added)."""
+    trickle: float = 0.0
+    """Seconds between the bytes of the body or event stream, sent one at a time."""
+    sse_forever: bool = False
+    """Send the events of ``sse`` over and over."""
+
+
+SLOW_FOR = 60.0
+"""A trickled or endless answer is cut off after this many seconds: no test can hang on one."""
 
 
 @dataclass
@@ -39,11 +49,12 @@ class FakeChatServer:
     def __init__(
         self,
         replies: list[Reply],
-        models: dict[str, Any] | None = None,
+        models: dict[str, Any] | Reply | None = None,
         keep_alive: bool = False,
         drop_kept_connections: bool = False,
     ) -> None:
-        """``keep_alive`` answers in HTTP/1.1 with persistent connections (not for ``sse``);
+        """``models`` is the ``/models`` listing (or the whole reply). ``keep_alive`` answers
+        in HTTP/1.1 with persistent connections (not for ``sse``);
         ``drop_kept_connections`` then closes each one after its answer without saying so, as
         a server does when an idle connection times out."""
         self.replies = list(replies)
@@ -55,7 +66,9 @@ class FakeChatServer:
             protocol_version = "HTTP/1.1" if keep_alive else "HTTP/1.0"
 
             def do_GET(self) -> None:
-                if self.path.endswith("/models") and server.models is not None:
+                if self.path.endswith("/models") and isinstance(server.models, Reply):
+                    self._answer(server.models)
+                elif self.path.endswith("/models") and server.models is not None:
                     self._answer(Reply(body=server.models))
                 else:
                     self._answer(Reply(404, {"error": "not found"}))
@@ -75,12 +88,20 @@ class FakeChatServer:
                 self.send_response(reply.status)
                 for key, value in reply.headers.items():
                     self.send_header(key, value)
+                if reply.raw is not None:
+                    self.end_headers()
+                    self._write(reply.raw, reply.trickle)
+                    return
                 if reply.sse is not None:
                     self.send_header("Content-Type", "text/event-stream")
                     self.end_headers()
-                    for data in reply.sse:
-                        self.wfile.write(f"data: {data}\n\n".encode())
-                    return
+                    cutoff = time.monotonic() + SLOW_FOR
+                    while True:
+                        events = "".join(f"data: {data}\n\n" for data in reply.sse).encode()
+                        self._write(events, reply.trickle)
+                        if not reply.sse_forever or time.monotonic() > cutoff:
+                            return
+                        time.sleep(0.01)
                 body = reply.body
                 if reply.echo_authorization:
                     body = {"error": {"message": f"bad key {self.headers.get('Authorization')}"}}
@@ -88,9 +109,22 @@ class FakeChatServer:
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
-                self.wfile.write(payload)
+                self._write(payload, reply.trickle)
                 if drop_kept_connections:
                     self.close_connection = True
+
+            def _write(self, data: bytes, trickle: float) -> None:
+                if not trickle:
+                    self.wfile.write(data)
+                    return
+                cutoff = time.monotonic() + SLOW_FOR
+                for index in range(len(data)):
+                    if time.monotonic() > cutoff:
+                        self.close_connection = True
+                        return
+                    self.wfile.write(data[index : index + 1])
+                    self.wfile.flush()
+                    time.sleep(trickle)
 
             def log_message(self, *args: Any) -> None:
                 pass

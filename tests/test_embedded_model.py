@@ -5,6 +5,8 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +20,7 @@ from autan import (
     ModelFileError,
     ModelResponded,
     ModelSpecError,
+    ModelTimeout,
     RunFailed,
     load_model,
     tool,
@@ -127,6 +130,29 @@ def test_generation_stops_at_a_repeated_call_line(local) -> None:  # type: ignor
     response = local.complete(ModelRequest(messages, (CRIME_LOOKUP,), "auto", 256))
     assert [c.name for c in response.tool_calls] == ["crime_statute_lookup"]
     assert response.usage.completion_tokens < 200
+
+
+def test_generation_stops_at_the_request_deadline(local) -> None:  # type: ignore[no-untyped-def]
+    """The run's time left (``timeout_seconds``) stops generation mid-reply (a reply of up to
+    3,000 tokens takes far longer than a second here), and a request whose time is already
+    out does not begin."""
+    local.complete(ModelRequest((Message("user", "hi"),), max_tokens=1))  # loaded: not timed
+    count = Message("user", "Count from 1 to 2000, one number a line.")
+    for seconds in (1.0, 0.0):
+        request = ModelRequest((count,), max_tokens=3000, timeout_seconds=seconds)
+        started = time.monotonic()
+        with pytest.raises(ModelTimeout):
+            local.complete(request)
+        pieces: list[object] = []
+        with pytest.raises(ModelTimeout):
+            _drain(local.stream(request), into=pieces)
+        assert bool(pieces) == (seconds > 0)  # stopped mid-reply; or never begun
+        assert time.monotonic() - started < 60  # generous for a loaded machine
+
+
+def _drain(stream: Iterator[object], into: list[object]) -> None:
+    for piece in stream:
+        into.append(piece)
 
 
 def test_unanchored_pattern_still_builds_a_grammar(local) -> None:  # type: ignore[no-untyped-def]

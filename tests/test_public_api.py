@@ -57,6 +57,8 @@ EXPECTED = {
     "ContextLengthExceeded",
     "ServerError",
     "ModelConnectionError",
+    "ModelTimeout",
+    "ResponseTooLarge",
     "ApprovalRequested",
     "ApprovalDecided",
     "AwaitingApproval",

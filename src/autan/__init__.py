@@ -52,6 +52,8 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "ContextLengthExceeded",
         "ServerError",
         "ModelConnectionError",
+        "ModelTimeout",
+        "ResponseTooLarge",
         "StoreError",
         "RunError",
         "LimitExceeded",
@@ -79,7 +81,9 @@ if TYPE_CHECKING:  # the same names, for type checkers (`X as X`: re-exported)
     from autan.errors import ModelFileError as ModelFileError
     from autan.errors import ModelNotFoundError as ModelNotFoundError
     from autan.errors import ModelSpecError as ModelSpecError
+    from autan.errors import ModelTimeout as ModelTimeout
     from autan.errors import RateLimitError as RateLimitError
+    from autan.errors import ResponseTooLarge as ResponseTooLarge
     from autan.errors import ResumeNeedsDecision as ResumeNeedsDecision
     from autan.errors import RunError as RunError
     from autan.errors import SandboxUnavailable as SandboxUnavailable

@@ -13,7 +13,9 @@
     │   ├── RateLimitError          still rate limited (429) after the retries
     │   ├── ContextLengthExceeded   the request does not fit the model's context window
     │   ├── ServerError             still failing (5xx) after the retries
-    │   └── ModelConnectionError    the server could not be reached or timed out
+    │   ├── ModelConnectionError    the server could not be reached or timed out
+    │   ├── ModelTimeout            a request's deadline passed before its answer was complete
+    │   └── ResponseTooLarge        a server's answer (decompressed) is larger than allowed
     ├── StoreError                  the journal store failed, or holds data this version cannot read
     └── RunError                    a run ended without an answer; ``.result`` holds the partial run
         ├── LimitExceeded           a Limits bound was reached (``.limit`` names it)
@@ -88,6 +90,17 @@ class ServerError(ModelError):
 
 class ModelConnectionError(ModelError):
     """The server could not be reached, or did not answer in time, after every retry."""
+
+
+class ModelTimeout(ModelError):
+    """A request's deadline (the backend's own, or the time left of the run's wall-clock limit)
+    passed before its answer was complete. Not retried: the deadline covers every attempt."""
+
+
+class ResponseTooLarge(ModelError):
+    """A server's answer, after decompression, is larger than the backend accepts
+    (``max_response_bytes``, ``max_stream_bytes``). Not retried: the same request would
+    likely be answered the same way, at the same cost."""
 
 
 class StoreError(AutanError):

@@ -88,6 +88,10 @@ class ModelRequest:
     others are only asked."""
     step: int = 1
     """The run's step this request is for (call ids are numbered by it)."""
+    timeout_seconds: float | None = None
+    """The most seconds the backend may take for this request: what is left of the run's
+    wall-clock limit (``Limits.max_wall_seconds``) when the loop asks; ``None``: no bound of
+    the run's. A backend stops when it passes and raises ``ModelTimeout``."""
 
 
 @dataclass(frozen=True, slots=True)

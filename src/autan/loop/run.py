@@ -11,12 +11,19 @@ import time
 from collections.abc import Generator
 from typing import cast
 
-from autan.errors import AutanError, AwaitingApproval
+from autan.errors import AutanError, AwaitingApproval, ModelTimeout
 from autan.events import Event, FinalAnswer, ModelRequested, ModelResponded, RunFailed, RunStarted
 from autan.loop.code_step import code_step
 from autan.loop.config import LoopConfig
 from autan.loop.effects import CallModel, Effect, LoopStep
-from autan.loop.state import LoopState, check_limits, finish, record
+from autan.loop.state import (
+    LoopState,
+    check_limits,
+    check_wall_clock,
+    finish,
+    record,
+    time_left,
+)
 from autan.loop.tool_step import tool_step
 from autan.messages import Message, ModelRequest, ModelResponse
 
@@ -31,7 +38,7 @@ def run_loop(task: str, config: LoopConfig) -> LoopStep:
     try:
         while True:
             check_limits(state, config.limits, started)
-            response = yield from _model_step(state, config)
+            response = yield from _model_step(state, config, started)
             if config.actions == "code":
                 answer = yield from code_step(state, config, tools, response)
                 if answer is None:
@@ -50,7 +57,7 @@ def run_loop(task: str, config: LoopConfig) -> LoopStep:
 
 
 def _model_step(
-    state: LoopState, config: LoopConfig
+    state: LoopState, config: LoopConfig, started: float
 ) -> Generator[Event | Effect, object, ModelResponse]:
     state.steps += 1
     choice, state.next_choice = state.next_choice, "auto"
@@ -61,9 +68,14 @@ def _model_step(
         config.max_tokens_per_step,
         code_block=config.actions == "code",
         step=state.steps,
+        timeout_seconds=time_left(config.limits, started),
     )
     yield record(state, ModelRequested(state.steps, len(state.messages), choice))
-    response = cast(ModelResponse, (yield CallModel(state.steps, request)))
+    try:
+        response = cast(ModelResponse, (yield CallModel(state.steps, request)))
+    except ModelTimeout:
+        check_wall_clock(state, config.limits, started)  # the run's time ran out: its limit
+        raise
     state.usage = state.usage + response.usage
     yield record(
         state,

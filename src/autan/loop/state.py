@@ -47,9 +47,21 @@ def check_limits(state: LoopState, limits: Limits, started: float) -> None:
         raise limit(state, "max_steps", limits.max_steps)
     if limits.max_total_tokens is not None and state.usage.total_tokens >= limits.max_total_tokens:
         raise limit(state, "max_total_tokens", limits.max_total_tokens)
-    elapsed = time.perf_counter() - started
-    if limits.max_wall_seconds is not None and elapsed >= limits.max_wall_seconds:
-        raise limit(state, "max_wall_seconds", limits.max_wall_seconds)
+    check_wall_clock(state, limits, started)
+
+
+def check_wall_clock(state: LoopState, limits: Limits, started: float) -> None:
+    left = time_left(limits, started)
+    if left is not None and left <= 0:
+        raise limit(state, "max_wall_seconds", limits.max_wall_seconds or 0)
+
+
+def time_left(limits: Limits, started: float) -> float | None:
+    """Seconds left of ``max_wall_seconds`` (``None``: unbounded); a model request gets no
+    more than this (``ModelRequest.timeout_seconds``)."""
+    if limits.max_wall_seconds is None:
+        return None
+    return max(0.0, limits.max_wall_seconds - (time.perf_counter() - started))
 
 
 def count_failure(state: LoopState, failed: bool) -> None:

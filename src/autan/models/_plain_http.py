@@ -1,6 +1,10 @@
 """Keep-alive HTTP/1.1 over the standard library's ``http.client``, for plain-``http`` servers
 that no proxy setting applies to (a llama.cpp, Ollama or vLLM server on this machine or the
-LAN). It costs a fraction of httpx per request; TLS, proxies and streaming stay with httpx."""
+LAN). It costs a fraction of httpx per request; TLS, proxies and streaming stay with httpx.
+It asks for no compression (``http.client`` sends ``Accept-Encoding: identity``); an answer
+compressed all the same is inflated within the same bound as httpx's (``_bounds``), and every
+wait (connect, each read) is cut to the time left of the request's deadline, which also ends
+the exchange where it stands (``_watchdog``)."""
 
 from __future__ import annotations
 
@@ -11,6 +15,11 @@ from collections import deque
 from dataclasses import dataclass
 from email.message import Message
 from urllib.parse import urlsplit
+
+from autan.models._bounds import BoundedBody, Deadline, check_length
+from autan.models._watchdog import cut_off_at
+
+_PIECE = 65536
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,8 @@ class PlainHTTP:
         headers: dict[str, str],
         connect_timeout: float,
         read_timeout: float,
+        max_response_bytes: int = 16 * 2**20,
+        name: str = "",
     ) -> None:
         parts = urlsplit(base_url)
         self._host = parts.hostname or ""
@@ -59,19 +70,25 @@ class PlainHTTP:
         self._prefix = parts.path.rstrip("/")
         self._headers = headers
         self._timeouts = (connect_timeout, read_timeout)
+        self._limit = max_response_bytes
+        self._name = name or f"{self._host}:{self._port}"
         self._idle: deque[http.client.HTTPConnection] = deque()
 
-    def request(self, method: str, path: str, body: bytes | None = None) -> PlainResponse:
+    def request(
+        self, method: str, path: str, body: bytes | None = None, deadline: Deadline | None = None
+    ) -> PlainResponse:
         """One request; a kept connection the server has closed in the meantime is replaced
-        once. Raises ``OSError`` or ``http.client.HTTPException`` when the exchange fails."""
-        connection, reused = self._connection()
+        once. Raises ``OSError`` or ``http.client.HTTPException`` when the exchange fails,
+        ``ModelTimeout`` when the deadline passes, ``ResponseTooLarge`` past the bound."""
+        deadline = deadline or Deadline()
+        connection, reused = self._connection(deadline)
         try:
-            response, will_close = self._exchange(connection, method, path, body)
+            response, will_close = self._exchange(connection, method, path, body, deadline)
         except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-            if not reused:
+            if not reused or deadline.passed():
                 raise
-            connection = self._new_connection()
-            response, will_close = self._exchange(connection, method, path, body)
+            connection = self._new_connection(deadline)
+            response, will_close = self._exchange(connection, method, path, body, deadline)
         if will_close:
             connection.close()
         else:
@@ -79,34 +96,67 @@ class PlainHTTP:
         return response
 
     def _exchange(
-        self, connection: http.client.HTTPConnection, method: str, path: str, body: bytes | None
+        self,
+        connection: http.client.HTTPConnection,
+        method: str,
+        path: str,
+        body: bytes | None,
+        deadline: Deadline,
     ) -> tuple[PlainResponse, bool]:
         """Send and read one exchange; the connection is closed if it fails."""
         try:
-            connection.request(method, self._prefix + path, body=body, headers=self._headers)
-            response = connection.getresponse()
-            text = response.read().decode("utf-8", errors="replace")
+            with cut_off_at(deadline, connection.sock):
+                self._wait_at_most(connection, deadline)
+                connection.request(method, self._prefix + path, body=body, headers=self._headers)
+                response = connection.getresponse()
+                content = self._read(connection, response, deadline)
         except BaseException:
             connection.close()
             raise
+        text = content.decode("utf-8", errors="replace")
         return PlainResponse(response.status, text, response.headers), response.will_close
 
-    def _connection(self) -> tuple[http.client.HTTPConnection, bool]:
+    def _read(
+        self,
+        connection: http.client.HTTPConnection,
+        response: http.client.HTTPResponse,
+        deadline: Deadline,
+    ) -> bytes:
+        """The body, piece by piece (``read1``: one wait each, so a trickle is checked)."""
+        check_length(response.headers, self._limit, self._name, "max_response_bytes")
+        encoding = response.headers.get("content-encoding", "")
+        bounded = BoundedBody(self._limit, encoding, self._name, "max_response_bytes")
+        content = bytearray()
+        while True:
+            deadline.check(self._name)
+            self._wait_at_most(connection, deadline)
+            if not (piece := response.read1(_PIECE)):
+                break
+            content += bounded.feed(piece)
+        deadline.check(self._name)  # an end cut short by the watchdog
+        if response.length:
+            raise http.client.IncompleteRead(bytes(content), response.length)
+        response.read()  # nothing is left: this marks the exchange done, for reuse
+        return bytes(content + bounded.flush())
+
+    def _wait_at_most(self, connection: http.client.HTTPConnection, deadline: Deadline) -> None:
+        if connection.sock is not None:
+            connection.sock.settimeout(deadline.timeout(self._timeouts[1]))
+
+    def _connection(self, deadline: Deadline) -> tuple[http.client.HTTPConnection, bool]:
         while True:
             try:
                 connection = self._idle.pop()
             except IndexError:
-                return self._new_connection(), False
+                return self._new_connection(deadline), False
             if _still_open(connection):
                 return connection, True
             connection.close()
 
-    def _new_connection(self) -> http.client.HTTPConnection:
-        connect, read = self._timeouts
+    def _new_connection(self, deadline: Deadline) -> http.client.HTTPConnection:
+        connect = deadline.timeout(self._timeouts[0])
         connection = http.client.HTTPConnection(self._host, self._port, timeout=connect)
         connection.connect()
-        assert connection.sock is not None
-        connection.sock.settimeout(read)
         return connection
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from autan.errors import ConfigurationError, ModelError
 from autan.messages import ModelRequest, ModelResponse, Usage
+from autan.models._bounds import Deadline
 from autan.models.base import Model
 from autan.protocols import (
     GrammarOutput,
@@ -61,12 +62,14 @@ class LlamaModel(Model):
         self._lock = threading.Lock()
 
     def complete(self, request: ModelRequest) -> ModelResponse:
+        deadline = Deadline(request.timeout_seconds)  # the wait for the lock counts too
         with self._lock:
-            return self._complete(request)
+            return self._complete(request, deadline)
 
     def stream(self, request: ModelRequest) -> Iterator[str | ModelResponse]:
+        deadline = Deadline(request.timeout_seconds)
         with self._lock:
-            yield from self._stream(request)
+            yield from self._stream(request, deadline)
 
     def count_tokens(self, text: str) -> int:
         """How many tokens ``text`` is for this model (no chat template around it)."""
@@ -78,13 +81,15 @@ class LlamaModel(Model):
         """The name of the protocol tools are called by."""
         return self.protocol.name
 
-    def _complete(self, request: ModelRequest) -> ModelResponse:
+    def _complete(self, request: ModelRequest, deadline: Deadline) -> ModelResponse:
         started = time.perf_counter()
         protocol = for_request(self.protocol, request)
         allowed = protocol.constraint(request.tools, request.tool_choice)
         llama, tokens, cached = self._prepare(request, protocol)
-        stop = self._repeat_stop(llama, tokens, allowed)
+        stop = self._stops(llama, tokens, allowed, deadline)
+        deadline.check(self.name)  # the prompt's evaluation cannot be stopped: not begun late
         output = _generate(llama, tokens, request, _grammar(allowed), stop=stop)
+        deadline.check(self.name)
         text = output["choices"][0]["text"]
         usage = output["usage"]
         return self._response(
@@ -95,21 +100,23 @@ class LlamaModel(Model):
             request,
         )
 
-    def _stream(self, request: ModelRequest) -> Iterator[str | ModelResponse]:
+    def _stream(self, request: ModelRequest, deadline: Deadline) -> Iterator[str | ModelResponse]:
         started = time.perf_counter()
         protocol = for_request(self.protocol, request)
         allowed = protocol.constraint(request.tools, request.tool_choice)
         llama, tokens, cached = self._prepare(request, protocol)
         pieces: list[str] = []
         finish = "stop"
-        stop = self._repeat_stop(llama, tokens, allowed)
+        stop = self._stops(llama, tokens, allowed, deadline)
         grammar = _grammar(allowed)
+        deadline.check(self.name)
         for chunk in _generate(llama, tokens, request, grammar, stream=True, stop=stop):
             choice = chunk["choices"][0]
             if choice["text"]:
                 pieces.append(choice["text"])
                 yield choice["text"]
             finish = choice.get("finish_reason") or finish
+        deadline.check(self.name)
         text = "".join(pieces)
         completion = len(llama.tokenize(text.encode(), add_bos=False, special=False))
         usage = Usage(len(tokens), completion, cached)
@@ -133,13 +140,21 @@ class LlamaModel(Model):
             )
         return llama, tokens, _cached_prefix(llama, tokens)
 
-    def _repeat_stop(self, llama: Any, tokens: list[int], allowed: OutputConstraint) -> Any:
-        """For replies of several call lines: stop at a line that repeats an earlier one."""
-        if not isinstance(allowed, JsonOutput) or allowed.line is None:
-            return None  # no call lines: free text, one value, one code block
+    def _stops(
+        self, llama: Any, tokens: list[int], allowed: OutputConstraint, deadline: Deadline
+    ) -> Any:
+        """Stop at the request's deadline (then ``deadline.check`` raises ``ModelTimeout``);
+        for replies of several call lines, also at a line that repeats an earlier one."""
+        stops: list[Any] = []
+        if isinstance(allowed, JsonOutput) and allowed.line is not None:
+            stops.append(RepeatedLineStop(llama, len(tokens)))
+        if deadline.bounded:
+            stops.append(lambda input_ids, logits: deadline.passed())
+        if not stops:
+            return None
         from llama_cpp import StoppingCriteriaList
 
-        return StoppingCriteriaList([RepeatedLineStop(llama, len(tokens))])
+        return StoppingCriteriaList(stops)
 
     def _load(self) -> Any:
         if self._llama is None:

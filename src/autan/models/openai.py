@@ -1,7 +1,9 @@
 """OpenAI-compatible chat-completions backend (llama.cpp server, Ollama, vLLM, LM Studio,
 Mistral, DeepSeek). Connection reuse, timeouts, retries with backoff on connection errors, 429
 and 5xx (honouring ``Retry-After``), none on other 4xx; SSE streaming. Requests go over httpx,
-except plain-``http`` requests without a proxy, which take the lighter ``_plain_http``."""
+except plain-``http`` requests without a proxy, which take the lighter ``_plain_http``. Every
+request has a deadline (``request_timeout``, or the time left of the run, the nearer) and every
+answer a size bound after decompression (``_bounds``)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from typing import Any, Literal
 from autan.errors import ModelConnectionError, ModelError, ServerError
 from autan.messages import ModelRequest, ModelResponse
 from autan.models import _chat_wire as wire
+from autan.models._bounds import Deadline
 from autan.models._http_errors import RetryableStatus, error_for, redact
 from autan.models.base import Model
 from autan.models.context import CONTEXT_WINDOWS, check_fits, window_from_models_listing
@@ -41,7 +44,14 @@ class OpenAIChatModel(Model):
         retry: RetryPolicy | None = None,
         context_window: int | None = None,
         price: Price | None = None,
+        request_timeout: float | None = 600.0,
+        max_response_bytes: int = 16 * 2**20,
+        max_stream_bytes: int = 64 * 2**20,
     ) -> None:
+        """``request_timeout``: the most seconds one request may take, from the first attempt
+        to the last byte of the answer (``None``: no bound of its own; the run's wall-clock
+        limit still bounds it). ``max_response_bytes``: the largest answer read whole, after
+        decompression; ``max_stream_bytes``: the most an event stream may send in all."""
         self.provider = provider
         self.model = model
         self.base_url = base_url.rstrip("/")
@@ -54,6 +64,9 @@ class OpenAIChatModel(Model):
         self.price = price
         self._api_key = api_key
         self._timeouts = (connect_timeout, read_timeout)
+        self.request_timeout = request_timeout
+        self.max_response_bytes = max_response_bytes
+        self.max_stream_bytes = max_stream_bytes
         self._client: Any = None
         self._async_client: Any = None
         self._plain_client: Any = None
@@ -83,10 +96,11 @@ class OpenAIChatModel(Model):
     def complete_with(self, request: ModelRequest, protocol: ToolProtocol) -> ModelResponse:
         """One request with a given protocol and no retries: for probing a server."""
         once = RetryPolicy(attempts=1)
+        deadline = self._deadline(request)
 
         def send() -> dict[str, Any]:
             body = self._payload(request, False, protocol)
-            return once.call(lambda: self._post(body), self._retryable)
+            return once.call(lambda: self._post(body, deadline), self._retryable)
 
         try:
             data = send()
@@ -151,37 +165,57 @@ class OpenAIChatModel(Model):
         yield self._timed(assembler.response(), started, request)
 
     def _send(self, request: ModelRequest) -> dict[str, Any]:
-        body = self._checked_payload(request, stream=False)
-        return self.retry.call(lambda: self._post(body), self._retryable)
+        deadline = self._deadline(request)
+        body = self._checked_payload(request, False, deadline)
+        return self.retry.call(lambda: self._post(body, deadline), _retryable_before(deadline))
 
     async def _asend(self, request: ModelRequest) -> dict[str, Any]:
-        body = self._checked_payload(request, stream=False)
-        return await self.retry.acall(lambda: self._apost(body), self._retryable)
+        deadline = self._deadline(request)
+        body = self._checked_payload(request, False, deadline)
+        return await self.retry.acall(
+            lambda: self._apost(body, deadline), _retryable_before(deadline)
+        )
 
     def _send_streaming(self, request: ModelRequest) -> Iterator[dict[str, Any]]:
-        body = self._checked_payload(request, stream=True)
-        return self.retry.call(lambda: self._open_stream(body), self._retryable)
+        deadline = self._deadline(request)
+        body = self._checked_payload(request, True, deadline)
+        return self.retry.call(
+            lambda: self._open_stream(body, deadline), _retryable_before(deadline)
+        )
 
     async def _asend_streaming(self, request: ModelRequest) -> AsyncIterator[dict[str, Any]]:
-        body = self._checked_payload(request, stream=True)
-        return await self.retry.acall(lambda: self._aopen_stream(body), self._retryable)
+        deadline = self._deadline(request)
+        body = self._checked_payload(request, True, deadline)
+        return await self.retry.acall(
+            lambda: self._aopen_stream(body, deadline), _retryable_before(deadline)
+        )
 
-    def _checked_payload(self, request: ModelRequest, stream: bool) -> dict[str, Any]:
+    def _deadline(self, request: ModelRequest) -> Deadline:
+        """The request's own bound, or the time left of the run, whichever is nearer."""
+        return Deadline(self.request_timeout, request.timeout_seconds)
+
+    def _checked_payload(
+        self, request: ModelRequest, stream: bool, deadline: Deadline
+    ) -> dict[str, Any]:
         body = self._payload(request, stream)
-        check_fits(request, body, self.context_window(), self.name)
+        check_fits(request, body, self._window_within(deadline), self.name)
         return body
 
     def context_window(self) -> int | None:
         """The window: given, else from the table, else from the server's model listing."""
+        return self._window_within(Deadline(self.request_timeout))
+
+    def _window_within(self, deadline: Deadline) -> int | None:
         if not self._window_looked_up:
             self._window_looked_up = True
-            self._window = self._window_from_server()
+            self._window = self._window_from_server(deadline)
         return self._window
 
-    def _window_from_server(self) -> int | None:
+    def _window_from_server(self, deadline: Deadline) -> int | None:
         try:
-            return window_from_models_listing(json.loads(self._get_text("/models")), self.model)
-        except (ModelConnectionError, ValueError, RecursionError):
+            listing = self._exchange("GET", "/models", None, deadline)[1]
+            return window_from_models_listing(json.loads(listing), self.model)
+        except (ModelError, ValueError, RecursionError):  # unreachable, too slow, too large
             return None
 
     def _protocol_of(self, request: ModelRequest) -> ToolProtocol:
@@ -229,18 +263,24 @@ class OpenAIChatModel(Model):
             headers["Authorization"] = f"Bearer {self._api_key}"
         return headers
 
+    def _httpx_headers(self) -> dict[str, str]:
+        """Only the encodings ``_bounds`` inflates (httpx would ask for more, if installed)."""
+        return {**self._headers(), "Accept-Encoding": "gzip, deflate"}
+
     def _http(self) -> Any:
         if self._client is None:
             import httpx
 
-            self._client = httpx.Client(timeout=self._timeout(), headers=self._headers())
+            self._client = httpx.Client(timeout=self._timeout(), headers=self._httpx_headers())
         return self._client
 
     def _ahttp(self) -> Any:
         if self._async_client is None:
             import httpx
 
-            self._async_client = httpx.AsyncClient(timeout=self._timeout(), headers=self._headers())
+            self._async_client = httpx.AsyncClient(
+                timeout=self._timeout(), headers=self._httpx_headers()
+            )
         return self._async_client
 
     def _plain(self) -> Any:
@@ -251,132 +291,152 @@ class OpenAIChatModel(Model):
 
             if plain_http_applies(self.base_url):
                 connect, read = self._timeouts
-                self._plain_client = PlainHTTP(self.base_url, self._headers(), connect, read)
+                self._plain_client = PlainHTTP(
+                    self.base_url,
+                    self._headers(),
+                    connect,
+                    read,
+                    self.max_response_bytes,
+                    self.name,
+                )
         return self._plain_client
 
-    def _timeout(self) -> Any:
+    def _timeout(self, deadline: Deadline | None = None) -> Any:
+        """The client's timeouts; with a deadline, none longer than the time left."""
         import httpx
 
         connect, read = self._timeouts
+        if deadline is not None:
+            connect, read = deadline.timeout(connect), deadline.timeout(read)
         return httpx.Timeout(read, connect=connect)
 
-    def _post(self, body: dict[str, Any]) -> dict[str, Any]:
-        status, text, headers = self._exchange("POST", "/chat/completions", body)
+    def _post(self, body: dict[str, Any], deadline: Deadline) -> dict[str, Any]:
+        status, text, headers = self._exchange("POST", "/chat/completions", body, deadline)
         return self._json(status, text, headers)
 
-    def _get_text(self, path: str) -> str:
-        return self._exchange("GET", path, None)[1]
-
     def _exchange(
-        self, method: str, path: str, body: dict[str, Any] | None
+        self, method: str, path: str, body: dict[str, Any] | None, deadline: Deadline
     ) -> tuple[int, str, Any]:
         """One request: status, text and headers; a failed connection is a typed error."""
         plain = self._plain()
         if plain is None:
-            return self._exchange_httpx(method, path, body)
+            return self._exchange_httpx(method, path, body, deadline)
         import http.client
 
+        deadline.check(self.name)  # an attempt after a wait, or after the window's lookup
         data = None if body is None else _json_bytes(body)
         try:
-            answer = plain.request(method, path, data)
+            answer = plain.request(method, path, data, deadline)
         except (OSError, http.client.HTTPException) as error:
-            raise self._connection_error(error) from None
+            raise self._connection_error(error, deadline) from None
         return answer.status, answer.text, answer.headers
 
     def _exchange_httpx(
-        self, method: str, path: str, body: dict[str, Any] | None
+        self, method: str, path: str, body: dict[str, Any] | None, deadline: Deadline
     ) -> tuple[int, str, Any]:
         import httpx
 
-        try:
-            response = self._http().request(method, f"{self.base_url}{path}", json=body)
-        except httpx.TransportError as error:
-            raise self._connection_error(error) from None
-        return response.status_code, response.text, response.headers
+        from autan.models._bounded_read import read_and_close, text_of
 
-    async def _apost(self, body: dict[str, Any]) -> dict[str, Any]:
+        try:
+            response = self._send_httpx(method, path, body, deadline)
+            content = read_and_close(response, self.max_response_bytes, self.name, deadline)
+        except httpx.TransportError as error:
+            raise self._connection_error(error, deadline) from None
+        return response.status_code, text_of(content), response.headers
+
+    async def _apost(self, body: dict[str, Any], deadline: Deadline) -> dict[str, Any]:
         import httpx
 
-        try:
-            response = await self._ahttp().post(f"{self.base_url}/chat/completions", json=body)
-        except httpx.TransportError as error:
-            raise self._connection_error(error) from None
-        return self._json(response.status_code, response.text, response.headers)
+        from autan.models._bounded_read import aread_and_close, text_of
 
-    def _open_stream(self, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        try:
+            response = await self._asend_httpx(body, deadline)
+            content = await aread_and_close(response, self.max_response_bytes, self.name, deadline)
+        except httpx.TransportError as error:
+            raise self._connection_error(error, deadline) from None
+        return self._json(response.status_code, text_of(content), response.headers)
+
+    def _send_httpx(
+        self, method: str, path: str, body: dict[str, Any] | None, deadline: Deadline
+    ) -> Any:
+        """Send, and return the response once its headers are in; its body is read after."""
+        deadline.check(self.name)  # an attempt after a wait, or after the window's lookup
+        client = self._http()
+        url = f"{self.base_url}{path}"
+        request = client.build_request(method, url, json=body, timeout=self._timeout(deadline))
+        return client.send(request, stream=True)
+
+    async def _asend_httpx(self, body: dict[str, Any], deadline: Deadline) -> Any:
+        from autan.models._bounded_read import within
+
+        deadline.check(self.name)
+        client = self._ahttp()
+        url = f"{self.base_url}/chat/completions"
+        request = client.build_request("POST", url, json=body, timeout=self._timeout(deadline))
+        return await within(deadline, self.name, client.send(request, stream=True))
+
+    def _open_stream(self, body: dict[str, Any], deadline: Deadline) -> Iterator[dict[str, Any]]:
         """Open the SSE stream (retried as a whole until the first byte) and return its chunks."""
         import httpx
 
-        client = self._http()
-        request = client.build_request("POST", f"{self.base_url}/chat/completions", json=body)
-        try:
-            response = client.send(request, stream=True)
-        except httpx.TransportError as error:
-            raise self._connection_error(error) from None
-        if response.status_code >= 400 or "event-stream" not in response.headers.get(
-            "content-type", ""
-        ):
-            text = response.read().decode("utf-8", errors="replace")
-            response.close()
-            return iter([_as_chunk(self._json(response.status_code, text, response.headers))])
-        return self._chunks(response)
+        from autan.models._bounded_read import is_event_stream, read_and_close, text_of
 
-    async def _aopen_stream(self, body: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
+        try:
+            response = self._send_httpx("POST", "/chat/completions", body, deadline)
+            if not is_event_stream(response):
+                content = read_and_close(response, self.max_response_bytes, self.name, deadline)
+                completion = self._json(response.status_code, text_of(content), response.headers)
+                return iter([_as_chunk(completion)])
+        except httpx.TransportError as error:
+            raise self._connection_error(error, deadline) from None
+        return self._chunks(response, deadline)
+
+    async def _aopen_stream(
+        self, body: dict[str, Any], deadline: Deadline
+    ) -> AsyncIterator[dict[str, Any]]:
         """``_open_stream``, async."""
         import httpx
 
-        client = self._ahttp()
-        request = client.build_request("POST", f"{self.base_url}/chat/completions", json=body)
+        from autan.models._bounded_read import aread_and_close, is_event_stream, text_of
+
         try:
-            response = await client.send(request, stream=True)
+            response = await self._asend_httpx(body, deadline)
+            if not is_event_stream(response):
+                limit = self.max_response_bytes
+                content = await aread_and_close(response, limit, self.name, deadline)
+                completion = self._json(response.status_code, text_of(content), response.headers)
+                return _one(_as_chunk(completion))
         except httpx.TransportError as error:
-            raise self._connection_error(error) from None
-        if response.status_code >= 400 or "event-stream" not in response.headers.get(
-            "content-type", ""
-        ):
-            text = (await response.aread()).decode("utf-8", errors="replace")
-            await response.aclose()
-            return _one(_as_chunk(self._json(response.status_code, text, response.headers)))
-        return self._achunks(response)
+            raise self._connection_error(error, deadline) from None
+        return self._achunks(response, deadline)
 
-    async def _achunks(self, response: Any) -> AsyncIterator[dict[str, Any]]:
-        from httpx_sse import EventSource
+    async def _achunks(self, response: Any, deadline: Deadline) -> AsyncIterator[dict[str, Any]]:
+        from autan.models._bounded_read import achunks
 
+        chunks = achunks(response, self.max_stream_bytes, self.name, deadline)
         try:
-            with self._stream_errors():
-                async for event in EventSource(response).aiter_sse():
-                    if _is_end(event.data):
-                        break
-                    if (chunk := _json_or_none(event.data)) is not None:
-                        yield chunk
+            with self._stream_errors(deadline):
+                async for chunk in chunks:
+                    yield chunk
         finally:
-            await response.aclose()
+            await chunks.aclose()
 
-    def _chunks(self, response: Any) -> Iterator[dict[str, Any]]:
-        from httpx_sse import EventSource
+    def _chunks(self, response: Any, deadline: Deadline) -> Iterator[dict[str, Any]]:
+        from autan.models._bounded_read import chunks
 
-        try:
-            with self._stream_errors():
-                for event in EventSource(response).iter_sse():
-                    if _is_end(event.data):
-                        break
-                    if (chunk := _json_or_none(event.data)) is not None:
-                        yield chunk
-        finally:
-            response.close()
+        with self._stream_errors(deadline):
+            yield from chunks(response, self.max_stream_bytes, self.name, deadline)
 
     @contextmanager
-    def _stream_errors(self) -> Iterator[None]:
-        """A broken event stream or connection, as autan's typed errors."""
+    def _stream_errors(self, deadline: Deadline) -> Iterator[None]:
+        """A broken connection during the event stream, as autan's typed errors."""
         import httpx
-        from httpx_sse import SSEError
 
         try:
             yield
-        except SSEError as error:
-            raise ServerError(f"{self.name}: broken event stream: {error}") from None
         except httpx.TransportError as error:
-            raise self._connection_error(error) from None
+            raise self._connection_error(error, deadline) from None
 
     def _json(self, status: int, text: str, headers: Any) -> dict[str, Any]:
         error = error_for(status, text, headers, self._api_key)
@@ -387,7 +447,11 @@ class OpenAIChatModel(Model):
             raise ServerError(f"{self.name}: the server answered something that is not JSON")
         return data
 
-    def _connection_error(self, error: Exception) -> ModelConnectionError:
+    def _connection_error(self, error: Exception, deadline: Deadline) -> ModelError:
+        """A failed exchange; one that failed because its deadline passed is ``ModelTimeout``
+        (a read cut short by the time left)."""
+        if deadline.passed():
+            return deadline.error(self.name)
         kind = type(error).__name__
         return ModelConnectionError(
             redact(f"{self.name} at {self.base_url}: {kind}", self._api_key)
@@ -398,14 +462,14 @@ class OpenAIChatModel(Model):
         return isinstance(error, (RetryableStatus, ModelConnectionError))
 
 
+def _retryable_before(deadline: Deadline) -> Any:
+    """Retry what ``_retryable`` says, while the deadline has not passed."""
+    return lambda error: OpenAIChatModel._retryable(error) and not deadline.passed()
+
+
 def _json_bytes(body: dict[str, Any]) -> bytes:
     """A request body encoded as httpx encodes ``json=``."""
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
-
-
-def _is_end(data: str) -> bool:
-    """The OpenAI stream's last event."""
-    return data.strip() == "[DONE]"
 
 
 def _json_or_none(text: str) -> Any:
