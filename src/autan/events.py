@@ -7,9 +7,11 @@ import functools
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar, cast
 
 from autan.messages import ToolCall, ToolChoice, Usage
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +19,13 @@ class Event:
     """Base of every event. ``kind`` names the record in JSON output."""
 
     kind: ClassVar[str] = "event"
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            cleaned = encodable(value)
+            if cleaned is not value:
+                object.__setattr__(self, f.name, cleaned)
 
     def to_dict(self) -> dict[str, Any]:
         return {"type": self.kind, **dataclasses.asdict(self)}
@@ -202,3 +211,80 @@ def _decode(hint: Any, value: Any) -> Any:
         item = typing.get_args(hint)[0]
         return tuple(_decode(item, element) for element in value)
     return value
+
+
+def encodable(value: T) -> T:
+    """``value`` with every string in it encodable as UTF-8: each lone surrogate becomes U+FFFD.
+
+    Text from a model, a tool or a sandbox can hold one (JSON's ``"\\ud800"``, a file name that is
+    not UTF-8 decoded with ``surrogateescape``); the journal and the terminal cannot write it.
+    Walks records (dataclasses), dicts, lists and tuples; what needs no change is returned as it
+    is. Every event applies it to its fields, and the driver to each outcome it sends the loop.
+    """
+    if isinstance(value, str):
+        return cast(T, _encodable_text(value))
+    if isinstance(value, dict | list | tuple):
+        return cast(T, _encodable_tree(value))
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes: dict[str, Any] = {}
+        for f in dataclasses.fields(value):
+            old = getattr(value, f.name)
+            new = encodable(old)
+            if new is not old:
+                changes[f.name] = new
+        return cast(T, dataclasses.replace(value, **changes)) if changes else value
+    return value
+
+
+def _encodable_text(text: str) -> str:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        # UTF-16 holds lone surrogates as code units; decoding joins a split pair, replaces the rest
+        return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return text
+
+
+_Tree = dict[Any, Any] | list[Any] | tuple[Any, ...]
+
+
+def _encodable_tree(root: _Tree) -> _Tree:
+    """``encodable`` for dicts, lists and tuples, without recursion: JSON from outside can nest
+    deeper than the stack. A container is rebuilt after its items, and only if one changed."""
+    done: dict[int, Any] = {}
+    opened: set[int] = set()
+    pending: list[Any] = [root]
+    while pending:
+        node = pending[-1]
+        if id(node) not in opened:
+            opened.add(id(node))
+            pending.extend(i for i in _items(node) if _is_tree(i) and id(i) not in opened)
+            continue
+        pending.pop()
+        if id(node) not in done:
+            done[id(node)] = _rebuilt(node, done)
+    return cast(_Tree, done[id(root)])
+
+
+def _is_tree(value: Any) -> bool:
+    return isinstance(value, dict | list | tuple)
+
+
+def _items(node: _Tree) -> list[Any]:
+    if isinstance(node, dict):
+        return [*node.keys(), *node.values()]
+    return list(node)
+
+
+def _rebuilt(node: _Tree, done: dict[int, Any]) -> _Tree:
+    def clean(item: Any) -> Any:
+        return done.get(id(item), item) if _is_tree(item) else encodable(item)
+
+    if isinstance(node, dict):
+        pairs = [(clean(k), clean(v)) for k, v in node.items()]
+        same = all(k is a and v is b for (k, v), (a, b) in zip(pairs, node.items(), strict=True))
+        return node if same else dict(pairs)
+    items = [clean(item) for item in node]
+    if all(a is b for a, b in zip(items, node, strict=True)):
+        return node
+    return items if isinstance(node, list) else tuple(items)
