@@ -14,6 +14,8 @@ import pytest
 from autan import Agent, SQLiteStore, tool
 from autan.errors import ModelError
 from autan.events import (
+    MAX_NESTING,
+    TOO_DEEP,
     CodeFinished,
     Event,
     FinalAnswer,
@@ -141,14 +143,39 @@ def test_encodable_returns_clean_values_as_they_are() -> None:
     assert encodable(call) is call
 
 
-def test_encodable_cleans_keys_records_and_nesting_deeper_than_the_stack() -> None:
+def test_encodable_cleans_keys_and_records() -> None:
+    cleaned = encodable({LONE: [LONE], "call": ToolCall("1", "f", {"x": LONE})})
+    assert cleaned == {REPLACED: [REPLACED], "call": ToolCall("1", "f", {"x": REPLACED})}
+
+
+def test_nesting_deeper_than_an_event_holds_is_left_out_without_recursion() -> None:
     deep: list[object] = [LONE]
     for _ in range(100_000):
         deep = [deep]
-    cleaned = encodable({LONE: deep, "call": ToolCall("1", "f", {"x": LONE})})
-    assert set(cleaned) == {REPLACED, "call"}
-    assert cleaned["call"].arguments == {"x": REPLACED}
-    inner = cleaned[REPLACED]
-    for _ in range(100_000):
+    cleaned = encodable({"deep": deep, "shallow": [[LONE]]})
+    assert cleaned["shallow"] == [[REPLACED]]
+    inner = cleaned["deep"]
+    for _ in range(MAX_NESTING - 2):  # the dict is level 1
         inner = inner[0]
-    assert inner == [REPLACED]
+    assert inner == [TOO_DEEP]
+    event = CodeFinished(1, "", "", None, True, deep, 0.0)
+    written([event])
+    assert repr(event)
+
+
+def test_a_tool_call_nested_hundreds_deep_is_journaled_exported_and_shown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from autan.cli import main
+
+    monkeypatch.setenv("AUTAN_HOME", str(tmp_path))
+    deep = json.loads("[" * 600 + "]" * 600)  # json parses it; asdict and repr recurse deeper
+    store = SQLiteStore()
+    result = Agent(ScriptedModel([("shout", {"word": deep}), "done"]), [shout], store=store).run(
+        "go"
+    )
+    store.close()
+    assert result.output == "done"
+    assert main(["runs", "export", str(result.run_id)]) == 0
+    assert TOO_DEEP in capsys.readouterr().out
+    assert main(["runs", "show", str(result.run_id)]) == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -34,21 +35,16 @@ class Event:
     def from_dict(data: Mapping[str, Any]) -> Event:
         """Rebuild an event from ``to_dict()`` output, also after a JSON round trip.
 
-        Only the event records defined here are built, from plain values: nothing named in the
-        data is imported or called. Raises ``ValueError`` on an unknown type or missing fields.
+        Only the event records defined here are built, from plain values of the types their
+        fields declare: nothing named in the data is imported or called. Raises ``ValueError``
+        on an unknown type, a missing field or a value of the wrong type.
         """
         target = _event_types().get(str(data.get("type")))
         if target is None:
             raise ValueError(f"unknown event type {data.get('type')!r}")
-        hints = _field_hints(target)
         try:
-            values = {
-                f.name: _decode(hints[f.name], data[f.name])
-                for f in dataclasses.fields(target)
-                if f.name in data
-            }
-            return target(**values)
-        except (TypeError, ValueError, KeyError, IndexError) as error:
+            return _record(target, data)
+        except (TypeError, ValueError) as error:
             raise ValueError(f"malformed {target.kind} event: {error}") from None
 
 
@@ -192,25 +188,71 @@ def _event_types() -> dict[str, type[Event]]:
     return {cls.kind: cls for cls in Event.__subclasses__()}
 
 
-_HINTS: dict[type[Event], dict[str, Any]] = {}
+_HINTS: dict[type, dict[str, Any]] = {}
 
 
-def _field_hints(cls: type[Event]) -> dict[str, Any]:
+def _field_hints(cls: type) -> dict[str, Any]:
     if cls not in _HINTS:
         _HINTS[cls] = typing.get_type_hints(cls)
     return _HINTS[cls]
 
 
+R = TypeVar("R")
+
+
+def _record(cls: type[R], data: object) -> R:
+    """A record (an event, a ``ToolCall``, a ``Usage``) from a JSON object, each field checked."""
+    if not isinstance(data, Mapping):
+        raise TypeError(f"{cls.__name__} is {_kind(data)}, not an object")
+    hints = _field_hints(cls)
+    values = {}
+    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        if f.name in data:
+            try:
+                values[f.name] = _decode(hints[f.name], data[f.name])
+            except TypeError as error:
+                raise TypeError(f"{f.name}: {error}") from None
+    return cls(**values)
+
+
 def _decode(hint: Any, value: Any) -> Any:
-    """Turn a JSON value back into the field's type: records, and tuples of them."""
-    if hint is Usage:
-        return Usage(**value)
-    if hint is ToolCall:
-        return ToolCall(str(value["id"]), str(value["name"]), dict(value["arguments"]))
-    if typing.get_origin(hint) is tuple:
+    """A JSON value as a field of type ``hint``; ``TypeError`` when it is of another type."""
+    origin = typing.get_origin(hint)
+    if hint is Any:
+        return value
+    if origin is typing.Literal:
+        if isinstance(value, str) and value in typing.get_args(hint):
+            return value
+        raise TypeError(f"{_kind(value)}, not one of {', '.join(typing.get_args(hint))}")
+    if origin is types.UnionType or origin is typing.Union:
+        for arm in typing.get_args(hint):
+            try:
+                return _decode(arm, value)
+            except TypeError:
+                pass
+        raise TypeError(f"{_kind(value)}, not {hint}")
+    if origin is tuple:
         item = typing.get_args(hint)[0]
-        return tuple(_decode(item, element) for element in value)
+        return tuple(_decode(item, element) for element in _expect(list, value))
+    if origin is dict:
+        return dict(_expect(dict, value))
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return _record(hint, value)
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if hint is int and isinstance(value, bool):
+        raise TypeError("a boolean, not an integer")
+    return _expect(hint, value)
+
+
+def _expect(cls: type[R], value: object) -> R:
+    if not isinstance(value, cls):
+        raise TypeError(f"{_kind(value)}, not {'null' if cls is type(None) else cls.__name__}")
     return value
+
+
+def _kind(value: object) -> str:
+    return "null" if value is None else type(value).__name__
 
 
 def encodable(value: T) -> T:
@@ -218,8 +260,9 @@ def encodable(value: T) -> T:
 
     Text from a model, a tool or a sandbox can hold one (JSON's ``"\\ud800"``, a file name that is
     not UTF-8 decoded with ``surrogateescape``); the journal and the terminal cannot write it.
-    Walks records (dataclasses), dicts, lists and tuples; what needs no change is returned as it
-    is. Every event applies it to its fields, and the driver to each outcome it sends the loop.
+    Walks records (dataclasses), dicts, lists and tuples (what nests deeper than ``MAX_NESTING``
+    becomes ``TOO_DEEP``); what needs no change is returned as it is. Every event applies it to
+    its fields, and the driver to each outcome it sends the loop.
     """
     if isinstance(value, str):
         return cast(T, _encodable_text(value))
@@ -248,22 +291,33 @@ def _encodable_text(text: str) -> str:
 _Tree = dict[Any, Any] | list[Any] | tuple[Any, ...]
 
 
-def _encodable_tree(root: _Tree) -> _Tree:
-    """``encodable`` for dicts, lists and tuples, without recursion: JSON from outside can nest
-    deeper than the stack. A container is rebuilt after its items, and only if one changed."""
+MAX_NESTING = 100
+"""The deepest nesting of lists and objects an event holds. Writing an event (``to_dict``, JSON,
+``repr``) recurses through it, so a deeper part (hostile JSON from a model or a sandbox) is
+replaced by ``TOO_DEEP``."""
+TOO_DEEP = f"(nested deeper than {MAX_NESTING} levels: left out)"
+
+
+def _encodable_tree(root: _Tree) -> Any:
+    """``encodable`` for dicts, lists and tuples, without recursion (JSON from outside can nest
+    deeper than the stack). A container is rebuilt after its items, and only if one changed."""
     done: dict[int, Any] = {}
     opened: set[int] = set()
-    pending: list[Any] = [root]
+    pending: list[tuple[Any, int]] = [(root, 1)]
     while pending:
-        node = pending[-1]
+        node, depth = pending[-1]
         if id(node) not in opened:
             opened.add(id(node))
-            pending.extend(i for i in _items(node) if _is_tree(i) and id(i) not in opened)
+            if depth > MAX_NESTING:
+                done[id(node)] = TOO_DEEP
+            else:
+                items = _items(node)
+                pending.extend((i, depth + 1) for i in items if _is_tree(i) and id(i) not in opened)
             continue
         pending.pop()
         if id(node) not in done:
             done[id(node)] = _rebuilt(node, done)
-    return cast(_Tree, done[id(root)])
+    return done[id(root)]
 
 
 def _is_tree(value: Any) -> bool:
