@@ -179,3 +179,27 @@ def test_a_tool_call_nested_hundreds_deep_is_journaled_exported_and_shown(
     assert main(["runs", "export", str(result.run_id)]) == 0
     assert TOO_DEEP in capsys.readouterr().out
     assert main(["runs", "show", str(result.run_id)]) == 0
+
+
+@pytest.mark.parametrize("output", [["--json"], []])
+def test_autan_run_prints_a_server_reply_with_a_lone_surrogate(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    output: list[str],
+) -> None:
+    from autan.cli import main
+    from fake_chat_server import FakeChatServer, Reply, completion
+
+    monkeypatch.setenv("AUTAN_HOME", str(tmp_path))
+    # the body is JSON text "caf\ud800": decoded, a lone surrogate
+    with FakeChatServer([Reply(body=completion(f"caf{LONE}"))]) as server:
+        spec = f"openai:m@{server.url}"
+        argv = ["run", "hi", "--model", spec, "--tool-protocol", "native", *output]
+        assert main(argv) == 0
+    out = capsys.readouterr().out  # capsys writes UTF-8, strictly: as a terminal would
+    if output:
+        answers = [r for r in map(json.loads, out.splitlines()) if r.get("type") == "final_answer"]
+        assert answers[0]["output"] == f"caf{REPLACED}"
+    else:
+        assert out == f"caf{REPLACED}\n"
