@@ -203,3 +203,21 @@ def test_autan_run_prints_a_server_reply_with_a_lone_surrogate(
         assert answers[0]["output"] == f"caf{REPLACED}"
     else:
         assert out == f"caf{REPLACED}\n"
+
+
+def test_list_dir_of_a_file_name_that_is_not_utf8_is_journaled(tmp_path: Path) -> None:
+    from autan.tools.builtin import builtin_tools
+
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    (workspace / os.fsdecode(b"caf\xe9.txt")).write_text("latin-1 name")
+    store = SQLiteStore(tmp_path / "journal.sqlite3")
+    model = ScriptedModel([("list_dir", {"path": "."}), "listed"])
+    result = Agent(model, builtin_tools(workspace), store=store).run("list")
+    assert result.output == "listed"
+    assert result.run_id is not None
+    loaded = store.load(result.run_id)
+    outputs = [e.output for e in loaded if isinstance(e, ToolResulted)]
+    assert len(outputs) == 1
+    assert "caf" in outputs[0]
+    written(loaded)
