@@ -136,9 +136,7 @@ class StreamAssembler:
 
     def _merge_call(self, raw: Any) -> None:
         """Join a call's pieces; a piece that is not an object is kept, for ``_call`` to refuse."""
-        index = raw.get("index") if isinstance(raw, dict) else None
-        if not isinstance(index, int) or isinstance(index, bool):
-            index = len(self.calls)
+        index = _index(raw.get("index") if isinstance(raw, dict) else None, len(self.calls))
         call = self.calls.setdefault(index, {"id": None, "name": "", "arguments": ""})
         function = (raw.get("function") or {}) if isinstance(raw, dict) else raw
         if not isinstance(function, dict):
@@ -171,6 +169,13 @@ def _listed(calls: Any) -> list[Any]:
     if not calls:
         return []
     return calls if isinstance(calls, list) else [calls]
+
+
+def _index(value: Any, new: int) -> int:
+    """A streamed call's ``index``; ``new`` (a call of its own) when it is none or not a number."""
+    if isinstance(value, str) and value.isdecimal():
+        return int(value)
+    return value if isinstance(value, int) and not isinstance(value, bool) else new
 
 
 def _joined(so_far: Any, piece: Any) -> Any:
