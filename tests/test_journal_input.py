@@ -122,8 +122,11 @@ def test_a_run_config_nested_too_deep_is_a_store_error(
 
 def test_events_are_rebuilt_only_from_values_of_their_declared_types() -> None:
     usage = {"prompt_tokens": 1, "completion_tokens": 2}
-    good = {"type": "model_response", "step": 1, "text": "", "tool_calls": [], "usage": usage}
-    assert Event.from_dict({**good, "seconds": 0}).to_dict()["seconds"] == 0.0
+    calls = [{"id": "c", "name": "f", "arguments": {"x": [1]}}]
+    good = {"type": "model_response", "step": 1, "text": "", "tool_calls": calls, "usage": usage}
+    event = Event.from_dict({**good, "seconds": 0})
+    assert event.to_dict()["seconds"] == 0.0
+    assert Event.from_dict(event.to_dict()) == event  # tuples as they are, before any JSON
     for bad in (
         {"seconds": True},
         {"seconds": 0, "step": True},

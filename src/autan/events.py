@@ -231,9 +231,11 @@ def _decode(hint: Any, value: Any) -> Any:
             except TypeError:
                 pass
         raise TypeError(f"{_kind(value)}, not {hint}")
-    if origin is tuple:
+    if origin is tuple:  # a list after a JSON round trip, a tuple straight from to_dict()
+        if not isinstance(value, list | tuple):
+            raise TypeError(f"{_kind(value)}, not a list")
         item = typing.get_args(hint)[0]
-        return tuple(_decode(item, element) for element in _expect(list, value))
+        return tuple(_decode(item, element) for element in value)
     if origin is dict:
         return dict(_expect(dict, value))
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
