@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar, cast
 
 from autan.messages import ToolCall, ToolChoice, Usage
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +21,13 @@ class Event:
 
     kind: ClassVar[str] = "event"
 
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            cleaned = encodable(value)
+            if cleaned is not value:
+                object.__setattr__(self, f.name, cleaned)
+
     def to_dict(self) -> dict[str, Any]:
         return {"type": self.kind, **dataclasses.asdict(self)}
 
@@ -25,21 +35,16 @@ class Event:
     def from_dict(data: Mapping[str, Any]) -> Event:
         """Rebuild an event from ``to_dict()`` output, also after a JSON round trip.
 
-        Only the event records defined here are built, from plain values: nothing named in the
-        data is imported or called. Raises ``ValueError`` on an unknown type or missing fields.
+        Only the event records defined here are built, from plain values of the types their
+        fields declare: nothing named in the data is imported or called. Raises ``ValueError``
+        on an unknown type, a missing field or a value of the wrong type.
         """
         target = _event_types().get(str(data.get("type")))
         if target is None:
             raise ValueError(f"unknown event type {data.get('type')!r}")
-        hints = _field_hints(target)
         try:
-            values = {
-                f.name: _decode(hints[f.name], data[f.name])
-                for f in dataclasses.fields(target)
-                if f.name in data
-            }
-            return target(**values)
-        except (TypeError, ValueError, KeyError, IndexError) as error:
+            return _record(target, data)
+        except (TypeError, ValueError) as error:
             raise ValueError(f"malformed {target.kind} event: {error}") from None
 
 
@@ -183,22 +188,159 @@ def _event_types() -> dict[str, type[Event]]:
     return {cls.kind: cls for cls in Event.__subclasses__()}
 
 
-_HINTS: dict[type[Event], dict[str, Any]] = {}
+_HINTS: dict[type, dict[str, Any]] = {}
 
 
-def _field_hints(cls: type[Event]) -> dict[str, Any]:
+def _field_hints(cls: type) -> dict[str, Any]:
     if cls not in _HINTS:
         _HINTS[cls] = typing.get_type_hints(cls)
     return _HINTS[cls]
 
 
+R = TypeVar("R")
+
+
+def _record(cls: type[R], data: object) -> R:
+    """A record (an event, a ``ToolCall``, a ``Usage``) from a JSON object, each field checked."""
+    if not isinstance(data, Mapping):
+        raise TypeError(f"{cls.__name__} is {_kind(data)}, not an object")
+    hints = _field_hints(cls)
+    values = {}
+    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        if f.name in data:
+            try:
+                values[f.name] = _decode(hints[f.name], data[f.name])
+            except TypeError as error:
+                raise TypeError(f"{f.name}: {error}") from None
+    return cls(**values)
+
+
 def _decode(hint: Any, value: Any) -> Any:
-    """Turn a JSON value back into the field's type: records, and tuples of them."""
-    if hint is Usage:
-        return Usage(**value)
-    if hint is ToolCall:
-        return ToolCall(str(value["id"]), str(value["name"]), dict(value["arguments"]))
-    if typing.get_origin(hint) is tuple:
+    """A JSON value as a field of type ``hint``; ``TypeError`` when it is of another type."""
+    origin = typing.get_origin(hint)
+    if hint is Any:
+        return value
+    if origin is typing.Literal:
+        if isinstance(value, str) and value in typing.get_args(hint):
+            return value
+        raise TypeError(f"{_kind(value)}, not one of {', '.join(typing.get_args(hint))}")
+    if origin is types.UnionType or origin is typing.Union:
+        for arm in typing.get_args(hint):
+            try:
+                return _decode(arm, value)
+            except TypeError:
+                pass
+        raise TypeError(f"{_kind(value)}, not {hint}")
+    if origin is tuple:  # a list after a JSON round trip, a tuple straight from to_dict()
+        if not isinstance(value, list | tuple):
+            raise TypeError(f"{_kind(value)}, not a list")
         item = typing.get_args(hint)[0]
         return tuple(_decode(item, element) for element in value)
+    if origin is dict:
+        return dict(_expect(dict, value))
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return _record(hint, value)
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if hint is int and isinstance(value, bool):
+        raise TypeError("a boolean, not an integer")
+    return _expect(hint, value)
+
+
+def _expect(cls: type[R], value: object) -> R:
+    if not isinstance(value, cls):
+        raise TypeError(f"{_kind(value)}, not {'null' if cls is type(None) else cls.__name__}")
     return value
+
+
+def _kind(value: object) -> str:
+    return "null" if value is None else type(value).__name__
+
+
+def encodable(value: T) -> T:
+    """``value`` with every string in it encodable as UTF-8: each lone surrogate becomes U+FFFD.
+
+    Text from a model, a tool or a sandbox can hold one (JSON's ``"\\ud800"``, a file name that is
+    not UTF-8 decoded with ``surrogateescape``); the journal and the terminal cannot write it.
+    Walks records (dataclasses), dicts, lists and tuples (what nests deeper than ``MAX_NESTING``
+    becomes ``TOO_DEEP``); what needs no change is returned as it is. Every event applies it to
+    its fields, and the driver to each outcome it sends the loop.
+    """
+    if isinstance(value, str):
+        return cast(T, _encodable_text(value))
+    if isinstance(value, dict | list | tuple):
+        return cast(T, _encodable_tree(value))
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes: dict[str, Any] = {}
+        for f in dataclasses.fields(value):
+            old = getattr(value, f.name)
+            new = encodable(old)
+            if new is not old:
+                changes[f.name] = new
+        return cast(T, dataclasses.replace(value, **changes)) if changes else value
+    return value
+
+
+def _encodable_text(text: str) -> str:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        # UTF-16 holds lone surrogates as code units; decoding joins a split pair, replaces the rest
+        return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return text
+
+
+_Tree = dict[Any, Any] | list[Any] | tuple[Any, ...]
+
+
+MAX_NESTING = 100
+"""The deepest nesting of lists and objects an event holds. Writing an event (``to_dict``, JSON,
+``repr``) recurses through it, so a deeper part (hostile JSON from a model or a sandbox) is
+replaced by ``TOO_DEEP``."""
+TOO_DEEP = f"(nested deeper than {MAX_NESTING} levels: left out)"
+
+
+def _encodable_tree(root: _Tree) -> Any:
+    """``encodable`` for dicts, lists and tuples, without recursion (JSON from outside can nest
+    deeper than the stack). A container is rebuilt after its items, and only if one changed."""
+    done: dict[int, Any] = {}
+    opened: set[int] = set()
+    pending: list[tuple[Any, int]] = [(root, 1)]
+    while pending:
+        node, depth = pending[-1]
+        if id(node) not in opened:
+            opened.add(id(node))
+            if depth > MAX_NESTING:
+                done[id(node)] = TOO_DEEP
+            else:
+                items = _items(node)
+                pending.extend((i, depth + 1) for i in items if _is_tree(i) and id(i) not in opened)
+            continue
+        pending.pop()
+        if id(node) not in done:
+            done[id(node)] = _rebuilt(node, done)
+    return done[id(root)]
+
+
+def _is_tree(value: Any) -> bool:
+    return isinstance(value, dict | list | tuple)
+
+
+def _items(node: _Tree) -> list[Any]:
+    if isinstance(node, dict):
+        return [*node.keys(), *node.values()]
+    return list(node)
+
+
+def _rebuilt(node: _Tree, done: dict[int, Any]) -> _Tree:
+    def clean(item: Any) -> Any:
+        return done.get(id(item), item) if _is_tree(item) else encodable(item)
+
+    if isinstance(node, dict):
+        pairs = [(clean(k), clean(v)) for k, v in node.items()]
+        same = all(k is a and v is b for (k, v), (a, b) in zip(pairs, node.items(), strict=True))
+        return node if same else dict(pairs)
+    items = [clean(item) for item in node]
+    if all(a is b for a, b in zip(items, node, strict=True)):
+        return node
+    return items if isinstance(node, list) else tuple(items)

@@ -12,7 +12,7 @@ from autan.agent.driver import drive, outcome_of, run_async, run_sync
 from autan.agent.journal import Run, reopen_run, start_run
 from autan.agent.perform import Performer
 from autan.errors import ConfigurationError
-from autan.events import Event
+from autan.events import Event, encodable
 from autan.limits import Limits
 from autan.loop.config import Actions, LoopConfig, check_actions
 from autan.loop.effects import Outcome
@@ -207,7 +207,7 @@ def _result_or_raise(outcome: Outcome) -> RunResult:
 def _checked(task: str) -> str:
     if not task or not task.strip():
         raise ConfigurationError("the task is empty")
-    return task
+    return encodable(task)
 
 
 def _checked_actions(actions: str) -> Actions:

@@ -14,7 +14,7 @@ from typing import cast
 from autan.agent.journal import Run
 from autan.agent.perform import Done, Live, LiveBatch, Performer, Work
 from autan.errors import AutanError
-from autan.events import Event
+from autan.events import Event, encodable
 from autan.loop.effects import CallTools, LoopStep, Outcome
 
 Driving = Generator[Event | Work, object, Outcome]
@@ -22,7 +22,8 @@ Driving = Generator[Event | Work, object, Outcome]
 
 def drive(run: Run, loop: LoopStep) -> Driving:
     """Events are journaled, then passed on; the outcome sent back for a ``Work`` item goes to
-    the loop (an ``AutanError`` is thrown into it, for it to record)."""
+    the loop (an ``AutanError`` is thrown into it, for it to record). An outcome's text is made
+    ``encodable`` here, where it enters the loop, so what the loop keeps is what it journals."""
     item = next(loop)
     while True:
         sent: object = None
@@ -36,7 +37,7 @@ def drive(run: Run, loop: LoopStep) -> Driving:
             if sent is None:
                 sent = yield Live(item)
         try:
-            item = loop.throw(sent) if isinstance(sent, AutanError) else loop.send(sent)
+            item = loop.throw(sent) if isinstance(sent, AutanError) else loop.send(encodable(sent))
         except StopIteration as stop:
             return cast(Outcome, stop.value)
 

@@ -25,6 +25,7 @@ from autan.events import (
     ToolCalled,
     ToolResulted,
     ToolStarted,
+    encodable,
 )
 from autan.ids import new_run_id
 from autan.loop.effects import (
@@ -89,7 +90,7 @@ def start_run(
     concurrent = bool(config.get("concurrent_tool_calls", True))
     if store is None:
         return Run(task, run_id, Journal(), concurrent)
-    store.create_run(run_id, {"task": task, **config})
+    store.create_run(run_id, encodable({"task": task, **config}))
     return Run(task, run_id, StoredJournal(store, run_id), concurrent)
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from autan.errors import ServerError
-from autan.messages import Message, ModelRequest, ModelResponse, ToolCall, Usage
+from autan.messages import INVALID_CALL, Message, ModelRequest, ModelResponse, ToolCall, Usage
 from autan.models.providers import Provider, ResponseFormatStyle
 from autan.models.reasoning import ReasoningPolicy, send_back, split_think
 from autan.protocols import JsonOutput, ToolProtocol
@@ -56,11 +56,12 @@ def parse(data: dict[str, Any], protocol: ToolProtocol, step: int) -> ModelRespo
     try:
         choice = data["choices"][0]
         message = choice["message"]
+        if not isinstance(message, dict):
+            raise TypeError("the message is not an object")
     except (KeyError, IndexError, TypeError):
         raise ServerError(f"unexpected response shape: {_preview(data)}") from None
     calls = tuple(
-        _call(raw.get("id"), raw.get("function", {}), index, step)
-        for index, raw in enumerate(message.get("tool_calls") or [])
+        _wire_call(raw, index, step) for index, raw in enumerate(_listed(message.get("tool_calls")))
     )
     return _response(
         message.get("content") or "",
@@ -119,7 +120,8 @@ class StreamAssembler:
 
     def response(self) -> ModelResponse:
         calls = tuple(
-            _call(raw.get("id"), raw, index, self.step) for index, raw in sorted(self.calls.items())
+            _call(raw.get("id"), raw.get("malformed", raw), index, self.step)
+            for index, raw in sorted(self.calls.items())
         )
         return _response(
             "".join(self.text),
@@ -132,13 +134,17 @@ class StreamAssembler:
             self.step,
         )
 
-    def _merge_call(self, raw: dict[str, Any]) -> None:
-        index = int(raw.get("index", len(self.calls)))
+    def _merge_call(self, raw: Any) -> None:
+        """Join a call's pieces; a piece that is not an object is kept, for ``_call`` to refuse."""
+        index = _index(raw.get("index") if isinstance(raw, dict) else None, len(self.calls))
         call = self.calls.setdefault(index, {"id": None, "name": "", "arguments": ""})
+        function = (raw.get("function") or {}) if isinstance(raw, dict) else raw
+        if not isinstance(function, dict):
+            call.setdefault("malformed", function)
+            return
         call["id"] = raw.get("id") or call["id"]
-        function = raw.get("function") or {}
-        call["name"] += function.get("name") or ""
-        call["arguments"] += function.get("arguments") or ""
+        call["name"] = _joined(call["name"], function.get("name"))
+        call["arguments"] = _joined(call["arguments"], function.get("arguments"))
 
 
 def _response(
@@ -158,9 +164,44 @@ def _response(
     return ModelResponse(text, calls, used, 0.0, model, finish, reasoning)
 
 
-def _call(call_id: str | None, function: dict[str, Any], index: int, step: int) -> ToolCall:
+def _listed(calls: Any) -> list[Any]:
+    """A message's ``tool_calls``: anything but a list is one malformed call."""
+    if not calls:
+        return []
+    return calls if isinstance(calls, list) else [calls]
+
+
+def _index(value: Any, new: int) -> int:
+    """A streamed call's ``index``; ``new`` (a call of its own) when it is none or not a number."""
+    if isinstance(value, str) and value.isdecimal():
+        return int(value)
+    return value if isinstance(value, int) and not isinstance(value, bool) else new
+
+
+def _joined(so_far: Any, piece: Any) -> Any:
+    """A streamed name or arguments piece added to what came before: strings are concatenated;
+    the first piece that is not a string is kept as it is, for ``_call`` to refuse."""
+    if piece is None or piece == "" or not isinstance(so_far, str):
+        return so_far
+    return so_far + piece if isinstance(piece, str) else piece
+
+
+def _wire_call(raw: Any, index: int, step: int) -> ToolCall:
+    if not isinstance(raw, dict):
+        return _call(None, raw, index, step)
+    return _call(raw.get("id"), raw.get("function", {}), index, step)
+
+
+def _call(call_id: Any, function: Any, index: int, step: int) -> ToolCall:
     """A call from the wire. Unparsable arguments become ``{}`` plus the raw text under
-    ``__raw_arguments__`` so that validation fails with a message the model can act on."""
+    ``__raw_arguments__`` so that validation fails with a message the model can act on; a call
+    that is not an object, or whose name is not a string, is an ``INVALID_CALL`` saying so."""
+    call_id = call_id if isinstance(call_id, str) and call_id else f"call_{step}_{index}"
+    if not isinstance(function, dict):
+        return _invalid(call_id, f"a tool call must be an object, not {_json_type(function)}")
+    name = function.get("name") or ""
+    if not isinstance(name, str):
+        return _invalid(call_id, f"a tool call's name must be a string, not {_json_type(name)}")
     raw = function.get("arguments") or "{}"
     try:
         arguments = json.loads(raw) if isinstance(raw, str) else raw
@@ -168,7 +209,18 @@ def _call(call_id: str | None, function: dict[str, Any], index: int, step: int) 
         arguments = {"__raw_arguments__": raw}
     if not isinstance(arguments, dict):
         arguments = {"__raw_arguments__": raw}
-    return ToolCall(call_id or f"call_{step}_{index}", function.get("name") or "", arguments)
+    return ToolCall(call_id, name, arguments)
+
+
+def _invalid(call_id: str, problem: str) -> ToolCall:
+    return ToolCall(call_id, INVALID_CALL, {"problem": problem})
+
+
+def _json_type(value: Any) -> str:
+    """What a JSON value is, in JSON's words (never the value: it may be huge or deep)."""
+    kinds = ((bool, "a boolean"), (int | float, "a number"), (str, "a string"), (list, "an array"))
+    kind = next((word for cls, word in kinds if isinstance(value, cls)), None)
+    return kind or ("null" if value is None else "an object")
 
 
 def _native_message(

@@ -146,18 +146,27 @@ def _unique(calls: list[Any]) -> list[Any]:
 
 
 def _is_call(item: object) -> bool:
-    return isinstance(item, dict) and isinstance(item.get("tool"), str)
+    """An object naming a tool: a call, or a failed attempt at one (a name that is not a string)."""
+    if not isinstance(item, dict):
+        return False
+    return isinstance(item.get("tool"), str) or ("tool" in item and ANSWER_KEY not in item)
 
 
 def _calls(objects: list[Any], step: int) -> tuple[ToolCall, ...]:
-    return tuple(
-        ToolCall(
-            f"call_{step}_{index}",
-            item["tool"],
-            item["arguments"] if isinstance(item.get("arguments"), dict) else {},
-        )
-        for index, item in enumerate(objects)
-    )
+    return tuple(_call(item, f"call_{step}_{index}") for index, item in enumerate(objects))
+
+
+def _call(item: dict[str, Any], call_id: str) -> ToolCall:
+    """The call ``item`` names; an ``INVALID_CALL`` saying why when its name is not a string
+    or its arguments are not an object."""
+    name, arguments = item["tool"], item.get("arguments")
+    if not isinstance(name, str):
+        problem = f"a tool call's name must be a string (got {type(name).__name__})"
+    elif arguments is not None and not isinstance(arguments, dict):
+        problem = f"arguments of {name!r} are not a JSON object"
+    else:
+        return ToolCall(call_id, name, arguments or {})
+    return ToolCall(call_id, INVALID_CALL, {"problem": problem})
 
 
 def _call_schema(spec: ToolSpec) -> dict[str, Any]:

@@ -33,6 +33,8 @@ def decode_event(kind: str, schema: int, data: str) -> Event:
         return Event.from_dict(payload)
     except (ValueError, AttributeError) as error:
         raise StoreError(f"unreadable {kind} event: {error}") from None
+    except RecursionError:
+        raise StoreError(f"unreadable {kind} event: nested too deep") from None
 
 
 def events_from_rows(run_id: str, rows: Sequence[Sequence[Any]]) -> list[Event]:
@@ -53,6 +55,8 @@ def load_json(data: str) -> dict[str, Any]:
         value = json.loads(data)
     except ValueError as error:
         raise StoreError(f"unreadable JSON in the journal: {error}") from None
+    except RecursionError:
+        raise StoreError("unreadable JSON in the journal: nested too deep") from None
     if not isinstance(value, dict):
         raise StoreError("unreadable JSON in the journal: not an object")
     return value

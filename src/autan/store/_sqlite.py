@@ -36,6 +36,8 @@ from autan.store._location import default_journal_path
 
 LAYOUT_VERSION = 1
 """``PRAGMA user_version`` of a journal file: the table layout below."""
+BUSY_SECONDS = 30.0
+"""How long a statement waits for another process's lock before it fails."""
 
 _LAYOUT = """
 CREATE TABLE runs (
@@ -142,12 +144,12 @@ def _connect(path: Path, synchronous: Synchronous) -> sqlite3.Connection:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         connection = sqlite3.connect(
-            path, timeout=30, isolation_level=None, check_same_thread=False
+            path, timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=False
         )
     except (OSError, sqlite3.Error) as error:
         raise StoreError(f"cannot open the journal {path}: {error}") from None
     try:
-        connection.execute("PRAGMA journal_mode=WAL")
+        _switch_to_wal(connection)
         connection.execute(f"PRAGMA synchronous={synchronous}")
         connection.execute("PRAGMA foreign_keys=ON")
         _ensure_layout(connection)
@@ -160,6 +162,24 @@ def _connect(path: Path, synchronous: Synchronous) -> sqlite3.Connection:
         connection.close()
         raise
     return connection
+
+
+def _switch_to_wal(connection: sqlite3.Connection) -> None:
+    """``journal_mode=WAL``, waiting for other connections as long as any statement would.
+
+    While another connection holds a write lock in rollback mode (a new file that several
+    processes open at once), the switch fails at once: SQLite does not call the busy handler
+    where waiting could deadlock. So it is tried again, until ``BUSY_SECONDS``.
+    """
+    deadline = time.monotonic() + BUSY_SECONDS
+    while True:
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorname != "SQLITE_BUSY" or time.monotonic() > deadline:
+                raise
+            time.sleep(0.005)
 
 
 def _ensure_layout(connection: sqlite3.Connection) -> None:
