@@ -22,11 +22,11 @@ class Event:
     kind: ClassVar[str] = "event"
 
     def __post_init__(self) -> None:
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
+        for name in _field_names(type(self)):
+            value = getattr(self, name)
             cleaned = encodable(value)
             if cleaned is not value:
-                object.__setattr__(self, f.name, cleaned)
+                object.__setattr__(self, name, cleaned)
 
     def to_dict(self) -> dict[str, Any]:
         return {"type": self.kind, **dataclasses.asdict(self)}
@@ -266,22 +266,43 @@ def encodable(value: T) -> T:
     becomes ``TOO_DEEP``); what needs no change is returned as it is. Every event applies it to
     its fields, and the driver to each outcome it sends the loop.
     """
-    if isinstance(value, str):
-        return cast(T, _encodable_text(value))
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is str:
+        return cast(T, _encodable_text(cast(str, value)))
     if isinstance(value, dict | list | tuple):
-        return cast(T, _encodable_tree(value))
+        return value if _needs_nothing(value) else cast(T, _encodable_tree(value))
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         changes: dict[str, Any] = {}
-        for f in dataclasses.fields(value):
-            old = getattr(value, f.name)
+        for name in _field_names(kind):
+            old = getattr(value, name)
             new = encodable(old)
             if new is not old:
-                changes[f.name] = new
+                changes[name] = new
         return cast(T, dataclasses.replace(value, **changes)) if changes else value
+    if isinstance(value, str):  # a str subclass
+        return cast(T, _encodable_text(value))
     return value
 
 
+_PLAIN = frozenset({int, float, bool, type(None)})
+"""Types that hold no text: returned as they are, at once."""
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(record: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(record)
+    if names is None:
+        names = _FIELD_NAMES[record] = tuple(f.name for f in dataclasses.fields(record))
+    return names
+
+
 def _encodable_text(text: str) -> str:
+    if text.isascii():
+        return text
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -320,6 +341,23 @@ def _encodable_tree(root: _Tree) -> Any:
         if id(node) not in done:
             done[id(node)] = _rebuilt(node, done)
     return done[id(root)]
+
+
+def _needs_nothing(node: _Tree, depth: int = 1) -> bool:
+    """The quick answer for the usual tree: nothing in it to change, and little nesting. A tree
+    that needs a change, or nests deep, goes to ``_encodable_tree``."""
+    if depth > MAX_NESTING:
+        return False
+    for item in _items(node):
+        kind = type(item)
+        if kind in _PLAIN or (kind is str and item.isascii()):
+            continue
+        if kind in (dict, list, tuple):
+            if not _needs_nothing(item, depth + 1):
+                return False
+        elif encodable(item) is not item:  # a record in the tree (a call), or other text
+            return False
+    return True
 
 
 def _is_tree(value: Any) -> bool:
