@@ -197,3 +197,11 @@ def test_output_printed_before_a_timeout_is_kept() -> None:
     done = run_python(code, limits=SandboxLimits(timeout=1, cpu_seconds=5))
     assert done.timed_out
     assert done.stdout == "started\n"
+
+
+def test_python_tool_refuses_a_missing_workspace_when_it_is_made(tmp_path: Path) -> None:
+    from autan.errors import WorkspaceError
+    from autan.sandbox import python_tool
+
+    with pytest.raises(WorkspaceError, match="not a directory"):
+        python_tool(workspace=tmp_path / "data", allow_unsandboxed=True)

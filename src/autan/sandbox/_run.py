@@ -78,7 +78,7 @@ def prepare(
 ) -> Launch:
     """Check the workspace and the sandbox; raises ``SandboxUnavailable`` when none can be made
     and ``allow_unsandboxed`` is false. The caller runs ``launch.isolation.cleanup()`` after."""
-    folder = _workspace(workspace)
+    folder = checked_workspace(workspace)
     # -u: what the code printed before a timeout kills it is in the pipe, not in its buffer.
     python = [sandbox_python(), "-I", "-B", "-u", "-c", _RUNNER]
     isolation = isolate(python, folder, writable, limits.workspace_mb, allow_unsandboxed)
@@ -100,7 +100,8 @@ def _seccomp_for(isolation: Isolation) -> str | None:
     return base64.b64encode(program).decode() if program else None
 
 
-def _workspace(workspace: str | Path | None) -> Path | None:
+def checked_workspace(workspace: str | Path | None) -> Path | None:
+    """The workspace as an absolute directory; ``WorkspaceError`` when it is not one."""
     if workspace is None:
         return None
     folder = Path(workspace).resolve()

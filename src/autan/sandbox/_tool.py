@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from autan.sandbox._isolation import available
 from autan.sandbox._limits import SandboxLimits
 from autan.sandbox._result import SandboxResult
-from autan.sandbox._run import run_python
+from autan.sandbox._run import checked_workspace, run_python
 
 if TYPE_CHECKING:
     from autan.tools import Tool
@@ -33,11 +33,13 @@ def python_tool(
 
     The observation is what the code printed, then ``result: <JSON>`` if it set ``result`` or
     called ``final_answer(...)``. A failure (exception, timeout, limit) is an error observation
-    holding the output and the end of stderr. Raises ``SandboxUnavailable`` now, not at the
-    first call, when no sandbox can be made and ``allow_unsandboxed`` is false.
+    holding the output and the end of stderr. Raises now, not at the first call:
+    ``WorkspaceError`` when ``workspace`` is not a directory, ``SandboxUnavailable`` when no
+    sandbox can be made and ``allow_unsandboxed`` is false.
     """
     from autan.tools import tool
 
+    checked_workspace(workspace)
     if not allow_unsandboxed:
         available()
 
