@@ -440,3 +440,13 @@ def test_astream_streams_natively_and_assembles_the_same_response() -> None:
     assert astreamed[:-1] == ["The answer ", "is 42."] == streamed[:-1]
     assert astreamed[-1].text == streamed[-1].text == "The answer is 42."  # type: ignore[union-attr]
     assert all(request.body["stream"] is True for request in server.requests)
+
+
+def test_an_http_error_names_the_server_and_a_404_says_what_to_check() -> None:
+    replies = [Reply(404, {"error": {"message": "Not Found"}})]
+    with FakeChatServer(replies) as server, pytest.raises(ModelNotFoundError) as raised:
+        model(server.url).complete(ask())
+    message = str(raised.value)
+    assert f"at {server.url}" in message
+    assert "HTTP 404" in message
+    assert "/v1" in message

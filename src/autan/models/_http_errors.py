@@ -35,15 +35,20 @@ class RetryableStatus(Exception):
         self.retry_after = retry_after
 
 
-def error_for(status: int, body: str, headers: Any, secret: str | None) -> Exception | None:
-    """The exception for an HTTP status, or None for success. Never includes ``secret``."""
+def error_for(
+    status: int, body: str, headers: Any, secret: str | None, where: str = ""
+) -> Exception | None:
+    """The exception for an HTTP status, or None for success; ``where`` names the server (model
+    and URL) in the message. Never includes ``secret``."""
     if status < 400:
         return None
-    message = redact(f"HTTP {status}: {_server_message(body)}", secret)
+    prefix = f"{where}: " if where else ""
+    message = redact(f"{prefix}HTTP {status}: {_server_message(body)}", secret)
     if status in (401, 403):
         return AuthenticationError(message)
     if status == 404:
-        return ModelNotFoundError(message)
+        hint = " (check the model name, and that the URL ends with the API's base, often /v1)"
+        return ModelNotFoundError(message + hint)
     if status == 429:
         return RetryableStatus(RateLimitError(message), retry_after(headers))
     if status >= 500:

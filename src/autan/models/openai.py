@@ -439,7 +439,7 @@ class OpenAIChatModel(Model):
             raise self._connection_error(error, deadline) from None
 
     def _json(self, status: int, text: str, headers: Any) -> dict[str, Any]:
-        error = error_for(status, text, headers, self._api_key)
+        error = error_for(status, text, headers, self._api_key, f"{self.name} at {self.base_url}")
         if error is not None:
             raise error
         data = _json_or_none(text)
