@@ -60,76 +60,13 @@ class FakeChatServer:
         self.replies = list(replies)
         self.models = models
         self.requests: list[Recorded] = []
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1" if keep_alive else "HTTP/1.0"
-
-            def do_GET(self) -> None:
-                if self.path.endswith("/models") and isinstance(server.models, Reply):
-                    self._answer(server.models)
-                elif self.path.endswith("/models") and server.models is not None:
-                    self._answer(Reply(body=server.models))
-                else:
-                    self._answer(Reply(404, {"error": "not found"}))
-
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", "0"))
-                body = json.loads(self.rfile.read(length) or b"{}")
-                port = self.client_address[1]
-                server.requests.append(Recorded(self.path, dict(self.headers), body, port))
-                reply = (
-                    server.replies.pop(0) if server.replies else Reply(500, {"error": "no reply"})
-                )
-                self._answer(reply)
-
-            def _answer(self, reply: Reply) -> None:
-                time.sleep(reply.delay)
-                self.send_response(reply.status)
-                for key, value in reply.headers.items():
-                    self.send_header(key, value)
-                if reply.raw is not None:
-                    self.end_headers()
-                    self._write(reply.raw, reply.trickle)
-                    return
-                if reply.sse is not None:
-                    self.send_header("Content-Type", "text/event-stream")
-                    self.end_headers()
-                    cutoff = time.monotonic() + SLOW_FOR
-                    while True:
-                        events = "".join(f"data: {data}\n\n" for data in reply.sse).encode()
-                        self._write(events, reply.trickle)
-                        if not reply.sse_forever or time.monotonic() > cutoff:
-                            return
-                        time.sleep(0.01)
-                body = reply.body
-                if reply.echo_authorization:
-                    body = {"error": {"message": f"bad key {self.headers.get('Authorization')}"}}
-                payload = json.dumps(body).encode()
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self._write(payload, reply.trickle)
-                if drop_kept_connections:
-                    self.close_connection = True
-
-            def _write(self, data: bytes, trickle: float) -> None:
-                if not trickle:
-                    self.wfile.write(data)
-                    return
-                cutoff = time.monotonic() + SLOW_FOR
-                for index in range(len(data)):
-                    if time.monotonic() > cutoff:
-                        self.close_connection = True
-                        return
-                    self.wfile.write(data[index : index + 1])
-                    self.wfile.flush()
-                    time.sleep(trickle)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self._server = _QuietServer(("127.0.0.1", 0), Handler)
+        self.drop_kept_connections = drop_kept_connections
+        handler = type(
+            "Handler",
+            (_Handler,),
+            {"fake": self, "protocol_version": "HTTP/1.1" if keep_alive else "HTTP/1.0"},
+        )
+        self._server = _QuietServer(("127.0.0.1", 0), handler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -144,6 +81,80 @@ class FakeChatServer:
     def __exit__(self, *exc: object) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Answers with the replies of ``fake``, the server it belongs to, and records requests."""
+
+    fake: FakeChatServer
+
+    def do_GET(self) -> None:
+        models = self.fake.models
+        if self.path.endswith("/models") and isinstance(models, Reply):
+            self._answer(models)
+        elif self.path.endswith("/models") and models is not None:
+            self._answer(Reply(body=models))
+        else:
+            self._answer(Reply(404, {"error": "not found"}))
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length", "0"))
+        body = json.loads(self.rfile.read(length) or b"{}")
+        port = self.client_address[1]
+        self.fake.requests.append(Recorded(self.path, dict(self.headers), body, port))
+        replies = self.fake.replies
+        self._answer(replies.pop(0) if replies else Reply(500, {"error": "no reply"}))
+
+    def _answer(self, reply: Reply) -> None:
+        time.sleep(reply.delay)
+        self.send_response(reply.status)
+        for key, value in reply.headers.items():
+            self.send_header(key, value)
+        if reply.raw is not None:
+            self.end_headers()
+            self._write(reply.raw, reply.trickle)
+        elif reply.sse is not None:
+            self._answer_events(reply, reply.sse)
+        else:
+            self._answer_json(reply)
+
+    def _answer_events(self, reply: Reply, sse: list[str]) -> None:
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        cutoff = time.monotonic() + SLOW_FOR
+        while True:
+            self._write("".join(f"data: {data}\n\n" for data in sse).encode(), reply.trickle)
+            if not reply.sse_forever or time.monotonic() > cutoff:
+                return
+            time.sleep(0.01)
+
+    def _answer_json(self, reply: Reply) -> None:
+        body = reply.body
+        if reply.echo_authorization:
+            body = {"error": {"message": f"bad key {self.headers.get('Authorization')}"}}
+        payload = json.dumps(body).encode()
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self._write(payload, reply.trickle)
+        if self.fake.drop_kept_connections:
+            self.close_connection = True
+
+    def _write(self, data: bytes, trickle: float) -> None:
+        if not trickle:
+            self.wfile.write(data)
+            return
+        cutoff = time.monotonic() + SLOW_FOR
+        for index in range(len(data)):
+            if time.monotonic() > cutoff:
+                self.close_connection = True
+                return
+            self.wfile.write(data[index : index + 1])
+            self.wfile.flush()
+            time.sleep(trickle)
+
+    def log_message(self, *args: Any) -> None:
+        pass
 
 
 class _QuietServer(ThreadingHTTPServer):
