@@ -133,11 +133,12 @@ def test_generation_stops_at_a_repeated_call_line(local) -> None:  # type: ignor
 
 
 def test_generation_stops_at_the_request_deadline(local) -> None:  # type: ignore[no-untyped-def]
-    """The run's time left (``timeout_seconds``) stops generation mid-reply (a reply of up to
-    3,000 tokens takes far longer than a second here), and a request whose time is already
-    out does not begin."""
-    local.complete(ModelRequest((Message("user", "hi"),), max_tokens=1))  # loaded: not timed
-    count = Message("user", "Count from 1 to 2000, one number a line.")
+    """The run's time left (``timeout_seconds``) stops generation mid-reply, and a request whose
+    time is already out does not begin. The reply must be long for the first to mean anything:
+    checked first (how long a reply is depends on the llama.cpp build's arithmetic)."""
+    count = Message("user", "Write the numbers from 1 to 500, separated by commas.")
+    untimed = local.complete(ModelRequest((count,), max_tokens=200))
+    assert untimed.finish_reason == "length", f"the reply ended early: {untimed.text!r}"
     for seconds in (1.0, 0.0):
         request = ModelRequest((count,), max_tokens=3000, timeout_seconds=seconds)
         started = time.monotonic()
