@@ -1,0 +1,42 @@
+"""A run's events as Server-Sent Events: the journal from a sequence number on, then each new
+event as it is appended, until the run ends. Each event's SSE ``id`` is its journal sequence
+number, so a client that reconnects with ``Last-Event-ID`` gets every event exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+
+import anyio.to_thread
+
+from autan.events import Event, FinalAnswer, RunFailed
+from autan.serve._hub import Hub
+from autan.store import Store
+
+POLL_SECONDS = 1.0
+"""How often a follower looks at the journal unwoken: for events appended by other processes
+(``autan runs approve`` on the same store)."""
+
+
+async def journal_events(
+    store: Store, hub: Hub, run_id: str, after: int
+) -> AsyncIterator[dict[str, str]]:
+    """The events of ``run_id`` after sequence number ``after`` (-1: all), as SSE fields."""
+    cursor = after + 1
+    with hub.subscription(run_id) as woken:
+        while True:
+            woken.clear()
+            events = await anyio.to_thread.run_sync(store.load, run_id)
+            for seq in range(cursor, len(events)):
+                yield _message(seq, events[seq])
+            cursor = max(cursor, len(events))
+            if events and isinstance(events[-1], FinalAnswer | RunFailed):
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(woken.wait(), POLL_SECONDS)
+
+
+def _message(seq: int, event: Event) -> dict[str, str]:
+    return {"id": str(seq), "event": event.kind, "data": json.dumps(event.to_dict(), default=str)}
