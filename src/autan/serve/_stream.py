@@ -1,6 +1,6 @@
-"""A run's events as Server-Sent Events: the journal from a sequence number on, then each new
-event as it is appended, until the run ends. Each event's SSE ``id`` is its journal sequence
-number, so a client that reconnects with ``Last-Event-ID`` gets every event exactly once."""
+"""A run's journal, followed: the events from a sequence number on, then each new event as it
+is appended, until the run ends. As Server-Sent Events each event's ``id`` is its journal
+sequence number, so a client that reconnects with ``Last-Event-ID`` gets every event once."""
 
 from __future__ import annotations
 
@@ -20,17 +20,18 @@ POLL_SECONDS = 1.0
 (``autan runs approve`` on the same store)."""
 
 
-async def journal_events(
+async def follow(
     store: Store, hub: Hub, run_id: str, after: int
-) -> AsyncIterator[dict[str, str]]:
-    """The events of ``run_id`` after sequence number ``after`` (-1: all), as SSE fields."""
+) -> AsyncIterator[tuple[int, Event]]:
+    """``(seq, event)`` of ``run_id`` after sequence number ``after`` (-1: all), until the
+    run's last event (an answer or a failure)."""
     cursor = after + 1
     with hub.subscription(run_id) as woken:
         while True:
             woken.clear()
             events = await anyio.to_thread.run_sync(store.load, run_id)
             for seq in range(cursor, len(events)):
-                yield _message(seq, events[seq])
+                yield seq, events[seq]
             cursor = max(cursor, len(events))
             if events and isinstance(events[-1], FinalAnswer | RunFailed):
                 return
@@ -38,5 +39,13 @@ async def journal_events(
                 await asyncio.wait_for(woken.wait(), POLL_SECONDS)
 
 
-def _message(seq: int, event: Event) -> dict[str, str]:
-    return {"id": str(seq), "event": event.kind, "data": json.dumps(event.to_dict(), default=str)}
+async def journal_events(
+    store: Store, hub: Hub, run_id: str, after: int
+) -> AsyncIterator[dict[str, str]]:
+    """``follow``, as the fields of Server-Sent Events."""
+    async for seq, event in follow(store, hub, run_id, after):
+        yield {
+            "id": str(seq),
+            "event": event.kind,
+            "data": json.dumps(event.to_dict(), default=str),
+        }
