@@ -109,10 +109,12 @@ async def completions(request: Request, body: ChatRequest) -> Response:
 
 
 def task_of(messages: Sequence[ChatMessage]) -> str:
-    """The last user message; the messages before it as context, one ``role: text`` a line."""
-    last = max((n for n, m in enumerate(messages) if m.role == "user"), default=None)
-    if last is None or not messages[last].text().strip():
+    """The last user message with text; the messages before it as context, one
+    ``role: text`` a line."""
+    asked = [n for n, m in enumerate(messages) if m.role == "user" and m.text().strip()]
+    if not asked:
         raise HTTPException(422, "the messages have no user message with text")
+    last = asked[-1]
     task = messages[last].text()
     earlier = [f"{m.role}: {m.text()}" for m in messages[:last] if m.text().strip()]
     if not earlier:

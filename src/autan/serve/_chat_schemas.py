@@ -3,11 +3,11 @@ client sends, of which autan reads the model, the messages' text and ``stream``.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from autan.serve._schemas import MAX_TASK_CHARS
+from autan.serve._schemas import MAX_TASK_CHARS, NOT_BLANK
 
 
 class TextPart(BaseModel):
@@ -27,6 +27,14 @@ class ChatMessage(BaseModel):
         return self.content or ""
 
 
+_A_USER_MESSAGE: dict[str, Any] = {
+    "type": "object",
+    "properties": {"role": {"const": "user"}, "content": {"type": "string", "pattern": NOT_BLANK}},
+    "required": ["role", "content"],
+}
+"""What the messages must contain: a user message with text (the last one is the task)."""
+
+
 class StreamOptions(BaseModel):
     model_config = ConfigDict(extra="ignore")
     include_usage: bool = False
@@ -42,7 +50,12 @@ class ChatRequest(BaseModel):
         max_length=500,
         description='"autan" for the server\'s default agent, else a model spec for its model',
     )
-    messages: list[ChatMessage] = Field(min_length=1, max_length=1000)
+    messages: list[ChatMessage] = Field(
+        min_length=1,
+        max_length=1000,
+        description="the last user message is the task; the messages before it, context",
+        json_schema_extra={"contains": _A_USER_MESSAGE},
+    )
     stream: bool = False
     stream_options: StreamOptions | None = None
 

@@ -27,6 +27,9 @@ from autan.serve._views import detail, status_of, summary
 from autan.store import RunInfo
 
 PING_SECONDS = 15
+MAX_SEQ = 10**15
+SEQUENCE_NUMBER = r"^(-1|[0-9]{1,15})$"
+"""A ``Last-Event-ID``: an event's sequence number (-1: before the first)."""
 ERRORS = {code: {"model": ErrorOut} for code in (401, 404, 409, 413, 422, 429)}
 
 
@@ -111,15 +114,15 @@ def show(request: Request, run_id: str) -> RunOut:
 def events(
     request: Request,
     run_id: str,
-    last_event_id: Annotated[int | None, Header(ge=-1)] = None,
-    after: Annotated[int | None, Query(ge=-1, description="like Last-Event-ID")] = None,
+    last_event_id: Annotated[str, Header(pattern=SEQUENCE_NUMBER)] = "",
+    after: Annotated[int, Query(ge=-1, le=MAX_SEQ, description="like Last-Event-ID")] = -1,
 ) -> EventSourceResponse:
     """The run's journal as Server-Sent Events (``id``: the sequence number), then each new
     event as it happens, until the run ends. Resume with ``Last-Event-ID``."""
     runs = _runs(request)
     _known(runs, run_id)
-    start = last_event_id if last_event_id is not None else after
-    stream = journal_events(runs.store, runs.hub, run_id, -1 if start is None else start)
+    start = int(last_event_id) if last_event_id else after
+    stream = journal_events(runs.store, runs.hub, run_id, start)
     return EventSourceResponse(stream, ping=PING_SECONDS)
 
 

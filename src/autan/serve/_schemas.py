@@ -7,6 +7,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 MAX_TASK_CHARS = 100_000
+NOT_BLANK = r"[^\s\x1c-\x1f\x85]"
+"""Text with a character that is not white space, as Python's ``str.strip`` sees it."""
 
 Status = Literal[
     "queued", "running", "awaiting_approval", "completed", "failed", "cancelled", "incomplete"
@@ -26,7 +28,7 @@ class LimitsIn(_Strict):
 
 
 class CreateRun(_Strict):
-    task: str = Field(min_length=1, max_length=MAX_TASK_CHARS)
+    task: str = Field(min_length=1, max_length=MAX_TASK_CHARS, pattern=NOT_BLANK)
     model: str | None = Field(
         None, min_length=1, max_length=500, description="a model spec; default: the server's"
     )
