@@ -19,14 +19,18 @@ from autan import ConfigurationError, SQLiteStore
 from autan.cli import main
 from autan.serve._auth import token_from_file
 from fake_chat_server import FakeChatServer, Reply, completion, function_call
-from serve_support import wait_for
+from serve_support import sse_messages, wait_for
 
 SRC = Path(__file__).resolve().parent.parent / "src"
 
 
-def _serve(tmp_path: Path, *flags: str) -> tuple[subprocess.Popen[str], str, str]:
+def _serve(
+    tmp_path: Path, *flags: str, protocol: str = "native"
+) -> tuple[subprocess.Popen[str], str, str]:
     """``autan serve`` in a process; its URL and what it said on stderr before listening."""
-    env = {**os.environ, "PYTHONPATH": str(SRC), "AUTAN_TOOL_PROTOCOL": "native"}
+    env = {**os.environ, "PYTHONPATH": str(SRC), "AUTAN_TOOL_PROTOCOL": protocol}
+    if not protocol:
+        del env["AUTAN_TOOL_PROTOCOL"]
     command = [sys.executable, "-m", "autan", "serve", "--port", "0", *flags]
     server = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
     assert server.stderr is not None
@@ -115,3 +119,32 @@ def test_a_taken_port_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: 
     message = capsys.readouterr().err
     assert message.startswith(f"autan: error: cannot listen on 127.0.0.1:{port}")
     assert message.count("\n") == 1
+
+
+@pytest.mark.e2e
+def test_serve_on_the_embedded_model(tmp_path: Path) -> None:
+    """A fresh install's path: ``autan serve``, a run from the API, its events, then the same
+    agent through the OpenAI-compatible facade; one model process."""
+    journal = tmp_path / "journal.sqlite3"
+    server, url, _ = _serve(tmp_path, "--no-token", "--store", str(journal), protocol="")
+    try:
+        made = httpx.post(f"{url}/v1/runs", json={"task": "What is 37 * 91?"})
+        run_id = made.json()["id"]
+        with httpx.stream("GET", f"{url}/v1/runs/{run_id}/events", timeout=120) as stream:
+            kinds = [m.event for m in sse_messages(stream)]
+        view = httpx.get(f"{url}/v1/runs/{run_id}").json()
+        chat = httpx.post(
+            f"{url}/v1/chat/completions",
+            json={"model": "autan", "messages": [{"role": "user", "content": "What is 12 * 12?"}]},
+            timeout=120,
+        )
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(60)
+    assert kinds[0] == "run_started"
+    assert kinds[-1] == "final_answer"
+    assert "tool_call" in kinds
+    assert view["answer"] == "3367"
+    assert view["usage"]["cached_tokens"] > 0  # the second step reused the first one's prefix
+    assert chat.status_code == 200, chat.text
+    assert chat.json()["choices"][0]["message"]["content"] == "144"
