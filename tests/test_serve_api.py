@@ -253,3 +253,20 @@ def test_openapi_document_and_docs_page(store: SQLiteStore) -> None:
     assert "HTTPBearer" in document["components"]["securitySchemes"]
     assert docs.status_code == 200
     assert "openapi.json" in docs.text
+
+
+def test_the_page_runs_only_its_own_script_and_no_cors(store: SQLiteStore) -> None:
+    with served(store, ScriptedAgents(["hello"])) as base:
+        page = httpx.get(f"{base}/")
+        script = httpx.get(f"{base}/static/app.js")
+        preflight = httpx.options(
+            f"{base}/v1/runs",
+            headers={"Origin": "http://evil.example", "Access-Control-Request-Method": "POST"},
+        )
+        listed = httpx.get(f"{base}/v1/runs", headers={**AUTH, "Origin": "http://evil.example"})
+    assert page.status_code == 200
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert '<script src="/static/app.js"' in page.text
+    assert "EventSource" in script.text
+    assert "access-control-allow-origin" not in preflight.headers
+    assert "access-control-allow-origin" not in listed.headers

@@ -57,6 +57,7 @@ def test_start_watch_live_approve_and_see_the_answer(page: sync_api.Page, tmp_pa
         expect(page.locator("#awaited")).to_have_text('delete({"path":"/tmp/x"})')
         expect(page.locator("#runs tbody tr .status")).to_have_text("awaiting_approval")
         assert deleted == []
+        _shot(page, tmp_path, "serve-approval.png")
         page.fill("#reason", "ok")
         page.click("#approve")
         expect(page.locator("#answer")).to_have_text("all done")
@@ -103,4 +104,3 @@ def test_without_a_token_the_page_asks_for_it(page: sync_api.Page, tmp_path: Pat
         page.fill("#task", "say hi")
         page.click("#start")
         expect(page.locator("#answer")).to_have_text("hi")
-        _shot(page, tmp_path, "serve-run.png")

@@ -21,6 +21,14 @@ from autan.serve._runs import Runs
 from autan.serve._source import AgentSource
 from autan.store import Store
 
+PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
+    "img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+"""The page runs only its own script: a model's or tool's text that got in as HTML would not."""
+
 
 @dataclass(frozen=True, slots=True)
 class ServeOptions:
@@ -69,7 +77,7 @@ def _add_page(app: FastAPI) -> None:
     index = str(static / "index.html")
 
     async def page() -> FileResponse:
-        return FileResponse(index, media_type="text/html")
+        return FileResponse(index, media_type="text/html", headers=PAGE_HEADERS)
 
     app.add_api_route("/", page, methods=["GET"], include_in_schema=False)
     app.mount("/static", StaticFiles(directory=str(static)), name="static")

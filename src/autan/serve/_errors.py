@@ -4,6 +4,7 @@ unforeseen is a 500 with a one-line body, never a traceback."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -30,7 +31,9 @@ def add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unforeseen)
 
 
-def _answer(status: int, text: str | None):  # type: ignore[no-untyped-def]
+def _answer(
+    status: int, text: str | None
+) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
     async def handle(request: Request, error: Exception) -> JSONResponse:
         return JSONResponse({"detail": text or str(error)}, status_code=status)
 

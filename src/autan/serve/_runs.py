@@ -4,6 +4,7 @@ executed by the pool and journaled through the ``WatchedStore``."""
 from __future__ import annotations
 
 import collections
+import logging
 from collections.abc import Callable, Iterator
 
 from autan.errors import (
@@ -22,6 +23,8 @@ from autan.serve._source import AgentSource, RunSpec
 from autan.serve._views import CANCELLED
 from autan.serve._watched import WatchedStore
 from autan.store import Store, decide
+
+log = logging.getLogger("autan.serve")
 
 SERVED_KEY = "served"
 """Marks, in a run's configuration, a run this server started: the runs it resumes on start."""
@@ -80,8 +83,14 @@ class Runs:
             for info in self.store.runs()
             if info.config.get(SERVED_KEY) and info.status == "incomplete"
         ]
-        for run_id in unfinished:
-            self.pool.submit(run_id, self._resumption(run_id))
+        for n, run_id in enumerate(unfinished):
+            try:
+                self.pool.submit(run_id, self._resumption(run_id))
+            except PoolFull:
+                log.warning(
+                    "%d unfinished runs left for later: the queue is full", len(unfinished) - n
+                )
+                return unfinished[:n]
         return unfinished
 
     def _resumption(self, run_id: str) -> Callable[[], None]:
