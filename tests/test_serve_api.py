@@ -9,9 +9,11 @@ import pytest
 
 from autan import SQLiteStore
 from autan.events import FinalAnswer, RunFailed
+from autan.serve import ServeOptions
 from autan.tools.calculator import calculator
 from serve_support import (
     AUTH,
+    TOKEN,
     Gate,
     ScriptedAgents,
     approval_tool,
@@ -270,3 +272,21 @@ def test_the_page_runs_only_its_own_script_and_no_cors(store: SQLiteStore) -> No
     assert "EventSource" in script.text
     assert "access-control-allow-origin" not in preflight.headers
     assert "access-control-allow-origin" not in listed.headers
+
+
+def test_the_pool_is_bounded(store: SQLiteStore) -> None:
+    gate = Gate()
+    agents = ScriptedAgents([("wait_here", {"label": "a"}), "done"], [gate.tool()])
+    options = ServeOptions(token=TOKEN, workers=1, max_queued=1)
+    with served(store, agents, options) as base:
+        first = start(base)
+        assert gate.entered.wait(20)
+        second = start(base)
+        refused = httpx.post(f"{base}/v1/runs", json={"task": "third"}, headers=AUTH)
+        statuses = run_view(base, first)["status"], run_view(base, second)["status"]
+        gate.opened.set()
+        wait_for(lambda: run_view(base, second)["status"] == "completed", "the queued run")
+    assert statuses == ("running", "queued")
+    assert refused.status_code == 429
+    assert refused.json() == {"detail": "too many runs are waiting; try again later"}
+    assert len(store.runs()) == 2  # the refused run was never journaled

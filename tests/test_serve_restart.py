@@ -93,3 +93,30 @@ def test_sigkill_mid_run_then_restart_completes_the_run(tmp_path: Path) -> None:
     }
     again = {line.split()[0] for line in _lines(ledger.with_suffix(".retries"))}
     assert again <= started_then  # only a call the kill cut off ran again, never a completed one
+
+
+def test_a_stopped_server_leaves_its_runs_to_the_next_start(tmp_path: Path) -> None:
+    """SIGTERM (a graceful stop) ends the run before its next effect without journaling an
+    end: it is neither failed nor cancelled, and the next start finishes it."""
+    journal, ledger = tmp_path / "journal.sqlite3", tmp_path / "ledger.txt"
+    worker, base = _server(journal, ledger)
+    run_id = start(base, "write the ledger")
+    wait_for(lambda: len(_lines(ledger)) >= 2, "two ledger lines")
+    worker.send_signal(signal.SIGTERM)
+    worker.wait(30)
+    with SQLiteStore(journal) as store:
+        assert store.info(run_id).status == "incomplete"
+    worker, base = _server(journal, ledger)
+    try:
+        wait_for(
+            lambda: (
+                httpx.get(f"{base}/v1/runs/{run_id}", headers=AUTH).json()["status"] == "completed"
+            ),
+            "the resumed run to answer",
+        )
+    finally:
+        worker.terminate()
+        worker.wait()
+    keys = [line.split()[0] for line in _lines(ledger)]
+    assert len(keys) == STEPS
+    assert len(set(keys)) == STEPS
