@@ -39,7 +39,7 @@ def _serve(
         line = server.stderr.readline()
         assert line, f"autan serve exited: {said}"
         said += line
-    url = re.search(r"serving on (http://\S+)", said)
+    url = re.search(r"serving on (http://[^\s:]+:[0-9]+)", said)
     assert url is not None
     return server, url.group(1), said
 
@@ -53,7 +53,8 @@ def test_serve_runs_agents_by_the_run_recipe(tmp_path: Path) -> None:
         server, url, said = _serve(tmp_path, *flags, "--model", f"openai:m@{chat.url}")
         try:
             token = token_file.read_text().strip()
-            assert f"bearer token (kept in {token_file}): {token}" in said  # printed once
+            assert f"made a bearer token, kept in {token_file} (mode 0600)" in said
+            assert f"open {url}/#token={token} (API docs: {url}/docs)" in said  # shown once
             auth = {"Authorization": f"Bearer {token}"}
             made = httpx.post(f"{url}/v1/runs", json={"task": "What is 37 * 91?"}, headers=auth)
             run_id = made.json()["id"]
@@ -91,6 +92,8 @@ def test_a_second_start_keeps_the_token_and_does_not_print_it(tmp_path: Path) ->
     server.send_signal(signal.SIGINT)
     server.wait(30)
     assert token not in said
+    assert "#token=… (API docs: " in said
+    assert f"the token is in {token_file}" in said
 
 
 def test_a_token_file_open_to_others_is_refused(tmp_path: Path) -> None:

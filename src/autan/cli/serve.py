@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
-import sys
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from autan.cli.args import at_least
-from autan.cli.display import EXIT_OK
+from autan.cli.display import EXIT_OK, new_token, serving
 from autan.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from autan.store import Store
 
 Parser = TypeVar("Parser", bound=argparse.ArgumentParser)
+TOKEN_FILE = "serve.token"
+"""The bearer token's file in ``$AUTAN_HOME`` unless ``--token-file`` names another."""
 
 
 def add_serve_command(commands: argparse._SubParsersAction[Parser]) -> None:
@@ -67,22 +69,21 @@ def add_serve_command(commands: argparse._SubParsersAction[Parser]) -> None:
 
 def run_serve(args: argparse.Namespace) -> int:
     from autan.cli.settings import load_settings
-    from autan.serve import ServeOptions, create_app
-    from autan.serve._server import run_server
+    from autan.serve import ServeOptions, create_app, run_server
     from autan.store import open_store
 
-    token = _token(args)
+    token, fresh = _token(args)
     settings = load_settings()
     agents = RecipeAgents(settings, args.model or settings.model, args.workspace)
     with open_store(args.store) as store:
         app = create_app(store, agents, ServeOptions(token=token, workers=args.workers))
-        run_server(app, args.host, args.port, lambda url: _announce(url, token, args))
+        run_server(app, args.host, args.port, lambda url: _announce(url, token, fresh, args))
     return EXIT_OK
 
 
-def _token(args: argparse.Namespace) -> str | None:
-    from autan.serve._auth import token_from_file
-    from autan.store import autan_home
+def _token(args: argparse.Namespace) -> tuple[str | None, bool]:
+    """The bearer token, and whether it was just made (then it is shown, this once)."""
+    from autan.serve import token_from_file
 
     if args.no_token:
         if not _loopback(args.host):
@@ -90,13 +91,24 @@ def _token(args: argparse.Namespace) -> str | None:
                 f"--no-token binds {args.host}, beyond loopback: anyone who can reach it could "
                 "run agents; use a token"
             )
-        return None
-    path = Path(args.token_file).expanduser() if args.token_file else autan_home() / "serve.token"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    token, made = token_from_file(path)
-    if made:
-        print(f"autan: a new bearer token (kept in {path}): {token}", file=sys.stderr)
-    return token
+        return None, False
+    return token_from_file(_token_path(args))
+
+
+def _token_path(args: argparse.Namespace) -> Path:
+    from autan.store import autan_home
+
+    return Path(args.token_file).expanduser() if args.token_file else autan_home() / TOKEN_FILE
+
+
+def _announce(url: str, token: str | None, fresh: bool, args: argparse.Namespace) -> None:
+    if token is None:
+        serving(f"{url}/", f"{url}/docs")
+    elif fresh:
+        new_token(_token_path(args))
+        serving(f"{url}/#token={token}", f"{url}/docs")
+    else:
+        serving(f"{url}/#token=…", f"{url}/docs", f"the token is in {_token_path(args)}")
 
 
 def _loopback(host: str) -> bool:
@@ -108,16 +120,6 @@ def _loopback(host: str) -> bool:
         return False
 
 
-def _announce(url: str, token: str | None, args: argparse.Namespace) -> None:
-    where = f"{url}/#token=<the token in {args.token_file or '$AUTAN_HOME/serve.token'}>"
-    print(
-        f"autan: serving on {url} (page: {where if token else url + '/'}, "
-        f"API docs: {url}/docs); Ctrl-C stops",
-        file=sys.stderr,
-        flush=True,
-    )
-
-
 class RecipeAgents:
     """Agents as ``autan run`` builds them (``cli/recipe.py``), one loaded model per spec."""
 
@@ -126,6 +128,7 @@ class RecipeAgents:
         self._model = model
         self._workspace = str(Path(workspace).expanduser().resolve())
         self._models: dict[str, Model] = {}
+        self._loading = threading.Lock()
 
     def new(self, spec: RunSpec, store: Store) -> Agent:
         from autan.cli.recipe import Recipe
@@ -146,6 +149,7 @@ class RecipeAgents:
         return self._build(Recipe.from_journal(run_id, config), store)
 
     def _build(self, recipe: Recipe, store: Store) -> Agent:
-        agent = recipe.build(store, self._settings, self._models.get(recipe.model))
-        self._models.setdefault(recipe.model, agent.model)
+        with self._loading:  # two first requests for a spec load its model once
+            agent = recipe.build(store, self._settings, self._models.get(recipe.model))
+            self._models.setdefault(recipe.model, agent.model)
         return agent

@@ -11,6 +11,8 @@ agent is built for a new run and rebuilt for a journaled one.
 from __future__ import annotations
 
 from autan.serve._app import ServeOptions, create_app
+from autan.serve._auth import token_from_file
+from autan.serve._server import run_server
 from autan.serve._source import AgentSource, RunSpec
 
-__all__ = ["AgentSource", "RunSpec", "ServeOptions", "create_app"]
+__all__ = ["AgentSource", "RunSpec", "ServeOptions", "create_app", "run_server", "token_from_file"]

@@ -23,6 +23,7 @@ scheme = HTTPBearer(auto_error=False, description="the token printed by autan se
 def token_from_file(path: Path) -> tuple[str, bool]:
     """The token in ``path``, made (mode 0600) if there is none; True when it was just made."""
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         return _read(path), False
