@@ -104,3 +104,35 @@ def test_without_a_token_the_page_asks_for_it(page: sync_api.Page, tmp_path: Pat
         page.fill("#task", "say hi")
         page.click("#start")
         expect(page.locator("#answer")).to_have_text("hi")
+
+
+@pytest.mark.e2e
+def test_a_fresh_install_serves_the_embedded_model(page: sync_api.Page, tmp_path: Path) -> None:
+    """``autan serve``, then open the URL it prints (with the new token), start a run from the
+    form, see the embedded model's answer."""
+    import re
+    import signal
+    import subprocess
+    import sys
+
+    expect = sync_api.expect
+    source = Path(__file__).resolve().parent.parent / "src"
+    env = {**os.environ, "PYTHONPATH": str(source)}
+    env.pop("AUTAN_TOOL_PROTOCOL", None)
+    command = [sys.executable, "-m", "autan", "serve", "--port", "0"]
+    server = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+    assert server.stderr is not None
+    try:
+        said = server.stderr.readline() + server.stderr.readline()
+        printed = re.search(r"open (http://\S+#token=\S+) ", said)
+        assert printed is not None, said
+        page.set_default_timeout(180_000)
+        page.goto(printed.group(1))
+        page.fill("#task", "What is 37 * 91?")
+        page.click("#start")
+        expect(page.locator("#timeline li[data-kind=tool_call]")).to_contain_text("calculator")
+        expect(page.locator("#answer")).to_have_text("3367")
+        expect(page.locator("#runs tbody tr .status")).to_have_text("completed")
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(60)
