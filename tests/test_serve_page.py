@@ -126,13 +126,14 @@ def test_a_fresh_install_serves_the_embedded_model(page: sync_api.Page, tmp_path
         said = server.stderr.readline() + server.stderr.readline()
         printed = re.search(r"open (http://\S+#token=\S+) ", said)
         assert printed is not None, said
-        page.set_default_timeout(180_000)
         page.goto(printed.group(1))
         page.fill("#task", "What is 37 * 91?")
         page.click("#start")
-        expect(page.locator("#timeline li[data-kind=tool_call]")).to_contain_text("calculator")
-        expect(page.locator("#answer")).to_have_text("3367")
-        expect(page.locator("#runs tbody tr .status")).to_have_text("completed")
+        slow = {"timeout": 300_000}  # a shared CPU: the model loads, then three steps
+        calls = page.locator("#timeline li[data-kind=tool_call]")
+        expect(calls).to_contain_text("calculator", **slow)
+        expect(page.locator("#answer")).to_have_text("3367", **slow)
+        expect(page.locator("#runs tbody tr .status")).to_have_text("completed", **slow)
     finally:
         server.send_signal(signal.SIGINT)
-        server.wait(60)
+        server.wait(120)
