@@ -9,7 +9,7 @@ import pytest
 
 from autan import SQLiteStore
 from autan.events import FinalAnswer, RunFailed
-from autan.serve import ServeOptions
+from autan.serve import RunSpec, ServeOptions
 from autan.tools.calculator import calculator
 from serve_support import (
     AUTH,
@@ -290,3 +290,40 @@ def test_the_pool_is_bounded(store: SQLiteStore) -> None:
     assert refused.status_code == 429
     assert refused.json() == {"detail": "too many runs are waiting; try again later"}
     assert len(store.runs()) == 2  # the refused run was never journaled
+
+
+def _abandoned(store: SQLiteStore, agents: ScriptedAgents, until: str) -> str:
+    """A run of another process that stopped just after its first ``until`` event."""
+    agent = agents.new(RunSpec("go"), store)
+    events = agent.stream("go")
+    for event in events:
+        if event.kind == until:
+            break
+    events.close()
+    (info,) = store.runs()
+    return info.run_id
+
+
+def test_resume_continues_a_run_another_process_left(store: SQLiteStore) -> None:
+    agents = ScriptedAgents(CALCULATE, [calculator])
+    run_id = _abandoned(store, agents, "model_response")
+    with served(store, agents) as base:
+        assert run_view(base, run_id)["status"] == "incomplete"  # not the server's: left alone
+        answer = httpx.post(f"{base}/v1/runs/{run_id}/resume", headers=AUTH)
+        assert answer.status_code == 202, answer.text
+        wait_for(lambda: run_view(base, run_id)["status"] == "completed", "the answer")
+        assert run_view(base, run_id)["answer"] == "4"
+    assert len(agents.models[-1].requests) == 1  # step 1 was replayed, only step 2 asked
+
+
+def test_a_resume_that_needs_a_person_says_why(store: SQLiteStore) -> None:
+    gate = Gate()  # not idempotent: a started call without a result may not run again
+    agents = ScriptedAgents([("wait_here", {"label": "a"}), "done"], [gate.tool()])
+    run_id = _abandoned(store, agents, "tool_started")
+    with served(store, agents) as base:
+        assert httpx.post(f"{base}/v1/runs/{run_id}/resume", headers=AUTH).status_code == 202
+        wait_for(lambda: run_view(base, run_id)["problem"] is not None, "the problem")
+        view = run_view(base, run_id)
+    assert view["status"] == "incomplete"
+    assert view["problem"].startswith("ResumeNeedsDecision: ")
+    assert gate.calls == 0
