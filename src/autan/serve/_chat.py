@@ -125,7 +125,7 @@ def task_of(messages: Sequence[ChatMessage]) -> str:
 async def _until_it_stops(runs: Runs, run_id: str) -> list[Event]:
     """The run's journal once it answered, failed or paused for an approval."""
     events: list[Event] = []
-    async for _, event in follow(runs.store, runs.hub, run_id, -1):
+    async for _, event in follow(runs.tails, run_id, -1):
         events.append(event)
         if isinstance(event, ApprovalRequested):
             break

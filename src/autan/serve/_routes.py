@@ -122,7 +122,7 @@ def events(
     runs = _runs(request)
     _known(runs, run_id)
     start = int(last_event_id) if last_event_id else after
-    stream = journal_events(runs.store, runs.hub, run_id, start)
+    stream = journal_events(runs.tails, run_id, start)
     return EventSourceResponse(stream, ping=PING_SECONDS)
 
 

@@ -20,6 +20,7 @@ from autan.ids import new_run_id
 from autan.serve._hub import Hub
 from autan.serve._pool import PoolFull, RunPool, Stopping
 from autan.serve._source import AgentSource, RunSpec
+from autan.serve._stream import Tails
 from autan.serve._views import CANCELLED
 from autan.serve._watched import WatchedStore
 from autan.store import Store, decide
@@ -39,6 +40,7 @@ class Runs:
         self.pool = RunPool(workers, max_queued)
         self.hub = Hub()
         self.store = WatchedStore(store, self.pool.stop_reason, self.hub.notify)
+        self.tails = Tails(self.store, self.hub)
         self._agents = agents
 
     def start(self, spec: RunSpec) -> str:
