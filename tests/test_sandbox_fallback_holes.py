@@ -14,6 +14,7 @@ import ctypes
 import os
 import secrets
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -265,3 +266,40 @@ def test_fallocate_cannot_pass_the_quota_of_a_fresh_workspace(sandbox_kind: str)
     done = run_python(code, limits=limits)
     assert done.has_result, done.stderr
     assert done.result <= limits.workspace_mb
+
+
+def test_as_the_host_user_the_filter_denies_changing_host_files_by_path(tmp_path: Path) -> None:
+    """Landlock does not cover a file's mode, owner, times or attributes: where the code runs
+    as the host's own user (no root), the launcher's filter takes those calls away by path."""
+    target = tmp_path / "host-file"
+    target.write_text("x")
+    target.chmod(0o644)
+    code = (
+        "import os, sys\nfrom autan.sandbox._seccomp import load_filter\n"
+        "load_filter(same_user=True)\n"
+        f"fd = os.open({str(target)!r}, os.O_RDONLY); os.fchmod(fd, 0o644)\n"
+        "for attack in (lambda p: os.chmod(p, 0), lambda p: os.utime(p, (0, 0)),\n"
+        "               lambda p: os.setxattr(p, 'user.x', b'1')):\n"
+        "    try:\n        attack(sys.argv[1]); print('DONE')\n"
+        "    except OSError as error:\n        print('refused', error.errno)\n"
+    )
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(target)],
+        capture_output=True, text=True, check=False, env={**os.environ, "PYTHONPATH": src},
+    )  # fmt: skip
+    assert done.stdout.split() == ["refused", "1"] * 3, done.stderr
+    assert target.stat().st_mode & 0o777 == 0o644
+
+
+def test_landlock_without_root_warns_once_what_it_does_not_isolate(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from autan.sandbox import _isolation
+
+    use_sandbox("landlock", monkeypatch)
+    monkeypatch.setattr(_isolation, "running_as_root", lambda: False)
+    _isolation._warn_running_as_the_host_user.cache_clear()
+    with pytest.warns(RuntimeWarning, match="Landlock without root"):
+        done = run_python("result = 1", limits=LIMITS)
+    assert done.result == 1

@@ -63,4 +63,4 @@ def _confine(policy: dict[str, object]) -> None:
     if not isinstance(read, list) or not isinstance(write, list):
         raise TypeError("the policy's read and write must be lists of paths")
     restrict(read, write)
-    load_filter()
+    load_filter(same_user=os.getuid() != 0)  # as root, the runner drops to a uid of its own

@@ -7,7 +7,9 @@ user opted out by name; else ``SandboxUnavailable``.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -143,6 +145,8 @@ def _landlock(
     """A given workspace is bound as it is (as under bubblewrap). A fresh one is a sized tmpfs
     in the launcher's mount namespace where it makes one (as root), else a directory on the
     host's disk that the host watches (the quota)."""
+    if user is None:
+        _warn_running_as_the_host_user()
     size = workspace_mb * 1024 * 1024
     temporary = fresh_workspace(_uid(user)) if workspace is None else None
     folder = temporary or workspace
@@ -155,6 +159,19 @@ def _landlock(
     if temporary is not None and tmpfs is None:
         quota = WorkspaceQuota(temporary, size, tmpfs_inodes(workspace_mb))
     return Isolation("landlock", argv, _uid(user), True, temporary, quota, user)
+
+
+@functools.cache
+def _warn_running_as_the_host_user() -> None:
+    """Once per process: what the fallback cannot isolate without root is said, not refused."""
+    warnings.warn(
+        "autan sandbox: Landlock without root runs the code as your own user, with no PID, "
+        "IPC or mount namespace of its own (it can see the host's process ids and the names and "
+        "metadata of host files, though not read, write or signal them); see "
+        "docs/security.md, 'Landlock without root'",
+        RuntimeWarning,
+        stacklevel=4,
+    )
 
 
 def _wanted() -> str:

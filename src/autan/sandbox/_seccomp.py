@@ -47,6 +47,14 @@ SELF_ONLY = (
     ("move_pages", 0, 0), ("setpriority", 0, 0), ("setpriority", 1, 0),
     ("ioprio_set", 0, 1), ("ioprio_set", 1, 0),
 )  # fmt: skip
+#: Denied too where the code runs as the host's own user and sees the host's files (the
+#: Landlock fallback when autan is not root): Landlock does not cover a file's mode, owner,
+#: times or extended attributes, and this user owns the host's files. ``fchmod`` and
+#: ``fchown`` stay: they act on a descriptor, which Landlock let the code open.
+SAME_USER_DENIED = (
+    "chmod", "fchmodat", "fchmodat2", "chown", "lchown", "fchownat", "utime", "utimes",
+    "utimensat", "futimesat", "setxattr", "lsetxattr", "removexattr", "lremovexattr",
+)  # fmt: skip
 _CLONE_NAMESPACES = (0x20000, 0x02000000, 0x04000000, 0x08000000, 0x10000000, 0x20000000,
                      0x40000000)  # fmt: skip
 
@@ -55,10 +63,11 @@ class SeccompError(OSError):
     """libseccomp is missing or refused the filter."""
 
 
-def load_filter() -> None:
-    """Apply the filter to this process and everything it starts; it cannot be removed."""
+def load_filter(same_user: bool = False) -> None:
+    """Apply the filter to this process and everything it starts; it cannot be removed.
+    ``same_user``: the code runs as the host's own user (see ``SAME_USER_DENIED``)."""
     try:
-        _build().load()
+        _build(SAME_USER_DENIED if same_user else ()).load()
     except (OSError, AttributeError, ImportError, ValueError) as error:
         raise SeccompError(0, f"seccomp: {error}") from error
 
@@ -77,12 +86,12 @@ def bpf_program() -> bytes | None:
         return None
 
 
-def _build() -> Any:
+def _build(also_denied: tuple[str, ...] = ()) -> Any:
     import pyseccomp as seccomp
 
     deny = seccomp.ERRNO(errno.EPERM)
     rules = seccomp.SyscallFilter(defaction=seccomp.ALLOW)
-    for name in DENIED:
+    for name in DENIED + also_denied:
         _deny(rules, deny, name)
     for name, argument, me in SELF_ONLY:
         rules.add_rule(deny, name, seccomp.Arg(argument, seccomp.NE, me))
