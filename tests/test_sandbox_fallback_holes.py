@@ -66,6 +66,22 @@ def test_code_that_closed_every_descriptor_and_sleeps_times_out(sandbox_kind: st
     assert (done.timed_out, done.killed, done.error) == (True, True, "timeout")
 
 
+def test_without_a_pidfd_the_wall_clock_still_holds(
+    sandbox_kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from autan.sandbox import _process
+
+    monkeypatch.setattr(_process, "_pidfd", lambda pid: None)  # Linux before 5.3
+    started = time.monotonic()
+    done = run_python(
+        "import os, time\nos.closerange(0, 4096)\ntime.sleep(8)",
+        limits=SandboxLimits(timeout=1.0, cpu_seconds=5),
+    )
+    assert time.monotonic() - started < 3.0
+    assert done.timed_out
+    assert run_python("result = 7", limits=LIMITS).result == 7
+
+
 def test_sysv_shared_memory_and_message_queues_do_not_outlive_the_run(sandbox_kind: str) -> None:
     key, queue = 0x41550000 + secrets.randbelow(0xFFFF), f"/autan-{secrets.token_hex(4)}"
     code = (
@@ -303,3 +319,24 @@ def test_landlock_without_root_warns_once_what_it_does_not_isolate(
     with pytest.warns(RuntimeWarning, match="Landlock without root"):
         done = run_python("result = 1", limits=LIMITS)
     assert done.result == 1
+
+
+@pytest.mark.e2e
+def test_the_embedded_model_s_code_runs_under_landlock_in_namespaces_of_its_own(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Code mode keeps working under the fallback as it now is (as root: PID 1 of its own
+    namespaces, a uid of its own): the embedded model's blocks run and end."""
+    import json
+
+    from autan.cli import main
+
+    use_sandbox("landlock", monkeypatch)
+    status = main(["run", "--no-store", "--json", "--actions", "code", "--max-steps", "2",
+                   "What is 37 * 91?"])  # fmt: skip
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()][1:-1]
+    finished = [event for event in events if event["type"] == "code_finished"]
+    assert status in (0, 1)
+    assert finished
+    assert not any("confine" in str(event.get("error")) for event in finished), finished
+    assert all(event["seconds"] > 0 for event in finished)

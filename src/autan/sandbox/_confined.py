@@ -1,10 +1,11 @@
 """How is a Landlock + seccomp command line built, and can that sandbox run here?
 
 The fallback where bubblewrap cannot run (no user namespaces: many containers, hardened
-distributions). There is no mount or PID namespace: the code sees the real paths, but Landlock
-lets it read only the system and interpreter directories and write only its workspace (a fresh
-temporary directory unless one is given); seccomp takes away sockets, other processes and
-namespaces; the host kills its whole process group, which it cannot leave.
+distributions). The code sees the real paths, but Landlock lets it read only the system and
+interpreter directories and write only its workspace (a fresh temporary directory unless one
+is given); seccomp takes away sockets, other processes and namespaces; the host kills its whole
+process group, which it cannot leave. As root (where the host lets it), the launcher also makes
+PID, IPC, mount, UTS and network namespaces of its own (``_namespaces.py``).
 """
 
 from __future__ import annotations

@@ -131,7 +131,7 @@ class SandboxProcess:
             raise
         finally:
             self._close_fds(record_write, reply_read)
-        self._exit_fd = os.pidfd_open(self._process.pid)  # readable once the process ended
+        self._exit_fd = _pidfd(self._process.pid)  # readable once the process ended
         self._exited = False
         if self._reply_fd is not None:
             os.set_blocking(self._reply_fd, False)
@@ -190,9 +190,13 @@ class SandboxProcess:
         while not self._ended and not self._exited:
             started = time.monotonic()
             wait = self._budget if self._quota is None else min(self._budget, POLL_SECONDS)
-            ready, _, _ = select.select([self._exit_fd], [], [], max(0.0, wait))
+            if self._exit_fd is None:  # no pidfd (Linux before 5.3): look every 10 ms
+                time.sleep(min(max(0.0, wait), 0.01))
+                exited = _has_exited(self._process.pid)
+            else:
+                exited = bool(select.select([self._exit_fd], [], [], max(0.0, wait))[0])
             self._budget -= time.monotonic() - started
-            if ready:
+            if exited:
                 self._exited = True
             elif self._budget <= 0:
                 self.outcome.timed_out = True
@@ -222,7 +226,7 @@ class SandboxProcess:
                     selector.register(fd, selectors.EVENT_READ, name)
             if not selector.get_map():
                 return
-            if not self._exited:
+            if not self._exited and self._exit_fd is not None:
                 selector.register(self._exit_fd, selectors.EVENT_READ, "exit")
             wait = self._budget if self._quota is None else min(self._budget, POLL_SECONDS)
             ready = selector.select(wait)
@@ -280,6 +284,22 @@ class SandboxProcess:
             if fd is not None:
                 with contextlib.suppress(OSError):
                     os.close(fd)
+
+
+def _pidfd(pid: int) -> int | None:
+    try:
+        return os.pidfd_open(pid)
+    except OSError:
+        return None
+
+
+def _has_exited(pid: int) -> bool:
+    """Whether ``pid`` has ended, leaving it to be reaped (its rusage is read then)."""
+    try:
+        found = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+    except ChildProcessError:
+        return True
+    return found is not None
 
 
 def _feed(process: subprocess.Popen[bytes], stdin: bytes) -> None:
