@@ -340,3 +340,17 @@ def test_the_embedded_model_s_code_runs_under_landlock_in_namespaces_of_its_own(
     assert finished
     assert not any("confine" in str(event.get("error")) for event in finished), finished
     assert all(event["seconds"] > 0 for event in finished)
+
+
+def test_the_cli_shows_that_warning_as_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    import warnings
+
+    from autan.cli.display import show_warnings_as_lines
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        show_warnings_as_lines()
+        warnings.warn("Landlock without root runs the code as your own user", stacklevel=1)
+    assert capsys.readouterr().err == (
+        "autan: warning: Landlock without root runs the code as your own user\n"
+    )
