@@ -127,7 +127,9 @@ def _isolation(
     if kind == "bubblewrap":
         argv = bwrap_argv(bwrap_path(), workspace, writable, workspace_mb, command)
         mounts = tmpfs_mounts(workspace, workspace_mb) if user is not None else ()
-        return Isolation("bubblewrap", argv, _uid(user), False, None, None, user, None, mounts)
+        return Isolation(
+            "bubblewrap", argv, _uid(user), False, None, run_user=user, remounts=mounts
+        )
     return _landlock(command, workspace, writable, workspace_mb, user)
 
 
@@ -158,7 +160,7 @@ def _landlock(
     quota = None
     if temporary is not None and tmpfs is None:
         quota = WorkspaceQuota(temporary, size, tmpfs_inodes(workspace_mb))
-    return Isolation("landlock", argv, _uid(user), True, temporary, quota, user)
+    return Isolation("landlock", argv, _uid(user), True, temporary, quota, run_user=user)
 
 
 @functools.cache
@@ -168,7 +170,7 @@ def _warn_running_as_the_host_user() -> None:
         "autan sandbox: Landlock without root runs the code as your own user, with no PID, "
         "IPC or mount namespace of its own (it can see the host's process ids and the names and "
         "metadata of host files, though not read, write or signal them); see "
-        "docs/security.md, 'Landlock without root'",
+        "docs/security.md, 'What each kind isolates'",
         RuntimeWarning,
         stacklevel=4,
     )
