@@ -66,6 +66,13 @@ def add_runs_commands(commands: argparse._SubParsersAction[Parser]) -> None:
         action.add_argument("run_id", metavar="ID", help="a run id, or a unique prefix of one")
         if name in ("approve", "deny"):
             action.add_argument("--reason", default="", help="told to the model with the decision")
+        if name == "resume":
+            action.add_argument(
+                "--send-key-to-recipe-server",
+                action="store_true",
+                help="send this environment's API key to the server the run's recipe names "
+                "even where the key is not configured for it (autan.toml or AUTAN_MODEL)",
+            )
 
 
 def run_runs(args: argparse.Namespace) -> int:
@@ -91,7 +98,7 @@ def _on_run(store: Store, run_id: str, args: argparse.Namespace) -> int:
     elif command == "export":
         _export(store, run_id)
     elif command == "resume":
-        return _resume(store, run_id, args.store)
+        return _resume(store, run_id, args.store, args.send_key_to_recipe_server)
     elif command == "replay":
         return _replay(store, run_id)
     else:
@@ -160,7 +167,9 @@ def _export(store: Store, run_id: str) -> None:
         print(line)
 
 
-def _rebuild(store: Store, run_id: str, recorded_model: bool = False) -> Agent:
+def _rebuild(
+    store: Store, run_id: str, recorded_model: bool = False, send_key_anyway: bool = False
+) -> Agent:
     """The agent of run ``run_id``, from the recipe ``autan run`` journaled with it; with
     ``recorded_model``, one that can never call its model (for a replay)."""
     from autan.cli.recipe import Recipe
@@ -169,15 +178,18 @@ def _rebuild(store: Store, run_id: str, recorded_model: bool = False) -> Agent:
 
     config = store.info(run_id).config
     recipe = Recipe.from_journal(run_id, config)
-    model = RecordedModel(str(config.get("model", ""))) if recorded_model else None
-    return recipe.build(store, load_settings(), model)
+    settings = load_settings()
+    if recorded_model:
+        return recipe.build(store, settings, RecordedModel(str(config.get("model", ""))))
+    recipe.check_key_destination(settings, send_key_anyway)
+    return recipe.build(store, settings)
 
 
-def _resume(store: Store, run_id: str, location: str | None) -> int:
+def _resume(store: Store, run_id: str, location: str | None, send_key_anyway: bool) -> int:
     """Continue the run; print its answer on stdout and its summary on stderr."""
     from autan.errors import AwaitingApproval, RunError
 
-    agent = _rebuild(store, run_id)
+    agent = _rebuild(store, run_id, send_key_anyway=send_key_anyway)
     try:
         result = agent.resume(run_id)
     except AwaitingApproval as pause:
