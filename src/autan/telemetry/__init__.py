@@ -17,6 +17,7 @@ from autan.telemetry._environment import CAPTURE_CONTENT, tracing_requested
 
 if TYPE_CHECKING:
     from autan.telemetry._otlp_json import write_otlp_json
+    from autan.telemetry._send import export_stored
     from autan.telemetry._stored import run_spans
     from autan.telemetry._telemetry import LiveTrace, Telemetry
 
@@ -24,6 +25,7 @@ __all__ = [
     "CAPTURE_CONTENT",
     "LiveTrace",
     "Telemetry",
+    "export_stored",
     "run_spans",
     "tracing_requested",
     "write_otlp_json",
@@ -33,6 +35,7 @@ _LAZY = {
     "LiveTrace": "autan.telemetry._telemetry",
     "Telemetry": "autan.telemetry._telemetry",
     "run_spans": "autan.telemetry._stored",
+    "export_stored": "autan.telemetry._send",
     "write_otlp_json": "autan.telemetry._otlp_json",
 }
 

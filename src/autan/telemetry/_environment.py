@@ -21,10 +21,15 @@ def capture_content_from_environment() -> bool:
     return os.environ.get(CAPTURE_CONTENT, "").strip().lower() in ("true", "1")
 
 
+def otlp_endpoint() -> str | None:
+    """The traces endpoint the environment names, if any."""
+    return next((os.environ[name] for name in _ENDPOINTS if os.environ.get(name)), None)
+
+
 def tracing_requested() -> bool:
     """An OTLP endpoint is set (and ``OTEL_SDK_DISABLED`` is not ``true``): cheap, imports
     nothing, asked at the start of every run."""
-    if not any(os.environ.get(name) for name in _ENDPOINTS):
+    if otlp_endpoint() is None:
         return False
     return os.environ.get("OTEL_SDK_DISABLED", "").strip().lower() != "true"
 
