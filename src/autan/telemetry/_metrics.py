@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from autan._version import __version__
+from autan.telemetry._secrets import scrub_attributes
 from autan.telemetry._spans import SpanRecord
 
 if TYPE_CHECKING:
@@ -27,7 +28,10 @@ _SHARED = (
 
 
 class ClientMetrics:
-    def __init__(self, provider: MeterProvider) -> None:
+    """Every attribute value is scrubbed of ``secrets`` (see ``_secrets``)."""
+
+    def __init__(self, provider: MeterProvider, secrets: tuple[str, ...] = ()) -> None:
+        self.secrets = secrets
         meter = provider.get_meter("autan", __version__)
         self.tokens: Histogram = meter.create_histogram(
             "gen_ai.client.token.usage",
@@ -48,9 +52,10 @@ class ClientMetrics:
                 self._chat(span)
 
     def _chat(self, span: SpanRecord) -> None:
-        shared = {k: span.attributes[k] for k in _SHARED if k in span.attributes}
+        attributes = scrub_attributes(span.attributes, self.secrets)
+        shared = {k: attributes[k] for k in _SHARED if k in attributes}
         self.duration.record(max(span.end or span.start, span.start) - span.start, shared)
         for kind in ("input", "output"):
-            count = span.attributes.get(f"gen_ai.usage.{kind}_tokens")
+            count = attributes.get(f"gen_ai.usage.{kind}_tokens")
             if isinstance(count, int):
                 self.tokens.record(count, {**shared, "gen_ai.token.type": kind})

@@ -13,8 +13,8 @@ from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode, Trace
 
 from autan._version import __version__
 from autan.telemetry._ids import span_id, trace_id
-from autan.telemetry._secrets import scrub
-from autan.telemetry._spans import Attributes, SpanRecord
+from autan.telemetry._secrets import scrub, scrub_attributes
+from autan.telemetry._spans import SpanRecord
 
 SCOPE = InstrumentationScope("autan", __version__)
 _KINDS = {"internal": SpanKind.INTERNAL, "client": SpanKind.CLIENT}
@@ -47,9 +47,10 @@ def readable(
         context=_context(trace, span_id(run_id, span.key)),
         parent=parent,
         resource=resource,
-        attributes=_clean(span.attributes, secrets),
+        attributes=scrub_attributes(span.attributes, secrets),
         events=[
-            Event(e.name, _clean(e.attributes, secrets), _nanoseconds(e.at)) for e in span.events
+            Event(e.name, scrub_attributes(e.attributes, secrets), _nanoseconds(e.at))
+            for e in span.events
         ],
         kind=_KINDS[span.kind],
         status=status,
@@ -61,19 +62,6 @@ def readable(
 
 def _context(trace: int, span: int) -> SpanContext:
     return SpanContext(trace, span, is_remote=False, trace_flags=TraceFlags(TraceFlags.SAMPLED))
-
-
-def _clean(attributes: Attributes, secrets: tuple[str, ...]) -> Attributes:
-    if not secrets:
-        return attributes
-    clean: Attributes = {}
-    for name, value in attributes.items():
-        if isinstance(value, str):
-            value = scrub(value, secrets)
-        elif isinstance(value, list):
-            value = [scrub(item, secrets) for item in value]
-        clean[name] = value
-    return clean
 
 
 def _nanoseconds(at: float) -> int:

@@ -13,6 +13,8 @@ import os
 import re
 from collections.abc import Mapping
 
+from autan.telemetry._spans import Attributes
+
 _SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH", re.IGNORECASE)
 SHORTEST = 8
 """Values shorter than this are not treated as secrets (they would mask ordinary words)."""
@@ -32,3 +34,16 @@ def scrub(text: str, secrets: tuple[str, ...]) -> str:
         if secret in text:
             text = text.replace(secret, MASK)
     return text
+
+
+def scrub_attributes(attributes: Attributes, secrets: tuple[str, ...]) -> Attributes:
+    if not secrets:
+        return attributes
+    clean: Attributes = {}
+    for name, value in attributes.items():
+        if isinstance(value, str):
+            value = scrub(value, secrets)
+        elif isinstance(value, list):
+            value = [scrub(item, secrets) for item in value]
+        clean[name] = value
+    return clean

@@ -48,12 +48,12 @@ class Telemetry:
         if span_processor is None and span_exporter is not None:
             span_processor = BatchSpanProcessor(span_exporter)
         self.span_processor = span_processor
-        self.metrics = ClientMetrics(meter_provider) if meter_provider else None
+        self.secrets = secrets_of()
+        self.metrics = ClientMetrics(meter_provider, self.secrets) if meter_provider else None
         self.capture_content = (
             capture_content_from_environment() if capture_content is None else capture_content
         )
         self.resource = resource or default_resource()
-        self.secrets = secrets_of()
 
     @staticmethod
     def from_environment() -> Telemetry | None:
