@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -27,6 +29,7 @@ from autan.testing import ScriptedModel
 from autan.tools.calculator import calculator
 
 SCRIPT = [("calculator", {"expression": "6 * 7"}), "42"]
+SRC = Path(__file__).resolve().parent.parent / "src"
 
 
 def histogram_points(reader: InMemoryMetricReader, name: str) -> list[HistogramDataPoint]:
@@ -154,3 +157,49 @@ def test_runs_trace_to_a_receiver_that_is_down_fails_in_one_line(
     err = capsys.readouterr().err
     assert f"autan: error: the OTLP receiver at {url} did not take the run's spans" in err
     assert "Traceback" not in err
+
+
+def python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """``code`` in a fresh interpreter, where OpenTelemetry cannot be imported if
+    ``AUTAN_TEST_BLOCK_OTEL`` is set (as without the otel extra)."""
+    prelude = (
+        "import os, sys\n"
+        "if os.environ.get('AUTAN_TEST_BLOCK_OTEL'): sys.modules['opentelemetry'] = None\n"
+    )
+    environment = {**os.environ, "PYTHONPATH": str(SRC), **env}
+    for name in ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"):
+        if name not in env:
+            environment.pop(name, None)
+    command = [sys.executable, "-c", prelude + code]
+    return subprocess.run(command, capture_output=True, text=True, env=environment, timeout=60)
+
+
+RUN = (
+    "from autan import Agent\nfrom autan.testing import ScriptedModel\n"
+    "print(Agent(ScriptedModel(['hi'])).run('task').output)\n"
+    "print('opentelemetry' in sys.modules and sys.modules['opentelemetry'] is not None)\n"
+)
+
+
+def test_without_an_endpoint_opentelemetry_is_never_imported() -> None:
+    done = python(RUN)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["hi", "False"]
+
+
+def test_an_endpoint_without_the_extra_warns_and_runs_untraced() -> None:
+    done = python(RUN, OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:9", AUTAN_TEST_BLOCK_OTEL="1")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["hi", "False"]
+    assert "exporting traces needs the otel extra: pip install 'autan[otel]'" in done.stderr
+
+
+def test_otel_flag_without_the_extra_is_a_usage_error() -> None:
+    code = (
+        "from autan.cli import main\nsys.exit(main(['run', 'hi', '--otel', 'http://127.0.0.1:9']))"
+    )
+    done = python(code, AUTAN_TEST_BLOCK_OTEL="1")
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "autan: error: exporting traces needs the otel extra: pip install 'autan[otel]'"
+    )

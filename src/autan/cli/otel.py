@@ -20,6 +20,10 @@ def add_otel_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def apply_otel(args: argparse.Namespace) -> None:
+    """Raises ``ConfigurationError`` when ``--otel`` is given without the otel extra."""
     url = getattr(args, "otel", None)
     if url:
+        from autan.telemetry import require_otel
+
+        require_otel()
         os.environ["OTEL_EXPORTER_OTLP_ENDPOINT"] = url

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from autan.telemetry._environment import CAPTURE_CONTENT, tracing_requested
+from autan.telemetry._environment import CAPTURE_CONTENT, require_otel, tracing_requested
 
 if TYPE_CHECKING:
     from autan.telemetry._otlp_json import write_otlp_json
@@ -26,6 +26,7 @@ __all__ = [
     "LiveTrace",
     "Telemetry",
     "export_stored",
+    "require_otel",
     "run_spans",
     "tracing_requested",
     "write_otlp_json",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import warnings
 from typing import TYPE_CHECKING
 
 from autan.errors import ConfigurationError
@@ -14,7 +15,8 @@ if TYPE_CHECKING:
 
 CAPTURE_CONTENT = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
 _ENDPOINTS = ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT")
-_MADE: dict[tuple[str | None, ...], Telemetry] = {}
+_MADE: dict[tuple[str | None, ...], Telemetry | None] = {}
+NOT_INSTALLED = "exporting traces needs the otel extra: pip install 'autan[otel]'"
 
 
 def capture_content_from_environment() -> bool:
@@ -35,20 +37,36 @@ def tracing_requested() -> bool:
 
 
 def environment_telemetry() -> Telemetry | None:
+    """``None`` too when the otel extra is not installed: the variables may be meant for other
+    programs, so that is a warning (once), not a failed run. ``--otel`` insists instead."""
     if not tracing_requested():
         return None
-    names = (
-        *_ENDPOINTS,
-        "OTEL_EXPORTER_OTLP_PROTOCOL",
-        "OTEL_TRACES_EXPORTER",
-        "OTEL_METRICS_EXPORTER",
-        CAPTURE_CONTENT,
-        "OTEL_SERVICE_NAME",
-    )
+    names = (*_ENDPOINTS, "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_TRACES_EXPORTER",
+             "OTEL_METRICS_EXPORTER", CAPTURE_CONTENT, "OTEL_SERVICE_NAME")  # fmt: skip
     key = tuple(os.environ.get(name) for name in names)
     if key not in _MADE:
-        _MADE[key] = _made()
+        if not otel_installed():
+            warnings.warn(f"{NOT_INSTALLED}; runs are not traced", stacklevel=4)
+            _MADE[key] = None
+        else:
+            _MADE[key] = _made()
     return _MADE[key]
+
+
+def require_otel() -> None:
+    """Raises ``ConfigurationError`` unless the otel extra is installed."""
+    if not otel_installed():
+        raise ConfigurationError(NOT_INSTALLED)
+
+
+def otel_installed() -> bool:
+    import importlib.util
+
+    names = ("opentelemetry.sdk", "opentelemetry.exporter.otlp.proto.http")
+    try:
+        return all(importlib.util.find_spec(name) is not None for name in names)
+    except ModuleNotFoundError:  # a parent package is missing
+        return False
 
 
 def _made() -> Telemetry:
@@ -57,15 +75,11 @@ def _made() -> Telemetry:
         raise ConfigurationError(
             f"OTEL_EXPORTER_OTLP_PROTOCOL={protocol}: autan exports OTLP over http/protobuf only"
         )
-    try:
-        from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
-        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-        from opentelemetry.sdk.metrics import MeterProvider
-        from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
-    except ImportError:
-        raise ConfigurationError(
-            "exporting traces needs the otel extra: pip install 'autan[otel]'"
-        ) from None
+    from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
+
     from autan.telemetry._telemetry import Telemetry
 
     meters = None

@@ -7,7 +7,11 @@ from pathlib import Path
 
 from autan.errors import ConfigurationError, TelemetryError
 from autan.events import Event
-from autan.telemetry._environment import capture_content_from_environment, otlp_endpoint
+from autan.telemetry._environment import (
+    capture_content_from_environment,
+    otlp_endpoint,
+    require_otel,
+)
 from autan.telemetry._stored import run_spans
 
 
@@ -17,12 +21,10 @@ def export_stored(
     """Send run ``run_id``'s spans where ``OTEL_EXPORTER_OTLP_ENDPOINT`` says, or write them to
     ``out`` as OTLP JSON; returns how many. Raises ``TelemetryError`` when the receiver does
     not take them, ``ConfigurationError`` with nowhere to send them or without the extra."""
-    try:
-        from autan.telemetry._telemetry import Telemetry
+    require_otel()
+    from autan.telemetry._telemetry import Telemetry
 
-        telemetry = Telemetry()
-    except ImportError:
-        raise ConfigurationError("traces need the otel extra: pip install 'autan[otel]'") from None
+    telemetry = Telemetry()
     records = run_spans(run_id, events, capture_content_from_environment(), created)
     spans = telemetry.spans(run_id, records)
     if out is not None:
