@@ -151,6 +151,7 @@ def test_runs_trace_to_a_receiver_that_is_down_fails_in_one_line(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     journal, run_id = stored_run
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "")  # --otel sets it: undone after the test
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_TIMEOUT", "1")
     url = "http://127.0.0.1:9"  # the discard port: nothing listens
     assert main(["runs", "--store", str(journal), "trace", run_id, "--otel", url]) == 1

@@ -177,9 +177,9 @@ class Agent:
 
             if not tracing_requested():
                 return run
-            from autan.telemetry import Telemetry
+            from autan.telemetry import environment_telemetry
 
-            telemetry = Telemetry.from_environment()
+            telemetry = environment_telemetry()
         if telemetry is None or telemetry is False:
             return run
         return dataclasses.replace(run, watcher=telemetry.watch(run.run_id))

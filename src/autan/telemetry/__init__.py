@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from autan.telemetry._environment import CAPTURE_CONTENT, require_otel, tracing_requested
+from autan.telemetry._switches import CAPTURE_CONTENT, require_otel, tracing_requested
 
 if TYPE_CHECKING:
+    from autan.telemetry._environment import environment_telemetry
     from autan.telemetry._otlp_json import write_otlp_json
     from autan.telemetry._send import export_stored
     from autan.telemetry._stored import run_spans
@@ -25,6 +26,7 @@ __all__ = [
     "CAPTURE_CONTENT",
     "LiveTrace",
     "Telemetry",
+    "environment_telemetry",
     "export_stored",
     "require_otel",
     "run_spans",
@@ -37,6 +39,7 @@ _LAZY = {
     "Telemetry": "autan.telemetry._telemetry",
     "run_spans": "autan.telemetry._stored",
     "export_stored": "autan.telemetry._send",
+    "environment_telemetry": "autan.telemetry._environment",
     "write_otlp_json": "autan.telemetry._otlp_json",
 }
 

@@ -7,12 +7,12 @@ from pathlib import Path
 
 from autan.errors import ConfigurationError, TelemetryError
 from autan.events import Event
-from autan.telemetry._environment import (
+from autan.telemetry._stored import run_spans
+from autan.telemetry._switches import (
     capture_content_from_environment,
     otlp_endpoint,
     require_otel,
 )
-from autan.telemetry._stored import run_spans
 
 
 def export_stored(

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from autan.events import Event
-from autan.telemetry._environment import capture_content_from_environment
 from autan.telemetry._fold import TraceFold
 from autan.telemetry._secrets import secrets_of
 from autan.telemetry._spans import SpanRecord
 from autan.telemetry._stored import run_spans
+from autan.telemetry._switches import capture_content_from_environment
 
 if TYPE_CHECKING:
     from opentelemetry.metrics import MeterProvider
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 class Telemetry:
     """Sends runs as OpenTelemetry GenAI spans (and, with a ``meter_provider``, the GenAI
     client metrics). Give an ``Agent`` one with ``Agent(..., telemetry=Telemetry(...))``;
-    without, an agent uses ``Telemetry.from_environment()`` (only when
+    without, an agent uses ``environment_telemetry()`` (only when
     ``OTEL_EXPORTER_OTLP_ENDPOINT`` is set).
 
     ``span_exporter`` is wrapped in a ``BatchSpanProcessor``; pass ``span_processor`` to choose
@@ -54,14 +54,6 @@ class Telemetry:
             capture_content_from_environment() if capture_content is None else capture_content
         )
         self.resource = resource or default_resource()
-
-    @staticmethod
-    def from_environment() -> Telemetry | None:
-        """The telemetry the ``OTEL_*`` variables ask for (OTLP over HTTP), or ``None`` when no
-        endpoint is set; made once per process and configuration."""
-        from autan.telemetry._environment import environment_telemetry
-
-        return environment_telemetry()
 
     def watch(self, run_id: str) -> LiveTrace:
         """A watcher for the driver: sends each span as the journal ends it."""
