@@ -263,3 +263,16 @@ def test_no_telemetry_no_watcher(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OTEL_METRICS_EXPORTER", "none")
     assert Agent(ScriptedModel(["hi"]), telemetry=False)._start("task", None).watcher is None
     assert agent._start("task", None).watcher is not None
+
+
+class BrokenProcessor(SimpleSpanProcessor):
+    def on_end(self, span: ReadableSpan) -> None:
+        raise RuntimeError("a broken span processor")
+
+
+def test_a_failing_trace_never_ends_the_run(caplog: pytest.LogCaptureFixture) -> None:
+    telemetry = Telemetry(span_processor=BrokenProcessor(InMemorySpanExporter()))
+    model = ScriptedModel([("calculator", {"expression": "1 + 1"}), "2"])
+    assert Agent(model, [calculator], telemetry=telemetry).run("add").output == "2"
+    (record,) = [r for r in caplog.records if r.name == "autan.telemetry"]
+    assert "tracing failed and is off for this run" in record.getMessage()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -92,8 +93,17 @@ class LiveTrace:
         self.telemetry = telemetry
         self.run_id = run_id
         self.fold = TraceFold(run_id, telemetry.capture_content)
+        self.broken = False
 
     def __call__(self, event: Event, replayed: bool) -> None:
-        ended = self.fold.add(event)
-        if ended and not replayed:
-            self.telemetry.send(self.run_id, ended)
+        if self.broken:
+            return
+        try:
+            ended = self.fold.add(event)
+            if ended and not replayed:
+                self.telemetry.send(self.run_id, ended)
+        except Exception:  # a trace must never end a run: this one stops being traced
+            self.broken = True
+            logging.getLogger("autan.telemetry").warning(
+                "run %s: tracing failed and is off for this run", self.run_id, exc_info=True
+            )
