@@ -35,6 +35,16 @@ HOSTILE = [
 ]
 
 
+EVERY_LOG_RECORD_TO_STDERR = (
+    "import logging, sys\n"
+    "logging.basicConfig(level=logging.DEBUG, format='%(name)s %(levelname)s %(message)s')\n"
+    "from autan.cli import main\n"
+    "sys.exit(main(sys.argv[1:]))\n"
+)
+"""``autan`` with every log record of every logger (autan's, OpenTelemetry's, urllib3's)
+written to stderr, debug records included."""
+
+
 def autan(*args: str, home: Path, otel: str = "") -> subprocess.CompletedProcess[str]:
     env = {
         "OPENAI_API_KEY": CANARY,
@@ -43,10 +53,9 @@ def autan(*args: str, home: Path, otel: str = "") -> subprocess.CompletedProcess
         "AUTAN_HOME": str(home),
         "XDG_CACHE_HOME": str(home),
         "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": "true",
-        "OTEL_PYTHON_LOG_LEVEL": "debug",
         **({"OTEL_EXPORTER_OTLP_ENDPOINT": otel} if otel else {}),
     }
-    command = [sys.executable, "-m", "autan", *args]
+    command = [sys.executable, "-c", EVERY_LOG_RECORD_TO_STDERR, *args]
     return subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
 
 
@@ -64,6 +73,7 @@ def test_the_key_leaves_in_no_trace_metric_or_log(tmp_path: Path) -> None:
     assert metrics
     assert all(CANARY.encode() not in body for body in traces + metrics)
     assert b"here is your key: ***" in b"".join(traces)  # it was there, and masked
+    assert "POST /v1/traces" in done.stderr  # the debug records are there to be read
     assert CANARY not in done.stdout + done.stderr
     with SQLiteStore(tmp_path / "journal.sqlite3") as store:
         (run,) = store.runs()
