@@ -204,3 +204,20 @@ def test_otel_flag_without_the_extra_is_a_usage_error() -> None:
     assert done.stderr.strip() == (
         "autan: error: exporting traces needs the otel extra: pip install 'autan[otel]'"
     )
+
+
+def test_a_journal_from_before_event_times_traces_at_its_creation(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journal = tmp_path / "journal_v1.sqlite3"
+    shutil.copy(Path(__file__).with_name("fixtures") / "journal_v1.sqlite3", journal)
+    with SQLiteStore(journal) as store:
+        info = store.runs()[0]
+        assert {event.at for event in store.load(info.run_id)} == {0.0}
+    out = tmp_path / "old.json"
+    assert main(["runs", "--store", str(journal), "trace", info.run_id, "--out", str(out)]) == 0
+    (resource,) = json.loads(out.read_text())["resourceSpans"]
+    spans = resource["scopeSpans"][0]["spans"]
+    assert spans
+    created = str(int(info.created * 1e9))
+    assert {span["startTimeUnixNano"] for span in spans} == {created}
