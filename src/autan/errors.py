@@ -17,6 +17,7 @@
     │   ├── ModelTimeout            a request's deadline passed before its answer was complete
     │   └── ResponseTooLarge        a server's answer (decompressed) is larger than allowed
     ├── StoreError                  the journal store failed, or holds data this version cannot read
+    ├── TelemetryError              an OTLP receiver did not take a run's spans (autan runs trace)
     └── RunError                    a run ended without an answer; ``.result`` holds the partial run
         ├── LimitExceeded           a Limits bound was reached (``.limit`` names it)
         ├── ToolRetriesExhausted    the model kept making invalid or failing tool calls
@@ -105,6 +106,12 @@ class ResponseTooLarge(ModelError):
 
 class StoreError(AutanError):
     """The journal store failed, or holds data this version of autan cannot read."""
+
+
+class TelemetryError(AutanError):
+    """An OTLP receiver could not be reached, or refused a run's spans, when they were sent on
+    request (``autan runs trace``). A live run's spans are sent in the background: a receiver
+    that is down costs the spans, never the run."""
 
 
 class RunError(AutanError):
