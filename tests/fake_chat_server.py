@@ -23,6 +23,8 @@ class Reply:
     """Raw ``data:`` payloads (JSON text or anything else) sent as an event stream."""
     headers: dict[str, str] = field(default_factory=dict)
     echo_authorization: bool = False
+    echo_key: bool = False
+    """Every ``ECHO`` in ``body`` becomes the request's API key: a hostile server."""
     delay: float = 0.0
     """Seconds to wait before answering."""
     raw: bytes | None = None
@@ -33,6 +35,7 @@ class Reply:
     """Send the events of ``sse`` over and over."""
 
 
+ECHO = "<<the request's API key>>"
 SLOW_FOR = 60.0
 """A trickled or endless answer is cut off after this many seconds: no test can hang on one."""
 
@@ -132,6 +135,9 @@ class _Handler(BaseHTTPRequestHandler):
         body = reply.body
         if reply.echo_authorization:
             body = {"error": {"message": f"bad key {self.headers.get('Authorization')}"}}
+        if reply.echo_key:
+            key = str(self.headers.get("Authorization", "")).removeprefix("Bearer ")
+            body = json.loads(json.dumps(body).replace(ECHO, key))
         payload = json.dumps(body).encode()
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))

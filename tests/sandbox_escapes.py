@@ -428,4 +428,30 @@ RESOURCES = [
     _bomb("close-stdio-then-loop", "os.close(1); os.close(2)\nwhile True: pass"),
 ]
 
-PAYLOADS = INTERPRETER + FILESYSTEM + NETWORK + ENVIRONMENT + SIGNALS + RESOURCES
+# Holes of the Landlock fallback (issue 14): each must end with the run, and hold nothing after.
+LEFTOVERS = [
+    _p(
+        "child-closes-every-fd-and-lingers",
+        "if os.fork() == 0:\n    os.closerange(0, 4096)\n    time.sleep(30)\n    os._exit(0)",
+    ),
+    _bomb("close-every-fd-and-sleep", "os.closerange(0, 4096)\ntime.sleep(30)"),
+    _bomb(
+        "memfds-in-flight",
+        "a, b = socket.socketpair()\nwhile True:\n"
+        "    fd = os.memfd_create('m'); os.write(fd, b'x' * 2**20)\n"
+        "    socket.send_fds(a, [b'.'], [fd]); os.close(fd)",
+    ),
+    _bomb("empty-file-flood", "i = 0\nwhile True:\n    open('/tmp/e%d' % i, 'w').close(); i += 1"),
+    _p(
+        "sysv-shm-and-mqueue-left-behind",
+        "print('shm', libc.shmget(0x4155A1, 1 << 20, 0o1666))\n"
+        "print('mq', libc.mq_open(b'/autan-left', os.O_CREAT | os.O_RDWR, 0o666, None))",
+    ),
+    _p(
+        "inotify-on-tmp",
+        "fd = libc.inotify_init1(os.O_NONBLOCK)\n"
+        "print('watch', fd, fd >= 0 and libc.inotify_add_watch(fd, b'/tmp', 0x100))",
+    ),
+]
+
+PAYLOADS = INTERPRETER + FILESYSTEM + NETWORK + ENVIRONMENT + SIGNALS + RESOURCES + LEFTOVERS

@@ -47,3 +47,12 @@ def no_sandbox(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_landlock, "abi_version", lambda: 0)
     _confined._probe.cache_clear()  # the real answer may be cached; the next test re-probes
     monkeypatch.setattr(_confined, "_probe", _confined._probe.__wrapped__)
+
+
+def without_namespaces(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Landlock fallback as where root may not make namespaces (or autan is not root): a
+    fresh workspace on the host's disk, watched by the host."""
+    from autan.sandbox import _confined, _isolation
+
+    monkeypatch.setattr(_confined, "namespaces_available", lambda: False)
+    monkeypatch.setattr(_isolation, "namespaces_available", lambda: False)

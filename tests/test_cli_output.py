@@ -51,7 +51,9 @@ def test_json_has_the_run_id_every_event_and_a_summary(
     assert lines[1]["type"] == "run_started"
     deltas = [line["text"] for line in lines if line["type"] == "text_delta"]
     assert "".join(deltas) == "3367"
-    assert lines[-2] == {"type": "final_answer", "step": 2, "output": "3367"}
+    answered = lines[-2]
+    assert answered == {"type": "final_answer", "at": answered["at"], "step": 2, "output": "3367"}
+    assert lines[1]["at"] <= answered["at"]  # each event's Unix time, from the journal
     assert last["type"] == "summary"
     assert last["run_id"] == first["run_id"]
     assert (last["status"], last["steps"], last["model_calls"], last["tool_calls"]) == (

@@ -54,10 +54,11 @@ def test_no_store_journals_nothing(home: Path) -> None:
 
 
 def test_resume_continues_where_the_journal_ends(
-    home: Path, capsys: pytest.CaptureFixture[str]
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     replies = [Reply(body=completion(tool_calls=[CALC])), Reply(body=completion("3367"))]
     with FakeChatServer(replies) as server:
+        monkeypatch.setenv("AUTAN_MODEL", f"openai:m@{server.url}")  # the key's configured server
         assert run_cli(server.url, "--quiet") == 0
         run_id = only_run(home)
         kept = cut_after_tool_result(home / "journal.sqlite3", run_id)

@@ -286,3 +286,25 @@ def test_event_data_is_split_by_the_sse_line_rules_across_pieces() -> None:
     pieces += ['data: {"t": "\u2028"}\n\n', "data: last"]
     seen = [data for piece in pieces for data in events.feed(piece)] + events.flush()
     assert seen == ["a\nb", "x", '{"t": "\u2028"}', "last"]
+
+
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+def test_a_retry_wait_does_not_run_past_the_request_deadline(asynchronous: bool) -> None:
+    """A server asking to retry after 30 s, with a deadline of 1 s: the wait is cut to the
+    time left and the request ends as a timeout at its deadline, not 30 s later."""
+    busy = Reply(429, {"error": {"message": "busy"}}, headers={"Retry-After": "30"})
+    patient = RetryPolicy(attempts=3, base_seconds=0.001, max_seconds=60)
+    with FakeChatServer([busy] * 3) as server:
+        chat = OpenAIChatModel(
+            PROVIDERS["openai"], "m", server.url, retry=patient, request_timeout=1.0
+        )
+
+        def send() -> ModelResponse:
+            return asyncio.run(chat.acomplete(ask())) if asynchronous else chat.complete(ask())
+
+        started = time.monotonic()
+        with pytest.raises(ModelTimeout):
+            send()
+        seconds = time.monotonic() - started
+    assert len(server.requests) == 1
+    assert seconds < 10

@@ -35,6 +35,7 @@ EXPECTED = {
     "SQLiteStore",
     "Store",
     "StoreError",
+    "TelemetryError",
     "ResumeNeedsDecision",
     "TextDelta",
     "Tool",

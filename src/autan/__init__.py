@@ -56,6 +56,7 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "ResponseTooLarge",
         "StoreError",
         "RunCancelled",
+        "TelemetryError",
         "RunError",
         "LimitExceeded",
         "ToolRetriesExhausted",
@@ -91,6 +92,7 @@ if TYPE_CHECKING:  # the same names, for type checkers (`X as X`: re-exported)
     from autan.errors import SandboxUnavailable as SandboxUnavailable
     from autan.errors import ServerError as ServerError
     from autan.errors import StoreError as StoreError
+    from autan.errors import TelemetryError as TelemetryError
     from autan.errors import ToolDefinitionError as ToolDefinitionError
     from autan.errors import ToolRetriesExhausted as ToolRetriesExhausted
     from autan.errors import WorkspaceError as WorkspaceError

@@ -18,6 +18,7 @@
     │   └── ResponseTooLarge        a server's answer (decompressed) is larger than allowed
     ├── StoreError                  the journal store failed, or holds data this version cannot read
     ├── RunCancelled                a person cancelled the run (``autan serve``); journaled as why
+    ├── TelemetryError              an OTLP receiver did not take a run's spans (autan runs trace)
     └── RunError                    a run ended without an answer; ``.result`` holds the partial run
         ├── LimitExceeded           a Limits bound was reached (``.limit`` names it)
         ├── ToolRetriesExhausted    the model kept making invalid or failing tool calls
@@ -110,6 +111,12 @@ class StoreError(AutanError):
 
 class RunCancelled(AutanError):
     """A person cancelled the run; raised between two effects, before the next one happens."""
+
+
+class TelemetryError(AutanError):
+    """An OTLP receiver could not be reached, or refused a run's spans, when they were sent on
+    request (``autan runs trace``). A live run's spans are sent in the background: a receiver
+    that is down costs the spans, never the run."""
 
 
 class RunError(AutanError):

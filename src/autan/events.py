@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import time
 import types
 import typing
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar, cast
 
 from autan.messages import ToolCall, ToolChoice, Usage
@@ -17,9 +18,16 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    """Base of every event. ``kind`` names the record in JSON output."""
+    """Base of every event. ``kind`` names the record in JSON output.
+
+    ``at`` is the Unix time the event was made, which is when it happened: the loop makes each
+    event as the thing it records happens (a model call is bracketed by ``ModelRequested`` and
+    ``ModelResponded``). ``0.0`` in events of journals written before events had times. It takes
+    no part in equality: a resumed run's events equal the recorded ones whenever they happen.
+    """
 
     kind: ClassVar[str] = "event"
+    at: float = field(default_factory=time.time, kw_only=True, compare=False)
 
     def __post_init__(self) -> None:
         for name in _field_names(type(self)):
@@ -42,6 +50,8 @@ class Event:
         target = _event_types().get(str(data.get("type")))
         if target is None:
             raise ValueError(f"unknown event type {data.get('type')!r}")
+        if "at" not in data:  # journaled before events had times: unknown, not now
+            data = {**data, "at": 0.0}
         try:
             return _record(target, data)
         except (TypeError, ValueError) as error:
@@ -83,6 +93,10 @@ class ModelResponded(Event):
     seconds: float
     reasoning: str = ""
     cost_usd: float = 0.0
+    model: str = ""
+    """The model that answered, as the backend reports it (``""`` in older journals)."""
+    finish_reason: str = "stop"
+    """Why the model stopped (``stop``, ``length``, ``tool_calls``…; ``stop`` in older journals)."""
 
 
 @dataclass(frozen=True, slots=True)

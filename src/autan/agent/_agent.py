@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from autan.agent.replay import ReplayReport
     from autan.sandbox import SandboxLimits
     from autan.store import Store
+    from autan.telemetry import Telemetry
 
 DEFAULT_INSTRUCTIONS = "You are a helpful agent. Use a tool when it helps, then answer briefly."
 
@@ -44,6 +45,10 @@ class Agent:
     ``final_answer(x)`` ends the run. Raises ``SandboxUnavailable`` here when no sandbox can be
     made (see ``autan.sandbox.available``). A run stopped inside a code block cannot be resumed;
     between blocks it can.
+
+    ``telemetry``: where runs go as OpenTelemetry GenAI traces (``autan.telemetry.Telemetry``);
+    by default they go where ``OTEL_EXPORTER_OTLP_ENDPOINT`` says, and nowhere when it is not
+    set; ``False``: never.
     """
 
     def __init__(
@@ -57,6 +62,7 @@ class Agent:
         concurrent_tool_calls: bool = True,
         actions: Actions = "tools",
         sandbox_limits: SandboxLimits | None = None,
+        telemetry: Telemetry | bool | None = None,
     ) -> None:
         if isinstance(model, str):
             from autan.models import load_model
@@ -71,6 +77,7 @@ class Agent:
         self.concurrent_tool_calls = concurrent_tool_calls
         self.actions: Actions = _checked_actions(actions)
         self.sandbox_limits = sandbox_limits
+        self.telemetry = telemetry
         _check_unique_names(self.tools)
 
     def run(self, task: str, *, run_id: str | None = None) -> RunResult:
@@ -154,12 +161,28 @@ class Agent:
         config = (
             self.describe() if self.store else {"concurrent_tool_calls": self.concurrent_tool_calls}
         )
-        return start_run(self.store, task, config, run_id)
+        return self._watched(start_run(self.store, task, config, run_id))
 
     def _reopen(self, run_id: str) -> Run | RunResult:
         if self.store is None:
             raise ConfigurationError("resume needs an Agent with a store")
-        return reopen_run(self.store, run_id)
+        run = reopen_run(self.store, run_id)
+        return run if isinstance(run, RunResult) else self._watched(run)
+
+    def _watched(self, run: Run) -> Run:
+        """The run with a trace watcher when telemetry is on (see ``autan.telemetry``)."""
+        telemetry = self.telemetry
+        if telemetry is None or telemetry is True:
+            from autan.telemetry import tracing_requested
+
+            if not tracing_requested():
+                return run
+            from autan.telemetry import environment_telemetry
+
+            telemetry = environment_telemetry()
+        if telemetry is None or telemetry is False:
+            return run
+        return dataclasses.replace(run, watcher=telemetry.watch(run.run_id))
 
     def _loop_config(self, run: Run) -> LoopConfig:
         return LoopConfig(

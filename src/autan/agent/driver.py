@@ -23,13 +23,16 @@ Driving = Generator[Event | Work, object, Outcome]
 def drive(run: Run, loop: LoopStep) -> Driving:
     """Events are journaled, then passed on; the outcome sent back for a ``Work`` item goes to
     the loop (an ``AutanError`` is thrown into it, for it to record). An outcome's text is made
-    ``encodable`` here, where it enters the loop, so what the loop keeps is what it journals."""
+    ``encodable`` here, where it enters the loop, so what the loop keeps is what it journals.
+    A replayed event is passed on as it was recorded (with the time it first happened)."""
     item = next(loop)
     while True:
         sent: object = None
         if isinstance(item, Event):
-            run.journal.record(item)
-            yield item
+            recorded = run.journal.record(item)
+            if run.watcher is not None:
+                run.watcher(recorded or item, recorded is not None)
+            yield recorded or item
         elif isinstance(item, CallTools):
             sent = yield LiveBatch(item, run.journal.replay_batch(item))
         else:

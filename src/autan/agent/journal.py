@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from autan.errors import ConfigurationError, ResumeNeedsDecision, RunError
 from autan.events import (
@@ -58,8 +58,10 @@ _RESPONSE_FIELDS = tuple(
 class Journal:
     """A journal that keeps nothing: what a run uses when its agent has no store."""
 
-    def record(self, event: Event) -> None:
-        """Keep ``event``; durable when this returns."""
+    def record(self, event: Event) -> Event | None:
+        """Keep ``event``; durable when this returns. Returns the recorded event it equals when
+        it replays one (with the time it first happened), ``None`` when it is new."""
+        return None
 
     def replay(self, effect: Effect) -> Replayed:
         """The recorded outcome of ``effect``, or ``None`` to perform it live."""
@@ -70,12 +72,20 @@ class Journal:
         return [None] * len(effect.calls)
 
 
+class Watcher(Protocol):
+    """Sees each event as it is journaled (``replayed``: it was in the journal already), for a
+    view that follows a run live, such as ``autan.telemetry``'s traces. Must not raise."""
+
+    def __call__(self, event: Event, replayed: bool) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Run:
     task: str
     run_id: str
     journal: Journal
     concurrent_tool_calls: bool = True
+    watcher: Watcher | None = None
 
 
 def concurrent_calls(config: Mapping[str, Any]) -> bool:
@@ -123,15 +133,17 @@ class StoredJournal(Journal):
         self._cursor = 0
         self._last_was_replayed = False
 
-    def record(self, event: Event) -> None:
+    def record(self, event: Event) -> Event | None:
         if self._cursor < len(self._recorded):
-            self._expect(event, self._recorded[self._cursor])
+            recorded = self._recorded[self._cursor]
+            self._expect(event, recorded)
             self._cursor += 1
             self._last_was_replayed = True
-            return
+            return recorded
         self._last_was_replayed = False
         self._store.append(self._run_id, self._cursor, event)
         self._cursor += 1
+        return None
 
     def replay(self, effect: Effect) -> Replayed:
         if self._cursor < len(self._recorded):

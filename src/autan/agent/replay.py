@@ -49,10 +49,10 @@ class ReplayJournal(StoredJournal):
     def compared(self) -> int:
         return self._cursor
 
-    def record(self, event: Event) -> None:
+    def record(self, event: Event) -> Event | None:
         if self._cursor >= len(self._recorded):
             raise _JournalEnds
-        super().record(event)
+        return super().record(event)
 
     def replay(self, effect: Effect) -> Replayed:
         if self._cursor >= len(self._recorded):

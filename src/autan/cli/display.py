@@ -40,6 +40,23 @@ def error(message: object) -> None:
     print(f"autan: error: {message}", file=sys.stderr)
 
 
+def show_warnings_as_lines() -> None:
+    """A library warning (Landlock without root, say) is one ``autan: warning:`` line."""
+    import warnings
+
+    def show(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
+        print(f"autan: warning: {message}", file=sys.stderr)
+
+    warnings.showwarning = show
+
+
 def interrupted(hint: str = "") -> int:
     """Say that Ctrl-C stopped the command; the exit status of an interruption."""
     print(f"autan: interrupted{f' ({hint})' if hint else ''}", file=sys.stderr)

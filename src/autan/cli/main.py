@@ -9,7 +9,14 @@ from typing import NoReturn
 
 from autan._version import __version__
 from autan.cli.bench import add_bench_commands, run_bench
-from autan.cli.display import EXIT_CODES, EXIT_FAILED, EXIT_USAGE, error, interrupted
+from autan.cli.display import (
+    EXIT_CODES,
+    EXIT_FAILED,
+    EXIT_USAGE,
+    error,
+    interrupted,
+    show_warnings_as_lines,
+)
 from autan.cli.run import add_run_command, run_run
 from autan.cli.runs import add_runs_commands, run_runs
 from autan.cli.sandbox import add_sandbox_commands, run_sandbox
@@ -52,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     """Every command's failures map the same way: bad input 2, a failed run 1, Ctrl-C 130."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    show_warnings_as_lines()
     command = COMMANDS.get(args.command)
     if command is None:
         parser.print_help(sys.stderr)

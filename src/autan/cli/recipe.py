@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from autan.errors import ConfigurationError
+from autan.errors import AutanError, ConfigurationError
 
 if TYPE_CHECKING:
     from autan.agent import Agent
@@ -74,6 +74,28 @@ class Recipe:
             raise ConfigurationError(
                 f"run {run_id}: unreadable autan run recipe: {error}"
             ) from None
+
+    def check_key_destination(self, settings: Settings, send_anyway: bool) -> None:
+        """A journal is data: its recipe may name any server. Building it again must not send
+        this environment's API key to a server the key was not configured for (the provider's
+        own, or the one this process's ``model`` setting names) unless the user says so."""
+        from autan.models.spec import key_destination
+
+        destination = key_destination(self.model)
+        if destination is None or send_anyway:
+            return
+        variable, origin, own = destination
+        try:
+            configured = key_destination(settings.model)
+        except AutanError:
+            configured = None
+        if own or (configured is not None and configured[:2] == (variable, origin)):
+            return
+        raise ConfigurationError(
+            f"the run's recipe would send {variable} to {origin}, a server this key is not "
+            f"configured for (autan.toml or AUTAN_MODEL names {settings.model!r}); pass "
+            "--send-key-to-recipe-server to send it anyway"
+        )
 
     def limits(self) -> Limits:
         from autan.limits import Limits

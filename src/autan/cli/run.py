@@ -20,6 +20,7 @@ from autan.cli.display import (
     summary_line,
 )
 from autan.cli.json_lines import write_event, write_run, write_summary
+from autan.cli.otel import add_otel_argument, apply_otel
 from autan.cli.task import add_task_arguments, read_task
 from autan.loop import ACTIONS
 from autan.protocols import TOOL_PROTOCOLS
@@ -85,6 +86,7 @@ def add_run_command(commands: argparse._SubParsersAction[Parser]) -> None:
         help="write the run as JSON lines on stdout: its id, every event, a summary line",
     )
     run.add_argument("--quiet", action="store_true", help="print only the answer")
+    add_otel_argument(run)
 
 
 def _limit_arguments(run: argparse.ArgumentParser) -> None:
@@ -119,6 +121,7 @@ def run_run(args: argparse.Namespace) -> int:
     from autan.pricing import price_for
 
     task = read_task(args)
+    apply_otel(args)
     settings = load_settings()
     store = None if args.no_store else _open_store(args.store)
     try:

@@ -23,6 +23,7 @@ from autan.cli.display import (
     summary_line,
     timeline_line,
 )
+from autan.cli.otel import add_otel_argument, apply_otel
 from autan.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ _ACTIONS = (
     ("approve", "approve the call a paused run waits for (then resume it)"),
     ("deny", "deny the call a paused run waits for (then resume it)"),
     ("replay", "re-run the recorded model responses through the current code, offline"),
+    ("trace", "send a run as OpenTelemetry GenAI traces (--otel URL), or write them (--out FILE)"),
 )
 
 
@@ -55,7 +57,7 @@ def add_runs_commands(commands: argparse._SubParsersAction[Parser]) -> None:
     actions = runs.add_subparsers(
         dest="runs_command",
         required=True,
-        metavar="{list,show,export,resume,approve,deny,replay}",
+        metavar="{list,show,export,resume,approve,deny,replay,trace}",
     )
     listing = actions.add_parser("list", help="the most recent runs, newest first")
     listing.add_argument(
@@ -66,6 +68,19 @@ def add_runs_commands(commands: argparse._SubParsersAction[Parser]) -> None:
         action.add_argument("run_id", metavar="ID", help="a run id, or a unique prefix of one")
         if name in ("approve", "deny"):
             action.add_argument("--reason", default="", help="told to the model with the decision")
+        if name == "resume":
+            action.add_argument(
+                "--send-key-to-recipe-server",
+                action="store_true",
+                help="send this environment's API key to the server the run's recipe names "
+                "even where the key is not configured for it (autan.toml or AUTAN_MODEL)",
+            )
+        if name in ("resume", "trace"):
+            add_otel_argument(action)
+        if name == "trace":
+            action.add_argument(
+                "--out", metavar="FILE", default=None, help="write the spans here as OTLP JSON"
+            )
 
 
 def run_runs(args: argparse.Namespace) -> int:
@@ -86,14 +101,17 @@ def run_runs(args: argparse.Namespace) -> int:
 
 def _on_run(store: Store, run_id: str, args: argparse.Namespace) -> int:
     command = args.runs_command
+    apply_otel(args)
     if command == "show":
         _show(store, run_id, args.store)
     elif command == "export":
         _export(store, run_id)
     elif command == "resume":
-        return _resume(store, run_id, args.store)
+        return _resume(store, run_id, args.store, args.send_key_to_recipe_server)
     elif command == "replay":
         return _replay(store, run_id)
+    elif command == "trace":
+        _trace(store, run_id, args.out)
     else:
         _decide(store, run_id, command == "approve", args.reason, args.store)
     return EXIT_OK
@@ -160,7 +178,18 @@ def _export(store: Store, run_id: str) -> None:
         print(line)
 
 
-def _rebuild(store: Store, run_id: str, recorded_model: bool = False) -> Agent:
+def _trace(store: Store, run_id: str, out: str | None) -> None:
+    from autan.telemetry import export_stored
+
+    count = export_stored(run_id, store.load(run_id), store.info(run_id).created, out)
+    sent_to = [os.environ.get(f"OTEL_EXPORTER_OTLP_{n}ENDPOINT", "") for n in ("TRACES_", "")]
+    where = out or sent_to[0] or sent_to[1]
+    print(f"{count} spans of run {run_id} {'written to' if out else 'sent to'} {where}")
+
+
+def _rebuild(
+    store: Store, run_id: str, recorded_model: bool = False, send_key_anyway: bool = False
+) -> Agent:
     """The agent of run ``run_id``, from the recipe ``autan run`` journaled with it; with
     ``recorded_model``, one that can never call its model (for a replay)."""
     from autan.cli.recipe import Recipe
@@ -169,15 +198,18 @@ def _rebuild(store: Store, run_id: str, recorded_model: bool = False) -> Agent:
 
     config = store.info(run_id).config
     recipe = Recipe.from_journal(run_id, config)
-    model = RecordedModel(str(config.get("model", ""))) if recorded_model else None
-    return recipe.build(store, load_settings(), model)
+    settings = load_settings()
+    if recorded_model:
+        return recipe.build(store, settings, RecordedModel(str(config.get("model", ""))))
+    recipe.check_key_destination(settings, send_key_anyway)
+    return recipe.build(store, settings)
 
 
-def _resume(store: Store, run_id: str, location: str | None) -> int:
+def _resume(store: Store, run_id: str, location: str | None, send_key_anyway: bool) -> int:
     """Continue the run; print its answer on stdout and its summary on stderr."""
     from autan.errors import AwaitingApproval, RunError
 
-    agent = _rebuild(store, run_id)
+    agent = _rebuild(store, run_id, send_key_anyway=send_key_anyway)
     try:
         result = agent.resume(run_id)
     except AwaitingApproval as pause:

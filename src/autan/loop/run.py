@@ -87,6 +87,8 @@ def _model_step(
             response.seconds,
             response.reasoning,
             response.cost_usd,
+            response.model,
+            response.finish_reason,
         ),
     )
     return response

@@ -167,27 +167,29 @@ class OpenAIChatModel(Model):
     def _send(self, request: ModelRequest) -> dict[str, Any]:
         deadline = self._deadline(request)
         body = self._checked_payload(request, False, deadline)
-        return self.retry.call(lambda: self._post(body, deadline), _retryable_before(deadline))
+        return self.retry.call(
+            lambda: self._post(body, deadline), _retryable_before(deadline), deadline.left
+        )
 
     async def _asend(self, request: ModelRequest) -> dict[str, Any]:
         deadline = self._deadline(request)
         body = self._checked_payload(request, False, deadline)
         return await self.retry.acall(
-            lambda: self._apost(body, deadline), _retryable_before(deadline)
+            lambda: self._apost(body, deadline), _retryable_before(deadline), deadline.left
         )
 
     def _send_streaming(self, request: ModelRequest) -> Iterator[dict[str, Any]]:
         deadline = self._deadline(request)
         body = self._checked_payload(request, True, deadline)
         return self.retry.call(
-            lambda: self._open_stream(body, deadline), _retryable_before(deadline)
+            lambda: self._open_stream(body, deadline), _retryable_before(deadline), deadline.left
         )
 
     async def _asend_streaming(self, request: ModelRequest) -> AsyncIterator[dict[str, Any]]:
         deadline = self._deadline(request)
         body = self._checked_payload(request, True, deadline)
         return await self.retry.acall(
-            lambda: self._aopen_stream(body, deadline), _retryable_before(deadline)
+            lambda: self._aopen_stream(body, deadline), _retryable_before(deadline), deadline.left
         )
 
     def _deadline(self, request: ModelRequest) -> Deadline:

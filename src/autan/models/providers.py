@@ -34,6 +34,11 @@ PROVIDERS: dict[str, Provider] = {
 }
 
 
+def key_variable(provider: Provider) -> str | None:
+    """The environment variable ``api_key`` takes the key from, or None when none is set."""
+    return next((name for name in provider.key_variables if os.environ.get(name)), None)
+
+
 def api_key(provider: Provider) -> str | None:
     """The first key found in the provider's environment variables (keys never come from files)."""
     for variable in provider.key_variables:

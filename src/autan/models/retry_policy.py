@@ -1,4 +1,5 @@
-"""Retries with exponential backoff and jitter (tenacity), honouring a server's Retry-After."""
+"""Retries with exponential backoff and jitter (tenacity), honouring a server's Retry-After;
+no wait runs past the time the caller has left (``time_left``)."""
 
 from __future__ import annotations
 
@@ -19,9 +20,15 @@ class RetryPolicy:
     base_seconds: float = 0.5
     max_seconds: float = 30.0
 
-    def call(self, function: Callable[[], T], retryable: Callable[[BaseException], bool]) -> T:
+    def call(
+        self,
+        function: Callable[[], T],
+        retryable: Callable[[BaseException], bool],
+        time_left: Callable[[], float] | None = None,
+    ) -> T:
         """``function()``; tenacity takes over only after a retryable failure, so a first
-        attempt that succeeds costs a plain call."""
+        attempt that succeeds costs a plain call. A wait is cut to ``time_left()`` (a request's
+        deadline), so the next attempt meets the deadline instead of overrunning it."""
         try:
             return function()
         except BaseException as error:
@@ -29,7 +36,7 @@ class RetryPolicy:
         from tenacity import Retrying
 
         try:
-            for attempt in Retrying(**self._options(retryable)):
+            for attempt in Retrying(**self._options(retryable, time_left)):
                 with attempt:
                     replay.raise_once()
                     return function()
@@ -38,7 +45,10 @@ class RetryPolicy:
         raise AssertionError("unreachable: tenacity either returns or raises")
 
     async def acall(
-        self, function: Callable[[], Awaitable[T]], retryable: Callable[[BaseException], bool]
+        self,
+        function: Callable[[], Awaitable[T]],
+        retryable: Callable[[BaseException], bool],
+        time_left: Callable[[], float] | None = None,
     ) -> T:
         try:
             return await function()
@@ -47,7 +57,7 @@ class RetryPolicy:
         from tenacity import AsyncRetrying
 
         try:
-            async for attempt in AsyncRetrying(**self._options(retryable)):
+            async for attempt in AsyncRetrying(**self._options(retryable, time_left)):
                 with attempt:
                     replay.raise_once()
                     return await function()
@@ -66,12 +76,18 @@ class RetryPolicy:
             raise error.error from None
         raise error
 
-    def _options(self, retryable: Callable[[BaseException], bool]) -> dict[str, Any]:
+    def _options(
+        self, retryable: Callable[[BaseException], bool], time_left: Callable[[], float] | None
+    ) -> dict[str, Any]:
         from tenacity import retry_if_exception, stop_after_attempt
+
+        def wait(state: Any) -> float:
+            seconds = self._wait(state)
+            return seconds if time_left is None else max(0.0, min(seconds, time_left()))
 
         return {
             "stop": stop_after_attempt(self.attempts),
-            "wait": self._wait,
+            "wait": wait,
             "retry": retry_if_exception(retryable),
             "reraise": True,
         }

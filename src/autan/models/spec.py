@@ -68,12 +68,7 @@ def _remote(
     from autan.models.providers import PROVIDERS, api_key
 
     provider = PROVIDERS[provider_name]
-    model, _, base_url = rest.partition("@")
-    if provider_name == "ollama":
-        base_url = base_url or os.environ.get("OLLAMA_BASE_URL", "") or provider.base_url
-    base_url = base_url or provider.base_url
-    if not model or not base_url.startswith(("http://", "https://")):
-        raise ModelSpecError(f"unknown model spec {spec!r}; accepted forms: {ACCEPTED_FORMS}")
+    model, base_url = _model_and_base_url(provider_name, rest, spec)
     # Hosted APIs are known to do native tool calls; local servers vary, so they are probed.
     default: ToolProtocolName | Literal["auto"] = "native" if provider.key_required else "auto"
     return OpenAIChatModel(
@@ -85,3 +80,42 @@ def _remote(
         reasoning=reasoning,
         price=price_for(f"{provider_name}:{model}", prices),
     )
+
+
+def _model_and_base_url(provider_name: str, rest: str, spec: str) -> tuple[str, str]:
+    from autan.models.providers import PROVIDERS
+
+    provider = PROVIDERS[provider_name]
+    model, _, base_url = rest.partition("@")
+    if provider_name == "ollama":
+        base_url = base_url or os.environ.get("OLLAMA_BASE_URL", "") or provider.base_url
+    base_url = base_url or provider.base_url
+    if not model or not base_url.startswith(("http://", "https://")):
+        raise ModelSpecError(f"unknown model spec {spec!r}; accepted forms: {ACCEPTED_FORMS}")
+    return model, base_url
+
+
+def key_destination(spec: str) -> tuple[str, str, bool] | None:
+    """Where the model of ``spec`` would send an API key of this environment: the variable it
+    comes from, the server's origin (``scheme://host:port``), and whether that is the
+    provider's own server (``mistral:`` to api.mistral.ai, say). None when it sends no key."""
+    from urllib.parse import urlsplit
+
+    from autan.models.providers import PROVIDERS, key_variable
+
+    provider_name, _, rest = spec.strip().partition(":")
+    if provider_name not in PROVIDERS or not rest:
+        return None
+    provider = PROVIDERS[provider_name]
+    variable = key_variable(provider)
+    if variable is None:
+        return None
+    _, base_url = _model_and_base_url(provider_name, rest, spec)
+
+    def origin(url: str) -> str:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        return f"{parts.scheme}://{(parts.hostname or '').lower()}:{port}"
+
+    own = bool(provider.base_url) and origin(base_url) == origin(provider.base_url)
+    return variable, origin(base_url), own

@@ -11,15 +11,28 @@ from pathlib import Path
 from autan.errors import SandboxUnavailable
 from autan.sandbox._interpreter import python_paths
 
-#: Inside the sandbox: where the workspace is, and who the code runs as when autan is root.
+#: Inside the sandbox: where the workspace is.
 WORKSPACE = "/workspace"
-NOBODY = 65534
+#: Inodes a sized tmpfs gets per MB of its size (a file costs about 1 KB of kernel memory).
+INODES_PER_MB = 256
 _PATH = "/usr/local/bin:/usr/bin:/bin"
 _NAMESPACES = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts"]
 
 
 def running_as_root() -> bool:
     return os.geteuid() == 0
+
+
+def tmpfs_inodes(size_mb: int) -> int:
+    """How many files and directories a workspace tmpfs of ``size_mb`` may hold."""
+    return max(1024, size_mb * INODES_PER_MB)
+
+
+def tmpfs_mounts(workspace: Path | None, workspace_mb: int) -> tuple[tuple[str, int, int], ...]:
+    """The sized tmpfs mounts of a sandbox: (path, bytes, inodes)."""
+    size, inodes = workspace_mb * 1024 * 1024, tmpfs_inodes(workspace_mb)
+    paths = ["/tmp"] if workspace is not None else ["/tmp", WORKSPACE]
+    return tuple((path, size, inodes) for path in paths)
 
 
 def bwrap_path() -> str:
@@ -59,8 +72,10 @@ def _isolation() -> list[str]:
     common += ["--setenv", "HOME", WORKSPACE, "--setenv", "LANG", "C.UTF-8"]
     if running_as_root():
         # No user namespace: the code must run as a real unprivileged uid (the runner drops
-        # to nobody with the two capabilities kept for that), else RLIMIT_NPROC is not enforced.
+        # to a uid of the run's own with the capabilities kept for that, and SYS_ADMIN to
+        # bound its tmpfs inodes first), else RLIMIT_NPROC is not enforced.
         caps = ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+        caps += ["--cap-add", "CAP_SYS_ADMIN"]
         return [*_NAMESPACES, "--unshare-cgroup-try", *caps, *common]
     return ["--unshare-all", "--unshare-user", "--disable-userns", *common]
 

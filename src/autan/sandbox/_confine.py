@@ -4,6 +4,12 @@ The host starts ``python -c LAUNCH POLICY COMMAND...`` (``launch_code``). The la
 Landlock (paths, TCP, signal scoping) and the seccomp filter, then ``execve``s ``COMMAND`` in the
 workspace with a fixed environment; both restrictions survive the exec and bind every process
 the code starts. Any failure exits 126 before the code runs: the sandbox fails closed.
+
+As root (``policy["namespaces"]``), the launcher first unshares the namespaces root may make
+without a user namespace (PID, IPC, mount, UTS, network; ``_namespaces.py``) and forks: the
+child, PID 1 of the new PID namespace, is confined and becomes the runner, so when it ends or
+is killed every process the code started dies with it, whatever descriptors they closed; the
+launcher waits for it and exits as it did.
 """
 
 from __future__ import annotations
@@ -28,6 +34,11 @@ def launch_code() -> str:
 def main() -> None:
     policy, command = json.loads(sys.argv[1]), sys.argv[2:]
     try:
+        _die_with_parent()
+        if policy.get("namespaces"):
+            from autan.sandbox._namespaces import enter_namespaces
+
+            enter_namespaces(policy.get("tmpfs"), str(policy["workspace"]))
         _confine(policy)
         os.execve(command[0], command, policy["env"])
     except Exception as error:  # whatever went wrong, the code must not run unconfined
@@ -35,18 +46,21 @@ def main() -> None:
         os._exit(CONFINE_FAILED)
 
 
-def _confine(policy: dict[str, object]) -> None:
+def _die_with_parent() -> None:
     import ctypes
-
-    from autan.sandbox._landlock import restrict
-    from autan.sandbox._seccomp import load_filter
 
     pr_set_pdeathsig = 1
     if ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL) != 0:
         raise OSError("could not set the parent-death signal")
+
+
+def _confine(policy: dict[str, object]) -> None:
+    from autan.sandbox._landlock import restrict
+    from autan.sandbox._seccomp import load_filter
+
     os.chdir(str(policy["workspace"]))
     read, write = policy["read"], policy["write"]
     if not isinstance(read, list) or not isinstance(write, list):
         raise TypeError("the policy's read and write must be lists of paths")
     restrict(read, write)
-    load_filter()
+    load_filter(same_user=os.getuid() != 0)  # as root, the runner drops to a uid of its own

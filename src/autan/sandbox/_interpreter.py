@@ -1,9 +1,9 @@
 """Which Python runs the sandboxed code, and which directories must the sandbox show for it?
 
 The host's own interpreter, unless ``AUTAN_SANDBOX_PYTHON`` names another (the sandbox's
-runner needs only the standard library). When autan runs as root the code runs as ``nobody``,
-who must be able to read the interpreter: a Python under ``/root`` (pyenv, say) is not, and
-``AUTAN_SANDBOX_PYTHON=/usr/bin/python3`` is the way out.
+runner needs only the standard library). When autan runs as root the code runs as a uid of
+the run's own, which must be able to read the interpreter: a Python under ``/root`` (pyenv,
+say) is not, and ``AUTAN_SANDBOX_PYTHON=/usr/bin/python3`` is the way out.
 """
 
 from __future__ import annotations

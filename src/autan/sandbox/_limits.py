@@ -13,9 +13,12 @@ class SandboxLimits:
 
     ``timeout`` is wall-clock seconds (the whole process tree is killed after it); the others
     become ``setrlimit`` bounds: CPU seconds, address space, processes (counted for the sandbox's
-    user), the largest file it may write, open files, and the bytes of stdout/stderr kept (a run
-    that prints more is killed). ``workspace_mb`` bounds a fresh workspace (not a directory
-    the caller gives): a sized tmpfs under bubblewrap, watched by the host under Landlock.
+    user: as root, a uid of the run's own), the largest file it may write, open files, and the
+    bytes of stdout/stderr kept (a run that prints more is killed). As root, ``memory_mb`` (with
+    twice ``workspace_mb`` and 64 MB for the kernel and launcher) is also the limit of the run's
+    memory cgroup, where the host has a writable one. ``workspace_mb`` bounds a fresh workspace
+    (not a directory the caller gives): a tmpfs sized in bytes and inodes under bubblewrap and
+    under Landlock as root; otherwise a directory the host watches.
     """
 
     timeout: float = 10.0

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import resource
+import select
 import selectors
 import signal
 import subprocess
@@ -46,11 +47,18 @@ class Outcome:
 
 
 def rlimits(
-    cpu_seconds: int, memory_mb: int, file_size_mb: int, open_files: int
+    cpu_seconds: int,
+    memory_mb: int,
+    file_size_mb: int,
+    open_files: int,
+    cgroup_procs: Path | None = None,
 ) -> Callable[[], None]:
-    """A preexec function: the launcher gets the limits too (the process count is set inside)."""
+    """A preexec function: the launcher gets the limits too (the process count is set inside),
+    and joins the run's memory cgroup (``cgroup_procs``) when it has one."""
 
     def apply() -> None:
+        if cgroup_procs is not None:
+            cgroup_procs.write_text(str(os.getpid()))
         resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
         resource.setrlimit(resource.RLIMIT_AS, (memory_mb * _MB, memory_mb * _MB))
         resource.setrlimit(resource.RLIMIT_FSIZE, (file_size_mb * _MB, file_size_mb * _MB))
@@ -123,6 +131,8 @@ class SandboxProcess:
             raise
         finally:
             self._close_fds(record_write, reply_read)
+        self._exit_fd = _pidfd(self._process.pid)  # readable once the process ended
+        self._exited = False
         if self._reply_fd is not None:
             os.set_blocking(self._reply_fd, False)
         self._record_fd: int | None = record_read
@@ -162,14 +172,37 @@ class SandboxProcess:
         try:
             while not self._ended and self._open:
                 self._pump()
+            self._await_exit()
         finally:
-            self._close_fds(self._record_fd, self._reply_fd)
+            self._close_fds(self._record_fd, self._reply_fd, self._exit_fd)
             self._record_fd = self._reply_fd = None
             self._store_output()
+            if self._kill_group:  # what the code left behind; the group id is still held
+                _kill_group(self._process.pid)
             _reap(self._process, self.outcome)
         if self._quota is not None and not self.outcome.over_workspace:  # since the last look
             self.outcome.over_workspace = self._quota.exceeded()
         return self.outcome
+
+    def _await_exit(self) -> None:
+        """The pipes may close long before the process ends (code that closed its
+        descriptors): its wall clock still runs, on the process itself (a pidfd)."""
+        while not self._ended and not self._exited:
+            started = time.monotonic()
+            wait = self._budget if self._quota is None else min(self._budget, POLL_SECONDS)
+            if self._exit_fd is None:  # no pidfd (Linux before 5.3): look every 10 ms
+                time.sleep(min(max(0.0, wait), 0.01))
+                exited = _has_exited(self._process.pid)
+            else:
+                exited = bool(select.select([self._exit_fd], [], [], max(0.0, wait))[0])
+            self._budget -= time.monotonic() - started
+            if exited:
+                self._exited = True
+            elif self._budget <= 0:
+                self.outcome.timed_out = True
+                self.kill()
+            elif self._over_quota():
+                self.kill()
 
     def _take_line(self) -> bytes | None:
         record = self._buffers["record"]
@@ -193,13 +226,25 @@ class SandboxProcess:
                     selector.register(fd, selectors.EVENT_READ, name)
             if not selector.get_map():
                 return
+            if not self._exited and self._exit_fd is not None:
+                selector.register(self._exit_fd, selectors.EVENT_READ, "exit")
             wait = self._budget if self._quota is None else min(self._budget, POLL_SECONDS)
             ready = selector.select(wait)
         self._budget -= time.monotonic() - started
         for key, _ in ready:
-            self._read(key.fd, key.data)
+            if key.data == "exit":
+                self._on_exit()
+            else:
+                self._read(key.fd, key.data)
         if self.outcome.over_output or self._over_quota():
             self.kill()
+
+    def _on_exit(self) -> None:
+        """The process ended: without a PID namespace to take them down, what the code left
+        running (holding the pipes open or not) is killed now, not at the deadline."""
+        self._exited = True
+        if self._kill_group:
+            _kill_group(self._process.pid)
 
     def _over_quota(self) -> bool:
         """Checked every ``POLL_SECONDS`` at most, however often output arrives."""
@@ -239,6 +284,22 @@ class SandboxProcess:
             if fd is not None:
                 with contextlib.suppress(OSError):
                     os.close(fd)
+
+
+def _pidfd(pid: int) -> int | None:
+    try:
+        return os.pidfd_open(pid)
+    except OSError:
+        return None
+
+
+def _has_exited(pid: int) -> bool:
+    """Whether ``pid`` has ended, leaving it to be reaped (its rusage is read then)."""
+    try:
+        found = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+    except ChildProcessError:
+        return True
+    return found is not None
 
 
 def _feed(process: subprocess.Popen[bytes], stdin: bytes) -> None:

@@ -81,11 +81,15 @@ def prepare(
     folder = checked_workspace(workspace)
     # -u: what the code printed before a timeout kills it is in the pipe, not in its buffer.
     python = [sandbox_python(), "-I", "-B", "-u", "-c", _RUNNER]
-    isolation = isolate(python, folder, writable, limits.workspace_mb, allow_unsandboxed)
-    preexec = rlimits(limits.cpu_seconds, limits.memory_mb, limits.file_size_mb, limits.open_files)
+    isolation = isolate(python, folder, writable, limits, allow_unsandboxed)
+    cgroup = None if isolation.cgroup is None else isolation.cgroup.path / "cgroup.procs"
+    preexec = rlimits(
+        limits.cpu_seconds, limits.memory_mb, limits.file_size_mb, limits.open_files, cgroup
+    )
     settings: dict[str, Any] = {
         "limits": _limit_settings(limits),
         "drop_to_uid": isolation.drop_to_uid,
+        "remounts": isolation.remounts,
         "seccomp": _seccomp_for(isolation),
     }
     return Launch(isolation, settings, preexec)

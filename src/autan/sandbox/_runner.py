@@ -1,7 +1,8 @@
 """The program that runs inside the sandbox (stdlib only; the host passes its source with ``-c``).
 
 It reads its settings as JSON from ``argv[1]`` and the snippet from stdin, applies the resource
-limits, drops root to ``nobody`` when the sandbox was started by root, loads the host's seccomp
+limits, bounds the inodes of bubblewrap's tmpfs mounts (as root), drops root to the run's own
+uid when the sandbox was started by root, loads the host's seccomp
 filter when the settings carry one (under bubblewrap), runs the snippet, and
 writes one JSON line ``{"result": ...}`` (or ``{"error": ...}``) to the result pipe. The snippet
 sets a result with ``result = value`` or ``final_answer(value)`` (which also ends it).
@@ -103,6 +104,20 @@ def _apply_limits(limits: dict[str, int]) -> None:
     _limit(resource.RLIMIT_CORE, 0)
 
 
+def _bound_inodes(remounts: list[list[Any]]) -> None:
+    """bubblewrap sizes its tmpfs mounts in bytes only: as root, the runner (holding
+    ``CAP_SYS_ADMIN`` until it drops root) remounts each with a bound on its inodes too."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    ms_nosuid, ms_nodev, ms_remount = 2, 4, 32
+    for path, size, inodes in remounts:
+        options = f"size={size},nr_inodes={inodes}".encode()
+        flags = ms_remount | ms_nosuid | ms_nodev
+        if libc.mount(b"tmpfs", path.encode(), None, flags, options) != 0:
+            raise SystemExit(f"autan sandbox: could not bound the inodes of {path}")
+
+
 def _drop_root(uid: int) -> None:
     os.setgroups([])
     os.setgid(uid)
@@ -192,6 +207,7 @@ def _flush() -> None:
 def main() -> None:
     settings = json.loads(sys.argv[1])
     _apply_limits(settings["limits"])
+    _bound_inodes(settings.get("remounts", []))
     if settings["drop_to_uid"] is not None:
         _drop_root(settings["drop_to_uid"])
     if settings.get("seccomp"):

@@ -25,37 +25,47 @@ _BLOCK = 512
 class WorkspaceQuota:
     folder: Path
     max_bytes: int
+    max_entries: int | None = None  # files, directories and links: inodes (empty files too)
 
     def exceeded(self) -> bool:
         """Over the quota, or hiding part of the tree from the host (which fails closed)."""
         try:
-            return disk_usage(self.folder) > self.max_bytes
+            used, entries = tree_usage(self.folder)
         except PermissionError:
             return True
+        return used > self.max_bytes or (
+            self.max_entries is not None and entries > self.max_entries
+        )
 
 
 def disk_usage(folder: Path) -> int:
+    """Bytes of disk the tree under ``folder`` holds (see ``tree_usage``)."""
+    return tree_usage(folder)[0]
+
+
+def tree_usage(folder: Path) -> tuple[int, int]:
     """Bytes of disk the tree under ``folder`` holds (allocated blocks, so sparse files count
-    what they use). The walk goes by directory descriptors, so a directory the code swaps for a
-    link while it runs is not followed; one it made unreadable is opened up again, as its
-    owner may. ``PermissionError`` when part of the tree stays hidden or it nests deeper than
-    ``MAX_DEPTH``."""
-    total = 0
+    what they use) and how many entries it has. The walk goes by directory descriptors, so a
+    directory the code swaps for a link while it runs is not followed; one it made unreadable
+    is opened up again, as its owner may. ``PermissionError`` when part of the tree stays
+    hidden or it nests deeper than ``MAX_DEPTH``."""
+    total = entries = 0
     stack: list[tuple[int, Iterator[str]]] = []
 
     def enter(fd: int) -> None:
-        nonlocal total
+        nonlocal total, entries
         try:
-            used, subdirectories = _scan(fd)
+            used, count, subdirectories = _scan(fd)
         except BaseException:
             os.close(fd)
             raise
         total += used
+        entries += count
         stack.append((fd, iter(subdirectories)))
 
     root = _open_directory(str(folder), None)
     if root is None:
-        return 0
+        return 0, 0
     enter(root)
     try:
         while stack:
@@ -71,11 +81,11 @@ def disk_usage(folder: Path) -> int:
     finally:
         for fd, _ in stack:
             os.close(fd)
-    return total
+    return total, entries
 
 
-def _scan(fd: int) -> tuple[int, list[str]]:
-    used, subdirectories = 0, []
+def _scan(fd: int) -> tuple[int, int, list[str]]:
+    used, count, subdirectories = 0, 0, []
     with os.scandir(fd) as listing:
         for entry in listing:
             try:
@@ -83,9 +93,10 @@ def _scan(fd: int) -> tuple[int, list[str]]:
             except FileNotFoundError:  # removed since the listing
                 continue
             used += info.st_blocks * _BLOCK
+            count += 1
             if stat.S_ISDIR(info.st_mode):
                 subdirectories.append(entry.name)
-    return used, subdirectories
+    return used, count, subdirectories
 
 
 def _open_directory(name: str, parent: int | None) -> int | None:
