@@ -68,6 +68,7 @@ EXPECTED = {
     "PostgresStore",
     "ReplayReport",
     "SandboxUnavailable",
+    "RunCancelled",
 }
 
 

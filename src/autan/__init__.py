@@ -55,6 +55,7 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "ModelTimeout",
         "ResponseTooLarge",
         "StoreError",
+        "RunCancelled",
         "TelemetryError",
         "RunError",
         "LimitExceeded",
@@ -86,6 +87,7 @@ if TYPE_CHECKING:  # the same names, for type checkers (`X as X`: re-exported)
     from autan.errors import RateLimitError as RateLimitError
     from autan.errors import ResponseTooLarge as ResponseTooLarge
     from autan.errors import ResumeNeedsDecision as ResumeNeedsDecision
+    from autan.errors import RunCancelled as RunCancelled
     from autan.errors import RunError as RunError
     from autan.errors import SandboxUnavailable as SandboxUnavailable
     from autan.errors import ServerError as ServerError

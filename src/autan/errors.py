@@ -17,6 +17,7 @@
     │   ├── ModelTimeout            a request's deadline passed before its answer was complete
     │   └── ResponseTooLarge        a server's answer (decompressed) is larger than allowed
     ├── StoreError                  the journal store failed, or holds data this version cannot read
+    ├── RunCancelled                a person cancelled the run (``autan serve``); journaled as why
     ├── TelemetryError              an OTLP receiver did not take a run's spans (autan runs trace)
     └── RunError                    a run ended without an answer; ``.result`` holds the partial run
         ├── LimitExceeded           a Limits bound was reached (``.limit`` names it)
@@ -106,6 +107,10 @@ class ResponseTooLarge(ModelError):
 
 class StoreError(AutanError):
     """The journal store failed, or holds data this version of autan cannot read."""
+
+
+class RunCancelled(AutanError):
+    """A person cancelled the run; raised between two effects, before the next one happens."""
 
 
 class TelemetryError(AutanError):

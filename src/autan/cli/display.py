@@ -217,3 +217,19 @@ def short(text: str, width: int = 100) -> str:
 def call_text(call: ToolCall) -> str:
     arguments = ", ".join(f"{k}={v!r}" for k, v in call.arguments.items())
     return f"{call.name}({arguments})"
+
+
+def new_token(path: object) -> None:
+    """Say that ``autan serve`` made a bearer token, once: the page URL that follows has it."""
+    print(f"autan: made a bearer token, kept in {path} (mode 0600)", file=sys.stderr)
+
+
+def serving(page: str, docs: str, note: str = "") -> None:
+    """Say where ``autan serve`` listens, once it does."""
+    extra = f"; {note}" if note else ""
+    print(
+        f"autan: serving on {page.split('/#')[0].rstrip('/')}: open {page} (API docs: {docs})"
+        f"{extra}; Ctrl-C stops",
+        file=sys.stderr,
+        flush=True,
+    )

@@ -20,6 +20,7 @@ from autan.cli.display import (
 from autan.cli.run import add_run_command, run_run
 from autan.cli.runs import add_runs_commands, run_runs
 from autan.cli.sandbox import add_sandbox_commands, run_sandbox
+from autan.cli.serve import add_serve_command, run_serve
 from autan.errors import AutanError, ConfigurationError
 
 Command = Callable[[argparse.Namespace], int]
@@ -28,6 +29,7 @@ COMMANDS: dict[str, Command] = {
     "runs": run_runs,
     "sandbox": run_sandbox,
     "bench": run_bench,
+    "serve": run_serve,
 }
 
 
@@ -49,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_sandbox_commands(commands)
     add_bench_commands(commands)
     add_run_command(commands)
+    add_serve_command(commands)
     return parser
 
 

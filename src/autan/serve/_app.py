@@ -1,0 +1,83 @@
+"""The ASGI app: the runs API, the web page, the OpenAPI document, bounded bodies."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from importlib import resources
+
+from fastapi import FastAPI
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+
+from autan._version import __version__
+from autan.serve._bounded_body import BoundedBody
+from autan.serve._chat import chat_router
+from autan.serve._errors import add_error_handlers
+from autan.serve._routes import runs_router
+from autan.serve._runs import Runs
+from autan.serve._source import AgentSource
+from autan.store import Store
+
+PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
+    "img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+"""The page runs only its own script: a model's or tool's text that got in as HTML would not."""
+
+
+@dataclass(frozen=True, slots=True)
+class ServeOptions:
+    token: str | None = None
+    """Every API call must carry it (``Authorization: Bearer …``); ``None``: none needed."""
+    workers: int = 2
+    """Runs executing at once."""
+    max_queued: int = 1000
+    """Runs waiting for a worker; past it ``POST /v1/runs`` answers 429."""
+    max_body_bytes: int = 1 << 20
+    recover: bool = True
+    """On start, resume the runs this server started and did not finish."""
+
+
+def create_app(store: Store, agents: AgentSource, options: ServeOptions | None = None) -> FastAPI:
+    """The app over ``store``; ``agents`` builds each run's agent. The store stays the
+    caller's to close."""
+    options = options or ServeOptions()
+    runs = Runs(store, agents, options.workers, options.max_queued)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runs.hub.bind(asyncio.get_running_loop())
+        if options.recover:
+            await asyncio.to_thread(runs.recover)
+        yield
+        await asyncio.to_thread(runs.pool.shutdown)
+
+    app = FastAPI(
+        title="autan",
+        version=__version__,
+        summary="Start, watch and steer autan runs.",
+        lifespan=lifespan,
+    )
+    app.state.runs = runs
+    app.include_router(runs_router(options.token))
+    app.include_router(chat_router(options.token))
+    add_error_handlers(app)
+    _add_page(app)
+    app.add_middleware(BoundedBody, max_bytes=options.max_body_bytes)
+    return app
+
+
+def _add_page(app: FastAPI) -> None:
+    static = resources.files("autan.serve") / "static"
+    index = str(static / "index.html")
+
+    async def page() -> FileResponse:
+        return FileResponse(index, media_type="text/html", headers=PAGE_HEADERS)
+
+    app.add_api_route("/", page, methods=["GET"], include_in_schema=False)
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")
