@@ -22,7 +22,7 @@ def store(tmp_path: Path) -> SQLiteStore:
 
 
 def test_openai_client_gets_the_agents_answer(store: SQLiteStore) -> None:
-    openai = pytest.importorskip("openai")  # not an autan dependency: used where installed
+    openai = pytest.importorskip("openai")  # a dev dependency (tests only), not an autan one
     agents = ScriptedAgents(CALCULATE, [calculator])
     with served(store, agents) as base:
         client = openai.OpenAI(base_url=f"{base}/v1", api_key=TOKEN, max_retries=0)
