@@ -10,6 +10,7 @@ from typing import NoReturn
 from autan._version import __version__
 from autan.cli.bench import add_bench_commands, run_bench
 from autan.cli.display import EXIT_CODES, EXIT_FAILED, EXIT_USAGE, error, interrupted
+from autan.cli.mcp import add_mcp_commands, run_mcp
 from autan.cli.run import add_run_command, run_run
 from autan.cli.runs import add_runs_commands, run_runs
 from autan.cli.sandbox import add_sandbox_commands, run_sandbox
@@ -21,6 +22,7 @@ COMMANDS: dict[str, Command] = {
     "runs": run_runs,
     "sandbox": run_sandbox,
     "bench": run_bench,
+    "mcp": run_mcp,
 }
 
 
@@ -41,14 +43,23 @@ def build_parser() -> argparse.ArgumentParser:
     add_runs_commands(commands)
     add_sandbox_commands(commands)
     add_bench_commands(commands)
+    add_mcp_commands(commands)
     add_run_command(commands)
     return parser
+
+
+def _quiet_libraries() -> None:
+    """The MCP SDK logs a server's bad lines with tracebacks; autan reports them in one line."""
+    import logging
+
+    logging.getLogger("mcp").setLevel(logging.CRITICAL)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Every command's failures map the same way: bad input 2, a failed run 1, Ctrl-C 130."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    _quiet_libraries()
     command = COMMANDS.get(args.command)
     if command is None:
         parser.print_help(sys.stderr)
