@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, TypeVar
 from autan.cli.args import limit
 from autan.cli.display import EXIT_OK, tool_line
 from autan.cli.mcp_servers import add_mcp_arguments, configured
+from autan.protocols import TOOL_PROTOCOLS
 
 if TYPE_CHECKING:
     from autan.tools import Tool
@@ -29,10 +30,11 @@ def add_mcp_commands(commands: argparse._SubParsersAction[Parser]) -> None:
     serve.add_argument("--host", default="127.0.0.1", help="for --transport http")
     serve.add_argument("--port", type=int, default=8000, help="for --transport http")
     serve.add_argument("--model", default=None, help="the served agent's model spec")
+    serve.add_argument("--tool-protocol", choices=TOOL_PROTOCOLS, default=None)
     serve.add_argument("--workspace", default=".", metavar="DIR", help="its file tools' dir")
     serve.add_argument("--max-steps", type=limit(int, "max_steps"), default=None, metavar="N")
     serve.add_argument("--store", metavar="URL|PATH", default=None, help="its journal")
-    serve.set_defaults(tool_protocol=None, max_tokens=None, max_seconds=None, actions="tools")
+    serve.set_defaults(max_tokens=None, max_seconds=None, actions="tools")
     add_mcp_arguments(serve)
 
 

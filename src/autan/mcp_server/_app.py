@@ -25,12 +25,15 @@ def agent_server(agent: Agent, name: str = "autan") -> Any:
     server = MCPServer(name, instructions="run_task gives a task to an autan agent.")
     one_at_a_time = asyncio.Lock()
 
-    @server.tool(annotations=ToolAnnotations(read_only_hint=False, open_world_hint=True))
     async def run_task(task: str, ctx: Context) -> dict[str, Any]:
         """Give a task to an autan agent; returns its answer and the run's id."""
         async with one_at_a_time:
             return await _run(agent, task, ctx)
 
+    # the SDK reads the hints at run time; here they are strings (``from __future__``)
+    run_task.__annotations__ = {"task": str, "ctx": Context, "return": dict[str, Any]}
+    hints = ToolAnnotations(read_only_hint=False, open_world_hint=True)
+    server.add_tool(run_task, annotations=hints)
     if agent.store is not None:
         _add_resources(server, agent.store)
     return server
