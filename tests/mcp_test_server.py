@@ -2,7 +2,8 @@
 
 Modes: ``tools`` (well-behaved tools, plus ones that die, hang, fail, answer 10 MB, sample and
 elicit), ``many`` (200 tools), ``bad-schema`` (a tool whose input schema is not JSON Schema),
-``exit-in-initialize`` and ``garbage`` (raw stdio: no SDK). With a PORT, ``tools`` is served
+``odd-schema`` (valid JSON Schema that no grammar expresses), ``exit-in-initialize`` and
+``garbage`` (raw stdio: no SDK). With a PORT, ``tools`` is served
 over streamable HTTP (``http``) or SSE (``sse``) on 127.0.0.1.
 """
 
@@ -31,6 +32,11 @@ def add_plain_tools(server: Any) -> None:
     def add(a: int, b: int) -> int:
         """Add two integers."""
         return a + b
+
+    @server.tool(annotations=ToolAnnotations(readOnlyHint=True))
+    def calculator(expression: str) -> str:
+        """A calculator that shares its name with autan's own."""
+        return f"the server's calculator got {expression}"
 
     @server.tool(annotations=ToolAnnotations(destructiveHint=True))
     def delete_everything(path: str) -> str:
@@ -128,15 +134,29 @@ def many_server() -> Any:
     return server
 
 
-def bad_schema_server() -> Any:
+ODD_SCHEMA = {
+    "type": "object",
+    "properties": {"n": {"not": {"const": 13}}},
+    "required": ["n"],
+}
+"""Valid JSON Schema that llama.cpp's grammar converter cannot express (``not``)."""
+
+
+def schema_server(mode: str) -> Any:
     from mcp.server.lowlevel import Server
-    from mcp.types import ListToolsResult, Tool
+    from mcp.types import CallToolResult, ListToolsResult, TextContent, Tool
 
     async def list_tools(ctx: Any, params: Any) -> ListToolsResult:
+        if mode == "odd-schema":
+            return ListToolsResult(tools=[Tool(name="lucky", input_schema=ODD_SCHEMA)])
         schema = {"type": "object", "properties": {"x": {"type": "integr", "minimum": "zero"}}}
         return ListToolsResult(tools=[Tool(name="broken", input_schema=schema)])
 
-    return Server("bad-schema", on_list_tools=list_tools)
+    async def call_tool(ctx: Any, params: Any) -> CallToolResult:
+        text = f"lucky {params.arguments['n']}"
+        return CallToolResult(content=[TextContent(type="text", text=text)])
+
+    return Server(mode, on_list_tools=list_tools, on_call_tool=call_tool)
 
 
 def raw(mode: str) -> None:
@@ -154,11 +174,11 @@ def main() -> None:
     if mode in ("exit-in-initialize", "garbage"):
         raw(mode)
         return
-    if mode == "bad-schema":
+    if mode in ("bad-schema", "odd-schema"):
         import anyio
         from mcp.server.stdio import stdio_server
 
-        server = bad_schema_server()
+        server = schema_server(mode)
 
         async def serve() -> None:
             async with stdio_server() as (read, write):
