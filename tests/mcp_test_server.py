@@ -58,6 +58,7 @@ def add_plain_tools(server: Any) -> None:
         if not any(line.startswith(f"{key} ") for line in seen):
             with open(ledger, "a") as file:
                 file.write(f"{key} {entry}\n")
+        time.sleep(0.02)  # a window between the effect and the journaling of its result
         return f"recorded {entry}"
 
     @server.tool(structured_output=False)
