@@ -4,6 +4,8 @@ the e2e run on the embedded model."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -120,10 +122,16 @@ def test_the_embedded_model_calls_the_time_server(tmp_path: Path) -> None:
     Not asserted: that the final answer repeats the time. SmolLM2-135M reliably makes this call
     but answers ``True`` after reading the JSON result (three runs out of three in this session).
     """
-    done = autan(
-        "run", "What is the current time in Asia/Tokyo?", "--no-store", "--mcp", TIME,
+    command = [sys.executable, "-m", "autan", "run", "What is the current time in Asia/Tokyo?"]
+    done = subprocess.run(
+        [*command, "--no-store", "--mcp", TIME],
+        capture_output=True,
+        text=True,
         cwd=tmp_path,
-    )  # fmt: skip
+        timeout=900,  # three model calls; on a loaded 2-core machine they took up to 240 s
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent / "src")},
+    )
     assert done.returncode == 0, done.stderr
     assert "get_current_time(timezone='Asia/Tokyo')" in done.stderr
     observed = next(line for line in done.stderr.splitlines() if '"datetime":"' in line)
