@@ -69,6 +69,9 @@ EXPECTED = {
     "ReplayReport",
     "SandboxUnavailable",
     "RunCancelled",
+    "MCPServerError",
+    "mcp_tools",
+    "amcp_tools",
 }
 
 
@@ -102,7 +105,17 @@ def test_the_names_for_type_checkers_are_the_table() -> None:
     assert imported == table
 
 
-HEAVY = ("llama_cpp", "numpy", "pydantic", "docstring_parser", "jinja2", "psycopg", "httpx")
+HEAVY = (
+    "llama_cpp",
+    "numpy",
+    "pydantic",
+    "docstring_parser",
+    "jinja2",
+    "psycopg",
+    "httpx",
+    "mcp",
+    "jsonschema",
+)
 
 
 def loaded_after(statement: str) -> set[str]:
@@ -118,6 +131,11 @@ def test_import_autan_loads_no_heavy_library() -> None:
 def test_the_public_names_and_the_http_backend_load_no_heavy_library() -> None:
     statement = "from autan import Agent, load_model, tool; import autan.models.openai"
     assert loaded_after(statement) == set()
+
+
+def test_mcp_loads_only_when_a_server_is_connected() -> None:
+    statement = "from autan import mcp_tools, MCPServerError; import autan.mcp, autan.cli.main"
+    assert loaded_after(statement) & {"mcp", "jsonschema"} == set()
 
 
 def test_pydantic_loads_when_a_tool_is_built() -> None:

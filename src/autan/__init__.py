@@ -18,6 +18,7 @@ PUBLIC: dict[str, tuple[str, ...]] = {
     "autan.limits": ("Limits",),
     "autan.result": ("RunResult",),
     "autan.tools": ("Tool", "tool", "idempotency_key"),
+    "autan.mcp": ("mcp_tools", "amcp_tools"),
     "autan.store": ("Store", "SQLiteStore", "PostgresStore"),
     "autan.models": ("Model", "load_model"),
     "autan.messages": ("Message", "ModelRequest", "ModelResponse", "ToolCall", "ToolSpec", "Usage"),
@@ -45,6 +46,7 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "ToolDefinitionError",
         "WorkspaceError",
         "SandboxUnavailable",
+        "MCPServerError",
         "ModelError",
         "AuthenticationError",
         "ModelNotFoundError",
@@ -78,6 +80,7 @@ if TYPE_CHECKING:  # the same names, for type checkers (`X as X`: re-exported)
     from autan.errors import ConfigurationError as ConfigurationError
     from autan.errors import ContextLengthExceeded as ContextLengthExceeded
     from autan.errors import LimitExceeded as LimitExceeded
+    from autan.errors import MCPServerError as MCPServerError
     from autan.errors import ModelConnectionError as ModelConnectionError
     from autan.errors import ModelError as ModelError
     from autan.errors import ModelFileError as ModelFileError
@@ -111,6 +114,8 @@ if TYPE_CHECKING:  # the same names, for type checkers (`X as X`: re-exported)
     from autan.events import ToolResulted as ToolResulted
     from autan.events import ToolStarted as ToolStarted
     from autan.limits import Limits as Limits
+    from autan.mcp import amcp_tools as amcp_tools
+    from autan.mcp import mcp_tools as mcp_tools
     from autan.messages import Message as Message
     from autan.messages import ModelRequest as ModelRequest
     from autan.messages import ModelResponse as ModelResponse

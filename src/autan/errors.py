@@ -6,7 +6,8 @@
     │   ├── ModelFileError          a GGUF path that is missing or not a GGUF
     │   ├── ToolDefinitionError     a function that cannot become a tool
     │   ├── WorkspaceError          a workspace directory that does not exist
-    │   └── SandboxUnavailable      no bubblewrap, no Landlock, and no opt-out of isolation
+    │   ├── SandboxUnavailable      no bubblewrap, no Landlock, and no opt-out of isolation
+    │   └── MCPServerError          an MCP server that cannot be started, initialized or listed
     ├── ModelError                  the model backend failed while running
     │   ├── AuthenticationError     the server refused the API key (401/403)
     │   ├── ModelNotFoundError      the server does not serve that model (404)
@@ -64,6 +65,12 @@ class WorkspaceError(ConfigurationError):
 
 class SandboxUnavailable(ConfigurationError):
     """Code cannot be run in an isolated sandbox here (no bubblewrap, or it cannot run)."""
+
+
+class MCPServerError(ConfigurationError):
+    """An MCP server could not be started, did not initialize, or offered unusable tools.
+
+    A server that fails later, during a call, is a tool error the model reads."""
 
 
 class ModelError(AutanError):

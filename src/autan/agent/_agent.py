@@ -4,7 +4,7 @@ all through the one driver."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator, Generator, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Generator, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from autan.agent.code_runner import CodeRunner
@@ -148,6 +148,29 @@ class Agent:
             **({"actions": self.actions} if self.actions != "tools" else {}),
             **self.metadata,
         }
+
+    def close(self) -> None:
+        """Release what the tools hold (the connections of MCP tools), each once."""
+        closers: list[Callable[[], None]] = []
+        for held in self.tools:
+            if held.close is not None and held.close not in closers:
+                closers.append(held.close)
+        for close in closers:
+            close()
+
+    def __enter__(self) -> Agent:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Agent:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        import asyncio
+
+        await asyncio.to_thread(self.close)
 
     def _decide(self, run_id: str, approved: bool, reason: str) -> None:
         from autan.store import decide

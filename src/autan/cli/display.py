@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     from autan.events import CodeFinished, Event
-    from autan.messages import ToolCall, Usage
+    from autan.messages import ToolCall, ToolSpec, Usage
     from autan.result import RunResult
 
 EXIT_OK = 0
@@ -233,3 +233,11 @@ def serving(page: str, docs: str, note: str = "") -> None:
         file=sys.stderr,
         flush=True,
     )
+
+
+def tool_line(spec: ToolSpec, flags: Sequence[str] = ()) -> str:
+    """A tool as ``autan mcp tools`` lists it: its signature, one-line description, flags."""
+    from autan.protocols.signature import COMPACT, signature
+
+    line = signature(spec, COMPACT)
+    return f"{line} [{', '.join(flags)}]" if flags else line

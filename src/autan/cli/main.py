@@ -17,6 +17,7 @@ from autan.cli.display import (
     interrupted,
     show_warnings_as_lines,
 )
+from autan.cli.mcp import add_mcp_commands, run_mcp
 from autan.cli.run import add_run_command, run_run
 from autan.cli.runs import add_runs_commands, run_runs
 from autan.cli.sandbox import add_sandbox_commands, run_sandbox
@@ -30,6 +31,7 @@ COMMANDS: dict[str, Command] = {
     "sandbox": run_sandbox,
     "bench": run_bench,
     "serve": run_serve,
+    "mcp": run_mcp,
 }
 
 
@@ -50,9 +52,17 @@ def build_parser() -> argparse.ArgumentParser:
     add_runs_commands(commands)
     add_sandbox_commands(commands)
     add_bench_commands(commands)
+    add_mcp_commands(commands)
     add_run_command(commands)
     add_serve_command(commands)
     return parser
+
+
+def _quiet_libraries() -> None:
+    """The MCP SDK logs a server's bad lines with tracebacks; autan reports them in one line."""
+    import logging
+
+    logging.getLogger("mcp").setLevel(logging.CRITICAL)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -60,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     show_warnings_as_lines()
+    _quiet_libraries()
     command = COMMANDS.get(args.command)
     if command is None:
         parser.print_help(sys.stderr)

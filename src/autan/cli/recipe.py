@@ -1,7 +1,8 @@
 """How ``autan run`` builds its agent, and how a journaled run's agent is built again: the one
 recipe that run, resume and replay all use.
 
-``autan run`` records a ``Recipe`` (model spec, tool protocol, workspace, limits, actions) in
+``autan run`` records a ``Recipe`` (model spec, tool protocol, workspace, limits, actions, MCP
+servers) in
 the run's configuration under ``"cli"``; ``autan runs resume|replay ID`` read it back. A recipe
 holds no secrets: API keys come from the environment of the process that builds the agent.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from autan.limits import Limits
     from autan.models import Model
     from autan.store import Store
+    from autan.tools import Tool
 
 RECIPE_KEY = "cli"
 
@@ -38,6 +40,9 @@ class Recipe:
     max_total_tokens: int | None
     max_wall_seconds: float | None
     actions: str = "tools"
+    mcp: tuple[dict[str, Any], ...] = ()
+    """The MCP servers (``cli/mcp_servers.py`` ``recorded``): connected again on resume."""
+    mcp_approval: bool = True
 
     def __post_init__(self) -> None:
         from autan.loop import check_actions
@@ -49,6 +54,8 @@ class Recipe:
     @classmethod
     def from_flags(cls, args: argparse.Namespace, settings: Settings) -> Recipe:
         """``autan run``'s flags, with ``settings`` where a flag is not given."""
+        from autan.cli.mcp_servers import recorded, servers_for_run
+
         return cls(
             model=args.model or settings.model,
             tool_protocol=args.tool_protocol or settings.tool_protocol,
@@ -57,6 +64,8 @@ class Recipe:
             max_total_tokens=args.max_tokens,
             max_wall_seconds=args.max_seconds,
             actions=args.actions,
+            mcp=tuple(recorded(servers_for_run(args, settings))),
+            mcp_approval=not args.mcp_no_approval,
         )
 
     @classmethod
@@ -107,7 +116,8 @@ class Recipe:
         )
 
     def build(self, store: Store | None, settings: Settings, model: Model | None = None) -> Agent:
-        """The agent, with the built-in tools on the workspace, journaling to ``store``.
+        """The agent, with the built-in tools on the workspace and the MCP servers' tools,
+        journaling to ``store``; close it to end the servers' connections.
 
         Prices and the reasoning policy come from this process's ``settings``, keys from its
         environment. ``model`` replaces the recipe's (a replay gives a ``RecordedModel``).
@@ -124,11 +134,26 @@ class Recipe:
                 prices=settings.prices,
                 reasoning=settings.reasoning,
             )
+        builtin = builtin_tools(self.workspace)
         return Agent(
             model,
-            builtin_tools(self.workspace),
+            [*builtin, *self._mcp_tools(settings, model, {t.name for t in builtin})],
             limits=self.limits(),
             store=store,
             metadata={RECIPE_KEY: dataclasses.asdict(self)},
             actions=check_actions(self.actions),
+        )
+
+    def _mcp_tools(self, settings: Settings, model: Model, reserved: set[str]) -> Sequence[Tool]:
+        if not self.mcp:
+            return ()
+        from autan.cli.mcp_servers import from_record
+        from autan.mcp import mcp_tools
+
+        servers = from_record(self.mcp, settings)
+        return mcp_tools(
+            *servers,
+            approve_destructive=self.mcp_approval,
+            sampling_model=model,
+            reserved=reserved,
         )

@@ -20,6 +20,7 @@ from autan.cli.display import (
     summary_line,
 )
 from autan.cli.json_lines import write_event, write_run, write_summary
+from autan.cli.mcp_servers import add_mcp_arguments
 from autan.cli.otel import add_otel_argument, apply_otel
 from autan.cli.task import add_task_arguments, read_task
 from autan.loop import ACTIONS
@@ -80,6 +81,7 @@ def add_run_command(commands: argparse._SubParsersAction[Parser]) -> None:
     journal.add_argument(
         "--no-store", action="store_true", help="do not journal the run (it cannot be resumed)"
     )
+    add_mcp_arguments(run)
     run.add_argument(
         "--json",
         action="store_true",
@@ -125,8 +127,8 @@ def run_run(args: argparse.Namespace) -> int:
     settings = load_settings()
     store = None if args.no_store else _open_store(args.store)
     try:
-        agent = Recipe.from_flags(args, settings).build(store, settings)
-        result = _stream_run(agent, task, args)
+        with Recipe.from_flags(args, settings).build(store, settings) as agent:
+            result = _stream_run(agent, task, args)
     finally:
         if store is not None:
             store.close()

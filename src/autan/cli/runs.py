@@ -209,9 +209,9 @@ def _resume(store: Store, run_id: str, location: str | None, send_key_anyway: bo
     """Continue the run; print its answer on stdout and its summary on stderr."""
     from autan.errors import AwaitingApproval, RunError
 
-    agent = _rebuild(store, run_id, send_key_anyway=send_key_anyway)
     try:
-        result = agent.resume(run_id)
+        with _rebuild(store, run_id, send_key_anyway=send_key_anyway) as agent:
+            result = agent.resume(run_id)
     except AwaitingApproval as pause:
         return paused(run_id, call_text(pause.call), location)
     except RunError as failure:
@@ -224,7 +224,8 @@ def _resume(store: Store, run_id: str, location: str | None, send_key_anyway: bo
 
 
 def _replay(store: Store, run_id: str) -> int:
-    report = _rebuild(store, run_id, recorded_model=True).replay(run_id)
+    with _rebuild(store, run_id, recorded_model=True) as agent:
+        report = agent.replay(run_id)
     if report.same:
         print(f"same: the loop reproduced all {report.recorded} recorded events of run {run_id}")
         return EXIT_OK

@@ -12,6 +12,12 @@ The file is ``./autan.toml`` if it exists, else ``$XDG_CONFIG_HOME/autan/autan.t
     input = 0.27
     cached_input = 0.07
     output = 1.10
+
+    [mcp.servers.time]                  # MCP servers every autan run connects to
+    command = "python"
+    args = ["-m", "mcp_server_time"]
+    [mcp.servers.docs]
+    url = "http://127.0.0.1:8000/mcp"   # streamable HTTP; transport = "sse" for the older one
 """
 
 from __future__ import annotations
@@ -20,12 +26,15 @@ import os
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from autan.errors import ConfigurationError
 from autan.limits import check_limit
 from autan.models.reasoning import ReasoningPolicy
 from autan.pricing import Price
+
+if TYPE_CHECKING:
+    from autan.mcp import MCPServer
 
 ENVIRONMENT = {
     "model": "AUTAN_MODEL",
@@ -42,6 +51,7 @@ class Settings:
     max_steps: int = 10
     reasoning: ReasoningPolicy | None = None
     prices: dict[str, Price] = field(default_factory=dict)
+    mcp: tuple[MCPServer, ...] = ()
     source: Path | None = None
 
 
@@ -67,6 +77,7 @@ def load_settings(path: Path | None = None) -> Settings:
         max_steps=_int(data.get("max_steps", 10), "max_steps"),
         reasoning=_reasoning(data.get("reasoning")),
         prices=_prices(data.get("prices", {})),
+        mcp=_mcp_servers(data.get("mcp", {})),
         source=file,
     )
 
@@ -107,6 +118,15 @@ def _prices(raw: Any) -> dict[str, Price]:
                 f"[prices.{model!r}] needs numbers input, output (and optionally cached_input)"
             ) from None
     return prices
+
+
+def _mcp_servers(raw: Any) -> tuple[MCPServer, ...]:
+    from autan.mcp import from_entry
+
+    servers = raw.get("servers", {}) if isinstance(raw, dict) else None
+    if not isinstance(servers, dict) or set(raw) - {"servers"}:
+        raise ConfigurationError("[mcp] holds only [mcp.servers.NAME] tables")
+    return tuple(from_entry(str(name), entry) for name, entry in servers.items())
 
 
 def _int(value: Any, name: str) -> int:

@@ -266,8 +266,8 @@ def _gbnf_grammar(gbnf: str) -> Any:
 def _grammar_for(one_json: str, call_json: str) -> Any:
     """The llama.cpp grammar of a reply: one value of schema ``one``, or up to
     ``MAX_CALLS_PER_STEP`` values of schema ``call``, one per line. Patterns llama.cpp cannot
-    compile are dropped from the grammar (arguments are still validated against them before any
-    tool runs)."""
+    compile are dropped from the grammar, then the arguments of tools whose schemas it cannot
+    express are loosened (arguments are still validated against them before any tool runs)."""
     from llama_cpp.llama_grammar import LlamaGrammar
 
     one, call = json.loads(one_json), json.loads(call_json) if call_json else None
@@ -275,11 +275,41 @@ def _grammar_for(one_json: str, call_json: str) -> Any:
         return LlamaGrammar.from_string(_gbnf(one, call), verbose=False)
     except Exception:
         pass
+    one, call = _without_patterns(one), _without_patterns(call) if call else None
     try:
-        loose = _gbnf(_without_patterns(one), _without_patterns(call) if call else None)
+        return LlamaGrammar.from_string(_gbnf(one, call), verbose=False)
+    except Exception:
+        pass
+    try:
+        loose = _gbnf(_expressible(one), _expressible(call) if call else None)
         return LlamaGrammar.from_string(loose, verbose=False)
     except Exception as error:
         raise ModelError(f"cannot build a grammar from the tool schemas: {error}") from None
+
+
+def _expressible(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` with the ``arguments`` of each call the grammar cannot express (``not``,
+    ``if``, a remote ``$ref``: JSON Schema that a tool from a schema, such as an MCP tool, may
+    use) loosened to any JSON object; those arguments are still validated before the call."""
+    definitions = schema.get("$defs", {})
+
+    def loosen(option: Any) -> Any:
+        if not _is_call_schema(option):
+            return option
+        try:
+            _gbnf({**option, "$defs": definitions} if definitions else option, None)
+        except Exception:
+            arguments = {"type": "object"}
+            return {**option, "properties": {**option["properties"], "arguments": arguments}}
+        return option
+
+    if "anyOf" in schema:
+        return {**schema, "anyOf": [loosen(option) for option in schema["anyOf"]]}
+    return loosen(schema)  # type: ignore[no-any-return]
+
+
+def _is_call_schema(option: Any) -> bool:
+    return isinstance(option, dict) and "arguments" in option.get("properties", {})
 
 
 def _gbnf(one: dict[str, Any], call: dict[str, Any] | None) -> str:

@@ -2,6 +2,14 @@
 
 from autan.tools._context import idempotency_key
 from autan.tools._decorator import tool
+from autan.tools._schema import without_titles
 from autan.tools._tool import Tool, ToolArgumentsError, render_output
 
-__all__ = ["Tool", "ToolArgumentsError", "idempotency_key", "render_output", "tool"]
+__all__ = [
+    "Tool",
+    "ToolArgumentsError",
+    "idempotency_key",
+    "render_output",
+    "tool",
+    "without_titles",
+]

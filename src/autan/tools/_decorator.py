@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, overload
 
 from autan.errors import ToolDefinitionError
+from autan.tools._schema import without_titles
 from autan.tools._tool import Tool, is_coroutine_function
 
 if TYPE_CHECKING:
@@ -71,7 +72,7 @@ def _build_tool(
     return Tool(
         name=tool_name,
         description=description or summary,
-        parameters=_clean_schema(model.model_json_schema()),
+        parameters=without_titles(model.model_json_schema()),
         function=function,
         arguments_model=model,
         is_async=is_coroutine_function(function),
@@ -113,21 +114,3 @@ def _read_docstring(function: Callable[..., Any]) -> tuple[str, dict[str, str]]:
     parsed = docstring_parser.parse(text)
     summary = " ".join(part for part in (parsed.short_description, parsed.long_description) if part)
     return summary.strip(), {p.arg_name: p.description or "" for p in parsed.params}
-
-
-def _clean_schema(schema: dict[str, Any]) -> dict[str, Any]:
-    """Drop pydantic's ``title`` keys: they cost prompt tokens and tell the model nothing."""
-
-    def clean(node: Any, in_properties: bool = False) -> Any:
-        if isinstance(node, dict):
-            return {
-                key: clean(value, key == "properties")
-                for key, value in node.items()
-                if in_properties or key != "title"
-            }
-        if isinstance(node, list):
-            return [clean(item) for item in node]
-        return node
-
-    cleaned: dict[str, Any] = clean(schema)
-    return cleaned

@@ -28,7 +28,9 @@ class Tool:
     description: str
     parameters: dict[str, Any]
     function: Callable[..., Any]
-    arguments_model: type[BaseModel]
+    arguments_model: type[BaseModel] | None = None
+    """Validates the arguments (``@tool`` builds it from the type hints); ``None`` when
+    ``check_arguments`` does instead (a tool that comes as a JSON Schema, such as an MCP tool)."""
     is_async: bool = False
     idempotent: bool = False
     """Safe to run again with the same idempotency key (see ``idempotency_key``): a resumed run
@@ -36,6 +38,14 @@ class Tool:
     needs_approval: bool = False
     """A person approves each call before it runs: the run pauses until then (see
     ``Agent.approve``)."""
+    check_arguments: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    """Validates the arguments when there is no ``arguments_model``; raises
+    ``ToolArgumentsError``."""
+    close: Callable[[], None] | None = None
+    """Releases what the tool holds (an MCP server's connection); ``Agent.close`` calls it
+    once for all the tools that share it."""
+    read_only: bool = False
+    """The tool changes nothing (shown to people; an MCP server's ``readOnlyHint``)."""
 
     @property
     def spec(self) -> ToolSpec:
@@ -43,6 +53,8 @@ class Tool:
 
     def validate(self, arguments: dict[str, Any]) -> dict[str, Any]:
         """Check ``arguments`` against the schema; returns the values to call the function with."""
+        if self.arguments_model is None:
+            return self.check_arguments(arguments) if self.check_arguments else dict(arguments)
         from pydantic import ValidationError
 
         try:

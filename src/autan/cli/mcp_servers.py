@@ -1,0 +1,91 @@
+"""Which MCP servers a command connects to: ``--mcp`` (a command line, a URL, or the name of a
+configured server), ``--mcp-config FILE`` (``mcpServers`` JSON) and ``[mcp.servers.NAME]`` of
+``autan.toml``; and how a journaled run names them to connect again."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from autan.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from autan.cli.settings import Settings
+    from autan.mcp import MCPServer
+
+
+def add_mcp_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--mcp",
+        action="append",
+        default=[],
+        metavar="SERVER",
+        help='use an MCP server\'s tools: a command line ("python -m mcp_server_time"), an '
+        "http(s):// URL (streamable HTTP; .../sse for SSE), or a configured name; repeatable",
+    )
+    parser.add_argument(
+        "--mcp-config",
+        metavar="FILE",
+        default=None,
+        help="use every server of an mcpServers JSON file (as Claude Desktop or Cursor read)",
+    )
+    parser.add_argument(
+        "--mcp-no-approval",
+        action="store_true",
+        help="run tools that MCP servers mark destructive without asking first",
+    )
+
+
+def configured(settings: Settings, config_file: str | None) -> dict[str, MCPServer]:
+    """The servers known by name: ``autan.toml``'s, then the ``--mcp-config`` file's."""
+    from autan.mcp import from_config_file
+
+    named = {s.name: s for s in settings.mcp}
+    if config_file:
+        named.update({s.name: s for s in from_config_file(config_file)})
+    return named
+
+
+def servers_for_run(args: argparse.Namespace, settings: Settings) -> list[MCPServer]:
+    """Every configured server, then each ``--mcp`` (a name picks a configured one)."""
+    from autan.mcp import server
+
+    named = configured(settings, args.mcp_config)
+    chosen = dict(named)
+    for spec in args.mcp:
+        target = named.get(spec) or server(spec)
+        chosen[target.name] = target
+    return list(chosen.values())
+
+
+def recorded(servers: Iterable[MCPServer]) -> list[dict[str, Any]]:
+    """How the journal names the servers: no environment values (they may hold keys)."""
+    return [s.describe() for s in servers]
+
+
+def from_record(entries: Sequence[Mapping[str, Any]], settings: Settings) -> list[MCPServer]:
+    """The servers of a journaled run; a configured server of the same name gives its
+    environment and headers back."""
+    from autan.mcp import MCPServer
+
+    named = {s.name: s for s in settings.mcp}
+    servers = []
+    for entry in entries:
+        try:
+            name = str(entry["name"])
+            known = named.get(name)
+            servers.append(
+                MCPServer(
+                    name,
+                    command=tuple(entry.get("command", ())),
+                    url=entry.get("url"),
+                    transport=entry.get("transport", "stdio"),
+                    cwd=entry.get("cwd"),
+                    env=known.env if known else {},
+                    headers=known.headers if known else {},
+                )
+            )
+        except (KeyError, TypeError) as error:
+            raise ConfigurationError(f"unreadable MCP server in the journal: {error}") from None
+    return servers
