@@ -85,11 +85,12 @@ def test_a_builtin_name_wins_and_the_mcp_tool_is_prefixed(home: Path) -> None:
 
 
 def test_resume_reconnects_the_servers_of_the_journal(
-    home: Path, capsys: pytest.CaptureFixture[str]
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     delete = function_call("c1", "delete_everything", {"path": "/x"})
     replies = [Reply(body=completion(tool_calls=[delete])), Reply(body=completion("deleted"))]
     with FakeChatServer(replies) as server:
+        monkeypatch.setenv("AUTAN_MODEL", f"openai:m@{server.url}")  # the key's configured server
         assert run_cli(server.url, "--mcp", server_command()) == 3  # paused for approval
         with SQLiteStore(home / "journal.sqlite3") as store:
             (info,) = store.runs()

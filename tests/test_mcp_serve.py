@@ -82,8 +82,12 @@ def test_the_sdk_client_over_stdio(tmp_path: Path) -> None:
     async def main(url: str) -> tuple[Any, ...]:
         command, *args = serve_command(url, tmp_path / "journal.sqlite3")
         parameters = StdioServerParameters(command=command, args=args, env=environment())
-        async with stdio_client(parameters) as streams, ClientSession(*streams) as session:
-            return await drive(session)
+        # The SDK's default errlog is the sys.stderr of when it was imported, which under pytest
+        # may be a capture that has no descriptor: give the server's stderr a real file.
+        with (tmp_path / "server.stderr").open("w") as errlog:
+            client = stdio_client(parameters, errlog=errlog)
+            async with client as streams, ClientSession(*streams) as session:
+                return await drive(session)
 
     with FakeChatServer(replies()) as chat:
         check(*asyncio.run(main(chat.url)))
