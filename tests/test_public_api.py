@@ -51,6 +51,8 @@ EXPECTED = {
     "idempotency_key",
     "load_model",
     "tool",
+    "batch",
+    "BatchSummary",
     "AuthenticationError",
     "ModelNotFoundError",
     "RateLimitError",

@@ -217,3 +217,13 @@ def short(text: str, width: int = 100) -> str:
 def call_text(call: ToolCall) -> str:
     arguments = ", ".join(f"{k}={v!r}" for k, v in call.arguments.items())
     return f"{call.name}({arguments})"
+
+
+def batch_bad_line(tasks: str, bad: object) -> None:
+    """A line of a batch's tasks file that is not a task (the batch ran the others)."""
+    print(f"autan: error: {tasks}: {bad}", file=sys.stderr)
+
+
+def batch_summary(line: str, out: str) -> None:
+    """The end of ``autan batch``: what ran, and where the results are."""
+    print(f"{line} · results in {out}/results.jsonl", file=sys.stderr)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import NoReturn
 
 from autan._version import __version__
+from autan.cli.batch import add_batch_command, run_batch
 from autan.cli.bench import add_bench_commands, run_bench
 from autan.cli.display import (
     EXIT_CODES,
@@ -28,6 +29,7 @@ COMMANDS: dict[str, Command] = {
     "runs": run_runs,
     "sandbox": run_sandbox,
     "bench": run_bench,
+    "batch": run_batch,
 }
 
 
@@ -48,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_runs_commands(commands)
     add_sandbox_commands(commands)
     add_bench_commands(commands)
+    add_batch_command(commands)
     add_run_command(commands)
     return parser
 

@@ -1,0 +1,91 @@
+"""A batch on Ray: an actor pool, each actor a ``Worker`` holding its agent and loaded model.
+
+``ray`` (``autan[ray]``) is imported here only. An actor that dies is restarted (up to
+``max_restarts`` times) and the task it held is retried on it (``max_task_retries``): Ray
+delivers a task at least once. The journal makes that exactly once where it matters: the retry
+finds the run in the shared store and resumes it, recorded model replies and tool results are
+replayed, and a call that had started is run again only for an idempotent tool, with the same
+idempotency key. So the store must be one every node reaches: PostgreSQL across machines, a
+SQLite file only when every actor is on this machine.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterable
+from typing import Any
+
+from autan.batching._local import Job, OnResult
+from autan.batching._results import ResultLine
+from autan.batching._work import Worker, WorkerSetup
+from autan.errors import ConfigurationError
+
+LOCAL = "auto"
+"""``--ray auto``: start a Ray instance on this machine for the batch."""
+
+
+def run_on_ray(
+    jobs: Iterable[Job],
+    setup: WorkerSetup,
+    actors: int,
+    address: str,
+    on_result: OnResult,
+    max_restarts: int = 3,
+) -> None:
+    """Run the jobs on ``actors`` Ray actors; joins the cluster at ``address`` (or ``auto``)."""
+    ray = _connect(address, actors)
+    from ray.util import ActorPool
+
+    remote = ray.remote(num_cpus=1, max_restarts=max_restarts, max_task_retries=max_restarts)(
+        RayWorker
+    )
+    workers = [remote.remote(setup) for _ in range(actors)]
+    try:
+        for line in ActorPool(workers).map_unordered(_submit, list(jobs)):
+            on_result(line)
+    finally:
+        for worker in workers:
+            ray.kill(worker)
+        if address == LOCAL:
+            ray.shutdown()
+
+
+def _submit(actor: Any, job: Job) -> Any:
+    return actor.perform.remote(job)
+
+
+class RayWorker:
+    """The actor: a ``Worker`` built when the actor starts (and again when Ray restarts it)."""
+
+    def __init__(self, setup: WorkerSetup) -> None:
+        self.worker = Worker(setup)
+
+    def perform(self, job: Job) -> ResultLine:
+        return self.worker.perform(*job)
+
+
+def _connect(address: str, actors: int) -> Any:
+    try:
+        import ray
+    except ImportError:
+        raise ConfigurationError("--ray needs Ray: pip install 'autan[ray]'") from None
+    if address == LOCAL:
+        ray.init(num_cpus=actors, include_dashboard=False, log_to_driver=False)
+        return ray
+    check_reachable(address)
+    try:
+        ray.init(address=address, log_to_driver=False)
+    except (ConnectionError, RuntimeError) as problem:
+        raise ConfigurationError(f"cannot join the Ray cluster at {address}: {problem}") from None
+    return ray
+
+
+def check_reachable(address: str, timeout: float = 5.0) -> None:
+    """Fail in seconds, with one line, where Ray would retry an unreachable address for long."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        raise ConfigurationError(f"a Ray address is HOST:PORT or auto, not {address!r}")
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout).close()
+    except OSError as problem:
+        raise ConfigurationError(f"cannot reach the Ray cluster at {address}: {problem}") from None
