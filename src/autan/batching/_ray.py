@@ -70,7 +70,12 @@ def _connect(address: str, actors: int) -> Any:
     except ImportError:
         raise ConfigurationError("--ray needs Ray: pip install 'autan[ray]'") from None
     if address == LOCAL:
-        ray.init(num_cpus=actors, include_dashboard=False, log_to_driver=False)
+        ray.init(
+            num_cpus=actors,
+            include_dashboard=False,
+            log_to_driver=False,
+            _node_ip_address="127.0.0.1",  # a local instance listens on loopback only
+        )
         return ray
     check_reachable(address)
     try:
