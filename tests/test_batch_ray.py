@@ -11,12 +11,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from batch_agents import Ledger, ledger_keys
-from postgres_server import schema_url
 
 from autan import batch
 from autan.events import FinalAnswer, RunStarted
 from autan.store import open_store
+from batch_agents import Ledger, ledger_keys
+from postgres_server import schema_url
 
 pytest.importorskip("ray")
 
