@@ -9,7 +9,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from autan import SQLiteStore, batch
+from autan import Agent, SQLiteStore, batch
+from autan.errors import ConfigurationError
 from autan.events import FinalAnswer, RunStarted
 from batch_agents import Ledger, ledger_keys
 
@@ -92,3 +93,15 @@ def test_a_batch_killed_with_sigkill_resumes_with_no_task_twice(tmp_path: Path) 
     assert again.returncode == 0, again.stderr
     assert "already done" in again.stderr
     assert_each_task_once(out, ledger, len(TASKS))
+
+
+class Unbuildable:
+    def __call__(self, store: object) -> Agent:
+        raise ConfigurationError("no such tool")
+
+
+def test_an_agent_that_cannot_be_built_is_an_error_line_per_task(tmp_path: Path) -> None:
+    summary = batch(TASKS[:3], tmp_path / "out", agent=Unbuildable(), workers=2)
+    assert summary.statuses == {"error": 3}
+    errors = {str(r["error"]) for r in results(tmp_path / "out")}
+    assert errors == {"the agent could not be built: ConfigurationError: no such tool"}

@@ -96,3 +96,14 @@ def test_cli_a_missing_tasks_file_is_exit_2(
     code = main(["batch", str(tmp_path / "none.jsonl"), "--out", str(tmp_path / "out")])
     assert code == 2
     assert "cannot read the tasks file" in capsys.readouterr().err
+
+
+def test_cli_a_bad_model_spec_is_exit_2_before_anything_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tasks = tmp_path / "tasks.jsonl"
+    tasks.write_text("a task\n")
+    code = main(["batch", str(tasks), "--out", str(tmp_path / "out"), "--model", "nonsense:x"])
+    assert code == 2
+    assert capsys.readouterr().err.startswith("autan: error: ")
+    assert not (tmp_path / "out" / "results.jsonl").exists()

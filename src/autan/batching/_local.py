@@ -20,12 +20,14 @@ from concurrent.futures.process import BrokenProcessPool
 from autan.batching._results import ResultLine
 from autan.batching._tasks import BatchTask
 from autan.batching._work import Worker, WorkerSetup
+from autan.errors import AutanError
 
 Job = tuple[BatchTask, str]
 """A task and its run id."""
 OnResult = Callable[[ResultLine], None]
 
-_worker: Worker | None = None
+_worker: Worker | str | None = None
+"""This worker process's ``Worker``, or why it could not be built."""
 
 
 def run_in_threads(
@@ -39,10 +41,11 @@ def run_in_threads(
     def perform(job: Job) -> ResultLine:
         worker = getattr(local, "worker", None)
         if worker is None:
-            worker = local.worker = Worker(setup)
-            with lock:
-                made.append(worker)
-        return worker.perform(*job)
+            worker = local.worker = built(setup)
+            if isinstance(worker, Worker):
+                with lock:
+                    made.append(worker)
+        return perform_on(worker, job)
 
     try:
         with futures.ThreadPoolExecutor(threads, thread_name_prefix="autan-batch") as pool:
@@ -102,12 +105,25 @@ def _start_worker(setup: WorkerSetup) -> None:
     """In each worker process: die with the batch process, then build the worker once."""
     global _worker
     _die_with_parent()
-    _worker = Worker(setup)
+    _worker = built(setup)
 
 
 def _perform(job: Job) -> ResultLine:
-    assert _worker is not None, "the pool's initializer builds the worker"
-    return _worker.perform(*job)
+    return perform_on(_worker or "the worker was not started", job)
+
+
+def built(setup: WorkerSetup) -> Worker | str:
+    """The worker, or why its agent could not be built (each of its tasks then says so)."""
+    try:
+        return Worker(setup)
+    except AutanError as problem:
+        return f"the agent could not be built: {type(problem).__name__}: {problem}"
+
+
+def perform_on(worker: Worker | str, job: Job) -> ResultLine:
+    if isinstance(worker, str):
+        return ResultLine.of(job[0].id, "error", None, 0.0, worker)
+    return worker.perform(*job)
 
 
 def _die_with_parent() -> None:

@@ -1,4 +1,4 @@
-"""A batch on Ray: an actor pool, each actor a ``Worker`` holding its agent and loaded model.
+"""A batch on Ray: a pool of actors, each actor a ``Worker`` holding its agent and loaded model.
 
 ``ray`` (``autan[ray]``) is imported here only. An actor that dies is restarted (up to
 ``max_restarts`` times) and the task it held is retried on it (``max_task_retries``): Ray
@@ -15,9 +15,9 @@ import socket
 from collections.abc import Iterable
 from typing import Any
 
-from autan.batching._local import Job, OnResult
+from autan.batching._local import Job, OnResult, built, perform_on
 from autan.batching._results import ResultLine
-from autan.batching._work import Worker, WorkerSetup
+from autan.batching._work import WorkerSetup
 from autan.errors import ConfigurationError
 
 LOCAL = "auto"
@@ -34,15 +34,12 @@ def run_on_ray(
 ) -> None:
     """Run the jobs on ``actors`` Ray actors; joins the cluster at ``address`` (or ``auto``)."""
     ray = _connect(address, actors)
-    from ray.util import ActorPool
-
     remote = ray.remote(num_cpus=1, max_restarts=max_restarts, max_task_retries=max_restarts)(
         RayWorker
     )
     workers = [remote.remote(setup) for _ in range(actors)]
     try:
-        for line in ActorPool(workers).map_unordered(_submit, list(jobs)):
-            on_result(line)
+        _dispatch(ray, list(workers), list(jobs), on_result)
     finally:
         for worker in workers:
             ray.kill(worker)
@@ -50,18 +47,43 @@ def run_on_ray(
             ray.shutdown()
 
 
-def _submit(actor: Any, job: Job) -> Any:
-    return actor.perform.remote(job)
+def _dispatch(ray: Any, idle: list[Any], jobs: list[Job], on_result: OnResult) -> None:
+    """One task per actor at a time. An actor Ray gave up on (its restarts spent) leaves the
+    pool and its task is reported as an ``error``; the others go on."""
+    from ray.exceptions import RayActorError, RayError
+
+    jobs.reverse()
+    running: dict[Any, tuple[Job, Any]] = {}
+    while jobs or running:
+        while idle and jobs:
+            job, actor = jobs.pop(), idle.pop()
+            running[actor.perform.remote(job)] = (job, actor)
+        if not running:  # every actor is gone
+            for job in reversed(jobs):
+                on_result(ResultLine.of(job[0].id, "error", None, 0.0, "no Ray actor is left"))
+            return
+        (ready,), _ = ray.wait(list(running), num_returns=1)
+        job, actor = running.pop(ready)
+        try:
+            line = ray.get(ready)
+        except RayActorError as problem:  # the actor is gone for good
+            line = ResultLine.of(job[0].id, "error", None, 0.0, f"its Ray actor died: {problem}")
+        except RayError as problem:
+            line = ResultLine.of(job[0].id, "error", None, 0.0, f"on Ray: {problem}")
+            idle.append(actor)
+        else:
+            idle.append(actor)
+        on_result(line)
 
 
 class RayWorker:
     """The actor: a ``Worker`` built when the actor starts (and again when Ray restarts it)."""
 
     def __init__(self, setup: WorkerSetup) -> None:
-        self.worker = Worker(setup)
+        self.worker = built(setup)
 
     def perform(self, job: Job) -> ResultLine:
-        return self.worker.perform(*job)
+        return perform_on(self.worker, job)
 
 
 def _connect(address: str, actors: int) -> Any:

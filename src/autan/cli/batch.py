@@ -134,6 +134,9 @@ def _factory(args: argparse.Namespace) -> Any:
         max_total_tokens=None,
         max_wall_seconds=None,
     )
+    from autan.models import load_model
+
+    load_model(recipe.model, recipe.tool_protocol)  # a bad spec or key fails here, not per task
     return RecipeAgent(recipe, settings)
 
 
