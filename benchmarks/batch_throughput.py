@@ -1,6 +1,7 @@
 """Batches: tasks per minute by worker count, Ray's per-task cost, and a server under 100 runs.
 
-    PYTHONPATH=src python benchmarks/batch_throughput.py [--repeat 2] [--skip-ray]
+    PYTHONPATH=src python benchmarks/batch_throughput.py [--tasks 20] [--repeat 1] [--skip-ray]
+        [--only throughput|overhead|crowd]
 
 1. The multi-step task set (``peers/tasks.py``: 20 tasks, weather and calculator tools) on the
    embedded SmolLM2-135M, ``repeat`` times over: 1 local worker process, 2 local workers, and
@@ -72,10 +73,10 @@ def correct(out: Path, prompts: list[str]) -> int:
     return sum(is_correct(by_prompt[prompts[int(x["id"][5:]) - 1]], x["answer"]) for x in lines)
 
 
-def throughput(repeat: int, skip_ray: bool) -> list[dict[str, Any]]:
+def throughput(repeat: int, count: int, skip_ray: bool) -> list[dict[str, Any]]:
     from tasks import TASKS
 
-    prompts = [t.prompt for t in TASKS] * repeat
+    prompts = [t.prompt for t in TASKS[:count]] * repeat
     rows = []
     configs = [("local, 1 worker", {"workers": 1}), ("local, 2 workers", {"workers": 2})]
     if not skip_ray:
@@ -209,6 +210,7 @@ def crowd(limit: int | None) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--tasks", type=int, default=20, help="the first N of the task set")
     parser.add_argument("--skip-ray", action="store_true")
     parser.add_argument("--only", choices=("throughput", "overhead", "crowd"), default=None)
     args = parser.parse_args()
@@ -220,7 +222,7 @@ def main() -> None:
     if args.only in (None, "overhead"):
         per_task_overhead(args.skip_ray)
     if args.only in (None, "throughput"):
-        throughput(args.repeat, args.skip_ray)
+        throughput(args.repeat, args.tasks, args.skip_ray)
 
 
 if __name__ == "__main__":
