@@ -18,6 +18,7 @@ def test_lines_become_tasks_with_ids_and_options() -> None:
             "",
             '{"task": "t", "id": "mine", "max_steps": 3, "instructions": "Be brief."}',
             '{"task": "u", "id": 7}',
+            '"Quoted" is what he said',
         ]
     )
     assert bad == []
@@ -26,6 +27,7 @@ def test_lines_become_tasks_with_ids_and_options() -> None:
         ("line-2", "a JSON string task", 2),
         ("mine", "t", 4),
         ("7", "u", 5),
+        ("line-6", '"Quoted" is what he said', 6),
     ]
     assert tasks[2].options == {"max_steps": 3, "instructions": "Be brief."}
 

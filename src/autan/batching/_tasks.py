@@ -1,7 +1,7 @@
 """The tasks of a batch: one per line of a JSON-lines file, read with their line numbers.
 
 A line is a JSON string (the task), an object ``{"task": ..., "id": ..., <options>}``, or, when
-it is not JSON at all, the line's text itself. A task without an ``id`` is named by its line
+it is not JSON (and does not begin with ``{``), the line's text itself. A task without an ``id`` is named by its line
 (``line-7``). A line that cannot be a task (an object without a task, an unknown option, an id
 already used) is a ``BadLine``: reported with its number, while the rest of the batch goes on.
 """
@@ -96,8 +96,8 @@ def _task_of(line: str, number: int) -> BatchTask:
     try:
         value: Any = json.loads(line)
     except json.JSONDecodeError:
-        if line.lstrip().startswith(("{", "[", '"')):
-            raise ValueError("not valid JSON (a task object or string was begun)") from None
+        if line.lstrip().startswith("{"):
+            raise ValueError("not valid JSON (a task object was begun)") from None
         value = line.strip()
     if isinstance(value, str):
         return BatchTask(f"line-{number}", _text(value), {}, number)
