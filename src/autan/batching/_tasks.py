@@ -1,9 +1,10 @@
 """The tasks of a batch: one per line of a JSON-lines file, read with their line numbers.
 
 A line is a JSON string (the task), an object ``{"task": ..., "id": ..., <options>}``, or, when
-it is not JSON (and does not begin with ``{``), the line's text itself. A task without an ``id`` is named by its line
-(``line-7``). A line that cannot be a task (an object without a task, an unknown option, an id
-already used) is a ``BadLine``: reported with its number, while the rest of the batch goes on.
+it is not JSON (and does not begin with ``{``), the line's text itself. A task without an ``id``
+is named by its line (``line-7``). A line that cannot be a task (an object without a task, an
+unknown option, an id already used) is a ``BadLine``: reported with its number, while the rest
+of the batch goes on.
 """
 
 from __future__ import annotations
