@@ -63,6 +63,10 @@ class FakeChatServer:
         self.replies = list(replies)
         self.models = models
         self.requests: list[Recorded] = []
+        self.in_flight = 0
+        self.most_in_flight = 0
+        """The most POST requests being answered at once."""
+        self._counting = threading.Lock()
         self.drop_kept_connections = drop_kept_connections
         handler = type(
             "Handler",
@@ -106,7 +110,14 @@ class _Handler(BaseHTTPRequestHandler):
         port = self.client_address[1]
         self.fake.requests.append(Recorded(self.path, dict(self.headers), body, port))
         replies = self.fake.replies
-        self._answer(replies.pop(0) if replies else Reply(500, {"error": "no reply"}))
+        with self.fake._counting:
+            self.fake.in_flight += 1
+            self.fake.most_in_flight = max(self.fake.most_in_flight, self.fake.in_flight)
+        try:
+            self._answer(replies.pop(0) if replies else Reply(500, {"error": "no reply"}))
+        finally:
+            with self.fake._counting:
+                self.fake.in_flight -= 1
 
     def _answer(self, reply: Reply) -> None:
         time.sleep(reply.delay)

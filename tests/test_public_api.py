@@ -52,6 +52,8 @@ EXPECTED = {
     "idempotency_key",
     "load_model",
     "tool",
+    "batch",
+    "BatchSummary",
     "AuthenticationError",
     "ModelNotFoundError",
     "RateLimitError",

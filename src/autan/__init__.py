@@ -15,6 +15,7 @@ from autan._version import __version__ as __version__
 PUBLIC: dict[str, tuple[str, ...]] = {
     "autan.agent": ("Agent",),
     "autan.agent.replay": ("ReplayReport",),
+    "autan.batching": ("batch", "BatchSummary"),
     "autan.limits": ("Limits",),
     "autan.result": ("RunResult",),
     "autan.tools": ("Tool", "tool", "idempotency_key"),
@@ -74,6 +75,8 @@ __all__ = sorted([*_MODULE_OF, "__version__"])
 if TYPE_CHECKING:  # the same names, for type checkers (`X as X`: re-exported)
     from autan.agent import Agent as Agent
     from autan.agent.replay import ReplayReport as ReplayReport
+    from autan.batching import BatchSummary as BatchSummary
+    from autan.batching import batch as batch
     from autan.errors import AutanError as AutanError
     from autan.errors import AuthenticationError as AuthenticationError
     from autan.errors import AwaitingApproval as AwaitingApproval

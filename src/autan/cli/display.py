@@ -241,3 +241,13 @@ def tool_line(spec: ToolSpec, flags: Sequence[str] = ()) -> str:
 
     line = signature(spec, COMPACT)
     return f"{line} [{', '.join(flags)}]" if flags else line
+
+
+def batch_bad_line(tasks: str, bad: object) -> None:
+    """A line of a batch's tasks file that is not a task (the batch ran the others)."""
+    print(f"autan: error: {tasks}: {bad}", file=sys.stderr)
+
+
+def batch_summary(line: str, out: str) -> None:
+    """The end of ``autan batch``: what ran, and where the results are."""
+    print(f"{line} · results in {out}/results.jsonl", file=sys.stderr)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import NoReturn
 
 from autan._version import __version__
+from autan.cli.batch import add_batch_command, run_batch
 from autan.cli.bench import add_bench_commands, run_bench
 from autan.cli.display import (
     EXIT_CODES,
@@ -32,6 +33,7 @@ COMMANDS: dict[str, Command] = {
     "bench": run_bench,
     "serve": run_serve,
     "mcp": run_mcp,
+    "batch": run_batch,
 }
 
 
@@ -53,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_sandbox_commands(commands)
     add_bench_commands(commands)
     add_mcp_commands(commands)
+    add_batch_command(commands)
     add_run_command(commands)
     add_serve_command(commands)
     return parser

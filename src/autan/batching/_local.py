@@ -1,0 +1,142 @@
+"""A batch on this machine: worker processes (each with its own agent and model) or threads.
+
+Processes suit the embedded model: each loads it once and runs one task at a time. Threads suit
+a model server: many runs wait on the network at once, bounded per server (``_in_flight``).
+
+A worker process that dies (killed, out of memory) breaks a ``ProcessPoolExecutor``; the pool is
+then started again and every task not yet finished is handed out anew: each is resumed from its
+journal, so none is lost and no recorded tool call runs twice. A task that was in flight through
+more than ``max_task_retries`` deaths is given up (status ``error``).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as futures
+import multiprocessing
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures.process import BrokenProcessPool
+
+from autan.batching._results import ResultLine
+from autan.batching._tasks import BatchTask
+from autan.batching._work import Worker, WorkerSetup
+from autan.errors import AutanError
+
+Job = tuple[BatchTask, str]
+"""A task and its run id."""
+OnResult = Callable[[ResultLine], None]
+
+_worker: Worker | str | None = None
+"""This worker process's ``Worker``, or why it could not be built."""
+
+
+def run_in_threads(
+    jobs: Iterable[Job], setup: WorkerSetup, threads: int, on_result: OnResult
+) -> None:
+    """Up to ``threads`` runs at once in this process; each thread builds its own worker."""
+    local = threading.local()
+    made: list[Worker] = []
+    lock = threading.Lock()
+
+    def perform(job: Job) -> ResultLine:
+        worker = getattr(local, "worker", None)
+        if worker is None:
+            worker = local.worker = built(setup)
+            if isinstance(worker, Worker):
+                with lock:
+                    made.append(worker)
+        return perform_on(worker, job)
+
+    try:
+        with futures.ThreadPoolExecutor(threads, thread_name_prefix="autan-batch") as pool:
+            for done in futures.as_completed([pool.submit(perform, job) for job in jobs]):
+                on_result(done.result())
+    finally:
+        for worker in made:
+            worker.close()
+
+
+def run_in_processes(
+    jobs: Iterable[Job],
+    setup: WorkerSetup,
+    processes: int,
+    on_result: OnResult,
+    max_task_retries: int = 3,
+) -> None:
+    """``processes`` worker processes; a pool broken by a death is started again."""
+    pending = {task.id: (task, run_id) for task, run_id in jobs}
+    deaths: dict[str, int] = dict.fromkeys(pending, 0)
+    while pending:
+        broken = _one_pool(pending, setup, processes, on_result)
+        for task_id in broken:
+            deaths[task_id] += 1
+            if deaths[task_id] > max_task_retries:
+                task, _ = pending.pop(task_id)
+                error = f"its worker process died {deaths[task_id]} times"
+                on_result(ResultLine.of(task.id, "error", None, 0.0, error))
+
+
+def _one_pool(
+    pending: dict[str, Job], setup: WorkerSetup, processes: int, on_result: OnResult
+) -> list[str]:
+    """Run the pending jobs in one pool; the ids still pending when a worker died."""
+    context = multiprocessing.get_context("spawn")
+    with futures.ProcessPoolExecutor(
+        processes, mp_context=context, initializer=_start_worker, initargs=(setup,)
+    ) as pool:
+        submitted = {pool.submit(_perform, job): job[0].id for job in pending.values()}
+        try:
+            for done in futures.as_completed(submitted):
+                _finish(pending, submitted[done], done.result(), on_result)
+        except BrokenProcessPool:
+            for done, task_id in submitted.items():
+                if done.done() and done.exception() is None and task_id in pending:
+                    _finish(pending, task_id, done.result(), on_result)
+            return list(pending)
+    return []
+
+
+def _finish(pending: dict[str, Job], task_id: str, line: ResultLine, on_result: OnResult) -> None:
+    pending.pop(task_id, None)
+    on_result(line)
+
+
+def _start_worker(setup: WorkerSetup) -> None:
+    """In each worker process: die with the batch process, then build the worker once."""
+    global _worker
+    _die_with_parent()
+    _worker = built(setup)
+
+
+def _perform(job: Job) -> ResultLine:
+    return perform_on(_worker or "the worker was not started", job)
+
+
+def built(setup: WorkerSetup) -> Worker | str:
+    """The worker, or why its agent could not be built (each of its tasks then says so)."""
+    try:
+        return Worker(setup)
+    except AutanError as problem:
+        return f"the agent could not be built: {type(problem).__name__}: {problem}"
+
+
+def perform_on(worker: Worker | str, job: Job) -> ResultLine:
+    if isinstance(worker, str):
+        return ResultLine.of(job[0].id, "error", None, 0.0, worker)
+    return worker.perform(*job)
+
+
+def _die_with_parent() -> None:
+    """A worker left behind by a killed batch would go on writing journals that the resumed
+    batch continues too; Linux's parent-death signal ends it with its parent."""
+    import ctypes
+    import os
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before the signal was set
+        os._exit(1)

@@ -1,0 +1,118 @@
+"""A batch on Ray: a pool of actors, each actor a ``Worker`` holding its agent and loaded model.
+
+``ray`` (``autan[ray]``) is imported here only. An actor that dies is restarted (up to
+``max_restarts`` times) and the task it held is retried on it (``max_task_retries``): Ray
+delivers a task at least once. The journal makes that exactly once where it matters: the retry
+finds the run in the shared store and resumes it, recorded model replies and tool results are
+replayed, and a call that had started is run again only for an idempotent tool, with the same
+idempotency key. So the store must be one every node reaches: PostgreSQL across machines, a
+SQLite file only when every actor is on this machine.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterable
+from typing import Any
+
+from autan.batching._local import Job, OnResult, built, perform_on
+from autan.batching._results import ResultLine
+from autan.batching._work import WorkerSetup
+from autan.errors import ConfigurationError
+
+LOCAL = "auto"
+"""``--ray auto``: start a Ray instance on this machine for the batch."""
+
+
+def run_on_ray(
+    jobs: Iterable[Job],
+    setup: WorkerSetup,
+    actors: int,
+    address: str,
+    on_result: OnResult,
+    max_restarts: int = 3,
+) -> None:
+    """Run the jobs on ``actors`` Ray actors; joins the cluster at ``address`` (or ``auto``)."""
+    ray = _connect(address, actors)
+    remote = ray.remote(num_cpus=1, max_restarts=max_restarts, max_task_retries=max_restarts)(
+        RayWorker
+    )
+    workers = [remote.remote(setup) for _ in range(actors)]
+    try:
+        _dispatch(ray, list(workers), list(jobs), on_result)
+    finally:
+        for worker in workers:
+            ray.kill(worker)
+        if address == LOCAL:
+            ray.shutdown()
+
+
+def _dispatch(ray: Any, idle: list[Any], jobs: list[Job], on_result: OnResult) -> None:
+    """One task per actor at a time. An actor Ray gave up on (its restarts spent) leaves the
+    pool and its task is reported as an ``error``; the others go on."""
+    from ray.exceptions import RayActorError, RayError
+
+    jobs.reverse()
+    running: dict[Any, tuple[Job, Any]] = {}
+    while jobs or running:
+        while idle and jobs:
+            job, actor = jobs.pop(), idle.pop()
+            running[actor.perform.remote(job)] = (job, actor)
+        if not running:  # every actor is gone
+            for job in reversed(jobs):
+                on_result(ResultLine.of(job[0].id, "error", None, 0.0, "no Ray actor is left"))
+            return
+        (ready,), _ = ray.wait(list(running), num_returns=1)
+        job, actor = running.pop(ready)
+        try:
+            line = ray.get(ready)
+        except RayActorError as problem:  # the actor is gone for good
+            line = ResultLine.of(job[0].id, "error", None, 0.0, f"its Ray actor died: {problem}")
+        except RayError as problem:
+            line = ResultLine.of(job[0].id, "error", None, 0.0, f"on Ray: {problem}")
+            idle.append(actor)
+        else:
+            idle.append(actor)
+        on_result(line)
+
+
+class RayWorker:
+    """The actor: a ``Worker`` built when the actor starts (and again when Ray restarts it)."""
+
+    def __init__(self, setup: WorkerSetup) -> None:
+        self.worker = built(setup)
+
+    def perform(self, job: Job) -> ResultLine:
+        return perform_on(self.worker, job)
+
+
+def _connect(address: str, actors: int) -> Any:
+    try:
+        import ray
+    except ImportError:
+        raise ConfigurationError("--ray needs Ray: pip install 'autan[ray]'") from None
+    if address == LOCAL:
+        ray.init(
+            num_cpus=actors,
+            include_dashboard=False,
+            log_to_driver=False,
+            _node_ip_address="127.0.0.1",  # a local instance listens on loopback only
+        )
+        return ray
+    check_reachable(address)
+    try:
+        ray.init(address=address, log_to_driver=False)
+    except (ConnectionError, RuntimeError) as problem:
+        raise ConfigurationError(f"cannot join the Ray cluster at {address}: {problem}") from None
+    return ray
+
+
+def check_reachable(address: str, timeout: float = 5.0) -> None:
+    """Fail in seconds, with one line, where Ray would retry an unreachable address for long."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        raise ConfigurationError(f"a Ray address is HOST:PORT or auto, not {address!r}")
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout).close()
+    except OSError as problem:
+        raise ConfigurationError(f"cannot reach the Ray cluster at {address}: {problem}") from None

@@ -1,0 +1,80 @@
+"""Agents for the batch tests, importable by worker processes and Ray actors.
+
+Each run calls ``ledger`` once, then answers. ``ledger`` appends the call's idempotency key to a
+file unless the key is there already: a side effect that must happen exactly once per task.
+``Ledger(..., kill=...)`` also kills a process (its own worker, or the batch) with SIGKILL right
+after its first append, before the result is journaled: the worst moment for a crash.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import signal
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from autan import Agent, Store, idempotency_key, tool
+from autan.testing import ScriptedModel
+
+Kill = Literal["none", "worker", "batch"]
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """A factory of ledger agents (it pickles: worker processes and Ray actors build it)."""
+
+    path: str
+    kill: Kill = "none"
+    kill_on: int = 2
+    """Kill at the ``kill_on``-th append of the whole batch, once."""
+
+    def __call__(self, store: Store) -> Agent:
+        ledger = self
+
+        @tool(idempotent=True)
+        def record(entry: str) -> str:
+            """Record an entry in the ledger."""
+            return ledger.append(entry)
+
+        model = ScriptedModel([("record", {"entry": "x"}), "recorded"], by_step=True)
+        return Agent(model, [record], store=store)
+
+    def append(self, entry: str) -> str:
+        key = idempotency_key() or "no key"
+        with open(self.path, "a+", encoding="utf-8") as file:
+            fcntl.flock(file, fcntl.LOCK_EX)
+            file.seek(0)
+            lines = file.read().splitlines()
+            if any(line.split(" ")[0] == key for line in lines):
+                return "already recorded"
+            file.write(f"{key} {entry}\n")
+            file.flush()
+            os.fsync(file.fileno())
+            count = len(lines) + 1
+        if self.kill != "none" and count == self.kill_on and self._first_kill():
+            os.kill(os.getpid() if self.kill == "worker" else os.getppid(), signal.SIGKILL)
+        return "recorded"
+
+    def _first_kill(self) -> bool:
+        try:
+            os.close(os.open(self.path + ".killed", os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            return False
+        return True
+
+
+def ledger_keys(path: Path) -> list[str]:
+    """The run ids of the ledger's entries, one per append."""
+    if not path.exists():
+        return []
+    return [line.split(" ")[0].rsplit(":", 2)[0] for line in path.read_text().splitlines()]
+
+
+def make_agent(store: Store) -> Agent:
+    """For ``autan batch --agent tests/batch_agents.py``: the ledger of ``$AUTAN_TEST_LEDGER``."""
+    kill: Kill = "batch" if os.environ.get("AUTAN_TEST_KILL") == "batch" else "none"
+    return Ledger(
+        os.environ["AUTAN_TEST_LEDGER"], kill, int(os.environ.get("AUTAN_TEST_KILL_ON", "2"))
+    )(store)
