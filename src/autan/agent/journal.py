@@ -41,7 +41,7 @@ from autan.loop.effects import (
     StartCode,
     ToolOutcome,
 )
-from autan.messages import ModelResponse, ToolCall
+from autan.messages import Message, ModelResponse, ToolCall
 from autan.result import RunResult
 
 if TYPE_CHECKING:
@@ -76,6 +76,8 @@ class Run:
     run_id: str
     journal: Journal
     concurrent_tool_calls: bool = True
+    history: tuple[Message, ...] = ()
+    """The conversation this run follows up on (``Agent.run(..., after=...)``)."""
 
 
 def concurrent_calls(config: Mapping[str, Any]) -> bool:

@@ -85,6 +85,13 @@ def add_run_command(commands: argparse._SubParsersAction[Parser]) -> None:
         help="write the run as JSON lines on stdout: its id, every event, a summary line",
     )
     run.add_argument("--quiet", action="store_true", help="print only the answer")
+    run.add_argument(
+        "--output-schema",
+        metavar="FILE",
+        default=None,
+        help="a JSON Schema file: the answer must match it (forced on the embedded model, "
+        "validated everywhere) and is printed as JSON",
+    )
 
 
 def _limit_arguments(run: argparse.ArgumentParser) -> None:
@@ -130,13 +137,22 @@ def run_run(args: argparse.Namespace) -> int:
     if args.json:
         write_summary(result)
     elif result.output is not None:
-        print(result.output, flush=True)
+        print(_answer_text(agent, result.output), flush=True)
     if not args.quiet:
         priced = price_for(agent.model.name, settings.prices) is not None
         print(summary_line(result, priced), file=sys.stderr)
     if result.events and isinstance(result.events[-1], ApprovalRequested):
         return paused(str(result.run_id), awaited_call(result.events), args.store)
     return EXIT_OK if result.output is not None else EXIT_FAILED
+
+
+def _answer_text(agent: Agent, answer: str) -> str:
+    """The answer as printed: JSON for a typed one (``--output-schema``), else its text."""
+    import json
+
+    if agent.answer is None:
+        return answer
+    return json.dumps(agent.answer.parse(answer), ensure_ascii=False)
 
 
 def _open_store(location: str | None) -> Store:
