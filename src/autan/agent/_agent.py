@@ -4,7 +4,7 @@ all through the one driver."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator, Generator, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Generator, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, overload
 
 from autan.agent.code_runner import CodeRunner
@@ -156,9 +156,12 @@ class Agent(Generic[OutputT]):
 
     def stream(
         self, task: str, *, run_id: str | None = None, after: RunResult[Any] | None = None
-    ) -> Iterator[Event]:
-        """Yield events as they happen, text deltas included; ends after the answer or the error."""
-        yield from self._events(self._start(task, run_id, after), True)
+    ) -> Generator[Event, None, RunResult[OutputT]]:
+        """Yield events as they happen, text deltas included; ends after the answer or the
+        error, returning the ``RunResult`` (``StopIteration.value``; a failed run's too)."""
+        outcome = yield from self._events(self._start(task, run_id, after), True)
+        result: RunResult[OutputT] = outcome.result
+        return result
 
     async def astream(
         self, task: str, *, run_id: str | None = None, after: RunResult[Any] | None = None

@@ -9,6 +9,7 @@ from typing import NoReturn
 
 from autan._version import __version__
 from autan.cli.bench import add_bench_commands, run_bench
+from autan.cli.chat import add_chat_command, run_chat
 from autan.cli.display import EXIT_CODES, EXIT_FAILED, EXIT_USAGE, error, interrupted
 from autan.cli.run import add_run_command, run_run
 from autan.cli.runs import add_runs_commands, run_runs
@@ -18,6 +19,7 @@ from autan.errors import AutanError, ConfigurationError
 Command = Callable[[argparse.Namespace], int]
 COMMANDS: dict[str, Command] = {
     "run": run_run,
+    "chat": run_chat,
     "runs": run_runs,
     "sandbox": run_sandbox,
     "bench": run_bench,
@@ -42,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_sandbox_commands(commands)
     add_bench_commands(commands)
     add_run_command(commands)
+    add_chat_command(commands)
     return parser
 
 

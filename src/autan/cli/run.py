@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from autan.cli.args import limit
 from autan.cli.display import (
@@ -21,11 +21,13 @@ from autan.cli.display import (
 )
 from autan.cli.json_lines import write_event, write_run, write_summary
 from autan.cli.task import add_task_arguments, read_task
+from autan.errors import ConfigurationError
 from autan.loop import ACTIONS
 from autan.protocols import TOOL_PROTOCOLS
 
 if TYPE_CHECKING:
     from autan.agent import Agent
+    from autan.cli.settings import Settings
     from autan.events import Event
     from autan.result import RunResult
     from autan.store import Store
@@ -41,6 +43,25 @@ def add_run_command(commands: argparse._SubParsersAction[Parser]) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_task_arguments(run)
+    add_agent_arguments(run)
+    run.add_argument(
+        "--json",
+        action="store_true",
+        help="write the run as JSON lines on stdout: its id, every event, a summary line",
+    )
+    run.add_argument("--quiet", action="store_true", help="print only the answer")
+    run.add_argument(
+        "-c",
+        "--continue",
+        dest="continue_last",
+        action="store_true",
+        help="follow up on the last answered run of the journal (its model, tools and flags); "
+        "the model reads that conversation first",
+    )
+
+
+def add_agent_arguments(run: argparse.ArgumentParser) -> None:
+    """The flags that make the agent: ``autan run``'s and ``autan chat``'s."""
     run.add_argument(
         "--model", default=None, help="model spec (default: autan.toml, AUTAN_MODEL, or local)"
     )
@@ -79,12 +100,6 @@ def add_run_command(commands: argparse._SubParsersAction[Parser]) -> None:
     journal.add_argument(
         "--no-store", action="store_true", help="do not journal the run (it cannot be resumed)"
     )
-    run.add_argument(
-        "--json",
-        action="store_true",
-        help="write the run as JSON lines on stdout: its id, every event, a summary line",
-    )
-    run.add_argument("--quiet", action="store_true", help="print only the answer")
     run.add_argument(
         "--output-schema",
         metavar="FILE",
@@ -129,8 +144,12 @@ def run_run(args: argparse.Namespace) -> int:
     settings = load_settings()
     store = None if args.no_store else _open_store(args.store)
     try:
-        agent = Recipe.from_flags(args, settings).build(store, settings)
-        result = _stream_run(agent, task, args)
+        after: RunResult[Any] | None = None
+        if args.continue_last:
+            agent, after = _continued(store, settings)
+        else:
+            agent = Recipe.from_flags(args, settings).build(store, settings)
+        result = _stream_run(agent, task, args, after)
     finally:
         if store is not None:
             store.close()
@@ -146,6 +165,14 @@ def run_run(args: argparse.Namespace) -> int:
     return EXIT_OK if result.output is not None else EXIT_FAILED
 
 
+def _continued(store: Store | None, settings: Settings) -> tuple[Agent, RunResult[Any]]:
+    from autan.cli.turns import continued, last_answered
+
+    if store is None:
+        raise ConfigurationError("-c continues a journaled conversation: drop --no-store")
+    return continued(store, last_answered(store), settings)
+
+
 def _answer_text(agent: Agent, answer: str) -> str:
     """The answer as printed: JSON for a typed one (``--output-schema``), else its text."""
     import json
@@ -155,13 +182,20 @@ def _answer_text(agent: Agent, answer: str) -> str:
     return json.dumps(agent.answer.parse(answer), ensure_ascii=False)
 
 
+def open_store_of(args: argparse.Namespace) -> Store | None:
+    """The journal the flags name; ``None`` for ``--no-store``."""
+    return None if args.no_store else _open_store(args.store)
+
+
 def _open_store(location: str | None) -> Store:
     from autan.store import open_store
 
     return open_store(location)
 
 
-def _stream_run(agent: Agent, task: str, args: argparse.Namespace) -> RunResult:
+def _stream_run(
+    agent: Agent, task: str, args: argparse.Namespace, after: RunResult[Any] | None = None
+) -> RunResult:
     """Run, showing each event as it happens; the result is folded from the same events."""
     from autan.events import FinalAnswer, TextDelta
     from autan.ids import new_run_id
@@ -171,7 +205,7 @@ def _stream_run(agent: Agent, task: str, args: argparse.Namespace) -> RunResult:
     events: list[Event] = []
     text = LiveText(sys.stderr, sys.stderr.isatty() and not (args.quiet or args.json))
     run_id = new_run_id()
-    for event in agent.stream(task, run_id=run_id):
+    for event in agent.stream(task, run_id=run_id, after=after):
         if isinstance(event, TextDelta):
             text.write(event.text)
             if args.json:
