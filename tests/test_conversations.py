@@ -151,3 +151,16 @@ def test_the_policy_drops_tool_results_then_the_oldest_turns_never_the_system_or
     assert fit_history(history, 30, _words) == (system, turns[3], turns[4])
     with pytest.raises(ContextLengthExceeded, match="last turn alone"):
         fit_history(history, 10, _words)
+
+
+def test_an_answered_run_another_agent_cannot_replay_still_resumes_but_not_as_history(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "runs.sqlite3"
+    run_id = Agent(ScriptedModel(["Sunny."]), store=SQLiteStore(path)).run("Weather?").run_id
+    other = Agent(ScriptedModel([]), store=SQLiteStore(path), instructions="Be terse.")
+    recorded = other.resume(str(run_id))
+    assert recorded.output == "Sunny."
+    assert recorded.messages == ()
+    with pytest.raises(ConfigurationError, match="no transcript to follow up on"):
+        other.run("And tomorrow?", after=recorded)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncIterator, Generator, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Generic, overload
+from typing import TYPE_CHECKING, Any, Generic, cast, overload
 
 from autan.agent.code_runner import CodeRunner
 from autan.agent.conversation import fit_to_window, follow_up_history
@@ -182,14 +182,14 @@ class Agent(Generic[OutputT]):
         """
         run = self._reopen(run_id)
         if isinstance(run, RunResult):
-            return self._answered(run_id)
+            return self._finished(run)
         return _result_or_raise(outcome_of(self._events(run, False)))
 
     async def aresume(self, run_id: str) -> RunResult[OutputT]:
         """``resume``, without blocking the event loop (the store's I/O still blocks briefly)."""
         run = self._reopen(run_id)
         if isinstance(run, RunResult):
-            return self._answered(run_id)
+            return self._finished(run)
         return _result_or_raise(await self._aoutcome(run))
 
     def replay(self, run_id: str) -> ReplayReport:
@@ -265,7 +265,7 @@ class Agent(Generic[OutputT]):
     def _answered(self, run_id: str) -> RunResult[OutputT]:
         """An answered stored run, replayed through the loop (no model, no tool) to rebuild its
         output (typed) and transcript."""
-        from autan.agent.replay import ReplayJournal
+        from autan.agent.replay import JournalEnds, ReplayJournal
 
         assert self.store is not None
         config = self.store.info(run_id).config
@@ -273,7 +273,24 @@ class Agent(Generic[OutputT]):
         journal = ReplayJournal(self.store, run_id, events)
         run = Run(config["task"], run_id, journal, concurrent_calls(config))
         run = dataclasses.replace(run, history=self._stored_history(run_id))
-        return _result_or_raise(outcome_of(self._events(run, False)))
+        try:
+            return _result_or_raise(outcome_of(self._events(run, False)))
+        except JournalEnds:
+            raise ConfigurationError(
+                f"run {run_id} does not replay on this agent: its loop goes past the journal"
+            ) from None
+
+    def _finished(self, recorded: RunResult) -> RunResult[OutputT]:
+        """An answered run's result: replayed (with its transcript) where this agent
+        reproduces it, else as the journal says (no transcript: no follow-up)."""
+        assert recorded.run_id is not None
+        try:
+            return self._answered(recorded.run_id)
+        except ConfigurationError:
+            if self.answer is None or recorded.output is None:
+                return cast("RunResult[OutputT]", recorded)  # untyped: OutputT is str
+            output = self.answer.parse(recorded.output)
+            return RunResult(output, recorded.events, recorded.seconds, recorded.run_id)
 
     def _loop_config(self, run: Run | None) -> LoopConfig:
         return LoopConfig(
