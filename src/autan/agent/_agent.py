@@ -269,6 +269,9 @@ class Agent(Generic[OutputT]):
 
         assert self.store is not None
         config = self.store.info(run_id).config
+        mine = self.describe()
+        if any(config.get(key) != mine.get(key) for key in ("instructions", "output_schema")):
+            raise ConfigurationError(f"run {run_id} belongs to another agent (other instructions)")
         events = self.store.load(run_id)
         journal = ReplayJournal(self.store, run_id, events)
         run = Run(config["task"], run_id, journal, concurrent_calls(config))
