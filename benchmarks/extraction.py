@@ -1,7 +1,9 @@
 """Typed answers on a model: how many invalid outputs reach the user, and how many fields are
 right, over the fifty texts of ``extraction_tasks.TASKS``.
 
-    python benchmarks/extraction.py [--model local] [--limit N] [--json out.json]
+    python benchmarks/extraction.py [--model local] [--limit N] [--json out.json] 2> rows.jsonl
+
+Each row (a JSON line on stderr) is written as it finishes; the summary goes to stdout.
 
 Each text is one ``Agent(output_type=Person).run``; a run either returns a validated ``Person``
 or raises (then it counts as unanswered, never as an invalid output). Field accuracy compares
@@ -83,8 +85,7 @@ def main() -> None:
     for task in TASKS[: args.limit]:
         row = run_one(agent, task)
         rows.append(row)
-        right = sum(row["fields"].values())
-        print(f"{right}/5 rejected={row['rejected']} {row['output']}", file=sys.stderr)
+        print(json.dumps(row), file=sys.stderr, flush=True)
     report = summary(rows)
     print(json.dumps(report, indent=2))
     if args.json:
