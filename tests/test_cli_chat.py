@@ -98,17 +98,29 @@ def test_save_writes_the_conversation(tmp_path: Path) -> None:
 
 @pytest.mark.e2e
 def test_a_conversation_with_the_embedded_model(tmp_path: Path) -> None:
+    """Two turns on the real model: the second follows the first in the journal, and its
+    first step found every token of the first turn in llama.cpp's KV cache."""
+    from autan import SQLiteStore
+    from autan.events import ModelResponded
+
     child = _chat(tmp_path)
-    child.timeout = 240
+    child.timeout = 600
     child.sendline("My name is Ada. Say hello to me.")
     child.expect(PROMPT_AGAIN)
     child.sendline("What is my name?")
-    child.expect("Ada")
     child.expect(PROMPT_AGAIN)
     child.sendeof()
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
+    store = SQLiteStore(tmp_path / "journal.sqlite3")
+    second, first = store.runs(limit=2)
+    assert second.config["after"] == first.run_id
+    usage = [
+        [e.usage for e in store.load(run.run_id) if isinstance(e, ModelResponded)]
+        for run in (first, second)
+    ]
+    assert usage[1][0].cached_tokens >= usage[0][-1].prompt_tokens
 
 
 PROMPT_AGAIN = r"\n> "
