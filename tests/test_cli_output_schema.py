@@ -80,3 +80,23 @@ def test_the_embedded_model_answers_in_the_schema(tmp_path: Path) -> None:
     answer = json.loads(done.stdout)
     assert isinstance(answer["name"], str)
     assert isinstance(answer["age"], int)
+
+
+def test_runs_resume_of_a_typed_run_prints_its_json(tmp_path: Path) -> None:
+    store = str(tmp_path / "journal.sqlite3")
+    with FakeChatServer([Reply(body=completion('{"name": "Bo", "age": 7}'))]) as server:
+        model = ["--model", f"openai:m@{server.url}", "--tool-protocol", "native"]
+        done = autan(
+            "run",
+            "Who?",
+            *model,
+            "--output-schema",
+            _schema(tmp_path),
+            "--store",
+            store,
+            cwd=tmp_path,
+        )
+    run_id = done.stderr.split("run ", 1)[1].split()[0]
+    resumed = autan("runs", "--store", store, "resume", run_id, cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    assert json.loads(resumed.stdout) == {"name": "Bo", "age": 7}

@@ -7,6 +7,7 @@ loop produced the recorded events, 1 when it did not (the first difference is pr
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -203,7 +204,8 @@ def _resume(store: Store, run_id: str, location: str | None) -> int:
         error(failure)
         print(summary_line(failure.result), file=sys.stderr)
         return EXIT_FAILED
-    print(result.output, flush=True)
+    typed = agent.answer is not None  # --output-schema: the answer as JSON, as autan run prints it
+    print(json.dumps(result.output, ensure_ascii=False) if typed else result.output, flush=True)
     print(summary_line(result), file=sys.stderr)
     return EXIT_OK
 
