@@ -16,6 +16,7 @@ EXPECTED = {
     "AutanError",
     "ConfigurationError",
     "Event",
+    "AnswerRejected",
     "FinalAnswer",
     "LimitExceeded",
     "Limits",

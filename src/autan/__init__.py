@@ -36,6 +36,7 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "ApprovalDecided",
         "CodeStarted",
         "CodeFinished",
+        "AnswerRejected",
         "FinalAnswer",
         "RunFailed",
     ),
@@ -102,6 +103,7 @@ if TYPE_CHECKING:  # the same names, for type checkers (`X as X`: re-exported)
     from autan.errors import ToolDefinitionError as ToolDefinitionError
     from autan.errors import ToolRetriesExhausted as ToolRetriesExhausted
     from autan.errors import WorkspaceError as WorkspaceError
+    from autan.events import AnswerRejected as AnswerRejected
     from autan.events import ApprovalDecided as ApprovalDecided
     from autan.events import ApprovalRequested as ApprovalRequested
     from autan.events import CodeFinished as CodeFinished

@@ -22,7 +22,7 @@
     ├── TelemetryError              an OTLP receiver did not take a run's spans (autan runs trace)
     └── RunError                    a run ended without an answer; ``.result`` holds the partial run
         ├── LimitExceeded           a Limits bound was reached (``.limit`` names it)
-        ├── ToolRetriesExhausted    the model kept making invalid or failing tool calls
+        ├── ToolRetriesExhausted    the model kept making invalid or failing calls or answers
         ├── ResumeNeedsDecision     a resumed run found a started, unfinished, non-idempotent call
         └── AwaitingApproval        the run paused at a call that a person must approve or deny
 
@@ -143,7 +143,8 @@ class LimitExceeded(RunError):
 
 
 class ToolRetriesExhausted(RunError):
-    """The model's tool calls failed more times in a row than ``Limits.tool_retries`` allows."""
+    """The model's tool calls (or its answers, checked against an ``output_type``) failed more
+    times in a row than ``Limits.tool_retries`` allows."""
 
 
 class ResumeNeedsDecision(RunError):

@@ -182,6 +182,16 @@ class CodeFinished(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class AnswerRejected(Event):
+    """The model's answer did not validate as the agent's output type; ``error`` is what the
+    model reads before it answers again."""
+
+    kind: ClassVar[str] = "answer_rejected"
+    step: int
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
 class FinalAnswer(Event):
     kind: ClassVar[str] = "final_answer"
     step: int

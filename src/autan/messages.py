@@ -92,6 +92,9 @@ class ModelRequest:
     """The most seconds the backend may take for this request: what is left of the run's
     wall-clock limit (``Limits.max_wall_seconds``) when the loop asks; ``None``: no bound of
     the run's. A backend stops when it passes and raises ``ModelTimeout``."""
+    answer_schema: dict[str, Any] | None = None
+    """The JSON Schema of a typed answer (``Agent(output_type=...)``); ``None``: the answer is
+    text. Backends hand it to their protocol's ``constraint``."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,23 +3,32 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Generic
+
+from typing_extensions import TypeVar
 
 from autan.events import Event, ModelResponded, ToolResulted
-from autan.messages import Usage
+from autan.messages import Message, Usage
+
+OutputT = TypeVar("OutputT", default=str)
 
 
 @dataclass(frozen=True, slots=True)
-class RunResult:
-    """``output`` is the final answer, or ``None`` when the run ended without one.
+class RunResult(Generic[OutputT]):
+    """``output`` is the final answer, or ``None`` when the run ended without one: a ``str``,
+    or with ``Agent(output_type=T)`` a ``T`` (validated; the journal holds its JSON text).
 
     ``seconds`` is the time of this call; a resumed run counts only the time since it resumed.
     """
 
-    output: str | None
+    output: OutputT | None
     events: tuple[Event, ...]
     seconds: float
     run_id: str | None = None
     """The run's id: the key of its journal when the agent has a store."""
+    messages: tuple[Message, ...] = ()
+    """The conversation as the model read it, the answer last: what a follow-up
+    (``Agent.run(..., after=result)``) continues. Empty for a run that has not ended."""
 
     @property
     def usage(self) -> Usage:

@@ -4,22 +4,24 @@ all through the one driver."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator, Callable, Generator, Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterator, Callable, Generator, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Generic, cast, overload
 
 from autan.agent.code_runner import CodeRunner
+from autan.agent.conversation import fit_to_window, follow_up_history
 from autan.agent.driver import drive, outcome_of, run_async, run_sync
-from autan.agent.journal import Run, reopen_run, start_run
+from autan.agent.journal import Run, concurrent_calls, reopen_run, start_run
 from autan.agent.perform import Performer
 from autan.errors import ConfigurationError
 from autan.events import Event, encodable
 from autan.limits import Limits
 from autan.loop.config import Actions, LoopConfig, check_actions
 from autan.loop.effects import Outcome
-from autan.loop.run import run_loop
+from autan.loop.run import run_loop, system_text
+from autan.messages import Message
 from autan.models.base import Model
-from autan.result import RunResult
-from autan.tools import Tool
+from autan.result import OutputT, RunResult
+from autan.tools import AnswerType, Tool, answer_type
 
 if TYPE_CHECKING:
     from autan.agent.replay import ReplayReport
@@ -30,8 +32,18 @@ if TYPE_CHECKING:
 DEFAULT_INSTRUCTIONS = "You are a helpful agent. Use a tool when it helps, then answer briefly."
 
 
-class Agent:
+class Agent(Generic[OutputT]):
     """A model, tools, instructions and limits. Running it does not change it.
+
+    ``output_type=T`` (a pydantic model, dataclass, TypedDict, ``Literal``, enum, list or
+    primitive): every answer is validated as a ``T`` and ``RunResult.output`` is one. Backends
+    that constrain output (the embedded model, servers with a JSON-schema ``response_format``)
+    are held to ``T``'s JSON Schema; an answer that still fails validation (a pydantic validator
+    raising) goes back to the model like a tool error, ``Limits.tool_retries`` times. A type
+    with no JSON Schema raises ``ConfigurationError`` here.
+
+    ``run(task, after=result)`` follows up on an earlier answer of this agent: the model reads
+    the conversation so far (see ``autan.agent.conversation``).
 
     With a ``store``, every run is journaled (see ``autan.store``) and can be continued after a
     crash with ``resume``. ``metadata`` is journaled with each run's configuration (JSON values,
@@ -51,6 +63,56 @@ class Agent:
     set; ``False``: never.
     """
 
+    @overload
+    def __init__(
+        self: Agent[str],
+        model: Model | str = ...,
+        tools: Iterable[Tool] = ...,
+        instructions: str = ...,
+        limits: Limits | None = ...,
+        store: Store | None = ...,
+        metadata: Mapping[str, Any] | None = ...,
+        concurrent_tool_calls: bool = ...,
+        actions: Actions = ...,
+        sandbox_limits: SandboxLimits | None = ...,
+        telemetry: Telemetry | bool | None = ...,
+        output_type: None = None,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: Agent[OutputT],
+        model: Model | str = ...,
+        tools: Iterable[Tool] = ...,
+        instructions: str = ...,
+        limits: Limits | None = ...,
+        store: Store | None = ...,
+        metadata: Mapping[str, Any] | None = ...,
+        concurrent_tool_calls: bool = ...,
+        actions: Actions = ...,
+        sandbox_limits: SandboxLimits | None = ...,
+        telemetry: Telemetry | bool | None = ...,
+        *,
+        output_type: type[OutputT],
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: Agent[Any],
+        model: Model | str = ...,
+        tools: Iterable[Tool] = ...,
+        instructions: str = ...,
+        limits: Limits | None = ...,
+        store: Store | None = ...,
+        metadata: Mapping[str, Any] | None = ...,
+        concurrent_tool_calls: bool = ...,
+        actions: Actions = ...,
+        sandbox_limits: SandboxLimits | None = ...,
+        telemetry: Telemetry | bool | None = ...,
+        *,
+        output_type: object,
+    ) -> None: ...
+
     def __init__(
         self,
         model: Model | str = "local",
@@ -63,6 +125,7 @@ class Agent:
         actions: Actions = "tools",
         sandbox_limits: SandboxLimits | None = None,
         telemetry: Telemetry | bool | None = None,
+        output_type: object = None,
     ) -> None:
         if isinstance(model, str):
             from autan.models import load_model
@@ -78,46 +141,65 @@ class Agent:
         self.actions: Actions = _checked_actions(actions)
         self.sandbox_limits = sandbox_limits
         self.telemetry = telemetry
+        self.answer: AnswerType[Any] | None = (
+            None if output_type is None else answer_type(output_type)
+        )
         _check_unique_names(self.tools)
 
-    def run(self, task: str, *, run_id: str | None = None) -> RunResult:
+    def run(
+        self, task: str, *, run_id: str | None = None, after: RunResult[Any] | None = None
+    ) -> RunResult[OutputT]:
         """Run ``task`` to its answer. Raises a ``RunError`` (with ``.result``) if it has none.
 
-        ``run_id`` names the run in the store (default: a new random id).
+        ``run_id`` names the run in the store (default: a new random id). ``after``: an earlier
+        result of this agent to follow up on (a ``ConfigurationError`` if it has no answer or
+        another agent made it).
         """
-        return _result_or_raise(outcome_of(self._events(self._start(task, run_id), False)))
+        run = self._start(task, run_id, after)
+        return _result_or_raise(outcome_of(self._events(run, False)))
 
-    async def arun(self, task: str, *, run_id: str | None = None) -> RunResult:
+    async def arun(
+        self, task: str, *, run_id: str | None = None, after: RunResult[Any] | None = None
+    ) -> RunResult[OutputT]:
         """``run``, without blocking the event loop."""
-        return _result_or_raise(await self._aoutcome(self._start(task, run_id)))
+        return _result_or_raise(await self._aoutcome(self._start(task, run_id, after)))
 
-    def stream(self, task: str, *, run_id: str | None = None) -> Iterator[Event]:
-        """Yield events as they happen, text deltas included; ends after the answer or the error."""
-        yield from self._events(self._start(task, run_id), True)
+    def stream(
+        self, task: str, *, run_id: str | None = None, after: RunResult[Any] | None = None
+    ) -> Generator[Event, None, RunResult[OutputT]]:
+        """Yield events as they happen, text deltas included; ends after the answer or the
+        error, returning the ``RunResult`` (``StopIteration.value``; a failed run's too)."""
+        outcome = yield from self._events(self._start(task, run_id, after), True)
+        result: RunResult[OutputT] = outcome.result
+        return result
 
-    async def astream(self, task: str, *, run_id: str | None = None) -> AsyncIterator[Event]:
+    async def astream(
+        self, task: str, *, run_id: str | None = None, after: RunResult[Any] | None = None
+    ) -> AsyncIterator[Event]:
         """``stream``, async: the same events, text deltas included."""
-        async for event in self._aevents(self._start(task, run_id), True, []):
+        async for event in self._aevents(self._start(task, run_id, after), True, []):
             yield event
 
-    def resume(self, run_id: str) -> RunResult:
+    def resume(self, run_id: str) -> RunResult[OutputT]:
         """Continue run ``run_id`` of this agent's store from where its journal ends.
 
         Recorded model responses and tool results are replayed, not repeated; then the run goes
-        on live. A run that already answered returns its result. A tool call that started but
-        has no journaled result is run again only if its tool is idempotent; otherwise
-        ``ResumeNeedsDecision`` is raised. The agent must be configured as the run's was.
+        on live. A run that already answered returns its result (its transcript rebuilt from
+        the journal, so ``run(..., after=agent.resume(run_id))`` follows up on a stored run). A
+        tool call that started but has no journaled result is run again only if its tool is
+        idempotent; otherwise ``ResumeNeedsDecision`` is raised. The agent must be configured
+        as the run's was.
         """
         run = self._reopen(run_id)
         if isinstance(run, RunResult):
-            return run
+            return self._finished(run)
         return _result_or_raise(outcome_of(self._events(run, False)))
 
-    async def aresume(self, run_id: str) -> RunResult:
+    async def aresume(self, run_id: str) -> RunResult[OutputT]:
         """``resume``, without blocking the event loop (the store's I/O still blocks briefly)."""
         run = self._reopen(run_id)
         if isinstance(run, RunResult):
-            return run
+            return self._finished(run)
         return _result_or_raise(await self._aoutcome(run))
 
     def replay(self, run_id: str) -> ReplayReport:
@@ -146,6 +228,7 @@ class Agent:
             "limits": dataclasses.asdict(self.limits),
             "concurrent_tool_calls": self.concurrent_tool_calls,
             **({"actions": self.actions} if self.actions != "tools" else {}),
+            **({"output_schema": self.answer.schema} if self.answer else {}),
             **self.metadata,
         }
 
@@ -158,13 +241,13 @@ class Agent:
         for close in closers:
             close()
 
-    def __enter__(self) -> Agent:
+    def __enter__(self) -> Agent[OutputT]:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    async def __aenter__(self) -> Agent:
+    async def __aenter__(self) -> Agent[OutputT]:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -179,18 +262,30 @@ class Agent:
             raise ConfigurationError("approvals need an Agent with a store")
         decide(self.store, run_id, approved, reason)
 
-    def _start(self, task: str, run_id: str | None) -> Run:
+    def _start(self, task: str, run_id: str | None, after: RunResult[Any] | None) -> Run:
         task = _checked(task)
+        history = self._history(after, task) if after is not None else ()
         config = (
             self.describe() if self.store else {"concurrent_tool_calls": self.concurrent_tool_calls}
         )
-        return self._watched(start_run(self.store, task, config, run_id))
+        if after is not None and after.run_id:
+            config = {**config, "after": after.run_id}
+        run = start_run(self.store, task, config, run_id)
+        return self._watched(dataclasses.replace(run, history=history))
+
+    def _history(self, after: RunResult[Any], task: str) -> tuple[Message, ...]:
+        names = tuple(t.name for t in self.tools)
+        system = system_text(self._loop_config(None))
+        history = follow_up_history(after, self.model.name, names, system)
+        return fit_to_window(self.model, history, task, self._loop_config(None))
 
     def _reopen(self, run_id: str) -> Run | RunResult:
         if self.store is None:
             raise ConfigurationError("resume needs an Agent with a store")
         run = reopen_run(self.store, run_id)
-        return run if isinstance(run, RunResult) else self._watched(run)
+        if isinstance(run, RunResult):
+            return run
+        return self._watched(dataclasses.replace(run, history=self._stored_history(run_id)))
 
     def _watched(self, run: Run) -> Run:
         """The run with a trace watcher when telemetry is on (see ``autan.telemetry``)."""
@@ -207,21 +302,63 @@ class Agent:
             return run
         return dataclasses.replace(run, watcher=telemetry.watch(run.run_id))
 
-    def _loop_config(self, run: Run) -> LoopConfig:
+    def _stored_history(self, run_id: str) -> tuple[Message, ...]:
+        """The transcript run ``run_id`` followed up on, rebuilt from the journal."""
+        assert self.store is not None
+        after = self.store.info(run_id).config.get("after")
+        if not isinstance(after, str):
+            return ()
+        return self._history(self._answered(after), self.store.info(run_id).config["task"])
+
+    def _answered(self, run_id: str) -> RunResult[OutputT]:
+        """An answered stored run, replayed through the loop (no model, no tool) to rebuild its
+        output (typed) and transcript."""
+        from autan.agent.replay import JournalEnds, ReplayJournal
+
+        assert self.store is not None
+        config = self.store.info(run_id).config
+        mine = self.describe()
+        if any(config.get(key) != mine.get(key) for key in ("instructions", "output_schema")):
+            raise ConfigurationError(f"run {run_id} belongs to another agent (other instructions)")
+        events = self.store.load(run_id)
+        journal = ReplayJournal(self.store, run_id, events)
+        run = Run(config["task"], run_id, journal, concurrent_calls(config))
+        run = dataclasses.replace(run, history=self._stored_history(run_id))
+        try:
+            return _result_or_raise(outcome_of(self._events(run, False)))
+        except JournalEnds:
+            raise ConfigurationError(
+                f"run {run_id} does not replay on this agent: its loop goes past the journal"
+            ) from None
+
+    def _finished(self, recorded: RunResult) -> RunResult[OutputT]:
+        """An answered run's result: replayed (with its transcript) where this agent
+        reproduces it, else as the journal says (no transcript: no follow-up)."""
+        assert recorded.run_id is not None
+        try:
+            return self._answered(recorded.run_id)
+        except ConfigurationError:
+            if self.answer is None or recorded.output is None:
+                return cast("RunResult[OutputT]", recorded)  # untyped: OutputT is str
+            output = self.answer.parse(recorded.output)
+            return RunResult(output, recorded.events, recorded.seconds, recorded.run_id)
+
+    def _loop_config(self, run: Run | None) -> LoopConfig:
         return LoopConfig(
             self.model.name,
             self.tools,
             self.instructions,
             self.limits,
-            run_id=run.run_id,
-            concurrent_tool_calls=run.concurrent_tool_calls,
+            run_id=run.run_id if run else "",
+            concurrent_tool_calls=run.concurrent_tool_calls if run else True,
             actions=self.actions,
+            answer=self.answer,
         )
 
     def _events(self, run: Run, stream_text: bool) -> Generator[Event, None, Outcome]:
         code = CodeRunner(self.tools, self.sandbox_limits)
         try:
-            driving = drive(run, run_loop(run.task, self._loop_config(run)))
+            driving = drive(run, run_loop(run.task, self._loop_config(run), run.history))
             return (yield from run_sync(driving, Performer(self.model, code, stream_text)))
         finally:
             code.close()
@@ -231,7 +368,7 @@ class Agent:
     ) -> AsyncIterator[Event]:
         code = CodeRunner(self.tools, self.sandbox_limits)
         try:
-            driving = drive(run, run_loop(run.task, self._loop_config(run)))
+            driving = drive(run, run_loop(run.task, self._loop_config(run), run.history))
             async for event in run_async(driving, Performer(self.model, code, stream_text), ended):
                 yield event
         finally:
@@ -244,7 +381,7 @@ class Agent:
         return ended[0]
 
 
-def _result_or_raise(outcome: Outcome) -> RunResult:
+def _result_or_raise(outcome: Outcome) -> RunResult[Any]:
     if outcome.error is not None:
         raise outcome.error
     return outcome.result

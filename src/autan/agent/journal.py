@@ -41,7 +41,7 @@ from autan.loop.effects import (
     StartCode,
     ToolOutcome,
 )
-from autan.messages import ModelResponse, ToolCall
+from autan.messages import Message, ModelResponse, ToolCall
 from autan.result import RunResult
 
 if TYPE_CHECKING:
@@ -86,6 +86,8 @@ class Run:
     journal: Journal
     concurrent_tool_calls: bool = True
     watcher: Watcher | None = None
+    history: tuple[Message, ...] = ()
+    """The conversation this run follows up on (``Agent.run(..., after=...)``)."""
 
 
 def concurrent_calls(config: Mapping[str, Any]) -> bool:

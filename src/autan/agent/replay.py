@@ -35,7 +35,7 @@ class ReplayReport:
     """The first difference, empty when ``same``."""
 
 
-class _JournalEnds(Exception):
+class JournalEnds(Exception):
     """The loop reached the end of the journal: the recorded run was interrupted or paused."""
 
 
@@ -51,21 +51,21 @@ class ReplayJournal(StoredJournal):
 
     def record(self, event: Event) -> Event | None:
         if self._cursor >= len(self._recorded):
-            raise _JournalEnds
+            raise JournalEnds
         return super().record(event)
 
     def replay(self, effect: Effect) -> Replayed:
         if self._cursor >= len(self._recorded):
-            raise _JournalEnds
+            raise JournalEnds
         return super().replay(effect)
 
     def replay_batch(self, effect: CallTools) -> list[ToolOutcome | None]:
         try:
             outcomes = super().replay_batch(effect)
         except ResumeNeedsDecision:
-            raise _JournalEnds from None
+            raise JournalEnds from None
         if None in outcomes:
-            raise _JournalEnds
+            raise JournalEnds
         return outcomes
 
 
@@ -80,7 +80,7 @@ def replay_run(store: Store, run_id: str, drive: Driver) -> ReplayReport:
     difference = ""
     try:
         _consume(drive(Run(task, run_id, journal, concurrent_calls(config))))
-    except _JournalEnds:
+    except JournalEnds:
         pass
     except ConfigurationError as mismatch:
         difference = str(mismatch)

@@ -4,6 +4,8 @@ reports themselves; every line that says how a command went is made here."""
 
 from __future__ import annotations
 
+import json
+import re
 import shlex
 import sys
 from collections.abc import Sequence
@@ -173,6 +175,12 @@ def timeline_line(event: Event) -> str | None:
     return None
 
 
+def turn_line(number: int, run_id: str, task: str, answer: str | None) -> str:
+    """One turn of a conversation: its run, what was asked, what was answered."""
+    said = short(answer, 60) if answer is not None else "(no answer)"
+    return f"  turn {number}  {run_id}  {short(task, 50)} → {said}"
+
+
 def code_summary(event: CodeFinished) -> str:
     """One line for a finished code block: how it ended (a failure with the last line of its
     stderr: the exception) and the start of what it printed."""
@@ -251,3 +259,50 @@ def batch_bad_line(tasks: str, bad: object) -> None:
 def batch_summary(line: str, out: str) -> None:
     """The end of ``autan batch``: what ran, and where the results are."""
     print(f"{line} · results in {out}/results.jsonl", file=sys.stderr)
+
+
+class AnswerStream:
+    """The answer as it streams, for ``autan chat``: plain text as it comes; a JSON reply
+    (the embedded model's ``{"result": "…"}``) shows only its answer string, and a call shows
+    nothing (its line comes with ``ToolCalled``)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self._buffer = ""
+        self._shown = ""
+
+    def write(self, piece: str) -> None:
+        self._buffer += piece
+        visible = _visible_answer(self._buffer)
+        if visible.startswith(self._shown) and len(visible) > len(self._shown):
+            print(visible[len(self._shown) :], end="", file=self.stream, flush=True)
+            self._shown = visible
+
+    def end(self, answer: str | None = None) -> None:
+        """End the step; ``answer``: the final answer, printed whole if it did not stream."""
+        if answer is not None and not self._shown.strip():
+            print(answer, end="", file=self.stream)
+            self._shown = answer
+        if self._shown:
+            print(file=self.stream, flush=True)
+        self._buffer = self._shown = ""
+
+
+_ANSWER_START = re.compile(r'^\s*\{\s*"result"\s*:\s*"')
+
+
+def _visible_answer(text: str) -> str:
+    if not text.lstrip().startswith("{"):
+        return text
+    start = _ANSWER_START.match(text)
+    if start is None:
+        return ""
+    body = text[start.end() :]
+    end = re.search(r'(?<!\\)(?:\\\\)*"', body)
+    body = body[: end.end() - 1] if end else body
+    for cut in range(len(body), max(len(body) - 6, 0) - 1, -1):
+        try:
+            return str(json.loads(f'"{body[:cut]}"'))
+        except ValueError:
+            continue
+    return ""

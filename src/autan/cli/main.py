@@ -10,6 +10,7 @@ from typing import NoReturn
 from autan._version import __version__
 from autan.cli.batch import add_batch_command, run_batch
 from autan.cli.bench import add_bench_commands, run_bench
+from autan.cli.chat import add_chat_command, run_chat
 from autan.cli.display import (
     EXIT_CODES,
     EXIT_FAILED,
@@ -28,6 +29,7 @@ from autan.errors import AutanError, ConfigurationError
 Command = Callable[[argparse.Namespace], int]
 COMMANDS: dict[str, Command] = {
     "run": run_run,
+    "chat": run_chat,
     "runs": run_runs,
     "sandbox": run_sandbox,
     "bench": run_bench,
@@ -58,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_batch_command(commands)
     add_run_command(commands)
     add_serve_command(commands)
+    add_chat_command(commands)
     return parser
 
 

@@ -43,6 +43,8 @@ class Recipe:
     mcp: tuple[dict[str, Any], ...] = ()
     """The MCP servers (``cli/mcp_servers.py`` ``recorded``): connected again on resume."""
     mcp_approval: bool = True
+    output_schema: dict[str, Any] | None = None
+    """The JSON Schema every answer must match (``--output-schema``); ``None``: text."""
 
     def __post_init__(self) -> None:
         from autan.loop import check_actions
@@ -66,6 +68,7 @@ class Recipe:
             actions=args.actions,
             mcp=tuple(recorded(servers_for_run(args, settings))),
             mcp_approval=not args.mcp_no_approval,
+            output_schema=_schema_file(getattr(args, "output_schema", None)),
         )
 
     @classmethod
@@ -125,6 +128,7 @@ class Recipe:
         from autan.agent import Agent
         from autan.loop import check_actions
         from autan.models import load_model
+        from autan.tools import schema_answer_type
         from autan.tools.builtin import builtin_tools
 
         if model is None:
@@ -142,6 +146,9 @@ class Recipe:
             store=store,
             metadata={RECIPE_KEY: dataclasses.asdict(self)},
             actions=check_actions(self.actions),
+            output_type=None
+            if self.output_schema is None
+            else schema_answer_type(self.output_schema, "--output-schema"),
         )
 
     def _mcp_tools(self, settings: Settings, model: Model, reserved: set[str]) -> Sequence[Tool]:
@@ -157,3 +164,18 @@ class Recipe:
             sampling_model=model,
             reserved=reserved,
         )
+
+
+def _schema_file(path: str | None) -> dict[str, Any] | None:
+    """The JSON Schema in file ``path``; ``ConfigurationError`` if it cannot be read as one."""
+    import json
+
+    if path is None:
+        return None
+    try:
+        schema = json.loads(Path(path).expanduser().read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise ConfigurationError(f"--output-schema {path}: cannot read JSON: {error}") from None
+    if not isinstance(schema, dict):
+        raise ConfigurationError(f"--output-schema {path}: a JSON Schema is an object")
+    return schema

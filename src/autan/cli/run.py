@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from autan.cli.args import limit
 from autan.cli.display import (
@@ -23,11 +23,13 @@ from autan.cli.json_lines import write_event, write_run, write_summary
 from autan.cli.mcp_servers import add_mcp_arguments
 from autan.cli.otel import add_otel_argument, apply_otel
 from autan.cli.task import add_task_arguments, read_task
+from autan.errors import ConfigurationError
 from autan.loop import ACTIONS
 from autan.protocols import TOOL_PROTOCOLS
 
 if TYPE_CHECKING:
     from autan.agent import Agent
+    from autan.cli.settings import Settings
     from autan.events import Event
     from autan.result import RunResult
     from autan.store import Store
@@ -43,6 +45,26 @@ def add_run_command(commands: argparse._SubParsersAction[Parser]) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_task_arguments(run)
+    add_agent_arguments(run)
+    run.add_argument(
+        "--json",
+        action="store_true",
+        help="write the run as JSON lines on stdout: its id, every event, a summary line",
+    )
+    run.add_argument("--quiet", action="store_true", help="print only the answer")
+    add_otel_argument(run)
+    run.add_argument(
+        "-c",
+        "--continue",
+        dest="continue_last",
+        action="store_true",
+        help="follow up on the last answered run of the journal (its model, tools and flags); "
+        "the model reads that conversation first",
+    )
+
+
+def add_agent_arguments(run: argparse.ArgumentParser) -> None:
+    """The flags that make the agent: ``autan run``'s and ``autan chat``'s."""
     run.add_argument(
         "--model", default=None, help="model spec (default: autan.toml, AUTAN_MODEL, or local)"
     )
@@ -83,12 +105,12 @@ def add_run_command(commands: argparse._SubParsersAction[Parser]) -> None:
     )
     add_mcp_arguments(run)
     run.add_argument(
-        "--json",
-        action="store_true",
-        help="write the run as JSON lines on stdout: its id, every event, a summary line",
+        "--output-schema",
+        metavar="FILE",
+        default=None,
+        help="a JSON Schema file: the answer must match it (forced on the embedded model, "
+        "validated everywhere) and is printed as JSON",
     )
-    run.add_argument("--quiet", action="store_true", help="print only the answer")
-    add_otel_argument(run)
 
 
 def _limit_arguments(run: argparse.ArgumentParser) -> None:
@@ -127,15 +149,20 @@ def run_run(args: argparse.Namespace) -> int:
     settings = load_settings()
     store = None if args.no_store else _open_store(args.store)
     try:
-        with Recipe.from_flags(args, settings).build(store, settings) as agent:
-            result = _stream_run(agent, task, args)
+        after: RunResult[Any] | None = None
+        if args.continue_last:
+            agent, after = _continued(store, settings)
+        else:
+            agent = Recipe.from_flags(args, settings).build(store, settings)
+        with agent:
+            result = _stream_run(agent, task, args, after)
     finally:
         if store is not None:
             store.close()
     if args.json:
         write_summary(result)
     elif result.output is not None:
-        print(result.output, flush=True)
+        print(_answer_text(agent, result.output), flush=True)
     if not args.quiet:
         priced = price_for(agent.model.name, settings.prices) is not None
         print(summary_line(result, priced), file=sys.stderr)
@@ -144,13 +171,37 @@ def run_run(args: argparse.Namespace) -> int:
     return EXIT_OK if result.output is not None else EXIT_FAILED
 
 
+def _continued(store: Store | None, settings: Settings) -> tuple[Agent, RunResult[Any]]:
+    from autan.cli.turns import continued, last_answered
+
+    if store is None:
+        raise ConfigurationError("-c continues a journaled conversation: drop --no-store")
+    return continued(store, last_answered(store), settings)
+
+
+def _answer_text(agent: Agent, answer: str) -> str:
+    """The answer as printed: JSON for a typed one (``--output-schema``), else its text."""
+    import json
+
+    if agent.answer is None:
+        return answer
+    return json.dumps(agent.answer.parse(answer), ensure_ascii=False)
+
+
+def open_store_of(args: argparse.Namespace) -> Store | None:
+    """The journal the flags name; ``None`` for ``--no-store``."""
+    return None if args.no_store else _open_store(args.store)
+
+
 def _open_store(location: str | None) -> Store:
     from autan.store import open_store
 
     return open_store(location)
 
 
-def _stream_run(agent: Agent, task: str, args: argparse.Namespace) -> RunResult:
+def _stream_run(
+    agent: Agent, task: str, args: argparse.Namespace, after: RunResult[Any] | None = None
+) -> RunResult:
     """Run, showing each event as it happens; the result is folded from the same events."""
     from autan.events import FinalAnswer, TextDelta
     from autan.ids import new_run_id
@@ -160,7 +211,7 @@ def _stream_run(agent: Agent, task: str, args: argparse.Namespace) -> RunResult:
     events: list[Event] = []
     text = LiveText(sys.stderr, sys.stderr.isatty() and not (args.quiet or args.json))
     run_id = new_run_id()
-    for event in agent.stream(task, run_id=run_id):
+    for event in agent.stream(task, run_id=run_id, after=after):
         if isinstance(event, TextDelta):
             text.write(event.text)
             if args.json:

@@ -7,6 +7,7 @@ loop produced the recorded events, 1 when it did not (the first difference is pr
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -150,6 +151,7 @@ def _show(store: Store, run_id: str, location: str | None) -> None:
     events = store.load(run_id)
     info = store.info(run_id)
     print(_summary(info))
+    _show_turns(store, run_id)
     for event in events:
         line = timeline_line(event)
         if line:
@@ -163,6 +165,22 @@ def _show(store: Store, run_id: str, location: str | None) -> None:
             f"waits for approval of {awaited_call(events)}: {runs} approve {run_id} "
             f"or {runs} deny {run_id} --reason ..."
         )
+
+
+def _show_turns(store: Store, run_id: str) -> None:
+    """The turns of the conversation up to this run, one line each, when it follows others."""
+    from autan.cli.display import turn_line
+    from autan.cli.turns import turns
+    from autan.events import FinalAnswer
+
+    chain = turns(store, run_id)
+    if len(chain) == 1:
+        return
+    print(f"conversation: turn {len(chain)} of its conversation")
+    for number, turn in enumerate(chain, 1):
+        events = store.load(turn.run_id)
+        answer = next((e.output for e in events if isinstance(e, FinalAnswer)), None)
+        print(turn_line(number, turn.run_id, str(turn.config.get("task", "")), answer))
 
 
 def _seconds(events: list[Event]) -> float:
@@ -218,7 +236,8 @@ def _resume(store: Store, run_id: str, location: str | None, send_key_anyway: bo
         error(failure)
         print(summary_line(failure.result), file=sys.stderr)
         return EXIT_FAILED
-    print(result.output, flush=True)
+    typed = agent.answer is not None  # --output-schema: the answer as JSON, as autan run prints it
+    print(json.dumps(result.output, ensure_ascii=False) if typed else result.output, flush=True)
     print(summary_line(result), file=sys.stderr)
     return EXIT_OK
 

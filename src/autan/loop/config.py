@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from autan.errors import ConfigurationError
 from autan.limits import Limits
-from autan.tools import Tool
+from autan.tools import AnswerType, Tool
 
 Actions = Literal["tools", "code"]
 ACTIONS: tuple[Actions, ...] = ("tools", "code")
@@ -28,6 +28,8 @@ class LoopConfig:
     actions: Actions = "tools"
     """``"tools"``: the model calls tools one step at a time; ``"code"``: it writes Python that
     calls them (the ``code`` protocol)."""
+    answer: AnswerType[Any] | None = None
+    """The output type a final answer must validate as (``None``: any text)."""
 
 
 def check_actions(actions: str) -> Actions:

@@ -114,7 +114,7 @@ CodeMessage = CodeCall | CodeEnded
 class Outcome:
     """How a run ended: its result, and the error that ended it (``None`` when it answered)."""
 
-    result: RunResult
+    result: RunResult[Any]
     error: AutanError | None
 
 

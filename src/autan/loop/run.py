@@ -13,6 +13,7 @@ from typing import cast
 
 from autan.errors import AutanError, AwaitingApproval, ModelTimeout
 from autan.events import Event, FinalAnswer, ModelRequested, ModelResponded, RunFailed, RunStarted
+from autan.loop.answer import REJECTED, checked_answer
 from autan.loop.code_step import code_step
 from autan.loop.config import LoopConfig
 from autan.loop.effects import CallModel, Effect, LoopStep
@@ -26,12 +27,17 @@ from autan.loop.state import (
 )
 from autan.loop.tool_step import tool_step
 from autan.messages import Message, ModelRequest, ModelResponse
+from autan.protocols.signature import COMPACT, answer_shape
 
 
-def run_loop(task: str, config: LoopConfig) -> LoopStep:
-    """Drive one run of ``task``; returns the result and the error that ended it, if any."""
+def run_loop(task: str, config: LoopConfig, history: tuple[Message, ...] = ()) -> LoopStep:
+    """Drive one run of ``task``; returns the result and the error that ended it, if any.
+
+    ``history``: the messages of the conversation so far (its system message first), which
+    this run extends; empty for a fresh task."""
     started = time.perf_counter()
-    messages = [Message("system", config.instructions), Message("user", task)]
+    messages = list(history) or [Message("system", system_text(config))]
+    messages.append(Message("user", task))
     state = LoopState(messages, config.run_id)
     tools = {t.name: t for t in config.tools}
     yield record(state, RunStarted(task, config.model_name, tuple(tools)))
@@ -43,17 +49,31 @@ def run_loop(task: str, config: LoopConfig) -> LoopStep:
                 answer = yield from code_step(state, config, tools, response)
                 if answer is None:
                     continue
-                yield record(state, FinalAnswer(state.steps, answer))
-                return finish(state, started, answer, None)
-            if not response.tool_calls:
-                yield record(state, FinalAnswer(state.steps, response.text.strip()))
-                return finish(state, started, response.text.strip(), None)
-            yield from tool_step(state, config, tools, response)
+            elif response.tool_calls:
+                yield from tool_step(state, config, tools, response)
+                continue
+            else:
+                answer = response.text.strip()
+                state.messages.append(Message("assistant", answer, reasoning=response.reasoning))
+            output = yield from checked_answer(state, config, answer)
+            if output is REJECTED:
+                continue
+            yield record(state, FinalAnswer(state.steps, answer))
+            return finish(state, started, output, None)
     except AwaitingApproval as pause:  # not an end: the journal stays open
         return finish(state, started, None, pause)
     except AutanError as error:
         yield record(state, RunFailed(type(error).__name__, str(error)))
         return finish(state, started, None, error)
+
+
+def system_text(config: LoopConfig) -> str:
+    """The instructions, and for a typed answer the fields it must have (the answer schema
+    itself constrains the reply where the backend can)."""
+    if config.answer is None:
+        return config.instructions
+    shape = answer_shape(config.answer.schema, COMPACT)
+    return f"{config.instructions}\nThe final answer is JSON: {shape}"
 
 
 def _model_step(
@@ -69,6 +89,7 @@ def _model_step(
         code_block=config.actions == "code",
         step=state.steps,
         timeout_seconds=time_left(config.limits, started),
+        answer_schema=config.answer.schema if config.answer else None,
     )
     yield record(state, ModelRequested(state.steps, len(state.messages), choice))
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from autan.errors import AutanError, LimitExceeded, RunError
 from autan.events import Event
@@ -73,11 +74,12 @@ def call_key(call: ToolCall) -> str:
     return call.name + json.dumps(call.arguments, sort_keys=True, default=str)
 
 
-def finish(
-    state: LoopState, started: float, output: str | None, error: AutanError | None
-) -> Outcome:
+def finish(state: LoopState, started: float, output: Any, error: AutanError | None) -> Outcome:
     seconds = time.perf_counter() - started
-    result = RunResult(output, tuple(state.events), seconds, state.run_id or None)
+    messages = tuple(state.messages) if error is None else ()
+    result: RunResult[Any] = RunResult(
+        output, tuple(state.events), seconds, state.run_id or None, messages
+    )
     if isinstance(error, RunError):
         error.result = result
     return Outcome(result, error)

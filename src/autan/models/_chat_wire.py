@@ -32,12 +32,12 @@ def payload(
         "max_tokens": request.max_tokens,
         "temperature": request.temperature,
     }
+    allowed = protocol.constraint(request.tools, request.tool_choice, request.answer_schema)
+    if isinstance(allowed, JsonOutput):
+        style = format_style or provider.response_format
+        body["response_format"] = _response_format(allowed.schema, style)
     if protocol.prompted:
         body["messages"] = protocol.render_messages(request.messages, request.tools)
-        allowed = protocol.constraint(request.tools, request.tool_choice)
-        if isinstance(allowed, JsonOutput):
-            style = format_style or provider.response_format
-            body["response_format"] = _response_format(allowed.schema, style)
     else:
         body["messages"] = [_native_message(m, provider, policy) for m in request.messages]
         if request.tools:

@@ -17,6 +17,14 @@ class Model(ABC):
     def complete(self, request: ModelRequest) -> ModelResponse:
         """Produce one response: a final text, tool calls, or both."""
 
+    def context_window(self) -> int | None:
+        """How many tokens a request (prompt and reply) may hold; ``None``: unknown."""
+        return None
+
+    def count_tokens(self, text: str) -> int:
+        """About how many tokens ``text`` is; backends with a tokenizer count exactly."""
+        return (len(text) + 3) // 4
+
     def stream(self, request: ModelRequest) -> Iterator[str | ModelResponse]:
         """Yield text pieces as they are generated, then the complete response last."""
         yield self.complete(request)

@@ -76,6 +76,9 @@ class LlamaModel(Model):
         with self._lock:
             return len(self._load().tokenize(text.encode(), add_bos=False, special=False))
 
+    def context_window(self) -> int | None:
+        return self.n_ctx
+
     @property
     def tool_protocol(self) -> str:
         """The name of the protocol tools are called by."""
@@ -84,7 +87,7 @@ class LlamaModel(Model):
     def _complete(self, request: ModelRequest, deadline: Deadline) -> ModelResponse:
         started = time.perf_counter()
         protocol = for_request(self.protocol, request)
-        allowed = protocol.constraint(request.tools, request.tool_choice)
+        allowed = protocol.constraint(request.tools, request.tool_choice, request.answer_schema)
         llama, tokens, cached = self._prepare(request, protocol)
         stop = self._stops(llama, tokens, allowed, deadline)
         deadline.check(self.name)  # the prompt's evaluation cannot be stopped: not begun late
@@ -103,7 +106,7 @@ class LlamaModel(Model):
     def _stream(self, request: ModelRequest, deadline: Deadline) -> Iterator[str | ModelResponse]:
         started = time.perf_counter()
         protocol = for_request(self.protocol, request)
-        allowed = protocol.constraint(request.tools, request.tool_choice)
+        allowed = protocol.constraint(request.tools, request.tool_choice, request.answer_schema)
         llama, tokens, cached = self._prepare(request, protocol)
         pieces: list[str] = []
         finish = "stop"

@@ -55,8 +55,14 @@ class ToolProtocol(ABC):
     def render_calls(self, message: Message) -> str:
         """An assistant turn that made calls, as the model would have written it."""
 
-    def constraint(self, tools: tuple[ToolSpec, ...], choice: ToolChoice) -> OutputConstraint:
-        """What output the step allows."""
+    def constraint(
+        self,
+        tools: tuple[ToolSpec, ...],
+        choice: ToolChoice,
+        answer: dict[str, Any] | None = None,
+    ) -> OutputConstraint:
+        """What output the step allows; ``answer`` is the JSON Schema of a typed answer
+        (``ModelRequest.answer_schema``), ``None`` for a text answer."""
         return None
 
     def parse(self, text: str, step: int) -> tuple[str, tuple[ToolCall, ...]]:

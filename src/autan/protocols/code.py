@@ -95,7 +95,13 @@ class CodeProtocol(ToolProtocol):
     def render_calls(self, message: Message) -> str:
         return message.content
 
-    def constraint(self, tools: tuple[ToolSpec, ...], choice: ToolChoice) -> OutputConstraint:
+    def constraint(
+        self,
+        tools: tuple[ToolSpec, ...],
+        choice: ToolChoice,
+        answer: dict[str, Any] | None = None,
+    ) -> OutputConstraint:
+        """One code block; a typed answer is ``final_answer``'s argument, checked by the loop."""
         return GrammarOutput(CODE_BLOCK_GBNF)
 
 

@@ -73,13 +73,33 @@ def render_result(message: Message) -> str:
     return f"Result: {message.content}"
 
 
-def output_schema(tools: tuple[ToolSpec, ...], choice: ToolChoice) -> dict[str, Any]:
-    """The JSON Schema every output must satisfy at this step."""
+def output_schema(
+    tools: tuple[ToolSpec, ...], choice: ToolChoice, answer: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The JSON Schema every output must satisfy at this step; ``answer``: a typed answer's."""
     calls = [_call_schema(spec) for spec in tools]
     if choice == "none" or not calls:
+        return answer_schema(answer)
+    if choice == "required":
+        return _with_definitions({"anyOf": calls}, tools)
+    typed = answer_schema(answer)
+    options = [*calls, {k: v for k, v in typed.items() if k != "$defs"}]
+    return _with_definitions({"anyOf": options}, tools, typed.get("$defs", {}))
+
+
+def answer_schema(answer: dict[str, Any] | None) -> dict[str, Any]:
+    """The answer object, ``{"result": TEXT}``, or ``{"result": <answer>}`` for a typed answer
+    (its ``$defs`` moved to the top, where its references point)."""
+    if answer is None:
         return ANSWER_ONLY_SCHEMA
-    options = calls if choice == "required" else [*calls, ANSWER_ONLY_SCHEMA]
-    return _with_definitions({"anyOf": options}, tools)
+    value = {k: v for k, v in answer.items() if k != "$defs"}
+    schema = {
+        "type": "object",
+        "properties": {ANSWER_KEY: value},
+        "required": [ANSWER_KEY],
+        "additionalProperties": False,
+    }
+    return {**schema, "$defs": answer["$defs"]} if answer.get("$defs") else schema
 
 
 def call_schema(tools: tuple[ToolSpec, ...]) -> dict[str, Any] | None:
@@ -89,8 +109,11 @@ def call_schema(tools: tuple[ToolSpec, ...]) -> dict[str, Any] | None:
     return _with_definitions({"anyOf": [_call_schema(spec) for spec in tools]}, tools)
 
 
-def _with_definitions(schema: dict[str, Any], tools: tuple[ToolSpec, ...]) -> dict[str, Any]:
+def _with_definitions(
+    schema: dict[str, Any], tools: tuple[ToolSpec, ...], more: dict[str, Any] | None = None
+) -> dict[str, Any]:
     definitions = {k: v for spec in tools for k, v in spec.parameters.get("$defs", {}).items()}
+    definitions.update(more or {})
     return {**schema, "$defs": definitions} if definitions else schema
 
 
@@ -109,7 +132,7 @@ def parse_output(text: str, step: int) -> tuple[str, tuple[ToolCall, ...]]:
         return "", _calls([data], step)
     if isinstance(data, dict) and ANSWER_KEY in data:
         answer = data[ANSWER_KEY]
-        return answer if isinstance(answer, str) else json.dumps(answer), ()
+        return answer if isinstance(answer, str) else json.dumps(answer, ensure_ascii=False), ()
     return text, ()
 
 
@@ -197,14 +220,19 @@ class ConstrainedProtocol(ToolProtocol):
     def render_calls(self, message: Message) -> str:
         return render_calls(message.tool_calls)
 
-    def constraint(self, tools: tuple[ToolSpec, ...], choice: ToolChoice) -> OutputConstraint:
+    def constraint(
+        self,
+        tools: tuple[ToolSpec, ...],
+        choice: ToolChoice,
+        answer: dict[str, Any] | None = None,
+    ) -> OutputConstraint:
         """With tools: a call (or several, one per line) or an answer; after a repeated call
-        (``none``): only an answer; with no tools, free text."""
-        if choice == "none":
-            return JsonOutput(ANSWER_ONLY_SCHEMA)
+        (``none``): only an answer; with no tools, free text, or a typed answer's object."""
+        if choice == "none" or (not tools and answer is not None):
+            return JsonOutput(answer_schema(answer))
         if not tools:
             return None
-        return JsonOutput(output_schema(tools, choice), call_schema(tools))
+        return JsonOutput(output_schema(tools, choice, answer), call_schema(tools))
 
     def parse(self, text: str, step: int) -> tuple[str, tuple[ToolCall, ...]]:
         return parse_output(text, step)

@@ -7,9 +7,10 @@ its API's fields and reads the calls from its wire format.
 from __future__ import annotations
 
 import json
+from typing import Any
 
-from autan.messages import Message, ToolSpec
-from autan.protocols.base import ToolProtocol
+from autan.messages import Message, ToolChoice, ToolSpec
+from autan.protocols.base import JsonOutput, OutputConstraint, ToolProtocol
 
 
 class NativeProtocol(ToolProtocol):
@@ -22,6 +23,16 @@ class NativeProtocol(ToolProtocol):
 
     def render_result(self, message: Message) -> dict[str, str]:
         return {"role": "tool", "content": message.content}
+
+    def constraint(
+        self,
+        tools: tuple[ToolSpec, ...],
+        choice: ToolChoice,
+        answer: dict[str, Any] | None = None,
+    ) -> OutputConstraint:
+        """A typed answer is the server's JSON-schema output (``response_format``); the calls
+        still go through its tool fields."""
+        return JsonOutput(answer) if answer is not None and choice != "required" else None
 
     def render_calls(self, message: Message) -> str:
         calls = [{"name": c.name, "arguments": c.arguments} for c in message.tool_calls]

@@ -39,6 +39,28 @@ def signature(spec: ToolSpec, style: SignatureStyle) -> str:
     return style.line(spec.name, arguments, spec.description)
 
 
+def answer_shape(schema: dict[str, Any], style: SignatureStyle) -> str:
+    """A typed answer's JSON Schema in a line: ``{field: type, ...}`` for an object, else its
+    type; references into ``$defs`` (nested models, enums) resolved."""
+    resolved = _resolved(schema, schema.get("$defs", {}))
+    if resolved.get("type") == "object" and "properties" in resolved:
+        spec = ToolSpec("", "", resolved)
+        return "{" + signature(spec, style).removeprefix("(").removesuffix(")") + "}"
+    return type_name(resolved, style)
+
+
+def _resolved(node: Any, definitions: dict[str, Any], depth: int = 0) -> Any:
+    if isinstance(node, list):
+        return [_resolved(item, definitions, depth) for item in node]
+    if not isinstance(node, dict):
+        return node
+    reference = node.get("$ref")
+    if isinstance(reference, str) and depth < 8:
+        target = definitions.get(reference.rsplit("/", 1)[-1], {})
+        return _resolved(target, definitions, depth + 1)
+    return {k: _resolved(v, definitions, depth) for k, v in node.items() if k != "$defs"}
+
+
 def type_name(schema: dict[str, Any], style: SignatureStyle) -> str:
     if "enum" in schema:
         return style.enum([json.dumps(value) for value in schema["enum"]])
