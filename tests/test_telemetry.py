@@ -257,12 +257,12 @@ def test_no_telemetry_no_watcher(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OTEL_EXPORTER_OTLP_ENDPOINT", raising=False)
     monkeypatch.delenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", raising=False)
     agent = Agent(ScriptedModel(["hi"]))
-    assert agent._start("task", None).watcher is None
+    assert agent._start("task", None, None).watcher is None
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9")
     monkeypatch.setenv("OTEL_TRACES_EXPORTER", "none")  # nothing sent to port 9 at exit
     monkeypatch.setenv("OTEL_METRICS_EXPORTER", "none")
-    assert Agent(ScriptedModel(["hi"]), telemetry=False)._start("task", None).watcher is None
-    assert agent._start("task", None).watcher is not None
+    assert Agent(ScriptedModel(["hi"]), telemetry=False)._start("task", None, None).watcher is None
+    assert agent._start("task", None, None).watcher is not None
 
 
 class BrokenProcessor(SimpleSpanProcessor):
