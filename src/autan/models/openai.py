@@ -452,10 +452,15 @@ class OpenAIChatModel(Model):
         (a read cut short by the time left)."""
         if deadline.passed():
             return deadline.error(self.name)
-        kind = type(error).__name__
-        return ModelConnectionError(
-            redact(f"{self.name} at {self.base_url}: {kind}", self._api_key)
+        from autan.models._connection_words import cannot_connect, connection_problem
+
+        where = (
+            f"cannot connect to {self.base_url}"
+            if cannot_connect(error)
+            else f"the exchange with {self.base_url} failed"
         )
+        text = f"{self.name}: {where}: {connection_problem(error)}"
+        return ModelConnectionError(redact(text, self._api_key))
 
     @staticmethod
     def _retryable(error: BaseException) -> bool:
