@@ -67,6 +67,7 @@ EXPECTED = {
     "PostgresStore",
     "ReplayReport",
     "SandboxUnavailable",
+    "RunInProgress",
 }
 
 

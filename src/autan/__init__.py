@@ -45,6 +45,7 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "ToolDefinitionError",
         "WorkspaceError",
         "SandboxUnavailable",
+        "RunInProgress",
         "ModelError",
         "AuthenticationError",
         "ModelNotFoundError",
@@ -86,6 +87,7 @@ if TYPE_CHECKING:  # the same names, for type checkers (`X as X`: re-exported)
     from autan.errors import ResponseTooLarge as ResponseTooLarge
     from autan.errors import ResumeNeedsDecision as ResumeNeedsDecision
     from autan.errors import RunError as RunError
+    from autan.errors import RunInProgress as RunInProgress
     from autan.errors import SandboxUnavailable as SandboxUnavailable
     from autan.errors import ServerError as ServerError
     from autan.errors import StoreError as StoreError

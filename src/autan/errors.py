@@ -6,7 +6,8 @@
     │   ├── ModelFileError          a GGUF path that is missing or not a GGUF
     │   ├── ToolDefinitionError     a function that cannot become a tool
     │   ├── WorkspaceError          a workspace directory that does not exist
-    │   └── SandboxUnavailable      no bubblewrap, no Landlock, and no opt-out of isolation
+    │   ├── SandboxUnavailable      no bubblewrap, no Landlock, and no opt-out of isolation
+    │   └── RunInProgress           another live process holds the run (its lease is fresh)
     ├── ModelError                  the model backend failed while running
     │   ├── AuthenticationError     the server refused the API key (401/403)
     │   ├── ModelNotFoundError      the server does not serve that model (404)
@@ -62,6 +63,11 @@ class WorkspaceError(ConfigurationError):
 
 class SandboxUnavailable(ConfigurationError):
     """Code cannot be run in an isolated sandbox here (no bubblewrap, or it cannot run)."""
+
+
+class RunInProgress(ConfigurationError):
+    """Another process is running the run (its lease has a recent heartbeat): it cannot be
+    resumed or continued from here until that process stops or its lease goes stale."""
 
 
 class ModelError(AutanError):

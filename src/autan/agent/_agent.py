@@ -179,6 +179,7 @@ class Agent:
             return (yield from run_sync(driving, Performer(self.model, code, stream_text)))
         finally:
             code.close()
+            run.end()
 
     async def _aevents(
         self, run: Run, stream_text: bool, ended: list[Outcome]
@@ -190,6 +191,7 @@ class Agent:
                 yield event
         finally:
             code.close()
+            run.end()
 
     async def _aoutcome(self, run: Run) -> Outcome:
         ended: list[Outcome] = []

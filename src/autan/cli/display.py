@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from autan.events import CodeFinished, Event
     from autan.messages import ToolCall, Usage
     from autan.result import RunResult
+    from autan.store import RunInfo
 
 EXIT_OK = 0
 """Answered, or the command did what it was asked."""
@@ -60,6 +61,13 @@ def paused(run_id: str, call: str, store: str | None = None) -> int:
         file=sys.stderr,
     )
     return EXIT_PAUSED
+
+
+def run_state(info: RunInfo, runs: str) -> str:
+    """What a run that has not ended is doing: who runs it, or how to continue it."""
+    if info.status == "running" and info.lease is not None:
+        return f"running: {info.lease.describe()}"
+    return f"interrupted: its process stopped before the run ended; {runs} resume {info.run_id}"
 
 
 def awaited_call(events: Sequence[Event]) -> str:

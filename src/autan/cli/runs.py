@@ -19,6 +19,7 @@ from autan.cli.display import (
     call_text,
     error,
     paused,
+    run_state,
     runs_command,
     summary_line,
     timeline_line,
@@ -139,6 +140,8 @@ def _show(store: Store, run_id: str, location: str | None) -> None:
     answer = next((e.output for e in events if isinstance(e, FinalAnswer)), None)
     result = RunResult(answer, tuple(events), _seconds(events), run_id)
     print(summary_line(result, priced=result.cost_usd > 0))
+    if info.status in ("running", "interrupted"):
+        print(run_state(info, runs_command(location)))
     if info.status == "awaiting_approval":
         runs = runs_command(location)
         print(
