@@ -38,6 +38,8 @@ class Recipe:
     max_total_tokens: int | None
     max_wall_seconds: float | None
     actions: str = "tools"
+    context: int | None = None
+    """The embedded model's context size (``None``: its default)."""
 
     def __post_init__(self) -> None:
         from autan.loop import check_actions
@@ -57,6 +59,7 @@ class Recipe:
             max_total_tokens=args.max_tokens,
             max_wall_seconds=args.max_seconds,
             actions=args.actions,
+            context=settings.context if args.context is None else args.context,
         )
 
     @classmethod
@@ -101,6 +104,7 @@ class Recipe:
                 tool_protocol=self.tool_protocol,
                 prices=settings.prices,
                 reasoning=settings.reasoning,
+                context=self.context,
             )
         return Agent(
             model,

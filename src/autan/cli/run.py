@@ -7,7 +7,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, TypeVar
 
-from autan.cli.args import limit
+from autan.cli.args import at_least, limit
 from autan.cli.display import (
     EXIT_CODES,
     EXIT_FAILED,
@@ -22,6 +22,7 @@ from autan.cli.display import (
 from autan.cli.json_lines import write_event, write_run, write_summary
 from autan.cli.task import add_task_arguments, read_task
 from autan.loop import ACTIONS
+from autan.models.context import DEFAULT_CONTEXT, MIN_CONTEXT
 from autan.protocols import TOOL_PROTOCOLS
 
 if TYPE_CHECKING:
@@ -57,6 +58,14 @@ def add_run_command(commands: argparse._SubParsersAction[Parser]) -> None:
         default="tools",
         help="how the model acts: one tool call per step (tools), or Python that calls the "
         "tools, run in the sandbox (code; needs bubblewrap or Landlock)",
+    )
+    run.add_argument(
+        "--context",
+        type=at_least(int, MIN_CONTEXT),
+        default=None,
+        metavar="N",
+        help="the embedded model's context size in tokens, prompt and reply (default: "
+        f"autan.toml, AUTAN_CONTEXT, or {DEFAULT_CONTEXT}; a server sets its own)",
     )
     run.add_argument(
         "--show-reasoning", action="store_true", help="print a reasoning model's thinking on stderr"
