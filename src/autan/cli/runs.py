@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from typing import TYPE_CHECKING, TypeVar
 
 from autan.cli.display import (
@@ -19,17 +18,14 @@ from autan.cli.display import (
     call_text,
     error,
     paused,
-    run_state,
     runs_command,
     summary_line,
-    timeline_line,
 )
 from autan.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from autan.agent import Agent
-    from autan.events import Event
-    from autan.store import RunInfo, Store
+    from autan.store import Store
 
 Parser = TypeVar("Parser", bound=argparse.ArgumentParser)
 
@@ -65,6 +61,12 @@ def add_runs_commands(commands: argparse._SubParsersAction[Parser]) -> None:
     for name, text in _ACTIONS:
         action = actions.add_parser(name, help=text)
         action.add_argument("run_id", metavar="ID", help="a run id, or a unique prefix of one")
+        if name == "show":
+            action.add_argument(
+                "--follow",
+                action="store_true",
+                help="watch the run from another terminal until it ends (Ctrl-C stops watching)",
+            )
         if name in ("approve", "deny"):
             action.add_argument("--reason", default="", help="told to the model with the decision")
 
@@ -88,8 +90,10 @@ def run_runs(args: argparse.Namespace) -> int:
 def _on_run(store: Store, run_id: str, args: argparse.Namespace) -> int:
     command = args.runs_command
     if command == "show":
-        _show(store, run_id, args.store)
-    elif command == "export":
+        from autan.cli.show import show
+
+        return show(store, run_id, args.store, args.follow)
+    if command == "export":
         _export(store, run_id)
     elif command == "resume":
         return _resume(store, run_id, args.store)
@@ -109,6 +113,7 @@ def _resolve(store: Store, prefix: str) -> str:
 
 
 def _list(store: Store, limit: int) -> None:
+    from autan.cli.show import run_line
     from autan.store import SQLiteStore
 
     runs = store.runs(limit)
@@ -116,44 +121,7 @@ def _list(store: Store, limit: int) -> None:
         where = store.path if isinstance(store, SQLiteStore) else "the PostgreSQL journal"
         print(f"no runs in {where}")
     for info in runs:
-        print(_summary(info))
-
-
-def _summary(info: RunInfo) -> str:
-    created = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(info.created))
-    task = " ".join(str(info.config.get("task", "")).split())
-    task = task if len(task) <= 60 else task[:59] + "…"
-    return f"{info.run_id}  {created}  {info.status:<10}  {info.events:>4} events  {task}"
-
-
-def _show(store: Store, run_id: str, location: str | None) -> None:
-    from autan.events import FinalAnswer
-    from autan.result import RunResult
-
-    events = store.load(run_id)
-    info = store.info(run_id)
-    print(_summary(info))
-    for event in events:
-        line = timeline_line(event)
-        if line:
-            print(line)
-    answer = next((e.output for e in events if isinstance(e, FinalAnswer)), None)
-    result = RunResult(answer, tuple(events), _seconds(events), run_id)
-    print(summary_line(result, priced=result.cost_usd > 0))
-    if info.status in ("running", "interrupted"):
-        print(run_state(info, runs_command(location)))
-    if info.status == "awaiting_approval":
-        runs = runs_command(location)
-        print(
-            f"waits for approval of {awaited_call(events)}: {runs} approve {run_id} "
-            f"or {runs} deny {run_id} --reason ..."
-        )
-
-
-def _seconds(events: list[Event]) -> float:
-    from autan.events import ModelResponded, ToolResulted
-
-    return sum(e.seconds for e in events if isinstance(e, ModelResponded | ToolResulted))
+        print(run_line(info))
 
 
 def _export(store: Store, run_id: str) -> None:

@@ -89,8 +89,8 @@ class Store(ABC):
         """Give the lease back (nothing happens if it is not ``token``'s)."""
 
     @abstractmethod
-    def load(self, run_id: str) -> list[Event]:
-        """All events of a run, in order."""
+    def load(self, run_id: str, start: int = 0) -> list[Event]:
+        """The events of a run from number ``start`` on (all by default), in order."""
 
     @abstractmethod
     def info(self, run_id: str) -> RunInfo:

@@ -157,14 +157,15 @@ class SQLiteStore(Store):
         with self._sql(f"cannot release the lease of run {run_id}") as db:
             db.execute("DELETE FROM leases WHERE run_id = ? AND token = ?", (run_id, token))
 
-    def load(self, run_id: str) -> list[Event]:
+    def load(self, run_id: str, start: int = 0) -> list[Event]:
         self.info(run_id)
         with self._sql(f"cannot load run {run_id}") as db:
             rows = db.execute(
-                "SELECT seq, type, schema, data FROM events WHERE run_id = ? ORDER BY seq",
-                (run_id,),
+                "SELECT seq, type, schema, data FROM events WHERE run_id = ? AND seq >= ? "
+                "ORDER BY seq",
+                (run_id, start),
             ).fetchall()
-        return events_from_rows(run_id, rows)
+        return events_from_rows(run_id, rows, start)
 
     def info(self, run_id: str) -> RunInfo:
         with self._sql(f"cannot read run {run_id}") as db:
