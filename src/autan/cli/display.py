@@ -164,6 +164,11 @@ def timeline_line(event: Event) -> str | None:
     return None
 
 
+def prompt_block(step: int, prompt: str) -> str:
+    """A step's prompt, exactly, between two marker lines."""
+    return f"[{step}] prompt ({len(prompt)} characters):\n{prompt}\n[{step}] end of prompt"
+
+
 def code_summary(event: CodeFinished) -> str:
     """One line for a finished code block: how it ended (a failure with the last line of its
     stderr: the exception) and the start of what it printed."""

@@ -67,6 +67,12 @@ def add_runs_commands(commands: argparse._SubParsersAction[Parser]) -> None:
                 action="store_true",
                 help="watch the run from another terminal until it ends (Ctrl-C stops watching)",
             )
+            action.add_argument(
+                "--prompts",
+                action="store_true",
+                help="show the exact prompt of each step, rebuilt from the journal by replay "
+                "(the embedded model's text; a server's request body)",
+            )
         if name in ("approve", "deny"):
             action.add_argument("--reason", default="", help="told to the model with the decision")
 
@@ -92,7 +98,10 @@ def _on_run(store: Store, run_id: str, args: argparse.Namespace) -> int:
     if command == "show":
         from autan.cli.show import show
 
-        return show(store, run_id, args.store, args.follow)
+        if args.prompts and args.follow:
+            raise ConfigurationError("--prompts shows a run as journaled; give it without --follow")
+        prompts = _prompts(store, run_id) if args.prompts else None
+        return show(store, run_id, args.store, args.follow, prompts)
     if command == "export":
         _export(store, run_id)
     elif command == "resume":
@@ -142,6 +151,12 @@ def _rebuild(store: Store, run_id: str, recorded_model: bool = False) -> Agent:
     recipe = Recipe.from_journal(run_id, config)
     model = RecordedModel(str(config.get("model", ""))) if recorded_model else None
     return recipe.build(store, load_settings(), model)
+
+
+def _prompts(store: Store, run_id: str) -> dict[int, str]:
+    """Each step's prompt, by step: the run's agent rebuilt from its recipe, with its real
+    model (to render the prompt as it does), replays the journal without calling it."""
+    return dict(_rebuild(store, run_id).prompts(run_id))
 
 
 def _resume(store: Store, run_id: str, location: str | None) -> int:

@@ -10,6 +10,7 @@ from autan.cli.display import (
     EXIT_OK,
     awaited_call,
     interrupted,
+    prompt_block,
     run_state,
     runs_command,
     summary_line,
@@ -24,13 +25,20 @@ POLL_SECONDS = 0.2
 """How often ``--follow`` reads the journal for new events."""
 
 
-def show(store: Store, run_id: str, location: str | None, follow: bool = False) -> int:
+def show(
+    store: Store,
+    run_id: str,
+    location: str | None,
+    follow: bool = False,
+    prompts: dict[int, str] | None = None,
+) -> int:
+    """``prompts``: each step's prompt, shown before the step's model line."""
     info = store.info(run_id)
     print(run_line(info), flush=True)
     if follow:
         return _follow(store, run_id, location)
     events = store.load(run_id)
-    _print_timeline(events)
+    _print_timeline(events, prompts or {})
     _print_end(store.info(run_id), events, location)
     return EXIT_OK
 
@@ -61,8 +69,12 @@ def _follow(store: Store, run_id: str, location: str | None) -> int:
         return interrupted(f"stopped watching; run {run_id} goes on: {again}")
 
 
-def _print_timeline(events: list[Event]) -> None:
+def _print_timeline(events: list[Event], prompts: dict[int, str] | None = None) -> None:
+    from autan.events import ModelRequested
+
     for event in events:
+        if prompts and isinstance(event, ModelRequested) and event.step in prompts:
+            print(prompt_block(event.step, prompts[event.step]), flush=True)
         line = timeline_line(event)
         if line:
             print(line, flush=True)

@@ -127,10 +127,19 @@ class LlamaModel(Model):
         answer, calls = for_request(self.protocol, request).parse(text, request.step)
         return ModelResponse(answer, calls, usage, seconds, self.name, finish)
 
+    def render_prompt(self, request: ModelRequest) -> str:
+        """The exact text llama.cpp tokenizes for ``request`` (chat template applied)."""
+        with self._lock:
+            return self._prompt(request, for_request(self.protocol, request))
+
+    def _prompt(self, request: ModelRequest, protocol: ToolProtocol) -> str:
+        self._load()
+        messages = protocol.render_messages(request.messages, request.tools)
+        return str(self._formatter(messages=messages).prompt)
+
     def _prepare(self, request: ModelRequest, protocol: ToolProtocol) -> tuple[Any, list[int], int]:
         llama = self._load()
-        messages = protocol.render_messages(request.messages, request.tools)
-        prompt = self._formatter(messages=messages).prompt
+        prompt = self._prompt(request, protocol)
         tokens = llama.tokenize(prompt.encode(), add_bos=False, special=True)
         if len(tokens) + request.max_tokens > self.n_ctx:
             raise ContextLengthExceeded(

@@ -164,6 +164,12 @@ class OpenAIChatModel(Model):
                 yield text
         yield self._timed(assembler.response(), started, request)
 
+    def render_prompt(self, request: ModelRequest) -> str:
+        """The request body as ``complete`` sends it (``stream`` adds ``stream`` and
+        ``stream_options``); choosing the protocol of an ``auto`` model may probe the server."""
+        body = self._payload(request, stream=False)
+        return json.dumps(body, ensure_ascii=False, indent=2)
+
     def _send(self, request: ModelRequest) -> dict[str, Any]:
         deadline = self._deadline(request)
         body = self._checked_payload(request, False, deadline)
