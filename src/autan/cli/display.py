@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import shlex
 import sys
+import threading
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
@@ -102,6 +104,50 @@ class LiveText:
         if self._open:
             print(file=self.stream, flush=True)
             self._open = False
+
+
+class Waiting:
+    """While a model evaluates its prompt (a long task on the embedded model is silent for many
+    seconds), a line on a terminal that says so, with the seconds so far; it is erased at the
+    first text or event. Nothing on a pipe (``shown`` false)."""
+
+    FRAMES = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+    AFTER_SECONDS = 0.5
+    """Shown only for a wait longer than this: a quick step does not flicker."""
+
+    def __init__(self, stream: TextIO, shown: bool) -> None:
+        self.stream = stream
+        self.shown = shown
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self, step: int) -> None:
+        if not self.shown or self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._spin, args=(step,), daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread is None:
+            return
+        self._stop.set()
+        self._thread.join()
+        self._thread = None
+
+    def _spin(self, step: int) -> None:
+        started = time.monotonic()
+        if self._stop.wait(self.AFTER_SECONDS):
+            return
+        frame = 0
+        while not self._stop.is_set():
+            seconds = time.monotonic() - started
+            spinner = self.FRAMES[frame % len(self.FRAMES)]
+            line = f"[{step}] evaluating the prompt {spinner} {seconds:.0f} s"
+            print(f"\r{DIM}{line}{RESET}\033[K", end="", file=self.stream, flush=True)
+            frame += 1
+            self._stop.wait(0.25)
+        print("\r\033[K", end="", file=self.stream, flush=True)
 
 
 def show_live(event: Event, stream: TextIO, show_reasoning: bool) -> None:

@@ -13,6 +13,7 @@ from autan.cli.display import (
     EXIT_FAILED,
     EXIT_OK,
     LiveText,
+    Waiting,
     awaited_call,
     error,
     paused,
@@ -156,23 +157,30 @@ def _open_store(location: str | None) -> Store:
 
 def _stream_run(agent: Agent, task: str, args: argparse.Namespace) -> RunResult:
     """Run, showing each event as it happens; the result is folded from the same events."""
-    from autan.events import FinalAnswer, TextDelta
+    from autan.events import FinalAnswer, ModelRequested, TextDelta
     from autan.ids import new_run_id
     from autan.result import RunResult
 
     started = time.perf_counter()
     events: list[Event] = []
-    text = LiveText(sys.stderr, sys.stderr.isatty() and not (args.quiet or args.json))
+    on_terminal = sys.stderr.isatty() and not (args.quiet or args.json)
+    text, waiting = LiveText(sys.stderr, on_terminal), Waiting(sys.stderr, on_terminal)
     run_id = new_run_id()
-    for event in agent.stream(task, run_id=run_id):
-        if isinstance(event, TextDelta):
-            text.write(event.text)
-            if args.json:
-                write_event(event)
-            continue
-        text.end()
-        events.append(event)
-        _show(event, agent, args, run_id)
+    try:
+        for event in agent.stream(task, run_id=run_id):
+            waiting.stop()
+            if isinstance(event, TextDelta):
+                text.write(event.text)
+                if args.json:
+                    write_event(event)
+                continue
+            text.end()
+            events.append(event)
+            _show(event, agent, args, run_id)
+            if isinstance(event, ModelRequested):
+                waiting.start(event.step)
+    finally:
+        waiting.stop()
     text.end()
     answer = next((e.output for e in events if isinstance(e, FinalAnswer)), None)
     return RunResult(answer, tuple(events), time.perf_counter() - started, run_id)
