@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pexpect
+import pytest
 
 from fake_chat_server import FakeChatServer, Reply, completion
 
@@ -52,3 +53,16 @@ def test_nothing_of_it_on_a_pipe(tmp_path: Path) -> None:
     assert done.stdout.strip() == "3367"
     assert "evaluating" not in done.stderr
     assert "\r" not in done.stderr
+
+
+@pytest.mark.e2e
+def test_the_embedded_model_evaluating_a_long_task_shows_the_line(tmp_path: Path) -> None:
+    task = tmp_path / "task.txt"
+    task.write_text("How many words are below?\n" + "a quiet brown fox sleeps today. " * 180)
+    command = ["-m", "autan", "run", "--task-file", str(task), "--no-store", "--max-steps", "1"]
+    child = pexpect.spawn(sys.executable, command, env=env(tmp_path), encoding="utf-8", timeout=600)
+    child.expect(r"\[1\] evaluating the prompt \S 1 s")
+    child.sendintr()  # the line is what this test is about, not the answer
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
