@@ -85,3 +85,33 @@ def test_resume_refuses_a_running_run_then_takes_over_a_killed_one(
     with SQLiteStore(tmp_path / "journal.sqlite3") as store:
         assert store.info(run_id).status == "completed"
         assert [e.kind for e in store.load(run_id)].count("model_request") == 1
+
+
+def test_ctrl_c_leaves_an_interrupted_run_without_its_lease(tmp_path: Path) -> None:
+    import io
+
+    import pexpect
+
+    replies = [Reply(body=completion("3367"), delay=30)]
+    with FakeChatServer(replies) as server:
+        argv = ["-m", "autan", "run", "What is 37 * 91?", "--model", f"openai:m@{server.url}"]
+        child = pexpect.spawn(
+            sys.executable,
+            [*argv, "--tool-protocol", "native"],
+            env={**os.environ, "PYTHONPATH": str(SRC), "AUTAN_HOME": str(tmp_path)},
+            encoding="utf-8",
+            timeout=60,
+        )
+        child.logfile_read = seen = io.StringIO()
+        child.expect("evaluating the prompt")
+        child.sendintr()
+        child.expect(pexpect.EOF)
+        child.close()
+    assert child.exitstatus == 130
+    assert "autan: interrupted" in seen.getvalue()
+    assert "Traceback" not in seen.getvalue()
+    assert "Exception ignored" not in seen.getvalue()
+    with SQLiteStore(tmp_path / "journal.sqlite3") as store:
+        (info,) = store.runs()
+    assert info.status == "interrupted"
+    assert info.lease is None

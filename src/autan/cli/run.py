@@ -166,8 +166,9 @@ def _stream_run(agent: Agent, task: str, args: argparse.Namespace) -> RunResult:
     on_terminal = sys.stderr.isatty() and not (args.quiet or args.json)
     text, waiting = LiveText(sys.stderr, on_terminal), Waiting(sys.stderr, on_terminal)
     run_id = new_run_id()
+    stream = agent.stream(task, run_id=run_id)
     try:
-        for event in agent.stream(task, run_id=run_id):
+        for event in stream:
             waiting.stop()
             if isinstance(event, TextDelta):
                 text.write(event.text)
@@ -181,6 +182,7 @@ def _stream_run(agent: Agent, task: str, args: argparse.Namespace) -> RunResult:
                 waiting.start(event.step)
     finally:
         waiting.stop()
+        stream.close()  # on Ctrl-C too: the run gives its lease back before the store closes
     text.end()
     answer = next((e.output for e in events if isinstance(e, FinalAnswer)), None)
     return RunResult(answer, tuple(events), time.perf_counter() - started, run_id)

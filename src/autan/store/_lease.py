@@ -14,6 +14,7 @@ machines with different clocks agree on them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import socket
@@ -106,7 +107,9 @@ class HeldLease:
             return
         self._stop.set()
         self._thread.join()
-        if not self.lost:
+        if self.lost:
+            return
+        with contextlib.suppress(AutanError):  # a closed store: the lease goes stale
             self._store.release_lease(self.run_id, self.token)
 
     def _beat(self) -> None:
