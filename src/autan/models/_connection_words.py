@@ -19,6 +19,15 @@ _BY_ERRNO = {
 }
 
 
+def connection_message(name: str, url: str, error: BaseException) -> str:
+    """``NAME: cannot connect to URL: connection refused — is the server running?``, or
+    ``NAME: the exchange with URL failed: …`` once a connection was made."""
+    where = (
+        f"cannot connect to {url}" if cannot_connect(error) else f"the exchange with {url} failed"
+    )
+    return f"{name}: {where}: {connection_problem(error)}"
+
+
 def connection_problem(error: BaseException) -> str:
     """The first cause in ``error``'s chain that can be said in words; else its own text."""
     for cause in _chain(error):

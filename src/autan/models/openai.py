@@ -165,10 +165,8 @@ class OpenAIChatModel(Model):
         yield self._timed(assembler.response(), started, request)
 
     def render_prompt(self, request: ModelRequest) -> str:
-        """The request body as ``complete`` sends it (``stream`` adds ``stream`` and
-        ``stream_options``); choosing the protocol of an ``auto`` model may probe the server."""
-        body = self._payload(request, stream=False)
-        return json.dumps(body, ensure_ascii=False, indent=2)
+        """The body ``complete`` sends (an ``auto`` protocol may probe the server first)."""
+        return json.dumps(self._payload(request, stream=False), ensure_ascii=False, indent=2)
 
     def _send(self, request: ModelRequest) -> dict[str, Any]:
         deadline = self._deadline(request)
@@ -458,14 +456,9 @@ class OpenAIChatModel(Model):
         (a read cut short by the time left)."""
         if deadline.passed():
             return deadline.error(self.name)
-        from autan.models._connection_words import cannot_connect, connection_problem
+        from autan.models._connection_words import connection_message
 
-        where = (
-            f"cannot connect to {self.base_url}"
-            if cannot_connect(error)
-            else f"the exchange with {self.base_url} failed"
-        )
-        text = f"{self.name}: {where}: {connection_problem(error)}"
+        text = connection_message(self.name, self.base_url, error)
         return ModelConnectionError(redact(text, self._api_key))
 
     @staticmethod
