@@ -14,12 +14,13 @@ import sys
 import time
 from pathlib import Path
 
-from autan import Agent, AutanError, RunInProgress, tool
+from autan import Agent, AutanError, ModelError, RunInProgress, tool
 from autan.messages import ModelRequest, ModelResponse
 from autan.store import open_store
 from autan.testing import ScriptedModel
 
 SCRIPT = [("note", {"text": "one"}), "noted"]
+GATE_SECONDS = 180
 
 
 class GatedModel(ScriptedModel):
@@ -30,7 +31,10 @@ class GatedModel(ScriptedModel):
         self.gate = gate
 
     def complete(self, request: ModelRequest) -> ModelResponse:
+        deadline = time.monotonic() + GATE_SECONDS
         while not self.gate.exists():
+            if time.monotonic() > deadline:  # a failed test never opens it: do not outlive it
+                raise ModelError(f"the gate {self.gate} stayed shut for {GATE_SECONDS} s")
             time.sleep(0.02)
         return super().complete(request)
 
