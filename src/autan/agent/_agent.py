@@ -4,7 +4,7 @@ all through the one driver."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator, Generator, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Generator, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from autan.agent.code_runner import CodeRunner
@@ -84,7 +84,7 @@ class Agent:
         """``run``, without blocking the event loop."""
         return _result_or_raise(await self._aoutcome(self._start(task, run_id)))
 
-    def stream(self, task: str, *, run_id: str | None = None) -> Iterator[Event]:
+    def stream(self, task: str, *, run_id: str | None = None) -> Generator[Event, None, None]:
         """Yield events as they happen, text deltas included; ends after the answer or the error."""
         yield from self._events(self._start(task, run_id), True)
 
