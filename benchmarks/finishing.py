@@ -1,6 +1,6 @@
 """How often does a run end with a correct answer, and in how many model calls?
 
-    python benchmarks/finishing.py [--model local] [--json out.json]
+    python benchmarks/finishing.py [--model local] [--actions tools|code] [--json out.json]
 
 Runs every task of ``one_tool_tasks.TASKS`` on the given model with the built-in tools, each in a
 fresh workspace, and prints one line per task and a summary.
@@ -32,12 +32,15 @@ def solved(task: Task, answer: str | None, workspace: Path) -> bool:
     return re.search(rf"(?<![\w.]){re.escape(task.expected)}(?![\w]|\.\d)", answer) is not None
 
 
-def run_task(model: object, task: Task, max_steps: int) -> dict[str, object]:
+def run_task(
+    model: object, task: Task, max_steps: int, actions: str = "tools"
+) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as directory:
         workspace = Path(directory)
         for name, content in task.files.items():
             (workspace / name).write_text(content)
-        agent = Agent(model, tools=builtin_tools(workspace), limits=Limits(max_steps=max_steps))  # type: ignore[arg-type]
+        limits = Limits(max_steps=max_steps)
+        agent = Agent(model, tools=builtin_tools(workspace), limits=limits, actions=actions)  # type: ignore[arg-type]
         started = time.perf_counter()
         try:
             result = agent.run(task.prompt)
@@ -63,12 +66,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--model", default="local")
     parser.add_argument("--max-steps", type=int, default=10)
+    parser.add_argument("--actions", choices=("tools", "code"), default="tools")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     model = load_model(args.model)
     rows = []
     for task in TASKS:
-        row = run_task(model, task, args.max_steps)
+        row = run_task(model, task, args.max_steps, args.actions)
         rows.append(row)
         mark = "ok " if row["correct"] else "BAD"
         print(

@@ -68,7 +68,7 @@ def test_the_v1_runs_have_their_statuses(store: SQLiteStore) -> None:
     assert statuses == {
         "completed run": "completed",
         "failed run": "failed",
-        "incomplete run": "incomplete",
+        "incomplete run": "interrupted",
     }
 
 

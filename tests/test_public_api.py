@@ -75,6 +75,7 @@ EXPECTED = {
     "MCPServerError",
     "mcp_tools",
     "amcp_tools",
+    "RunInProgress",
 }
 
 

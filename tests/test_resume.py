@@ -38,10 +38,10 @@ class DyingStore(SQLiteStore):
         self.die_at = die_at
         self.appended = 0
 
-    def append(self, run_id: str, seq: int, event: Event) -> None:
+    def append(self, run_id: str, seq: int, event: Event, lease: str | None = None) -> None:
         if self.appended == self.die_at:
             raise Died
-        super().append(run_id, seq, event)
+        super().append(run_id, seq, event, lease)
         self.appended += 1
 
 

@@ -308,7 +308,7 @@ def test_resume_continues_a_run_another_process_left(store: SQLiteStore) -> None
     agents = ScriptedAgents(CALCULATE, [calculator])
     run_id = _abandoned(store, agents, "model_response")
     with served(store, agents) as base:
-        assert run_view(base, run_id)["status"] == "incomplete"  # not the server's: left alone
+        assert run_view(base, run_id)["status"] == "interrupted"  # not the server's: left alone
         answer = httpx.post(f"{base}/v1/runs/{run_id}/resume", headers=AUTH)
         assert answer.status_code == 202, answer.text
         wait_for(lambda: run_view(base, run_id)["status"] == "completed", "the answer")
@@ -324,6 +324,6 @@ def test_a_resume_that_needs_a_person_says_why(store: SQLiteStore) -> None:
         assert httpx.post(f"{base}/v1/runs/{run_id}/resume", headers=AUTH).status_code == 202
         wait_for(lambda: run_view(base, run_id)["problem"] is not None, "the problem")
         view = run_view(base, run_id)
-    assert view["status"] == "incomplete"
+    assert view["status"] == "interrupted"
     assert view["problem"].startswith("ResumeNeedsDecision: ")
     assert gate.calls == 0

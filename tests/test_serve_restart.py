@@ -105,7 +105,7 @@ def test_a_stopped_server_leaves_its_runs_to_the_next_start(tmp_path: Path) -> N
     worker.send_signal(signal.SIGTERM)
     worker.wait(30)
     with SQLiteStore(journal) as store:
-        assert store.info(run_id).status == "incomplete"
+        assert store.info(run_id).status == "interrupted"
     worker, base = _server(journal, ledger)
     try:
         wait_for(

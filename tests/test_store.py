@@ -99,7 +99,7 @@ def test_runs_are_listed_newest_first_with_their_status(store: SQLiteStore) -> N
             store.append(run_id, seq, event)
     listed = store.runs()
     assert [r.run_id for r in listed] == ["c", "b", "a"]
-    assert [r.status for r in listed] == ["incomplete", "completed", "incomplete"]
+    assert [r.status for r in listed] == ["interrupted", "completed", "interrupted"]
     assert [r.events for r in listed] == [0, 3, 2]
     assert [r.run_id for r in store.runs(limit=1)] == ["c"]
 

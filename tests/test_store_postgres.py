@@ -48,7 +48,7 @@ def test_runs_are_listed_newest_first_with_their_status(store: PostgresStore) ->
             store.append(run_id, seq, event)
     listed = store.runs()
     assert [r.run_id for r in listed] == ["c", "b", "a"]
-    assert [r.status for r in listed] == ["incomplete", "completed", "incomplete"]
+    assert [r.status for r in listed] == ["interrupted", "completed", "interrupted"]
     assert [r.run_id for r in store.runs(limit=1)] == ["c"]
 
 

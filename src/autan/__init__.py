@@ -49,6 +49,7 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "WorkspaceError",
         "SandboxUnavailable",
         "MCPServerError",
+        "RunInProgress",
         "ModelError",
         "AuthenticationError",
         "ModelNotFoundError",
@@ -96,6 +97,7 @@ if TYPE_CHECKING:  # the same names, for type checkers (`X as X`: re-exported)
     from autan.errors import ResumeNeedsDecision as ResumeNeedsDecision
     from autan.errors import RunCancelled as RunCancelled
     from autan.errors import RunError as RunError
+    from autan.errors import RunInProgress as RunInProgress
     from autan.errors import SandboxUnavailable as SandboxUnavailable
     from autan.errors import ServerError as ServerError
     from autan.errors import StoreError as StoreError

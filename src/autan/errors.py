@@ -8,6 +8,7 @@
     │   ├── WorkspaceError          a workspace directory that does not exist
     │   ├── SandboxUnavailable      no bubblewrap, no Landlock, and no opt-out of isolation
     │   └── MCPServerError          an MCP server that cannot be started, initialized or listed
+    │   └── RunInProgress           another live process holds the run (its lease is fresh)
     ├── ModelError                  the model backend failed while running
     │   ├── AuthenticationError     the server refused the API key (401/403)
     │   ├── ModelNotFoundError      the server does not serve that model (404)
@@ -71,6 +72,11 @@ class MCPServerError(ConfigurationError):
     """An MCP server could not be started, did not initialize, or offered unusable tools.
 
     A server that fails later, during a call, is a tool error the model reads."""
+
+
+class RunInProgress(ConfigurationError):
+    """Another process is running the run (its lease has a recent heartbeat): it cannot be
+    resumed or continued from here until that process stops or its lease goes stale."""
 
 
 class ModelError(AutanError):

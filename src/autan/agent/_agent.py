@@ -211,6 +211,19 @@ class Agent(Generic[OutputT]):
             raise ConfigurationError("replay needs an Agent with a store")
         return replay_run(self.store, run_id, lambda run: self._events(run, False))
 
+    def prompts(self, run_id: str) -> list[tuple[int, str]]:
+        """Each model request of run ``run_id`` as ``(step, prompt)``, rebuilt by replaying the
+        journal through this agent's loop (the journal keeps no prompts: they grow with every
+        step) and rendered by this agent's model: for the embedded model the exact text it
+        read, for a server the request body. Raises ``ConfigurationError`` if the replay
+        differs from the journal (this agent is not the run's)."""
+        report = self.replay(run_id)
+        if not report.same:
+            raise ConfigurationError(
+                f"cannot rebuild the prompts of run {run_id}: {report.difference}"
+            )
+        return [(request.step, self.model.render_prompt(request)) for request in report.requests]
+
     def approve(self, run_id: str, reason: str = "") -> None:
         """Approve the call run ``run_id`` is paused at; ``resume`` then runs it."""
         self._decide(run_id, True, reason)
@@ -362,6 +375,7 @@ class Agent(Generic[OutputT]):
             return (yield from run_sync(driving, Performer(self.model, code, stream_text)))
         finally:
             code.close()
+            run.end()
 
     async def _aevents(
         self, run: Run, stream_text: bool, ended: list[Outcome]
@@ -373,6 +387,7 @@ class Agent(Generic[OutputT]):
                 yield event
         finally:
             code.close()
+            run.end()
 
     async def _aoutcome(self, run: Run) -> Outcome:
         ended: list[Outcome] = []

@@ -45,7 +45,7 @@ from autan.messages import Message, ModelResponse, ToolCall
 from autan.result import RunResult
 
 if TYPE_CHECKING:
-    from autan.store import Store
+    from autan.store import HeldLease, Store
 
 Replayed = ModelResponse | ToolOutcome | Decision | CodeCall | CodeEnded | None
 
@@ -88,6 +88,13 @@ class Run:
     watcher: Watcher | None = None
     history: tuple[Message, ...] = ()
     """The conversation this run follows up on (``Agent.run(..., after=...)``)."""
+    lease: HeldLease | None = None
+    """This process's lease on the run, while it runs it (a journaled run only)."""
+
+    def end(self) -> None:
+        """Give the run's lease back: the run stopped, however it stopped."""
+        if self.lease is not None:
+            self.lease.release()
 
 
 def concurrent_calls(config: Mapping[str, Any]) -> bool:
@@ -103,33 +110,58 @@ def start_run(
     if store is None:
         return Run(task, run_id, Journal(), concurrent)
     store.create_run(run_id, encodable({"task": task, **config}))
-    return Run(task, run_id, StoredJournal(store, run_id), concurrent)
+    lease = store.claim(run_id)
+    return Run(
+        task, run_id, StoredJournal(store, run_id, lease=lease.token), concurrent, lease=lease
+    )
 
 
 def reopen_run(store: Store, run_id: str) -> Run | RunResult:
-    """The run to continue, or the result of a run that already answered.
+    """The run to continue, holding its lease, or the result of a run that already answered.
 
-    A run that already failed raises ``RunError``: its journal is closed.
+    A run that another live process holds raises ``RunInProgress``; a run that already failed
+    raises ``RunError``: its journal is closed. The lease is taken before the journal is read,
+    so no other process can add to what this one replays.
     """
     config = store.info(run_id).config
     task = config.get("task")
     if not isinstance(task, str):
         raise ConfigurationError(f"run {run_id} has no task to resume")
-    events = store.load(run_id)
+    lease = store.claim(run_id)
+    try:
+        events = store.load(run_id)
+        ended = _ended(run_id, events)
+    except BaseException:
+        lease.release()
+        raise
+    if ended is not None:
+        lease.release()
+        return ended
+    journal = StoredJournal(store, run_id, events, lease.token)
+    return Run(task, run_id, journal, concurrent_calls(config), lease=lease)
+
+
+def _ended(run_id: str, events: Sequence[Event]) -> RunResult | None:
+    """The result of a run that already answered; a run that already failed raises
+    ``RunError``; ``None`` for a run that can go on."""
     last = events[-1] if events else None
     if isinstance(last, FinalAnswer):
         return RunResult(last.output, tuple(events), 0.0, run_id)
     if isinstance(last, RunFailed):
         partial = RunResult(None, tuple(events), 0.0, run_id)
         raise RunError(f"run {run_id} already ended: {last.error}: {last.message}", partial)
-    return Run(task, run_id, StoredJournal(store, run_id, events), concurrent_calls(config))
+    return None
 
 
 class StoredJournal(Journal):
     """Appends to a store, after replaying the events it was opened with."""
 
-    def __init__(self, store: Store, run_id: str, recorded: Sequence[Event] = ()) -> None:
+    def __init__(
+        self, store: Store, run_id: str, recorded: Sequence[Event] = (), lease: str | None = None
+    ) -> None:
+        """``lease``: the token every append names (see ``Store.claim``)."""
         self._store = store
+        self._lease = lease
         self._run_id = run_id
         self._recorded = tuple(recorded)
         self._cursor = 0
@@ -143,7 +175,7 @@ class StoredJournal(Journal):
             self._last_was_replayed = True
             return recorded
         self._last_was_replayed = False
-        self._store.append(self._run_id, self._cursor, event)
+        self._store.append(self._run_id, self._cursor, event, self._lease)
         self._cursor += 1
         return None
 

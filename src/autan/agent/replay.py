@@ -7,6 +7,7 @@ would make a recorded run go differently shows as the first event that differs.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -14,7 +15,8 @@ from typing import TYPE_CHECKING
 from autan.agent.journal import Replayed, Run, StoredJournal, concurrent_calls
 from autan.errors import ConfigurationError, ResumeNeedsDecision
 from autan.events import Event
-from autan.loop.effects import CallTools, Effect, Outcome, ToolOutcome
+from autan.loop.effects import CallModel, CallTools, Effect, Outcome, ToolOutcome
+from autan.messages import ModelRequest
 
 if TYPE_CHECKING:
     from autan.store import Store
@@ -33,6 +35,8 @@ class ReplayReport:
     recorded: int
     difference: str = ""
     """The first difference, empty when ``same``."""
+    requests: tuple[ModelRequest, ...] = ()
+    """The model requests the loop made, rebuilt exactly (up to a difference, if any)."""
 
 
 class JournalEnds(Exception):
@@ -44,6 +48,7 @@ class ReplayJournal(StoredJournal):
 
     def __init__(self, store: Store, run_id: str, recorded: Sequence[Event]) -> None:
         super().__init__(store, run_id, recorded)
+        self.requests: list[ModelRequest] = []
 
     @property
     def compared(self) -> int:
@@ -55,6 +60,8 @@ class ReplayJournal(StoredJournal):
         return super().record(event)
 
     def replay(self, effect: Effect) -> Replayed:
+        if isinstance(effect, CallModel):  # kept even where the journal ends: a call under way
+            self.requests.append(effect.request)
         if self._cursor >= len(self._recorded):
             raise JournalEnds
         return super().replay(effect)
@@ -86,7 +93,8 @@ def replay_run(store: Store, run_id: str, drive: Driver) -> ReplayReport:
         difference = str(mismatch)
     if not difference and journal.compared < len(events):
         difference = f"the loop ended after {journal.compared} of {len(events)} recorded events"
-    return ReplayReport(run_id, not difference, journal.compared, len(events), difference)
+    report = ReplayReport(run_id, not difference, journal.compared, len(events), difference)
+    return dataclasses.replace(report, requests=tuple(journal.requests))
 
 
 def _consume(events: Generator[Event, None, Outcome]) -> None:

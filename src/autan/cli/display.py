@@ -8,6 +8,8 @@ import json
 import re
 import shlex
 import sys
+import threading
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
@@ -15,6 +17,7 @@ if TYPE_CHECKING:
     from autan.events import CodeFinished, Event
     from autan.messages import ToolCall, ToolSpec, Usage
     from autan.result import RunResult
+    from autan.store import RunInfo
 
 EXIT_OK = 0
 """Answered, or the command did what it was asked."""
@@ -81,6 +84,13 @@ def paused(run_id: str, call: str, store: str | None = None) -> int:
     return EXIT_PAUSED
 
 
+def run_state(info: RunInfo, runs: str) -> str:
+    """What a run that has not ended is doing: who runs it, or how to continue it."""
+    if info.status == "running" and info.lease is not None:
+        return f"running: {info.lease.describe()}"
+    return f"interrupted: its process stopped before the run ended; {runs} resume {info.run_id}"
+
+
 def awaited_call(events: Sequence[Event]) -> str:
     """The call a paused run waits for (its journal ends in ``ApprovalRequested``), as text:
     the name from the request, the arguments from the ``ToolCalled`` of the same call."""
@@ -113,6 +123,50 @@ class LiveText:
         if self._open:
             print(file=self.stream, flush=True)
             self._open = False
+
+
+class Waiting:
+    """While a model evaluates its prompt (a long task on the embedded model is silent for many
+    seconds), a line on a terminal that says so, with the seconds so far; it is erased at the
+    first text or event. Nothing on a pipe (``shown`` false)."""
+
+    FRAMES = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+    AFTER_SECONDS = 0.5
+    """Shown only for a wait longer than this: a quick step does not flicker."""
+
+    def __init__(self, stream: TextIO, shown: bool) -> None:
+        self.stream = stream
+        self.shown = shown
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self, step: int) -> None:
+        if not self.shown or self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._spin, args=(step,), daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread is None:
+            return
+        self._stop.set()
+        self._thread.join()
+        self._thread = None
+
+    def _spin(self, step: int) -> None:
+        started = time.monotonic()
+        if self._stop.wait(self.AFTER_SECONDS):
+            return
+        frame = 0
+        while not self._stop.is_set():
+            seconds = time.monotonic() - started
+            spinner = self.FRAMES[frame % len(self.FRAMES)]
+            line = f"[{step}] evaluating the prompt {spinner} {seconds:.0f} s"
+            print(f"\r{DIM}{line}{RESET}\033[K", end="", file=self.stream, flush=True)
+            frame += 1
+            self._stop.wait(0.25)
+        print("\r\033[K", end="", file=self.stream, flush=True)
 
 
 def show_live(event: Event, stream: TextIO, show_reasoning: bool) -> None:
@@ -179,6 +233,11 @@ def turn_line(number: int, run_id: str, task: str, answer: str | None) -> str:
     """One turn of a conversation: its run, what was asked, what was answered."""
     said = short(answer, 60) if answer is not None else "(no answer)"
     return f"  turn {number}  {run_id}  {short(task, 50)} → {said}"
+
+
+def prompt_block(step: int, prompt: str) -> str:
+    """A step's prompt, exactly, between two marker lines."""
+    return f"[{step}] prompt ({len(prompt)} characters):\n{prompt}\n[{step}] end of prompt"
 
 
 def code_summary(event: CodeFinished) -> str:

@@ -45,6 +45,8 @@ class Recipe:
     mcp_approval: bool = True
     output_schema: dict[str, Any] | None = None
     """The JSON Schema every answer must match (``--output-schema``); ``None``: text."""
+    context: int | None = None
+    """The embedded model's context size (``None``: its default)."""
 
     def __post_init__(self) -> None:
         from autan.loop import check_actions
@@ -69,6 +71,7 @@ class Recipe:
             mcp=tuple(recorded(servers_for_run(args, settings))),
             mcp_approval=not args.mcp_no_approval,
             output_schema=_schema_file(getattr(args, "output_schema", None)),
+            context=settings.context if args.context is None else args.context,
         )
 
     @classmethod
@@ -137,6 +140,7 @@ class Recipe:
                 tool_protocol=self.tool_protocol,
                 prices=settings.prices,
                 reasoning=settings.reasoning,
+                context=self.context,
             )
         builtin = builtin_tools(self.workspace)
         return Agent(

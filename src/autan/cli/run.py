@@ -7,12 +7,13 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from autan.cli.args import limit
+from autan.cli.args import at_least, limit
 from autan.cli.display import (
     EXIT_CODES,
     EXIT_FAILED,
     EXIT_OK,
     LiveText,
+    Waiting,
     awaited_call,
     error,
     paused,
@@ -25,6 +26,7 @@ from autan.cli.otel import add_otel_argument, apply_otel
 from autan.cli.task import add_task_arguments, read_task
 from autan.errors import ConfigurationError
 from autan.loop import ACTIONS
+from autan.models.context import DEFAULT_CONTEXT, MIN_CONTEXT
 from autan.protocols import TOOL_PROTOCOLS
 
 if TYPE_CHECKING:
@@ -81,6 +83,14 @@ def add_agent_arguments(run: argparse.ArgumentParser) -> None:
         default="tools",
         help="how the model acts: one tool call per step (tools), or Python that calls the "
         "tools, run in the sandbox (code; needs bubblewrap or Landlock)",
+    )
+    run.add_argument(
+        "--context",
+        type=at_least(int, MIN_CONTEXT),
+        default=None,
+        metavar="N",
+        help="the embedded model's context size in tokens, prompt and reply (default: "
+        f"autan.toml, AUTAN_CONTEXT, or {DEFAULT_CONTEXT}; a server sets its own)",
     )
     run.add_argument(
         "--show-reasoning", action="store_true", help="print a reasoning model's thinking on stderr"
@@ -203,23 +213,32 @@ def _stream_run(
     agent: Agent, task: str, args: argparse.Namespace, after: RunResult[Any] | None = None
 ) -> RunResult:
     """Run, showing each event as it happens; the result is folded from the same events."""
-    from autan.events import FinalAnswer, TextDelta
+    from autan.events import FinalAnswer, ModelRequested, TextDelta
     from autan.ids import new_run_id
     from autan.result import RunResult
 
     started = time.perf_counter()
     events: list[Event] = []
-    text = LiveText(sys.stderr, sys.stderr.isatty() and not (args.quiet or args.json))
+    on_terminal = sys.stderr.isatty() and not (args.quiet or args.json)
+    text, waiting = LiveText(sys.stderr, on_terminal), Waiting(sys.stderr, on_terminal)
     run_id = new_run_id()
-    for event in agent.stream(task, run_id=run_id, after=after):
-        if isinstance(event, TextDelta):
-            text.write(event.text)
-            if args.json:
-                write_event(event)
-            continue
-        text.end()
-        events.append(event)
-        _show(event, agent, args, run_id)
+    stream = agent.stream(task, run_id=run_id, after=after)
+    try:
+        for event in stream:
+            waiting.stop()
+            if isinstance(event, TextDelta):
+                text.write(event.text)
+                if args.json:
+                    write_event(event)
+                continue
+            text.end()
+            events.append(event)
+            _show(event, agent, args, run_id)
+            if isinstance(event, ModelRequested):
+                waiting.start(event.step)
+    finally:
+        waiting.stop()
+        stream.close()  # on Ctrl-C too: the run gives its lease back before the store closes
     text.end()
     answer = next((e.output for e in events if isinstance(e, FinalAnswer)), None)
     return RunResult(answer, tuple(events), time.perf_counter() - started, run_id)

@@ -10,7 +10,6 @@ import argparse
 import json
 import os
 import sys
-import time
 from typing import TYPE_CHECKING, TypeVar
 
 from autan.cli.display import (
@@ -22,15 +21,13 @@ from autan.cli.display import (
     paused,
     runs_command,
     summary_line,
-    timeline_line,
 )
 from autan.cli.otel import add_otel_argument, apply_otel
 from autan.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from autan.agent import Agent
-    from autan.events import Event
-    from autan.store import RunInfo, Store
+    from autan.store import Store
 
 Parser = TypeVar("Parser", bound=argparse.ArgumentParser)
 
@@ -67,6 +64,18 @@ def add_runs_commands(commands: argparse._SubParsersAction[Parser]) -> None:
     for name, text in _ACTIONS:
         action = actions.add_parser(name, help=text)
         action.add_argument("run_id", metavar="ID", help="a run id, or a unique prefix of one")
+        if name == "show":
+            action.add_argument(
+                "--follow",
+                action="store_true",
+                help="watch the run from another terminal until it ends (Ctrl-C stops watching)",
+            )
+            action.add_argument(
+                "--prompts",
+                action="store_true",
+                help="show the exact prompt of each step, rebuilt from the journal by replay "
+                "(the embedded model's text; a server's request body)",
+            )
         if name in ("approve", "deny"):
             action.add_argument("--reason", default="", help="told to the model with the decision")
         if name == "resume":
@@ -104,8 +113,13 @@ def _on_run(store: Store, run_id: str, args: argparse.Namespace) -> int:
     command = args.runs_command
     apply_otel(args)
     if command == "show":
-        _show(store, run_id, args.store)
-    elif command == "export":
+        from autan.cli.show import show
+
+        if args.prompts and args.follow:
+            raise ConfigurationError("--prompts shows a run as journaled; give it without --follow")
+        prompts = _prompts(store, run_id) if args.prompts else None
+        return show(store, run_id, args.store, args.follow, prompts)
+    if command == "export":
         _export(store, run_id)
     elif command == "resume":
         return _resume(store, run_id, args.store, args.send_key_to_recipe_server)
@@ -127,6 +141,7 @@ def _resolve(store: Store, prefix: str) -> str:
 
 
 def _list(store: Store, limit: int) -> None:
+    from autan.cli.show import run_line
     from autan.store import SQLiteStore
 
     runs = store.runs(limit)
@@ -134,59 +149,7 @@ def _list(store: Store, limit: int) -> None:
         where = store.path if isinstance(store, SQLiteStore) else "the PostgreSQL journal"
         print(f"no runs in {where}")
     for info in runs:
-        print(_summary(info))
-
-
-def _summary(info: RunInfo) -> str:
-    created = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(info.created))
-    task = " ".join(str(info.config.get("task", "")).split())
-    task = task if len(task) <= 60 else task[:59] + "…"
-    return f"{info.run_id}  {created}  {info.status:<10}  {info.events:>4} events  {task}"
-
-
-def _show(store: Store, run_id: str, location: str | None) -> None:
-    from autan.events import FinalAnswer
-    from autan.result import RunResult
-
-    events = store.load(run_id)
-    info = store.info(run_id)
-    print(_summary(info))
-    _show_turns(store, run_id)
-    for event in events:
-        line = timeline_line(event)
-        if line:
-            print(line)
-    answer = next((e.output for e in events if isinstance(e, FinalAnswer)), None)
-    result = RunResult(answer, tuple(events), _seconds(events), run_id)
-    print(summary_line(result, priced=result.cost_usd > 0))
-    if info.status == "awaiting_approval":
-        runs = runs_command(location)
-        print(
-            f"waits for approval of {awaited_call(events)}: {runs} approve {run_id} "
-            f"or {runs} deny {run_id} --reason ..."
-        )
-
-
-def _show_turns(store: Store, run_id: str) -> None:
-    """The turns of the conversation up to this run, one line each, when it follows others."""
-    from autan.cli.display import turn_line
-    from autan.cli.turns import turns
-    from autan.events import FinalAnswer
-
-    chain = turns(store, run_id)
-    if len(chain) == 1:
-        return
-    print(f"conversation: turn {len(chain)} of its conversation")
-    for number, turn in enumerate(chain, 1):
-        events = store.load(turn.run_id)
-        answer = next((e.output for e in events if isinstance(e, FinalAnswer)), None)
-        print(turn_line(number, turn.run_id, str(turn.config.get("task", "")), answer))
-
-
-def _seconds(events: list[Event]) -> float:
-    from autan.events import ModelResponded, ToolResulted
-
-    return sum(e.seconds for e in events if isinstance(e, ModelResponded | ToolResulted))
+        print(run_line(info))
 
 
 def _export(store: Store, run_id: str) -> None:
@@ -221,6 +184,12 @@ def _rebuild(
         return recipe.build(store, settings, RecordedModel(str(config.get("model", ""))))
     recipe.check_key_destination(settings, send_key_anyway)
     return recipe.build(store, settings)
+
+
+def _prompts(store: Store, run_id: str) -> dict[int, str]:
+    """Each step's prompt, by step: the run's agent rebuilt from its recipe, with its real
+    model (to render the prompt as it does), replays the journal without calling it."""
+    return dict(_rebuild(store, run_id).prompts(run_id))
 
 
 def _resume(store: Store, run_id: str, location: str | None, send_key_anyway: bool) -> int:

@@ -6,6 +6,7 @@ The file is ``./autan.toml`` if it exists, else ``$XDG_CONFIG_HOME/autan/autan.t
     model = "ollama:qwen3:4b"
     tool_protocol = "constrained"
     max_steps = 10
+    context = 8192       # the embedded model's context size in tokens (default 4096)
     reasoning = "drop"   # earlier turns' reasoning in the next request: drop, keep, keep_tool_turns
 
     [prices."deepseek:deepseek-chat"]   # USD per million tokens
@@ -40,6 +41,7 @@ ENVIRONMENT = {
     "model": "AUTAN_MODEL",
     "tool_protocol": "AUTAN_TOOL_PROTOCOL",
     "max_steps": "AUTAN_MAX_STEPS",
+    "context": "AUTAN_CONTEXT",
 }
 _SECRET_WORDS = ("key", "token", "secret", "password")
 
@@ -49,6 +51,7 @@ class Settings:
     model: str = "local"
     tool_protocol: str | None = None
     max_steps: int = 10
+    context: int | None = None
     reasoning: ReasoningPolicy | None = None
     prices: dict[str, Price] = field(default_factory=dict)
     mcp: tuple[MCPServer, ...] = ()
@@ -75,6 +78,7 @@ def load_settings(path: Path | None = None) -> Settings:
         model=str(data.get("model", "local")),
         tool_protocol=_optional_str(data.get("tool_protocol")),
         max_steps=_int(data.get("max_steps", 10), "max_steps"),
+        context=_context(data.get("context")),
         reasoning=_reasoning(data.get("reasoning")),
         prices=_prices(data.get("prices", {})),
         mcp=_mcp_servers(data.get("mcp", {})),
@@ -136,6 +140,17 @@ def _int(value: Any, name: str) -> int:
         raise ConfigurationError(f"{name} must be an integer, got {value!r}") from None
     check_limit(name, number)
     return number
+
+
+def _context(value: Any) -> int | None:
+    from autan.models.context import check_context
+
+    if value is None:
+        return None
+    try:
+        return check_context(int(value))
+    except (TypeError, ValueError):
+        raise ConfigurationError(f"context must be an integer, got {value!r}") from None
 
 
 def _reasoning(value: Any) -> ReasoningPolicy | None:

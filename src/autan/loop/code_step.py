@@ -43,13 +43,36 @@ def code_step(
     if ended.answered:
         return code_protocol.answer_text(ended.answer)
     seen = code_protocol.observation(ended.stdout, ended.stderr, ended.error)
+    earlier = _earlier_failures(state, code) if ended.error else []
+    if earlier:
+        seen += "\n" + code_protocol.repeated_failure(earlier[0])
     state.messages.append(Message("user", seen))
     count_failure(state, bool(ended.error))
-    if state.failures_in_a_row > config.limits.tool_retries:
+    _check_failures(state, config, earlier)
+    return None
+
+
+def _earlier_failures(state: LoopState, code: str) -> list[int]:
+    """The earlier steps whose block was this same code and failed too; notes this one."""
+    key = "\n".join(line.rstrip() for line in code.strip().splitlines())
+    steps = state.failed_code.setdefault(key, [])
+    earlier = list(steps)
+    steps.append(state.steps)
+    return earlier
+
+
+def _check_failures(state: LoopState, config: LoopConfig, earlier: list[int]) -> None:
+    """Stop after too many failing blocks in a row, or the same failing block too often."""
+    retries = config.limits.tool_retries
+    if state.failures_in_a_row > retries:
         raise ToolRetriesExhausted(
             f"code failed {state.failures_in_a_row} steps in a row", partial(state)
         )
-    return None
+    if len(earlier) >= retries:
+        steps = ", ".join(str(step) for step in [*earlier, state.steps])
+        raise ToolRetriesExhausted(
+            f"the same code failed {len(earlier) + 1} times (steps {steps})", partial(state)
+        )
 
 
 def _run_code(

@@ -27,6 +27,9 @@ class LoopState:
     tool_calls: int = 0
     failures_in_a_row: int = 0
     known_results: dict[str, str] = field(default_factory=dict)
+    failed_code: dict[str, list[int]] = field(default_factory=dict)
+    """Code mode: each block that failed (lines without trailing blanks), and the steps it
+    failed at."""
     next_choice: ToolChoice = "auto"
 
 

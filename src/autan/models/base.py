@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Iterator
 
@@ -28,6 +29,12 @@ class Model(ABC):
     def stream(self, request: ModelRequest) -> Iterator[str | ModelResponse]:
         """Yield text pieces as they are generated, then the complete response last."""
         yield self.complete(request)
+
+    def render_prompt(self, request: ModelRequest) -> str:
+        """What this backend would send for ``request``, as text (``autan runs show
+        --prompts``). Backends give their exact form; this default lists the messages."""
+        messages = [{"role": m.role, "content": m.content} for m in request.messages]
+        return json.dumps({"messages": messages}, ensure_ascii=False, indent=2)
 
     async def acomplete(self, request: ModelRequest) -> ModelResponse:
         """Async ``complete``; backends without native async run ``complete`` in a thread."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from autan.errors import ContextLengthExceeded
+from autan.errors import ConfigurationError, ContextLengthExceeded
 from autan.messages import ModelRequest
 from autan.models.usage_estimate import estimate_prompt_tokens
 
@@ -16,6 +16,21 @@ CONTEXT_WINDOWS: dict[str, int] = {
     "mistral:mistral-large-latest": 131_072,
 }
 """Known windows by model spec, for servers that do not say. Overridable per model."""
+
+DEFAULT_CONTEXT = 4096
+"""The embedded model's context (prompt and reply) when none is asked for: ``--context``,
+``context`` in autan.toml, ``load_model(spec, context=…)`` or ``LlamaModel(n_ctx=…)`` choose
+another."""
+MIN_CONTEXT = 512
+
+
+def check_context(n_ctx: object) -> int:
+    """``n_ctx`` if it can be an embedded model's context size, else ``ConfigurationError``."""
+    if isinstance(n_ctx, bool) or not isinstance(n_ctx, int) or n_ctx < MIN_CONTEXT:
+        raise ConfigurationError(
+            f"the context must be a whole number of tokens, at least {MIN_CONTEXT}; got {n_ctx!r}"
+        )
+    return n_ctx
 
 
 def window_from_models_listing(listing: Any, model: str) -> int | None:

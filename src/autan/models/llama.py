@@ -19,10 +19,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from autan.errors import ConfigurationError, ModelError
+from autan.errors import ConfigurationError, ContextLengthExceeded, ModelError
 from autan.messages import ModelRequest, ModelResponse, Usage
 from autan.models._bounds import Deadline
 from autan.models.base import Model
+from autan.models.context import DEFAULT_CONTEXT, check_context
 from autan.protocols import (
     GrammarOutput,
     JsonOutput,
@@ -32,8 +33,6 @@ from autan.protocols import (
     named,
 )
 from autan.protocols.constrained import MAX_CALLS_PER_STEP
-
-DEFAULT_CONTEXT = 4096
 
 
 class LlamaModel(Model):
@@ -55,7 +54,7 @@ class LlamaModel(Model):
         self.path = path
         self.name = name
         self.protocol = protocol
-        self.n_ctx = n_ctx
+        self.n_ctx = check_context(n_ctx)
         self.seed = seed
         self._llama: Any = None
         self._formatter: Any = None
@@ -131,15 +130,26 @@ class LlamaModel(Model):
         answer, calls = for_request(self.protocol, request).parse(text, request.step)
         return ModelResponse(answer, calls, usage, seconds, self.name, finish)
 
+    def render_prompt(self, request: ModelRequest) -> str:
+        """The exact text llama.cpp tokenizes for ``request`` (chat template applied)."""
+        with self._lock:
+            return self._prompt(request, for_request(self.protocol, request))
+
+    def _prompt(self, request: ModelRequest, protocol: ToolProtocol) -> str:
+        self._load()
+        messages = protocol.render_messages(request.messages, request.tools)
+        return str(self._formatter(messages=messages).prompt)
+
     def _prepare(self, request: ModelRequest, protocol: ToolProtocol) -> tuple[Any, list[int], int]:
         llama = self._load()
-        messages = protocol.render_messages(request.messages, request.tools)
-        prompt = self._formatter(messages=messages).prompt
+        prompt = self._prompt(request, protocol)
         tokens = llama.tokenize(prompt.encode(), add_bos=False, special=True)
         if len(tokens) + request.max_tokens > self.n_ctx:
-            raise ModelError(
-                f"context length exceeded: {len(tokens)} prompt tokens + {request.max_tokens} "
-                f"to generate > {self.n_ctx} ({self.name})"
+            raise ContextLengthExceeded(
+                f"the prompt does not fit {self.name}'s context: {len(tokens)} prompt tokens + "
+                f"{request.max_tokens} to generate > {self.n_ctx}; give a larger --context (the "
+                f"model was trained on {_trained_context(llama) or 'an unknown number of'} tokens)"
+                " or a shorter task"
             )
         return llama, tokens, _cached_prefix(llama, tokens)
 
@@ -174,6 +184,12 @@ class LlamaModel(Model):
                 )
             except (ValueError, RuntimeError) as error:
                 raise ModelError(f"cannot load {self.path}: {error}") from None
+            trained = _trained_context(llama)
+            if trained is not None and self.n_ctx > trained:
+                raise ConfigurationError(
+                    f"context {self.n_ctx} is larger than {self.name} was trained on "
+                    f"({trained} tokens); give at most that"
+                )
             template = llama.metadata.get("tokenizer.chat_template")
             if not template:
                 raise ModelError(f"{self.path} has no chat template in its metadata")
@@ -184,6 +200,13 @@ class LlamaModel(Model):
             )
             self._llama = llama
         return self._llama
+
+
+def _trained_context(llama: Any) -> int | None:
+    """The context length a GGUF says its model was trained on (``ARCH.context_length``)."""
+    metadata = llama.metadata
+    value = metadata.get(f"{metadata.get('general.architecture', '')}.context_length")
+    return int(value) if value and str(value).isdigit() else None
 
 
 class RepeatedLineStop:

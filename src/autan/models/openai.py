@@ -164,6 +164,10 @@ class OpenAIChatModel(Model):
                 yield text
         yield self._timed(assembler.response(), started, request)
 
+    def render_prompt(self, request: ModelRequest) -> str:
+        """The body ``complete`` sends (an ``auto`` protocol may probe the server first)."""
+        return json.dumps(self._payload(request, stream=False), ensure_ascii=False, indent=2)
+
     def _send(self, request: ModelRequest) -> dict[str, Any]:
         deadline = self._deadline(request)
         body = self._checked_payload(request, False, deadline)
@@ -454,10 +458,10 @@ class OpenAIChatModel(Model):
         (a read cut short by the time left)."""
         if deadline.passed():
             return deadline.error(self.name)
-        kind = type(error).__name__
-        return ModelConnectionError(
-            redact(f"{self.name} at {self.base_url}: {kind}", self._api_key)
-        )
+        from autan.models._connection_words import connection_message
+
+        text = connection_message(self.name, self.base_url, error)
+        return ModelConnectionError(redact(text, self._api_key))
 
     @staticmethod
     def _retryable(error: BaseException) -> bool:

@@ -28,31 +28,35 @@ def load_model(
     tool_protocol: str | None = None,
     prices: dict[str, Price] | None = None,
     reasoning: ReasoningPolicy | None = None,
+    context: int | None = None,
 ) -> Model:
     """The backend a spec names. Files are checked and keys looked up now; models load on use.
 
     ``prices`` override the default price table; ``reasoning`` overrides the provider's policy
-    for sending earlier reasoning back (see ``autan.models.reasoning``)."""
+    for sending earlier reasoning back (see ``autan.models.reasoning``). ``context``: the
+    embedded model's context size in tokens (default 4096); a server has its own window."""
     from autan.protocols import check_name
 
     protocol = check_name(tool_protocol)
     text = spec.strip()
     if text == "local" or text.startswith("gguf:"):
-        return _embedded(text, spec, protocol or "constrained")
+        return _embedded(text, spec, protocol or "constrained", context)
     provider, _, rest = text.partition(":")
     if provider in ("openai", "ollama", "mistral", "deepseek") and rest:
         return _remote(provider, rest, spec, protocol, prices, reasoning)
     raise ModelSpecError(f"unknown model spec {spec!r}; accepted forms: {ACCEPTED_FORMS}")
 
 
-def _embedded(text: str, spec: str, protocol: str) -> Model:
+def _embedded(text: str, spec: str, protocol: str, context: int | None) -> Model:
+    from autan.models.context import DEFAULT_CONTEXT
     from autan.models.embedded import check_gguf, default_gguf_path
     from autan.models.llama import LlamaModel
 
+    n_ctx = DEFAULT_CONTEXT if context is None else context
     if text == "local":
-        return LlamaModel(default_gguf_path(), name="local", tool_protocol=protocol)
+        return LlamaModel(default_gguf_path(), "local", n_ctx, tool_protocol=protocol)
     if text[5:]:
-        return LlamaModel(check_gguf(text[5:]), name=text, tool_protocol=protocol)
+        return LlamaModel(check_gguf(text[5:]), text, n_ctx, tool_protocol=protocol)
     raise ModelSpecError(f"unknown model spec {spec!r}; accepted forms: {ACCEPTED_FORMS}")
 
 

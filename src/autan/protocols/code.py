@@ -77,6 +77,15 @@ def observation(stdout: str, stderr: str, error: str | None) -> str:
     return "\n".join(parts)
 
 
+def repeated_failure(first_step: int) -> str:
+    """Said after ``observation`` when a failing block is one that failed before."""
+    return (
+        f"This is the same code as in step {first_step}, and it failed again. Running it once "
+        "more will fail the same way: change the code to fix the error, or call "
+        "final_answer(value) with what you know."
+    )
+
+
 def answer_text(value: Any) -> str:
     """``final_answer``'s value as the run's output."""
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)

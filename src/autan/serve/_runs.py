@@ -58,7 +58,7 @@ class Runs:
     def resume(self, run_id: str) -> None:
         """Continue a run that neither ended nor waits for a decision."""
         status = self.store.info(run_id).status
-        if status != "incomplete":
+        if status != "interrupted":
             raise Conflict(f"run {run_id} is {status.replace('_', ' ')}; nothing to resume")
         self.pool.submit(run_id, self._resumption(run_id))
 
@@ -83,7 +83,7 @@ class Runs:
         unfinished = [
             info.run_id
             for info in self.store.runs()
-            if info.config.get(SERVED_KEY) and info.status == "incomplete"
+            if info.config.get(SERVED_KEY) and info.status == "interrupted"
         ]
         for n, run_id in enumerate(unfinished):
             try:

@@ -11,7 +11,7 @@ NOT_BLANK = r"[^\s\x1c-\x1f\x85]"
 """Text with a character that is not white space, as Python's ``str.strip`` sees it."""
 
 Status = Literal[
-    "queued", "running", "awaiting_approval", "completed", "failed", "cancelled", "incomplete"
+    "queued", "running", "awaiting_approval", "completed", "failed", "cancelled", "interrupted"
 ]
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from autan.events import Event
 from autan.store import RunInfo, Store
+from autan.store._lease import Holder, Lease, MayTake
 
 
 class WatchedStore(Store):
@@ -29,11 +30,11 @@ class WatchedStore(Store):
     def create_run(self, run_id: str, config: Mapping[str, Any]) -> None:
         self.inner.create_run(run_id, config)
 
-    def append(self, run_id: str, seq: int, event: Event) -> None:
+    def append(self, run_id: str, seq: int, event: Event, lease: str | None = None) -> None:
         stop = self._stop_reason(run_id)
         if stop is not None:
             raise stop
-        self.inner.append(run_id, seq, event)
+        self.inner.append(run_id, seq, event, lease)
         self._appended(run_id)
 
     def append_regardless(self, run_id: str, seq: int, event: Event) -> None:
@@ -41,8 +42,19 @@ class WatchedStore(Store):
         self.inner.append(run_id, seq, event)
         self._appended(run_id)
 
-    def load(self, run_id: str) -> list[Event]:
-        return self.inner.load(run_id)
+    def take_lease(
+        self, run_id: str, token: str, holder: Holder, may_take: MayTake
+    ) -> Lease | None:
+        return self.inner.take_lease(run_id, token, holder, may_take)
+
+    def renew_lease(self, run_id: str, token: str) -> bool:
+        return self.inner.renew_lease(run_id, token)
+
+    def release_lease(self, run_id: str, token: str) -> None:
+        self.inner.release_lease(run_id, token)
+
+    def load(self, run_id: str, start: int = 0) -> list[Event]:
+        return self.inner.load(run_id, start)
 
     def info(self, run_id: str) -> RunInfo:
         return self.inner.info(run_id)

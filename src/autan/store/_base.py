@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Literal
 
+from autan.errors import RunInProgress
 from autan.events import ApprovalRequested, Event, FinalAnswer, RunFailed
+from autan.store._lease import LEASE_SECONDS, HeldLease, Holder, Lease, MayTake, new_token, stale
 
-RunStatus = Literal["completed", "failed", "awaiting_approval", "incomplete"]
+RunStatus = Literal["completed", "failed", "running", "awaiting_approval", "interrupted"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,17 +27,22 @@ class RunInfo:
     events: int
     last_event: str | None
     """The ``type`` of the last journaled event, ``None`` for a run with no events yet."""
+    lease: Lease | None = None
+    """The process running it now, if one has (or had, when it died) its lease."""
 
     @property
     def status(self) -> RunStatus:
-        """``incomplete`` covers both a run still going and one whose process died."""
+        """``running``: a live process holds the run's lease; ``interrupted``: the run stopped
+        without an answer, a failure or a pause (its process was killed or crashed)."""
         if self.last_event == FinalAnswer.kind:
             return "completed"
         if self.last_event == RunFailed.kind:
             return "failed"
+        if self.lease is not None and self.lease.live():
+            return "running"
         if self.last_event == ApprovalRequested.kind:
             return "awaiting_approval"
-        return "incomplete"
+        return "interrupted"
 
 
 class Store(ABC):
@@ -43,7 +50,9 @@ class Store(ABC):
 
     ``append`` writes event number ``seq`` (0, 1, 2, …) of a run and is durable when it returns;
     a ``seq`` that is already taken raises ``StoreError``, so two processes cannot both continue
-    the same run. Unknown run ids raise ``ConfigurationError``.
+    the same run. The process that runs a run holds its lease (``claim``, see ``_lease.py``) and
+    names it in each append, which the store refuses once the lease is another's. Unknown run
+    ids raise ``ConfigurationError``.
     """
 
     @abstractmethod
@@ -51,12 +60,37 @@ class Store(ABC):
         """Record a new run and the configuration it was started with."""
 
     @abstractmethod
-    def append(self, run_id: str, seq: int, event: Event) -> None:
-        """Append event ``seq`` of run ``run_id``."""
+    def append(self, run_id: str, seq: int, event: Event, lease: str | None = None) -> None:
+        """Append event ``seq`` of run ``run_id``; with ``lease`` (a token from ``claim``), only
+        while that lease is the run's, else ``StoreError``."""
+
+    def claim(self, run_id: str, stale_after: float = LEASE_SECONDS) -> HeldLease:
+        """Take run ``run_id``'s lease and keep it alive until ``release``. Raises
+        ``RunInProgress`` while another process holds a live one; a stale one is taken over."""
+        token = new_token()
+        current = self.take_lease(run_id, token, Holder.this_process(), stale(stale_after))
+        if current is not None:
+            raise RunInProgress(f"run {run_id} is in progress ({current.describe()})")
+        return HeldLease(self, run_id, token)
 
     @abstractmethod
-    def load(self, run_id: str) -> list[Event]:
-        """All events of a run, in order."""
+    def take_lease(
+        self, run_id: str, token: str, holder: Holder, may_take: MayTake
+    ) -> Lease | None:
+        """In one transaction: make ``token`` the run's lease unless it has one that
+        ``may_take`` refuses to replace; return that one then, else ``None``."""
+
+    @abstractmethod
+    def renew_lease(self, run_id: str, token: str) -> bool:
+        """A heartbeat: ``False`` when ``token`` is no longer the run's lease."""
+
+    @abstractmethod
+    def release_lease(self, run_id: str, token: str) -> None:
+        """Give the lease back (nothing happens if it is not ``token``'s)."""
+
+    @abstractmethod
+    def load(self, run_id: str, start: int = 0) -> list[Event]:
+        """The events of a run from number ``start`` on (all by default), in order."""
 
     @abstractmethod
     def info(self, run_id: str) -> RunInfo:

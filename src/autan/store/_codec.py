@@ -37,9 +37,10 @@ def decode_event(kind: str, schema: int, data: str) -> Event:
         raise StoreError(f"unreadable {kind} event: nested too deep") from None
 
 
-def events_from_rows(run_id: str, rows: Sequence[Sequence[Any]]) -> list[Event]:
-    """Events from ``(seq, type, schema, data)`` rows in order; a gap in ``seq`` is an error."""
-    for expected, (seq, *_) in enumerate(rows):
+def events_from_rows(run_id: str, rows: Sequence[Sequence[Any]], start: int = 0) -> list[Event]:
+    """Events from ``(seq, type, schema, data)`` rows in order, the first numbered ``start``;
+    a gap in ``seq`` is an error."""
+    for expected, (seq, *_) in enumerate(rows, start):
         if seq != expected:
             raise StoreError(f"run {run_id}: event {expected} is missing from the journal")
     return [decode_event(kind, schema, data) for _, kind, schema, data in rows]

@@ -26,6 +26,7 @@ from autan.store._codec import (
     events_from_rows,
     load_json,
 )
+from autan.store._lease import Holder, Lease, MayTake, lease_from_row
 
 if TYPE_CHECKING:
     import psycopg
@@ -47,12 +48,37 @@ _LAYOUT = (
         data TEXT NOT NULL,
         PRIMARY KEY (run_id, seq)
     )""",
+    """CREATE TABLE IF NOT EXISTS autan_leases (
+        run_id TEXT PRIMARY KEY REFERENCES autan_runs (id),
+        token TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        host TEXT NOT NULL,
+        machine TEXT NOT NULL,
+        heartbeat DOUBLE PRECISION NOT NULL
+    )""",
 )
-_SUMMARY = """
+_NOW = "extract(epoch from clock_timestamp())::double precision"
+"""Unix time by the server's clock, which every worker shares."""
+_SUMMARY = f"""
 SELECT id, created, config,
     (SELECT seq FROM autan_events WHERE run_id = r.id ORDER BY seq DESC LIMIT 1),
-    (SELECT type FROM autan_events WHERE run_id = r.id ORDER BY seq DESC LIMIT 1)
-FROM autan_runs r
+    (SELECT type FROM autan_events WHERE run_id = r.id ORDER BY seq DESC LIMIT 1),
+    l.pid, l.host, l.machine, {_NOW} - l.heartbeat
+FROM autan_runs r LEFT JOIN autan_leases l ON l.run_id = r.id
+"""
+_FENCED_APPEND = """
+INSERT INTO autan_events (run_id, seq, type, schema, data)
+SELECT %(run)s, %(seq)s, %(type)s, %(schema)s, %(data)s
+WHERE %(lease)s::text IS NULL
+    OR EXISTS (SELECT 1 FROM autan_leases WHERE run_id = %(run)s AND token = %(lease)s)
+"""
+_CURRENT_LEASE = (
+    f"SELECT pid, host, machine, {_NOW} - heartbeat FROM autan_leases WHERE run_id = %s"
+)
+_TAKE_LEASE = f"""
+INSERT INTO autan_leases VALUES (%s, %s, %s, %s, %s, {_NOW})
+ON CONFLICT (run_id) DO UPDATE SET token = EXCLUDED.token, pid = EXCLUDED.pid,
+    host = EXCLUDED.host, machine = EXCLUDED.machine, heartbeat = EXCLUDED.heartbeat
 """
 
 
@@ -71,23 +97,53 @@ class PostgresStore(Store):
                 (run_id, time.time(), dump_json(config)),
             )
 
-    def append(self, run_id: str, seq: int, event: Event) -> None:
-        row = (run_id, seq, event.kind, EVENT_SCHEMA, encode_event(event))
-        with self._sql(f"cannot append event {seq} to run {run_id}") as db:
-            db.execute(
-                "INSERT INTO autan_events (run_id, seq, type, schema, data) "
-                "VALUES (%s, %s, %s, %s, %s)",
-                row,
-            )
+    def append(self, run_id: str, seq: int, event: Event, lease: str | None = None) -> None:
+        row = {
+            "run": run_id,
+            "seq": seq,
+            "type": event.kind,
+            "schema": EVENT_SCHEMA,
+            "data": encode_event(event),
+            "lease": lease,
+        }
+        what = f"cannot append event {seq} to run {run_id}"
+        with self._sql(what) as db:
+            written = db.execute(_FENCED_APPEND, row).rowcount
+        if not written:
+            raise StoreError(f"{what}: another process took over its lease ({self.url})")
 
-    def load(self, run_id: str) -> list[Event]:
+    def take_lease(
+        self, run_id: str, token: str, holder: Holder, may_take: MayTake
+    ) -> Lease | None:
+        with self._sql(f"cannot take the lease of run {run_id}") as db, db.transaction():
+            db.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (run_id,))
+            current = lease_from_row(db.execute(_CURRENT_LEASE, (run_id,)).fetchone())
+            if current is not None and not may_take(current):
+                return current
+            db.execute(_TAKE_LEASE, (run_id, token, holder.pid, holder.host, holder.machine))
+        return None
+
+    def renew_lease(self, run_id: str, token: str) -> bool:
+        with self._sql(f"cannot renew the lease of run {run_id}") as db:
+            renewed = db.execute(
+                f"UPDATE autan_leases SET heartbeat = {_NOW} WHERE run_id = %s AND token = %s",
+                (run_id, token),
+            ).rowcount
+        return bool(renewed)
+
+    def release_lease(self, run_id: str, token: str) -> None:
+        with self._sql(f"cannot release the lease of run {run_id}") as db:
+            db.execute("DELETE FROM autan_leases WHERE run_id = %s AND token = %s", (run_id, token))
+
+    def load(self, run_id: str, start: int = 0) -> list[Event]:
         self.info(run_id)
         with self._sql(f"cannot load run {run_id}") as db:
             rows = db.execute(
-                "SELECT seq, type, schema, data FROM autan_events WHERE run_id = %s ORDER BY seq",
-                (run_id,),
+                "SELECT seq, type, schema, data FROM autan_events "
+                "WHERE run_id = %s AND seq >= %s ORDER BY seq",
+                (run_id, start),
             ).fetchall()
-        return events_from_rows(run_id, rows)
+        return events_from_rows(run_id, rows, start)
 
     def info(self, run_id: str) -> RunInfo:
         with self._sql(f"cannot read run {run_id}") as db:
@@ -172,6 +228,6 @@ def _first_line(error: Exception) -> str:
 
 
 def _run_info(row: tuple[Any, ...]) -> RunInfo:
-    run_id, created, config, last_seq, last_type = row
+    run_id, created, config, last_seq, last_type = row[:5]
     events = 0 if last_seq is None else last_seq + 1
-    return RunInfo(run_id, created, load_json(config), events, last_type)
+    return RunInfo(run_id, created, load_json(config), events, last_type, lease_from_row(row[5:]))

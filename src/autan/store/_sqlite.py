@@ -32,6 +32,7 @@ from autan.store._codec import (
     events_from_rows,
     load_json,
 )
+from autan.store._lease import Holder, Lease, MayTake, lease_from_row
 from autan.store._location import default_journal_path
 
 LAYOUT_VERSION = 1
@@ -55,12 +56,37 @@ CREATE TABLE events (
 ) WITHOUT ROWID;
 """
 
-_SUMMARY = """
+_LEASES = """
+CREATE TABLE IF NOT EXISTS leases (
+    run_id TEXT PRIMARY KEY REFERENCES runs (id),
+    token TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    host TEXT NOT NULL,
+    machine TEXT NOT NULL,
+    heartbeat REAL NOT NULL
+)
+"""
+"""Who runs each run now (``_lease.py``). Added to layout 1 without a new version: an older
+autan reads such a file as before and ignores the table."""
+
+_NOW = "((julianday('now') - 2440587.5) * 86400.0)"
+"""Unix time by SQLite's clock: every heartbeat and age is measured by it."""
+
+_SUMMARY = f"""
 SELECT id, created, config,
     (SELECT seq FROM events WHERE run_id = runs.id ORDER BY seq DESC LIMIT 1),
-    (SELECT type FROM events WHERE run_id = runs.id ORDER BY seq DESC LIMIT 1)
-FROM runs
+    (SELECT type FROM events WHERE run_id = runs.id ORDER BY seq DESC LIMIT 1),
+    leases.pid, leases.host, leases.machine, {_NOW} - leases.heartbeat
+FROM runs LEFT JOIN leases ON leases.run_id = runs.id
 """
+
+_FENCED_APPEND = """
+INSERT INTO events (run_id, seq, type, schema, data) SELECT ?1, ?2, ?3, ?4, ?5
+WHERE ?6 IS NULL OR EXISTS (SELECT 1 FROM leases WHERE run_id = ?1 AND token = ?6)
+"""
+
+_CURRENT_LEASE = f"SELECT pid, host, machine, {_NOW} - heartbeat FROM leases WHERE run_id = ?"
+_TAKE_LEASE = f"INSERT OR REPLACE INTO leases VALUES (?, ?, ?, ?, ?, {_NOW})"
 
 Synchronous = Literal["NORMAL", "FULL"]
 
@@ -94,21 +120,52 @@ class SQLiteStore(Store):
                 (run_id, time.time(), dump_json(config)),
             )
 
-    def append(self, run_id: str, seq: int, event: Event) -> None:
-        row = (run_id, seq, event.kind, EVENT_SCHEMA, encode_event(event))
-        with self._sql(f"cannot append event {seq} to run {run_id}") as db:
-            db.execute(
-                "INSERT INTO events (run_id, seq, type, schema, data) VALUES (?, ?, ?, ?, ?)", row
-            )
+    def append(self, run_id: str, seq: int, event: Event, lease: str | None = None) -> None:
+        row = (run_id, seq, event.kind, EVENT_SCHEMA, encode_event(event), lease)
+        what = f"cannot append event {seq} to run {run_id}"
+        with self._sql(what) as db:
+            written = db.execute(_FENCED_APPEND, row).rowcount
+        if not written:
+            raise StoreError(f"{what}: another process took over its lease ({self.path})")
 
-    def load(self, run_id: str) -> list[Event]:
+    def take_lease(
+        self, run_id: str, token: str, holder: Holder, may_take: MayTake
+    ) -> Lease | None:
+        with self._sql(f"cannot take the lease of run {run_id}") as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                current = lease_from_row(db.execute(_CURRENT_LEASE, (run_id,)).fetchone())
+                taken = current is None or may_take(current)
+                if taken:
+                    row = (run_id, token, holder.pid, holder.host, holder.machine)
+                    db.execute(_TAKE_LEASE, row)
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        return None if taken else current
+
+    def renew_lease(self, run_id: str, token: str) -> bool:
+        with self._sql(f"cannot renew the lease of run {run_id}") as db:
+            renewed = db.execute(
+                f"UPDATE leases SET heartbeat = {_NOW} WHERE run_id = ? AND token = ?",
+                (run_id, token),
+            ).rowcount
+        return bool(renewed)
+
+    def release_lease(self, run_id: str, token: str) -> None:
+        with self._sql(f"cannot release the lease of run {run_id}") as db:
+            db.execute("DELETE FROM leases WHERE run_id = ? AND token = ?", (run_id, token))
+
+    def load(self, run_id: str, start: int = 0) -> list[Event]:
         self.info(run_id)
         with self._sql(f"cannot load run {run_id}") as db:
             rows = db.execute(
-                "SELECT seq, type, schema, data FROM events WHERE run_id = ? ORDER BY seq",
-                (run_id,),
+                "SELECT seq, type, schema, data FROM events WHERE run_id = ? AND seq >= ? "
+                "ORDER BY seq",
+                (run_id, start),
             ).fetchall()
-        return events_from_rows(run_id, rows)
+        return events_from_rows(run_id, rows, start)
 
     def info(self, run_id: str) -> RunInfo:
         with self._sql(f"cannot read run {run_id}") as db:
@@ -195,6 +252,7 @@ def _ensure_layout(connection: sqlite3.Connection) -> None:
             raise StoreError(
                 f"journal layout {version} is newer than this version of autan ({LAYOUT_VERSION})"
             )
+        connection.execute(_LEASES)
         connection.execute("COMMIT")
     except BaseException:
         connection.execute("ROLLBACK")
@@ -202,6 +260,6 @@ def _ensure_layout(connection: sqlite3.Connection) -> None:
 
 
 def _run_info(row: tuple[Any, ...]) -> RunInfo:
-    run_id, created, config, last_seq, last_type = row
+    run_id, created, config, last_seq, last_type = row[:5]
     events = 0 if last_seq is None else last_seq + 1
-    return RunInfo(run_id, created, load_json(config), events, last_type)
+    return RunInfo(run_id, created, load_json(config), events, last_type, lease_from_row(row[5:]))
