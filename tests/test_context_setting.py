@@ -62,6 +62,9 @@ def test_the_recipe_keeps_the_context_for_resume(tmp_path: Path) -> None:
         max_seconds=None,
         actions="tools",
         context=None,
+        mcp=[],
+        mcp_config=None,
+        mcp_no_approval=False,
     )
     settings = load_settings(_toml(tmp_path, "context = 8192\n"))
     recipe = Recipe.from_flags(flags, settings)

@@ -34,7 +34,7 @@ def add_mcp_commands(commands: argparse._SubParsersAction[Parser]) -> None:
     serve.add_argument("--workspace", default=".", metavar="DIR", help="its file tools' dir")
     serve.add_argument("--max-steps", type=limit(int, "max_steps"), default=None, metavar="N")
     serve.add_argument("--store", metavar="URL|PATH", default=None, help="its journal")
-    serve.set_defaults(max_tokens=None, max_seconds=None, actions="tools")
+    serve.set_defaults(max_tokens=None, max_seconds=None, actions="tools", context=None)
     add_mcp_arguments(serve)
 
 

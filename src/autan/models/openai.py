@@ -171,9 +171,8 @@ class OpenAIChatModel(Model):
     def _send(self, request: ModelRequest) -> dict[str, Any]:
         deadline = self._deadline(request)
         body = self._checked_payload(request, False, deadline)
-        return self.retry.call(
-            lambda: self._post(body, deadline), _retryable_before(deadline), deadline.left
-        )
+        retryable = _retryable_before(deadline)
+        return self.retry.call(lambda: self._post(body, deadline), retryable, deadline.left)
 
     async def _asend(self, request: ModelRequest) -> dict[str, Any]:
         deadline = self._deadline(request)

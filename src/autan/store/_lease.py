@@ -57,7 +57,7 @@ class Holder:
             return True
         except PermissionError:  # another user's live process
             return False
-        return False
+        return _exited(self.pid)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,3 +150,13 @@ def _this_machine() -> str:
     except OSError:
         return ""
     return f"{boot} {namespace}"
+
+
+def _exited(pid: int) -> bool:
+    """Whether ``pid`` is a process that has exited but not been reaped (a zombie: a killed
+    holder whose parent died too, waiting for an init that may never reap it)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rfind(")") + 2 :][:1] in ("Z", "X")
