@@ -38,6 +38,7 @@ class Recipe:
     max_total_tokens: int | None
     max_wall_seconds: float | None
     actions: str = "tools"
+    decode: str | None = None
 
     def __post_init__(self) -> None:
         from autan.loop import check_actions
@@ -57,6 +58,7 @@ class Recipe:
             max_total_tokens=args.max_tokens,
             max_wall_seconds=args.max_seconds,
             actions=args.actions,
+            decode=getattr(args, "decode", None),
         )
 
     @classmethod
@@ -101,6 +103,7 @@ class Recipe:
                 tool_protocol=self.tool_protocol,
                 prices=settings.prices,
                 reasoning=settings.reasoning,
+                decode=self.decode,
             )
         return Agent(
             model,

@@ -7,7 +7,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, TypeVar
 
-from autan.cli.args import limit
+from autan.cli.args import DECODE_HELP, limit
 from autan.cli.display import (
     EXIT_CODES,
     EXIT_FAILED,
@@ -51,6 +51,7 @@ def add_run_command(commands: argparse._SubParsersAction[Parser]) -> None:
         help="how a server model calls tools: its own tool calling (native), JSON constrained "
         "by response_format (constrained), or tagged text such as <tool_call> (text)",
     )
+    run.add_argument("--decode", default=None, metavar="LIST", help=DECODE_HELP)
     run.add_argument(
         "--actions",
         choices=ACTIONS,

@@ -10,28 +10,21 @@ actions through the ``code`` protocol (one Python block, forced by a grammar).
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 import time
 from collections.abc import Iterator
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from autan.errors import ConfigurationError, ModelError
 from autan.messages import ModelRequest, ModelResponse, Usage
 from autan.models._bounds import Deadline
+from autan.models._llama_decode import StepDecoder
+from autan.models._llama_grammar import grammar
 from autan.models.base import Model
-from autan.protocols import (
-    GrammarOutput,
-    JsonOutput,
-    OutputConstraint,
-    ToolProtocol,
-    for_request,
-    named,
-)
-from autan.protocols.constrained import MAX_CALLS_PER_STEP
+from autan.models.decoding import parse_decode
+from autan.protocols import JsonOutput, OutputConstraint, ToolProtocol, for_request, named
 
 DEFAULT_CONTEXT = 4096
 
@@ -46,6 +39,7 @@ class LlamaModel(Model):
         n_ctx: int = DEFAULT_CONTEXT,
         seed: int = 0,
         tool_protocol: str = "constrained",
+        decode: str | None = None,
     ) -> None:
         protocol = named(tool_protocol)
         if not protocol.prompted:  # llama.cpp's completion API has no tool fields
@@ -57,6 +51,8 @@ class LlamaModel(Model):
         self.protocol = protocol
         self.n_ctx = n_ctx
         self.seed = seed
+        self.decode = parse_decode(decode)
+        """The decoding strategies of tools steps (``autan.models.decoding``)."""
         self._llama: Any = None
         self._formatter: Any = None
         self._lock = threading.Lock()
@@ -86,31 +82,44 @@ class LlamaModel(Model):
         protocol = for_request(self.protocol, request)
         allowed = protocol.constraint(request.tools, request.tool_choice)
         llama, tokens, cached = self._prepare(request, protocol)
-        stop = self._stops(llama, tokens, allowed, deadline)
         deadline.check(self.name)  # the prompt's evaluation cannot be stopped: not begun late
-        output = _generate(llama, tokens, request, _grammar(allowed), stop=stop)
+        text, finish = self._decoder(llama, request, allowed, deadline).decode(tokens)
         deadline.check(self.name)
-        text = output["choices"][0]["text"]
-        usage = output["usage"]
-        return self._response(
-            text,
-            Usage(usage["prompt_tokens"], usage["completion_tokens"], cached),
-            time.perf_counter() - started,
-            output["choices"][0].get("finish_reason") or "stop",
-            request,
-        )
+        completion = len(llama.tokenize(text.encode(), add_bos=False, special=False))
+        usage = Usage(len(tokens), completion, cached)
+        return self._response(text, usage, time.perf_counter() - started, finish, request)
+
+    def _decoder(
+        self, llama: Any, request: ModelRequest, allowed: OutputConstraint, deadline: Deadline
+    ) -> StepDecoder:
+        """The step's decoder; each part it generates has what is left of the token budget."""
+        spent: list[int] = []
+
+        def generate(tokens: list[int], part_grammar: Any) -> tuple[str, str]:
+            budget = max(request.max_tokens - sum(spent), 1)
+            stop = self._stops(llama, tokens, allowed, deadline)
+            output = _generate(llama, tokens, request, part_grammar, stop=stop, budget=budget)
+            spent.append(output["usage"]["completion_tokens"])
+            choice = output["choices"][0]
+            return choice["text"], choice.get("finish_reason") or "stop"
+
+        return StepDecoder(llama, allowed, request.tools, self.decode, generate)
 
     def _stream(self, request: ModelRequest, deadline: Deadline) -> Iterator[str | ModelResponse]:
         started = time.perf_counter()
         protocol = for_request(self.protocol, request)
         allowed = protocol.constraint(request.tools, request.tool_choice)
+        if isinstance(allowed, JsonOutput) and allowed.calls is not None:
+            # a decoded step is assembled part by part: it comes as one piece
+            yield self._complete(request, deadline)
+            return
         llama, tokens, cached = self._prepare(request, protocol)
         pieces: list[str] = []
         finish = "stop"
         stop = self._stops(llama, tokens, allowed, deadline)
-        grammar = _grammar(allowed)
         deadline.check(self.name)
-        for chunk in _generate(llama, tokens, request, grammar, stream=True, stop=stop):
+        step_grammar = grammar(allowed, "bounded" in self.decode)
+        for chunk in _generate(llama, tokens, request, step_grammar, stream=True, stop=stop):
             choice = chunk["choices"][0]
             if choice["text"]:
                 pieces.append(choice["text"])
@@ -220,11 +229,12 @@ def _generate(
     grammar: Any,
     stream: bool = False,
     stop: Any = None,
+    budget: int | None = None,
 ) -> Any:
     try:
         return llama.create_completion(
             tokens,
-            max_tokens=request.max_tokens,
+            max_tokens=request.max_tokens if budget is None else budget,
             temperature=request.temperature,
             grammar=grammar,
             stream=stream,
@@ -243,65 +253,6 @@ def _cached_prefix(llama: Any, tokens: list[int]) -> int:
             break
         same += 1
     return min(same, len(tokens) - 1)
-
-
-def _grammar(allowed: OutputConstraint) -> Any:
-    """The llama.cpp grammar of what a step allows; ``None`` for free text."""
-    if isinstance(allowed, GrammarOutput):
-        return _gbnf_grammar(allowed.gbnf)
-    if isinstance(allowed, JsonOutput):
-        line = json.dumps(allowed.line) if allowed.line is not None else ""
-        return _grammar_for(json.dumps(allowed.schema), line)
-    return None
-
-
-@lru_cache(maxsize=4)
-def _gbnf_grammar(gbnf: str) -> Any:
-    from llama_cpp.llama_grammar import LlamaGrammar
-
-    return LlamaGrammar.from_string(gbnf, verbose=False)
-
-
-@lru_cache(maxsize=64)
-def _grammar_for(one_json: str, call_json: str) -> Any:
-    """The llama.cpp grammar of a reply: one value of schema ``one``, or up to
-    ``MAX_CALLS_PER_STEP`` values of schema ``call``, one per line. Patterns llama.cpp cannot
-    compile are dropped from the grammar (arguments are still validated against them before any
-    tool runs)."""
-    from llama_cpp.llama_grammar import LlamaGrammar
-
-    one, call = json.loads(one_json), json.loads(call_json) if call_json else None
-    try:
-        return LlamaGrammar.from_string(_gbnf(one, call), verbose=False)
-    except Exception:
-        pass
-    try:
-        loose = _gbnf(_without_patterns(one), _without_patterns(call) if call else None)
-        return LlamaGrammar.from_string(loose, verbose=False)
-    except Exception as error:
-        raise ModelError(f"cannot build a grammar from the tool schemas: {error}") from None
-
-
-def _gbnf(one: dict[str, Any], call: dict[str, Any] | None) -> str:
-    from llama_cpp import llama_grammar
-
-    untyped: Any = llama_grammar.SchemaConverter
-    converter = untyped(prop_order={}, allow_fetch=False, dotall=False, raw_pattern=False)
-    one_rule = converter.visit(converter.resolve_refs(one, "one"), "one")
-    if call is None:
-        return f"{converter.format_grammar()}\nroot ::= {one_rule}"
-    call_rule = converter.visit(converter.resolve_refs(call, "call"), "call")
-    more = MAX_CALLS_PER_STEP - 1
-    root = f'root ::= {one_rule} | {call_rule} ("\\n" {call_rule}){{1,{more}}}'
-    return f"{converter.format_grammar()}\n{root}"
-
-
-def _without_patterns(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {k: _without_patterns(v) for k, v in node.items() if k != "pattern"}
-    if isinstance(node, list):
-        return [_without_patterns(item) for item in node]
-    return node
 
 
 def _usable_cpus() -> int:

@@ -15,17 +15,27 @@ import re
 from typing import Any
 
 from autan.messages import INVALID_CALL, Message, ToolCall, ToolChoice, ToolSpec
-from autan.protocols.base import JsonOutput, OutputConstraint, ToolProtocol
+from autan.protocols.base import CallFormat, JsonOutput, OutputConstraint, ToolProtocol
 from autan.protocols.signature import COMPACT
 from autan.protocols.signature import signature as render_signature
 
-# Wording and key measured on SmolLM2-135M over benchmarks/one_tool_tasks.py (see BENCHMARKS.md):
-# "result" echoes the "Result: ..." observation, and a quoted "TEXT" keeps the answer clean.
+# The answer key of servers constrained by a schema (measured on SmolLM2-135M over
+# benchmarks/one_tool_tasks.py, BENCHMARKS.md: "result" echoes the "Result: ..." observation).
+# The reply format names no answer placeholder: a model copies it ("TEXT"); backends with a
+# grammar take the answer as plain text (benchmarks/everyday.py, issue 18).
 ANSWER_KEY = "result"
 REPLY_FORMAT = (
-    'Reply with JSON only: {"tool": NAME, "arguments": {...}} to call a tool, '
-    f'or {{"{ANSWER_KEY}": "TEXT"}} to give the final answer.'
+    'To call a tool, reply with JSON only: {"tool": NAME, "arguments": {...}}. '
+    "Otherwise reply with your answer in plain words."
 )
+CALL_FORMAT = CallFormat(
+    lead='{"tool": "',
+    middle='", "arguments": ',
+    closing="}",
+    separator="\n",
+    starts=("{", '{"'),
+)
+"""How ``render_calls`` writes a call, for decoders that choose its parts one by one."""
 MAX_CALLS_PER_STEP = 8
 _DECODER = json.JSONDecoder()
 _NOT_BLANK = re.compile(r"[^ \t\r\n]")
@@ -198,13 +208,16 @@ class ConstrainedProtocol(ToolProtocol):
         return render_calls(message.tool_calls)
 
     def constraint(self, tools: tuple[ToolSpec, ...], choice: ToolChoice) -> OutputConstraint:
-        """With tools: a call (or several, one per line) or an answer; after a repeated call
-        (``none``): only an answer; with no tools, free text."""
+        """With tools: a call (or several, one per line) or an answer (plain text where the
+        backend forces a grammar); after a repeated call (``none``): only an answer; with no
+        tools, free text."""
         if choice == "none":
-            return JsonOutput(ANSWER_ONLY_SCHEMA)
+            return JsonOutput(ANSWER_ONLY_SCHEMA, text_answer=True)
         if not tools:
             return None
-        return JsonOutput(output_schema(tools, choice), call_schema(tools))
+        text = choice != "required"
+        schema = output_schema(tools, choice)
+        return JsonOutput(schema, call_schema(tools), text_answer=text, calls=CALL_FORMAT)
 
     def parse(self, text: str, step: int) -> tuple[str, tuple[ToolCall, ...]]:
         return parse_output(text, step)
