@@ -33,12 +33,22 @@ def test_likelihood_answers_a_question_that_needs_no_tool(local, tmp_path: Path)
     assert "Paris" in response.text
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="known gap (issue 18): at margin 7.92 the model answers in words instead of calling "
+    "write_file (measured 2026-12-02 00:10 UTC); strict, so a fix shows up here",
+)
 def test_likelihood_still_calls_a_tool_for_a_file_task(local, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     specs = tuple(t.spec for t in builtin_tools(tmp_path))
     response = _first_step(local, "Write the text done to the file status.txt.", specs)
     assert [c.name for c in response.tool_calls] == ["write_file"]
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="known gap (issue 18): ranked by likelihood, list_dir (path 'list_dir.txt') wins over "
+    "read_file for this task (measured 2026-12-02 00:15 UTC); strict, so a fix shows up here",
+)
 def test_function_first_names_the_file_tool(local, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """Greedy decoding wrote ``list_dir`` (or ``read_file.txt`` as the path)."""
     (tmp_path / "notes.txt").write_text("buy milk\ncall the bank\n")
