@@ -24,8 +24,7 @@ from autan.bench._step import request_for
 from autan.messages import Message, ModelRequest
 from autan.models._llama_scores import LlamaScores
 from autan.models.decoding import call_log_odds
-from autan.protocols import CONSTRAINED
-from autan.protocols.constrained import CALL_FORMAT
+from autan.protocols.constrained import CALL_FORMAT, CONSTRAINED_TEXT_ANSWERS
 from autan.tools.builtin import builtin_tools
 from everyday_tasks import TASKS
 
@@ -35,7 +34,8 @@ CATEGORIES = (
 
 
 def log_odds(model: Any, request: ModelRequest) -> float:
-    llama, tokens, _ = model._prepare(request, CONSTRAINED)
+    # the prompt of ``--decode likelihood`` (it brings ``text-answer``'s reply format)
+    llama, tokens, _ = model._prepare(request, CONSTRAINED_TEXT_ANSWERS)
     scores = LlamaScores(llama, tokens)
     try:
         return call_log_odds(scores, CALL_FORMAT)

@@ -13,27 +13,54 @@ from autan.errors import ConfigurationError
 from autan.messages import ToolCall, ToolSpec
 from autan.models import load_model
 from autan.models._llama_grammar import _gbnf
+from autan.models.llama import LlamaModel
 from autan.protocols import CONSTRAINED, JsonOutput
-from autan.protocols.constrained import CALL_FORMAT, render_calls, system_block
+from autan.protocols.constrained import (
+    CALL_FORMAT,
+    CONSTRAINED_TEXT_ANSWERS,
+    render_calls,
+    system_block,
+)
 
 BFCL = Path(__file__).resolve().parents[2] / "shared" / "bench" / "bfcl"
 LIST = ToolSpec("list_dir", "List a directory.", {"type": "object", "properties": {}})
 
 
-def test_the_reply_format_has_no_placeholder_to_copy() -> None:
-    block = system_block("Be brief.", (LIST,))
+def test_the_text_answer_reply_format_has_no_placeholder_to_copy() -> None:
+    block = CONSTRAINED_TEXT_ANSWERS.system_block("Be brief.", (LIST,))
     assert "TEXT" not in block
     assert "plain words" in block
+    assert system_block("Be brief.", (LIST,)) == CONSTRAINED.system_block("Be brief.", (LIST,))
+    assert '{"result": "TEXT"}' in CONSTRAINED.system_block("Be brief.", (LIST,))  # main's
 
 
-def test_an_auto_step_allows_a_plain_text_answer_and_says_how_calls_are_written() -> None:
-    allowed = CONSTRAINED.constraint((LIST,), "auto")
+def test_a_text_answer_auto_step_allows_plain_text_and_says_how_calls_are_written() -> None:
+    allowed = CONSTRAINED_TEXT_ANSWERS.constraint((LIST,), "auto")
     assert isinstance(allowed, JsonOutput)
     assert allowed.text_answer
     assert allowed.calls == CALL_FORMAT
-    required = CONSTRAINED.constraint((LIST,), "required")
+    required = CONSTRAINED_TEXT_ANSWERS.constraint((LIST,), "required")
     assert isinstance(required, JsonOutput)
     assert not required.text_answer
+    assert CONSTRAINED.with_text_answers() is CONSTRAINED_TEXT_ANSWERS
+
+
+def test_the_default_step_keeps_the_json_answer() -> None:
+    for choice in ("auto", "required", "none"):
+        allowed = CONSTRAINED.constraint((LIST,), choice)  # type: ignore[arg-type]
+        assert isinstance(allowed, JsonOutput)
+        assert not allowed.text_answer
+        assert allowed.calls is None  # nothing for a part-by-part decoder: one generation
+
+
+def test_the_embedded_model_takes_the_text_answer_protocol_only_when_asked(tmp_path: Path) -> None:
+    gguf = tmp_path / "m.gguf"
+    gguf.write_bytes(b"GGUF")
+    assert LlamaModel(gguf, "m").protocol is CONSTRAINED
+    assert LlamaModel(gguf, "m", decode="greedy").protocol is CONSTRAINED
+    assert LlamaModel(gguf, "m", decode="bounded").protocol is CONSTRAINED
+    assert LlamaModel(gguf, "m", decode="likelihood").protocol is CONSTRAINED_TEXT_ANSWERS
+    assert LlamaModel(gguf, "m", decode="text-answer").protocol is CONSTRAINED_TEXT_ANSWERS
 
 
 def test_the_call_format_is_how_calls_are_rendered() -> None:

@@ -27,13 +27,27 @@ def grammar(allowed: OutputConstraint, bound: bool = False) -> Any:
     if isinstance(allowed, GrammarOutput):
         return _gbnf_grammar(allowed.gbnf)
     if isinstance(allowed, JsonOutput):
-        text = allowed.text_answer
-        if text and allowed.line is None:
-            return text_grammar()
-        one = None if text else json.dumps(_maybe_bounded(allowed.schema, bound))
-        line = json.dumps(_maybe_bounded(allowed.line, bound)) if allowed.line else ""
-        return _grammar_for(one or "", line, text)
+        return _grammar_for(*_json_parts(allowed, bound))[1]
     return None
+
+
+def grammar_source(allowed: OutputConstraint, bound: bool = False) -> str | None:
+    """The GBNF text ``grammar`` compiles (tests compare it with main's, issue 18)."""
+    if isinstance(allowed, GrammarOutput):
+        return allowed.gbnf
+    if isinstance(allowed, JsonOutput):
+        return _grammar_for(*_json_parts(allowed, bound))[0]
+    return None
+
+
+def _json_parts(allowed: JsonOutput, bound: bool) -> tuple[str, str, bool]:
+    """``_grammar_for``'s arguments: the one-value schema, the call line's, the text branch."""
+    text = allowed.text_answer
+    if text and allowed.line is None:
+        return "", "", True  # plain text alone
+    one = "" if text else json.dumps(_maybe_bounded(allowed.schema, bound))
+    line = json.dumps(_maybe_bounded(allowed.line, bound)) if allowed.line else ""
+    return one, line, text
 
 
 def text_grammar() -> Any:
@@ -42,13 +56,13 @@ def text_grammar() -> Any:
 
 def calls_grammar(line: dict[str, Any], bound: bool, most: int = MAX_CALLS_PER_STEP) -> Any:
     """One to ``most`` call lines, nothing else."""
-    return _grammar_for("", json.dumps(_maybe_bounded(line, bound)), False, most)
+    return _grammar_for("", json.dumps(_maybe_bounded(line, bound)), False, most)[1]
 
 
 def arguments_grammar(parameters: dict[str, Any], closing: str, bound: bool) -> Any:
     """One tool's arguments, then ``closing``: the rest of a call whose opening is given."""
     schema = _maybe_bounded(parameters, bound)
-    return _grammar_for(json.dumps(schema), "", False, 0, closing)
+    return _grammar_for(json.dumps(schema), "", False, 0, closing)[1]
 
 
 def _maybe_bounded(schema: Any, bound: bool) -> Any:
@@ -67,20 +81,25 @@ def _gbnf_grammar(gbnf: str) -> Any:
 @lru_cache(maxsize=64)
 def _grammar_for(
     one_json: str, call_json: str, text: bool, most: int = MAX_CALLS_PER_STEP, closing: str = ""
-) -> Any:
+) -> tuple[str, Any]:
     """One value of schema ``one`` (then ``closing``), or up to ``most`` values of schema
-    ``call`` one per line, or (``text``) plain words; empty JSON: no such branch."""
+    ``call`` one per line, or (``text``) plain words; empty JSON: no such branch. The GBNF
+    text and its compiled grammar."""
     from llama_cpp.llama_grammar import LlamaGrammar
 
+    if not one_json and not call_json and text:
+        source = f"root ::= {TEXT_RULE}"
+        return source, _gbnf_grammar(source)
     one = json.loads(one_json) if one_json else None
     call = json.loads(call_json) if call_json else None
+    strict = _gbnf(one, call, text, most, closing)
     try:
-        return LlamaGrammar.from_string(_gbnf(one, call, text, most, closing), verbose=False)
+        return strict, LlamaGrammar.from_string(strict, verbose=False)
     except Exception:
         pass
     try:
         loose = _gbnf(_without_patterns(one), _without_patterns(call), text, most, closing)
-        return LlamaGrammar.from_string(loose, verbose=False)
+        return loose, LlamaGrammar.from_string(loose, verbose=False)
     except Exception as error:
         raise ModelError(f"cannot build a grammar from the tool schemas: {error}") from None
 

@@ -1,8 +1,16 @@
 """Decoding strategies of the embedded backend (``--decode``), and their decision logic.
 
-Greedy decoding under one grammar lets the first token decide everything: whether to call at
-all, which tool, whether to call again. Each strategy replaces one such token by a comparison
-of log-probabilities over the shared, cached prompt (``Scores``, from llama.cpp's KV cache):
+All are opt-in: the default (``--decode default``, or ``greedy``, or no flag) is greedy decoding
+under one grammar, byte for byte the prompt and grammar of before the strategies
+(tests/test_greedy_identity.py). Greedy decoding lets the first token decide everything: whether
+to call at all, which tool, whether to call again. Each strategy replaces one such token by a
+comparison of log-probabilities over the shared, cached prompt (``Scores``, from llama.cpp's KV
+cache):
+
+- ``text-answer``: the reply format asks for the answer in plain words
+  (``constrained.TEXT_REPLY_FORMAT``) and the grammar takes plain text that does not begin like
+  a call, instead of ``{"result": "TEXT"}``. The three strategies below decode a step part by
+  part around that text branch, so each of them brings ``text-answer`` with it.
 
 - ``likelihood``: call or answer? The mass of the tokens that open a call against the mass of
   every other first token, with a margin (chosen on calibration data, BENCHMARKS.md).
@@ -25,10 +33,15 @@ from typing import Any, Protocol
 from autan.errors import ConfigurationError
 from autan.protocols import CallFormat
 
-STRATEGIES = ("likelihood", "function-first", "another-call", "bounded")
-DEFAULT_DECODE: tuple[str, ...] = STRATEGIES
-"""What ``--decode default`` (and no flag) means; measured in BENCHMARKS.md (issue 18)."""
+TEXT_ANSWER = "text-answer"
+STRATEGIES = (TEXT_ANSWER, "likelihood", "function-first", "another-call", "bounded")
+NEEDS_TEXT_ANSWER = frozenset({"likelihood", "function-first", "another-call"})
+DEFAULT_DECODE: tuple[str, ...] = ()
+"""What ``--decode default`` (and no flag) means: greedy, no strategy. The strategies are
+opt-in until measured better than greedy on the agent runs main ships (BENCHMARKS.md, issue 18:
+the README example answers 21 instead of calling ``convert`` under ``likelihood``)."""
 GREEDY = "greedy"
+ALL = "all"
 
 CALL_MARGIN = 7.92
 """Call when log P(a call opens) + margin > log P(anything else opens). SmolLM2-135M rarely
@@ -54,21 +67,26 @@ class Scores(Protocol):
 
 
 def parse_decode(option: str | None) -> tuple[str, ...]:
-    """The strategies an option names: ``default`` (or ``None``), ``greedy`` (none), or a
-    comma-separated list of ``STRATEGIES``."""
+    """The strategies an option names: ``default`` (or ``None``) and ``greedy``: none; ``all``:
+    every one of ``STRATEGIES``; or a comma-separated list of them (``likelihood``,
+    ``function-first`` and ``another-call`` bring ``text-answer`` with them)."""
     text = (option or "default").strip()
     if text == "default":
         return DEFAULT_DECODE
     if text == GREEDY:
         return ()
-    names = tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
-    unknown = [name for name in names if name not in STRATEGIES]
+    if text == ALL:
+        return STRATEGIES
+    names = set(part.strip() for part in text.split(",") if part.strip())
+    unknown = sorted(name for name in names if name not in STRATEGIES)
     if unknown or not names:
-        accepted = ", ".join(("default", GREEDY, *STRATEGIES))
+        accepted = ", ".join(("default", GREEDY, ALL, *STRATEGIES))
         raise ConfigurationError(
             f"unknown decoding strategy {', '.join(unknown) or text!r}; accepted: {accepted} "
             "(several joined by commas)"
         )
+    if names & NEEDS_TEXT_ANSWER:
+        names.add(TEXT_ANSWER)
     return tuple(name for name in STRATEGIES if name in names)
 
 

@@ -23,7 +23,7 @@ from autan.models._bounds import Deadline
 from autan.models._llama_decode import StepDecoder
 from autan.models._llama_grammar import grammar
 from autan.models.base import Model
-from autan.models.decoding import parse_decode
+from autan.models.decoding import TEXT_ANSWER, parse_decode
 from autan.protocols import JsonOutput, OutputConstraint, ToolProtocol, for_request, named
 
 DEFAULT_CONTEXT = 4096
@@ -52,7 +52,9 @@ class LlamaModel(Model):
         self.n_ctx = n_ctx
         self.seed = seed
         self.decode = parse_decode(decode)
-        """The decoding strategies of tools steps (``autan.models.decoding``)."""
+        """The decoding strategies of tools steps (``autan.models.decoding``); none by default."""
+        if TEXT_ANSWER in self.decode:
+            self.protocol = protocol.with_text_answers()
         self._llama: Any = None
         self._formatter: Any = None
         self._lock = threading.Lock()
@@ -82,12 +84,27 @@ class LlamaModel(Model):
         protocol = for_request(self.protocol, request)
         allowed = protocol.constraint(request.tools, request.tool_choice)
         llama, tokens, cached = self._prepare(request, protocol)
+        if self.decode:
+            deadline.check(self.name)  # the prompt's evaluation cannot be stopped: not begun late
+            text, finish = self._decoder(llama, request, allowed, deadline).decode(tokens)
+            deadline.check(self.name)
+            completion = len(llama.tokenize(text.encode(), add_bos=False, special=False))
+            usage = Usage(len(tokens), completion, cached)
+            return self._response(text, usage, time.perf_counter() - started, finish, request)
+        # the default (greedy): one generation under the step's whole grammar
+        stop = self._stops(llama, tokens, allowed, deadline)
         deadline.check(self.name)  # the prompt's evaluation cannot be stopped: not begun late
-        text, finish = self._decoder(llama, request, allowed, deadline).decode(tokens)
+        output = _generate(llama, tokens, request, grammar(allowed), stop=stop)
         deadline.check(self.name)
-        completion = len(llama.tokenize(text.encode(), add_bos=False, special=False))
-        usage = Usage(len(tokens), completion, cached)
-        return self._response(text, usage, time.perf_counter() - started, finish, request)
+        text = output["choices"][0]["text"]
+        counted = output["usage"]
+        return self._response(
+            text,
+            Usage(counted["prompt_tokens"], counted["completion_tokens"], cached),
+            time.perf_counter() - started,
+            output["choices"][0].get("finish_reason") or "stop",
+            request,
+        )
 
     def _decoder(
         self, llama: Any, request: ModelRequest, allowed: OutputConstraint, deadline: Deadline

@@ -81,6 +81,11 @@ class ToolProtocol(ABC):
         """What output the step allows."""
         return None
 
+    def with_text_answers(self) -> ToolProtocol:
+        """The variant whose answers are plain text, for the opt-in ``text-answer`` decoding of
+        backends that force a grammar; this protocol itself where its answers already are."""
+        return self
+
     def parse(self, text: str, step: int) -> tuple[str, tuple[ToolCall, ...]]:
         """The answer text and the calls in one reply."""
         return text, ()

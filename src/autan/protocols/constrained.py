@@ -19,15 +19,20 @@ from autan.protocols.base import CallFormat, JsonOutput, OutputConstraint, ToolP
 from autan.protocols.signature import COMPACT
 from autan.protocols.signature import signature as render_signature
 
-# The answer key of servers constrained by a schema (measured on SmolLM2-135M over
-# benchmarks/one_tool_tasks.py, BENCHMARKS.md: "result" echoes the "Result: ..." observation).
-# The reply format names no answer placeholder: a model copies it ("TEXT"); backends with a
-# grammar take the answer as plain text (benchmarks/everyday.py, issue 18).
+# Wording and key measured on SmolLM2-135M over benchmarks/one_tool_tasks.py (see BENCHMARKS.md):
+# "result" echoes the "Result: ..." observation, and a quoted "TEXT" keeps the answer clean.
 ANSWER_KEY = "result"
 REPLY_FORMAT = (
+    'Reply with JSON only: {"tool": NAME, "arguments": {...}} to call a tool, '
+    f'or {{"{ANSWER_KEY}": "TEXT"}} to give the final answer.'
+)
+TEXT_REPLY_FORMAT = (
     'To call a tool, reply with JSON only: {"tool": NAME, "arguments": {...}}. '
     "Otherwise reply with your answer in plain words."
 )
+"""The reply format of the opt-in ``text-answer`` decoding (``autan.models.decoding``): it names
+no answer placeholder, which a small model copies ("TEXT"); the answer is plain text, which only
+a backend that forces a grammar can tell from a call (issue 18, benchmarks/everyday.py)."""
 CALL_FORMAT = CallFormat(
     lead='{"tool": "',
     middle='", "arguments": ',
@@ -47,13 +52,15 @@ ANSWER_ONLY_SCHEMA: dict[str, Any] = {
 }
 
 
-def system_block(instructions: str, tools: tuple[ToolSpec, ...]) -> str:
+def system_block(
+    instructions: str, tools: tuple[ToolSpec, ...], reply_format: str = REPLY_FORMAT
+) -> str:
     """Instructions, then the tools in the order given, then the reply format. Stable per agent."""
     if not tools:
         return instructions
     lines = [instructions, "Tools:"]
     lines += [f"- {signature(spec)}" for spec in tools]
-    lines.append(REPLY_FORMAT)
+    lines.append(reply_format)
     return "\n".join(lines)
 
 
@@ -196,10 +203,20 @@ def _salvage_answer(text: str) -> str:
 
 
 class ConstrainedProtocol(ToolProtocol):
+    """``text_answers``: the opt-in variant of the ``text-answer`` decoding (``TEXT_REPLY_FORMAT``,
+    answers in plain text); the default is the JSON answer ``{"result": ...}``."""
+
     name = "constrained"
 
+    def __init__(self, text_answers: bool = False) -> None:
+        self.text_answers = text_answers
+
     def system_block(self, instructions: str, tools: tuple[ToolSpec, ...]) -> str:
-        return system_block(instructions, tools)
+        reply_format = TEXT_REPLY_FORMAT if self.text_answers else REPLY_FORMAT
+        return system_block(instructions, tools, reply_format)
+
+    def with_text_answers(self) -> ToolProtocol:
+        return CONSTRAINED_TEXT_ANSWERS
 
     def render_result(self, message: Message) -> dict[str, str]:
         return {"role": "user", "content": render_result(message)}
@@ -208,9 +225,15 @@ class ConstrainedProtocol(ToolProtocol):
         return render_calls(message.tool_calls)
 
     def constraint(self, tools: tuple[ToolSpec, ...], choice: ToolChoice) -> OutputConstraint:
-        """With tools: a call (or several, one per line) or an answer (plain text where the
-        backend forces a grammar); after a repeated call (``none``): only an answer; with no
-        tools, free text."""
+        """With tools: a call (or several, one per line) or an answer (in the ``text_answers``
+        variant: plain text, where the backend forces a grammar); after a repeated call
+        (``none``): only an answer; with no tools, free text."""
+        if not self.text_answers:
+            if choice == "none":
+                return JsonOutput(ANSWER_ONLY_SCHEMA)
+            if not tools:
+                return None
+            return JsonOutput(output_schema(tools, choice), call_schema(tools))
         if choice == "none":
             return JsonOutput(ANSWER_ONLY_SCHEMA, text_answer=True)
         if not tools:
@@ -224,3 +247,4 @@ class ConstrainedProtocol(ToolProtocol):
 
 
 CONSTRAINED = ConstrainedProtocol()
+CONSTRAINED_TEXT_ANSWERS = ConstrainedProtocol(text_answers=True)
