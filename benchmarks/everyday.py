@@ -4,7 +4,8 @@
         [--json out.json]
 
 Each task runs as ``autan run`` runs it: the built-in tools on a fresh workspace, default
-instructions and ``max_steps=10``, greedy decoding. The no-tool questions also go to the same
+instructions and ``max_steps=10``, greedy sampling; ``--decode`` as ``autan run`` takes it (none:
+the default decoding, as main). The no-tool questions also go to the same
 GGUF in plain chat (its own chat template, no system prompt, no grammar, 128 tokens at most):
 the baseline autan must not fall below. Prints one line per task and a summary per half.
 """

@@ -1,5 +1,6 @@
 """The default decoding is main's, byte for byte (issue 18): for the README's tools, the built-in
-tools, a BFCL-like tool and a real BFCL entry's tools, on a first step and a step after a result,
+tools, a BFCL-like tool, a real BFCL entry's tools and a schema llama.cpp cannot express (main's
+last grammar fallback), on a first step and a step after a result,
 for each tool choice, the prompt the embedded model renders and the grammar it compiles equal
 what main's code produced (tests/fixtures/greedy_identity.json, written by
 tests/fixtures/make_greedy_identity.py run on main's source). The opt-in ``text-answer``
@@ -53,7 +54,7 @@ def default_protocol(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 def test_the_fixture_covers_the_tool_sets_and_choices() -> None:
     names = {case["name"].split("/")[0] for case in CASES}
-    assert {"readme", "builtin", "bfcl_like"} <= names
+    assert {"readme", "builtin", "bfcl_like", "not_expressible"} <= names
     assert {case["choice"] for case in CASES} == {"auto", "required", "none"}
 
 

@@ -50,6 +50,7 @@ def _bound(minimum: float, strict: bool) -> str:
 
 
 DECODE_HELP = (
-    "decoding strategies of the embedded model: default, greedy, or a comma-separated list of "
-    "likelihood, function-first, another-call, bounded (see BENCHMARKS.md)"
+    "opt-in decoding strategies of the embedded model: default (= greedy, unchanged), all, or a "
+    "comma-separated list of text-answer, likelihood, function-first, another-call, bounded "
+    "(see BENCHMARKS.md)"
 )

@@ -4,7 +4,8 @@ Shapes of a tools step: one value of the step's schema; or up to ``MAX_CALLS_PER
 lines; or plain text that does not begin like a call (``TEXT_RULE``). The decoders of
 ``_llama_decode.py`` also ask for the parts alone: the text answer, call lines only, one
 tool's arguments. Patterns llama.cpp cannot compile are dropped from the grammar (arguments are
-still validated against them before any tool runs).
+still validated against them before any tool runs), then the arguments of tools whose schemas
+it cannot express are loosened (``_expressible``).
 """
 
 from __future__ import annotations
@@ -92,16 +93,51 @@ def _grammar_for(
         return source, _gbnf_grammar(source)
     one = json.loads(one_json) if one_json else None
     call = json.loads(call_json) if call_json else None
-    strict = _gbnf(one, call, text, most, closing)
     try:
+        strict = _gbnf(one, call, text, most, closing)
         return strict, LlamaGrammar.from_string(strict, verbose=False)
     except Exception:
         pass
+    one, call = _without_patterns(one), _without_patterns(call)
     try:
-        loose = _gbnf(_without_patterns(one), _without_patterns(call), text, most, closing)
+        loose = _gbnf(one, call, text, most, closing)
         return loose, LlamaGrammar.from_string(loose, verbose=False)
+    except Exception:
+        pass
+    try:
+        loosest = _gbnf(_expressible(one), _expressible(call), text, most, closing)
+        return loosest, LlamaGrammar.from_string(loosest, verbose=False)
     except Exception as error:
         raise ModelError(f"cannot build a grammar from the tool schemas: {error}") from None
+
+
+def _expressible(schema: Any) -> Any:
+    """``schema`` with the ``arguments`` of each call the grammar cannot express (``not``,
+    ``if``, a remote ``$ref``: JSON Schema that a tool from a schema, such as an MCP tool, may
+    use) loosened to any JSON object; those arguments are still validated before the call.
+    (Main's fallback of 1d5fcef, ported here.)"""
+    if not isinstance(schema, dict):
+        return schema
+    definitions = schema.get("$defs", {})
+
+    def loosen(option: Any) -> Any:
+        if not _is_call_schema(option):
+            return option
+        try:
+            with_definitions = {**option, "$defs": definitions} if definitions else option
+            _gbnf(with_definitions, None, False, 0, "")
+        except Exception:
+            arguments = {"type": "object"}
+            return {**option, "properties": {**option["properties"], "arguments": arguments}}
+        return option
+
+    if "anyOf" in schema:
+        return {**schema, "anyOf": [loosen(option) for option in schema["anyOf"]]}
+    return loosen(schema)
+
+
+def _is_call_schema(option: Any) -> bool:
+    return isinstance(option, dict) and "arguments" in option.get("properties", {})
 
 
 def _gbnf(one: Any, call: Any, text: bool, most: int, closing: str) -> str:
