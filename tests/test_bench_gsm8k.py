@@ -114,7 +114,7 @@ class AnswerModel(Model):
 
 
 def _bench(monkeypatch: pytest.MonkeyPatch, out: Path, model: AnswerModel, *extra: str) -> int:
-    monkeypatch.setattr("autan.cli.bench._make_model", lambda spec, protocol: model)
+    monkeypatch.setattr("autan.cli.bench._make_model", lambda spec, protocol, decode: model)
     return main(
         ["bench", "gsm8k", "--data", str(DATA), "--model", "local", "--out", str(out), *extra]
     )

@@ -46,7 +46,7 @@ class OracleModel(Model):
 @pytest.fixture
 def oracle(monkeypatch: pytest.MonkeyPatch) -> OracleModel:
     model = OracleModel(load_entries(DATA, CATEGORIES.split(",")))
-    monkeypatch.setattr("autan.cli.bench._make_model", lambda spec, protocol: model)
+    monkeypatch.setattr("autan.cli.bench._make_model", lambda spec, protocol, decode: model)
 
     def no_tools(*args: Any) -> Any:
         raise AssertionError("a tool ran")
@@ -107,7 +107,7 @@ def test_invalid_calls_are_counted_and_fail(
         def complete(self, request: ModelRequest) -> ModelResponse:
             return ModelResponse(tool_calls=(ToolCall("c", request.tools[0].name, {"bad": 1}),))
 
-    monkeypatch.setattr("autan.cli.bench._make_model", lambda spec, protocol: Wrong())
+    monkeypatch.setattr("autan.cli.bench._make_model", lambda spec, protocol, decode: Wrong())
     assert _bench(tmp_path, "--limit", "1", "--categories", "simple_python") == 0
     (result,) = _results(tmp_path)
     assert not result["valid"]

@@ -184,10 +184,10 @@ def test_native_backends_send_the_answer_schema_as_response_format() -> None:
 
 def test_the_embedded_grammar_holds_the_answer_schema() -> None:
     pytest.importorskip("llama_cpp")
-    from autan.models.llama import _grammar
+    from autan.models._llama_grammar import grammar
 
     allowed = CONSTRAINED.constraint((calculator.spec,), "auto", Car.model_json_schema())
-    assert _grammar(allowed) is not None
+    assert grammar(allowed) is not None
 
 
 def test_a_pattern_the_grammar_cannot_express_is_dropped_and_still_validated() -> None:
@@ -196,14 +196,14 @@ def test_a_pattern_the_grammar_cannot_express_is_dropped_and_still_validated() -
     pytest.importorskip("llama_cpp")
     from pydantic import ConfigDict, Field
 
-    from autan.models.llama import _grammar
+    from autan.models._llama_grammar import grammar
 
     class Tag(BaseModel):
         model_config = ConfigDict(regex_engine="python-re")
         tag: str = Field(pattern=r"^(?!draft)[a-z]+$")
 
     allowed = CONSTRAINED.constraint((), "auto", Tag.model_json_schema())
-    assert _grammar(allowed) is not None
+    assert grammar(allowed) is not None
     model = ScriptedModel(['{"tag": "draft"}', '{"tag": "final"}'])
     result = Agent(model, output_type=Tag).run("Tag it.")
     assert result.output == Tag(tag="final")

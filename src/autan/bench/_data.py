@@ -7,6 +7,7 @@ Only single-turn categories are supported: multi-turn and agentic ones need BFCL
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import re
@@ -21,6 +22,9 @@ _UNSUPPORTED = ("multi_turn", "web_search", "memory", "format_sensitivity")
 Item = TypeVar("Item")
 NO_CALL_CATEGORIES = ("irrelevance", "live_irrelevance")
 """Categories where the right output is no call at all (no ground truth file)."""
+HALVES = ("calibration", "report")
+"""A fixed split of every category: an entry is in ``report`` when the first byte of the
+SHA-256 of its id is odd. Choices (margins, strategies) are made on ``calibration`` only."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +56,10 @@ def load_entries(
     categories: list[str] | None = None,
     limit: int | None = None,
     seed: int | None = None,
+    half: str | None = None,
 ) -> list[Entry]:
-    """The entries of ``categories`` (default: every supported one), ``limit`` per category:
-    the first ones, or a sample drawn with ``seed``."""
+    """The entries of ``categories`` (default: every supported one), only those of ``half``
+    when given, ``limit`` per category: the first ones, or a sample drawn with ``seed``."""
     files = available_categories(data_dir)
     if not files:
         raise ConfigurationError(f"no BFCL_v*_<category>.json files in {data_dir}")
@@ -64,11 +69,20 @@ def load_entries(
         raise ConfigurationError(
             f"unknown or unsupported categories {', '.join(unknown)}; available: {', '.join(files)}"
         )
+    if half is not None and half not in HALVES:
+        raise ConfigurationError(f"half must be one of {', '.join(HALVES)}, got {half!r}")
     entries: list[Entry] = []
     for category in wanted:
-        chosen = choose(_read_category(files[category], category), limit, seed)
+        read = _read_category(files[category], category)
+        mine = read if half is None else [entry for entry in read if half_of(entry.id) == half]
+        chosen = choose(mine, limit, seed)
         entries.extend(chosen)
     return entries
+
+
+def half_of(entry_id: str) -> str:
+    """The half of ``HALVES`` an entry is in (a fixed rule on its id)."""
+    return HALVES[hashlib.sha256(entry_id.encode()).digest()[0] % 2]
 
 
 def choose(entries: list[Item], limit: int | None, seed: int | None) -> list[Item]:

@@ -47,3 +47,10 @@ def _bound(minimum: float, strict: bool) -> str:
     if minimum == 0:
         return "must be positive" if strict else "must not be negative"
     return f"must be more than {minimum}" if strict else f"must be at least {minimum}"
+
+
+DECODE_HELP = (
+    "opt-in decoding strategies of the embedded model: default (= greedy, unchanged), all, or a "
+    "comma-separated list of text-answer, likelihood, function-first, another-call, bounded "
+    "(see BENCHMARKS.md)"
+)

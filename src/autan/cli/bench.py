@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from autan.cli.args import at_least
+from autan.cli.args import DECODE_HELP, at_least
 from autan.cli.display import EXIT_OK, interrupted
 from autan.errors import ConfigurationError
 from autan.loop import ACTIONS
@@ -43,6 +43,12 @@ def add_bench_commands(commands: argparse._SubParsersAction[Parser]) -> None:
         metavar="LIST",
         help="comma-separated categories (default: every single-turn one found)",
     )
+    bfcl.add_argument(
+        "--half",
+        choices=("calibration", "report"),
+        default=None,
+        help="only the entries of one fixed half (a hash of each id; choose on calibration)",
+    )
     _common_arguments(bfcl, "bfcl-results", "at most N entries per category")
     gsm8k = suites.add_parser("gsm8k", help="GSM8K maths questions, scored on the last number")
     gsm8k.add_argument("--data", required=True, type=Path, metavar="FILE", help="GSM8K test.jsonl")
@@ -69,6 +75,7 @@ def _common_arguments(parser: argparse.ArgumentParser, out: str, limit_help: str
         help="with --limit: a random sample drawn with this seed, not the first N",
     )
     parser.add_argument("--tool-protocol", choices=TOOL_PROTOCOLS, default=None)
+    parser.add_argument("--decode", default=None, metavar="LIST", help=DECODE_HELP)
     parser.add_argument(
         "--out",
         type=Path,
@@ -105,9 +112,9 @@ def _bfcl(args: argparse.Namespace) -> int:
     categories = (
         [c.strip() for c in args.categories.split(",") if c.strip()] if args.categories else None
     )
-    entries = load_entries(args.data, categories, args.limit, args.seed)
-    _make_model(spec, protocol)  # a bad spec fails here, before any output is written
-    return _run_and_report(args, entries, spec, protocol, {})
+    entries = load_entries(args.data, categories, args.limit, args.seed, args.half)
+    _make_model(spec, protocol, args.decode)  # a bad spec fails here, before any output
+    return _run_and_report(args, entries, spec, protocol, {"half": args.half})
 
 
 def _gsm8k(args: argparse.Namespace) -> int:
@@ -125,7 +132,9 @@ def _gsm8k(args: argparse.Namespace) -> int:
             f"--out {str(args.out)!r} holds results of {', '.join(sorted(other))}; "
             "use another --out for this run"
         )
-    model = _make_model(spec, protocol)  # a bad spec fails here, before any output is written
+    model = _make_model(
+        spec, protocol, args.decode
+    )  # a bad spec fails here, before any output is written
     about = {
         "title": f"GSM8K: {spec}, actions {args.actions}",
         "actions": args.actions,
@@ -154,7 +163,7 @@ def _run_and_report(
 
     records, errors = run_bench(
         items,
-        lambda: _make_model(spec, protocol),
+        lambda: _make_model(spec, protocol, args.decode),
         args.out,
         args.workers,
         run_one=run_one or run_entry,
@@ -165,6 +174,7 @@ def _run_and_report(
         **about,
         "model": spec,
         "tool_protocol": protocol or "default",
+        "decode": args.decode or "default",
         "data": str(args.data),
         "limit": args.limit,
         "seed": args.seed,
@@ -188,7 +198,7 @@ def _report(out: Path, records: list[dict[str, Any]], about: dict[str, Any]) -> 
     return text
 
 
-def _make_model(spec: str, protocol: str | None) -> Model:
+def _make_model(spec: str, protocol: str | None, decode: str | None) -> Model:
     from autan.models import load_model
 
-    return load_model(spec, tool_protocol=protocol)
+    return load_model(spec, tool_protocol=protocol, decode=decode)

@@ -47,6 +47,7 @@ class Recipe:
     """The JSON Schema every answer must match (``--output-schema``); ``None``: text."""
     context: int | None = None
     """The embedded model's context size (``None``: its default)."""
+    decode: str | None = None
 
     def __post_init__(self) -> None:
         from autan.loop import check_actions
@@ -72,6 +73,7 @@ class Recipe:
             mcp_approval=not args.mcp_no_approval,
             output_schema=_schema_file(getattr(args, "output_schema", None)),
             context=settings.context if args.context is None else args.context,
+            decode=getattr(args, "decode", None),
         )
 
     @classmethod
@@ -141,6 +143,7 @@ class Recipe:
                 prices=settings.prices,
                 reasoning=settings.reasoning,
                 context=self.context,
+                decode=self.decode,
             )
         builtin = builtin_tools(self.workspace)
         return Agent(

@@ -7,7 +7,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from autan.cli.args import at_least, limit
+from autan.cli.args import DECODE_HELP, at_least, limit
 from autan.cli.display import (
     EXIT_CODES,
     EXIT_FAILED,
@@ -77,6 +77,7 @@ def add_agent_arguments(run: argparse.ArgumentParser) -> None:
         help="how a server model calls tools: its own tool calling (native), JSON constrained "
         "by response_format (constrained), or tagged text such as <tool_call> (text)",
     )
+    run.add_argument("--decode", default=None, metavar="LIST", help=DECODE_HELP)
     run.add_argument(
         "--actions",
         choices=ACTIONS,

@@ -10,29 +10,28 @@ actions through the ``code`` protocol (one Python block, forced by a grammar).
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 import time
 from collections.abc import Iterator
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from autan.errors import ConfigurationError, ContextLengthExceeded, ModelError
 from autan.messages import ModelRequest, ModelResponse, Usage
 from autan.models._bounds import Deadline
+from autan.models._llama_decode import StepDecoder
+from autan.models._llama_grammar import grammar
 from autan.models.base import Model
 from autan.models.context import DEFAULT_CONTEXT, check_context
+from autan.models.decoding import TEXT_ANSWER, parse_decode
 from autan.protocols import (
-    GrammarOutput,
     JsonOutput,
     OutputConstraint,
     ToolProtocol,
     for_request,
     named,
 )
-from autan.protocols.constrained import MAX_CALLS_PER_STEP
 
 
 class LlamaModel(Model):
@@ -45,6 +44,7 @@ class LlamaModel(Model):
         n_ctx: int = DEFAULT_CONTEXT,
         seed: int = 0,
         tool_protocol: str = "constrained",
+        decode: str | None = None,
     ) -> None:
         protocol = named(tool_protocol)
         if not protocol.prompted:  # llama.cpp's completion API has no tool fields
@@ -56,6 +56,10 @@ class LlamaModel(Model):
         self.protocol = protocol
         self.n_ctx = check_context(n_ctx)
         self.seed = seed
+        self.decode = parse_decode(decode)
+        """The decoding strategies of tools steps (``autan.models.decoding``); none by default."""
+        if TEXT_ANSWER in self.decode:
+            self.protocol = protocol.with_text_answers()
         self._llama: Any = None
         self._formatter: Any = None
         self._lock = threading.Lock()
@@ -88,31 +92,59 @@ class LlamaModel(Model):
         protocol = for_request(self.protocol, request)
         allowed = protocol.constraint(request.tools, request.tool_choice, request.answer_schema)
         llama, tokens, cached = self._prepare(request, protocol)
+        if self.decode:
+            deadline.check(self.name)  # the prompt's evaluation cannot be stopped: not begun late
+            text, finish = self._decoder(llama, request, allowed, deadline).decode(tokens)
+            deadline.check(self.name)
+            completion = len(llama.tokenize(text.encode(), add_bos=False, special=False))
+            usage = Usage(len(tokens), completion, cached)
+            return self._response(text, usage, time.perf_counter() - started, finish, request)
+        # the default (greedy): one generation under the step's whole grammar
         stop = self._stops(llama, tokens, allowed, deadline)
         deadline.check(self.name)  # the prompt's evaluation cannot be stopped: not begun late
-        output = _generate(llama, tokens, request, _grammar(allowed), stop=stop)
+        output = _generate(llama, tokens, request, grammar(allowed), stop=stop)
         deadline.check(self.name)
         text = output["choices"][0]["text"]
-        usage = output["usage"]
+        counted = output["usage"]
         return self._response(
             text,
-            Usage(usage["prompt_tokens"], usage["completion_tokens"], cached),
+            Usage(counted["prompt_tokens"], counted["completion_tokens"], cached),
             time.perf_counter() - started,
             output["choices"][0].get("finish_reason") or "stop",
             request,
         )
 
+    def _decoder(
+        self, llama: Any, request: ModelRequest, allowed: OutputConstraint, deadline: Deadline
+    ) -> StepDecoder:
+        """The step's decoder; each part it generates has what is left of the token budget."""
+        spent: list[int] = []
+
+        def generate(tokens: list[int], part_grammar: Any) -> tuple[str, str]:
+            budget = max(request.max_tokens - sum(spent), 1)
+            stop = self._stops(llama, tokens, allowed, deadline)
+            output = _generate(llama, tokens, request, part_grammar, stop=stop, budget=budget)
+            spent.append(output["usage"]["completion_tokens"])
+            choice = output["choices"][0]
+            return choice["text"], choice.get("finish_reason") or "stop"
+
+        return StepDecoder(llama, allowed, request.tools, self.decode, generate)
+
     def _stream(self, request: ModelRequest, deadline: Deadline) -> Iterator[str | ModelResponse]:
         started = time.perf_counter()
         protocol = for_request(self.protocol, request)
         allowed = protocol.constraint(request.tools, request.tool_choice, request.answer_schema)
+        if isinstance(allowed, JsonOutput) and allowed.calls is not None:
+            # a decoded step is assembled part by part: it comes as one piece
+            yield self._complete(request, deadline)
+            return
         llama, tokens, cached = self._prepare(request, protocol)
         pieces: list[str] = []
         finish = "stop"
         stop = self._stops(llama, tokens, allowed, deadline)
-        grammar = _grammar(allowed)
         deadline.check(self.name)
-        for chunk in _generate(llama, tokens, request, grammar, stream=True, stop=stop):
+        step_grammar = grammar(allowed, "bounded" in self.decode)
+        for chunk in _generate(llama, tokens, request, step_grammar, stream=True, stop=stop):
             choice = chunk["choices"][0]
             if choice["text"]:
                 pieces.append(choice["text"])
@@ -246,11 +278,12 @@ def _generate(
     grammar: Any,
     stream: bool = False,
     stop: Any = None,
+    budget: int | None = None,
 ) -> Any:
     try:
         return llama.create_completion(
             tokens,
-            max_tokens=request.max_tokens,
+            max_tokens=request.max_tokens if budget is None else budget,
             temperature=request.temperature,
             grammar=grammar,
             stream=stream,
@@ -269,95 +302,6 @@ def _cached_prefix(llama: Any, tokens: list[int]) -> int:
             break
         same += 1
     return min(same, len(tokens) - 1)
-
-
-def _grammar(allowed: OutputConstraint) -> Any:
-    """The llama.cpp grammar of what a step allows; ``None`` for free text."""
-    if isinstance(allowed, GrammarOutput):
-        return _gbnf_grammar(allowed.gbnf)
-    if isinstance(allowed, JsonOutput):
-        line = json.dumps(allowed.line) if allowed.line is not None else ""
-        return _grammar_for(json.dumps(allowed.schema), line)
-    return None
-
-
-@lru_cache(maxsize=4)
-def _gbnf_grammar(gbnf: str) -> Any:
-    from llama_cpp.llama_grammar import LlamaGrammar
-
-    return LlamaGrammar.from_string(gbnf, verbose=False)
-
-
-@lru_cache(maxsize=64)
-def _grammar_for(one_json: str, call_json: str) -> Any:
-    """The llama.cpp grammar of a reply: one value of schema ``one``, or up to
-    ``MAX_CALLS_PER_STEP`` values of schema ``call``, one per line. Patterns llama.cpp cannot
-    compile are dropped from the grammar, then the arguments of tools whose schemas it cannot
-    express are loosened (arguments are still validated against them before any tool runs)."""
-    from llama_cpp.llama_grammar import LlamaGrammar
-
-    one, call = json.loads(one_json), json.loads(call_json) if call_json else None
-    try:
-        return LlamaGrammar.from_string(_gbnf(one, call), verbose=False)
-    except Exception:
-        pass
-    one, call = _without_patterns(one), _without_patterns(call) if call else None
-    try:
-        return LlamaGrammar.from_string(_gbnf(one, call), verbose=False)
-    except Exception:
-        pass
-    try:
-        loose = _gbnf(_expressible(one), _expressible(call) if call else None)
-        return LlamaGrammar.from_string(loose, verbose=False)
-    except Exception as error:
-        raise ModelError(f"cannot build a grammar from the tool schemas: {error}") from None
-
-
-def _expressible(schema: dict[str, Any]) -> dict[str, Any]:
-    """``schema`` with the ``arguments`` of each call the grammar cannot express (``not``,
-    ``if``, a remote ``$ref``: JSON Schema that a tool from a schema, such as an MCP tool, may
-    use) loosened to any JSON object; those arguments are still validated before the call."""
-    definitions = schema.get("$defs", {})
-
-    def loosen(option: Any) -> Any:
-        if not _is_call_schema(option):
-            return option
-        try:
-            _gbnf({**option, "$defs": definitions} if definitions else option, None)
-        except Exception:
-            arguments = {"type": "object"}
-            return {**option, "properties": {**option["properties"], "arguments": arguments}}
-        return option
-
-    if "anyOf" in schema:
-        return {**schema, "anyOf": [loosen(option) for option in schema["anyOf"]]}
-    return loosen(schema)  # type: ignore[no-any-return]
-
-
-def _is_call_schema(option: Any) -> bool:
-    return isinstance(option, dict) and "arguments" in option.get("properties", {})
-
-
-def _gbnf(one: dict[str, Any], call: dict[str, Any] | None) -> str:
-    from llama_cpp import llama_grammar
-
-    untyped: Any = llama_grammar.SchemaConverter
-    converter = untyped(prop_order={}, allow_fetch=False, dotall=False, raw_pattern=False)
-    one_rule = converter.visit(converter.resolve_refs(one, "one"), "one")
-    if call is None:
-        return f"{converter.format_grammar()}\nroot ::= {one_rule}"
-    call_rule = converter.visit(converter.resolve_refs(call, "call"), "call")
-    more = MAX_CALLS_PER_STEP - 1
-    root = f'root ::= {one_rule} | {call_rule} ("\\n" {call_rule}){{1,{more}}}'
-    return f"{converter.format_grammar()}\n{root}"
-
-
-def _without_patterns(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {k: _without_patterns(v) for k, v in node.items() if k != "pattern"}
-    if isinstance(node, list):
-        return [_without_patterns(item) for item in node]
-    return node
 
 
 def _usable_cpus() -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Literal
 
-from autan.errors import ModelSpecError
+from autan.errors import ConfigurationError, ModelSpecError
 from autan.models.base import Model
 from autan.models.reasoning import ReasoningPolicy
 from autan.pricing import Price, price_for
@@ -29,34 +29,53 @@ def load_model(
     prices: dict[str, Price] | None = None,
     reasoning: ReasoningPolicy | None = None,
     context: int | None = None,
+    decode: str | None = None,
 ) -> Model:
     """The backend a spec names. Files are checked and keys looked up now; models load on use.
 
     ``prices`` override the default price table; ``reasoning`` overrides the provider's policy
     for sending earlier reasoning back (see ``autan.models.reasoning``). ``context``: the
-    embedded model's context size in tokens (default 4096); a server has its own window."""
+    embedded model's context size in tokens (default 4096); a server has its own window.
+    ``decode`` names the embedded backend's decoding strategies (``autan.models.decoding``;
+    servers take none)."""
     from autan.protocols import check_name
 
     protocol = check_name(tool_protocol)
     text = spec.strip()
     if text == "local" or text.startswith("gguf:"):
-        return _embedded(text, spec, protocol or "constrained", context)
+        return _embedded(text, spec, protocol or "constrained", context, decode)
     provider, _, rest = text.partition(":")
     if provider in ("openai", "ollama", "mistral", "deepseek") and rest:
+        _no_decoding(decode, spec)
         return _remote(provider, rest, spec, protocol, prices, reasoning)
     raise ModelSpecError(f"unknown model spec {spec!r}; accepted forms: {ACCEPTED_FORMS}")
 
 
-def _embedded(text: str, spec: str, protocol: str, context: int | None) -> Model:
+def _no_decoding(decode: str | None, spec: str) -> None:
+    from autan.models.decoding import parse_decode
+
+    if decode is not None and parse_decode(decode):
+        raise ConfigurationError(
+            f"decoding strategies need the embedded model; {spec!r} decodes on its server "
+            "(use --decode greedy)"
+        )
+
+
+def _embedded(
+    text: str, spec: str, protocol: str, context: int | None, decode: str | None
+) -> Model:
     from autan.models.context import DEFAULT_CONTEXT
     from autan.models.embedded import check_gguf, default_gguf_path
     from autan.models.llama import LlamaModel
 
     n_ctx = DEFAULT_CONTEXT if context is None else context
     if text == "local":
-        return LlamaModel(default_gguf_path(), "local", n_ctx, tool_protocol=protocol)
+        return LlamaModel(
+            default_gguf_path(), "local", n_ctx, tool_protocol=protocol, decode=decode
+        )
     if text[5:]:
-        return LlamaModel(check_gguf(text[5:]), text, n_ctx, tool_protocol=protocol)
+        path = check_gguf(text[5:])
+        return LlamaModel(path, text, n_ctx, tool_protocol=protocol, decode=decode)
     raise ModelSpecError(f"unknown model spec {spec!r}; accepted forms: {ACCEPTED_FORMS}")
 
 

@@ -8,6 +8,7 @@ from typing import Literal
 from autan.errors import ConfigurationError
 from autan.messages import ModelRequest
 from autan.protocols.base import (
+    CallFormat,
     GrammarOutput,
     JsonOutput,
     OutputConstraint,
@@ -55,6 +56,7 @@ __all__ = [
     "NATIVE",
     "TEXT",
     "TOOL_PROTOCOLS",
+    "CallFormat",
     "GrammarOutput",
     "JsonOutput",
     "OutputConstraint",

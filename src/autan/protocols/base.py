@@ -14,12 +14,34 @@ from autan.messages import Message, ToolCall, ToolChoice, ToolSpec
 
 
 @dataclass(frozen=True, slots=True)
+class CallFormat:
+    """How a call is written, for decoders that choose its parts one by one: ``opening(name)``,
+    the arguments (a value of the tool's parameters schema), ``closing``; calls of one reply
+    are separated by ``separator``; ``starts``: the texts of the tokens a call may begin with."""
+
+    lead: str
+    middle: str
+    closing: str
+    separator: str
+    starts: tuple[str, ...]
+
+    def opening(self, name: str) -> str:
+        return f"{self.lead}{name}{self.middle}"
+
+
+@dataclass(frozen=True, slots=True)
 class JsonOutput:
     """Each reply is one value of ``schema``; with ``line``, it may instead be several values of
-    ``line``, one per line (several calls in one step)."""
+    ``line``, one per line (several calls in one step).
+
+    ``text_answer``: a backend that forces a grammar lets the answer be plain text (anything
+    that does not begin like a call) instead of the schema's answer value; servers constrained
+    by the schema alone keep the value. ``calls``: how each call is written (``line``'s form)."""
 
     schema: dict[str, Any]
     line: dict[str, Any] | None = None
+    text_answer: bool = False
+    calls: CallFormat | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +86,11 @@ class ToolProtocol(ABC):
         """What output the step allows; ``answer`` is the JSON Schema of a typed answer
         (``ModelRequest.answer_schema``), ``None`` for a text answer."""
         return None
+
+    def with_text_answers(self) -> ToolProtocol:
+        """The variant whose answers are plain text, for the opt-in ``text-answer`` decoding of
+        backends that force a grammar; this protocol itself where its answers already are."""
+        return self
 
     def parse(self, text: str, step: int) -> tuple[str, tuple[ToolCall, ...]]:
         """The answer text and the calls in one reply."""

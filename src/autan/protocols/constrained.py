@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 from autan.messages import INVALID_CALL, Message, ToolCall, ToolChoice, ToolSpec
-from autan.protocols.base import JsonOutput, OutputConstraint, ToolProtocol
+from autan.protocols.base import CallFormat, JsonOutput, OutputConstraint, ToolProtocol
 from autan.protocols.signature import COMPACT
 from autan.protocols.signature import signature as render_signature
 
@@ -26,6 +26,21 @@ REPLY_FORMAT = (
     'Reply with JSON only: {"tool": NAME, "arguments": {...}} to call a tool, '
     f'or {{"{ANSWER_KEY}": "TEXT"}} to give the final answer.'
 )
+TEXT_REPLY_FORMAT = (
+    'To call a tool, reply with JSON only: {"tool": NAME, "arguments": {...}}. '
+    "Otherwise reply with your answer in plain words."
+)
+"""The reply format of the opt-in ``text-answer`` decoding (``autan.models.decoding``): it names
+no answer placeholder, which a small model copies ("TEXT"); the answer is plain text, which only
+a backend that forces a grammar can tell from a call (issue 18, benchmarks/everyday.py)."""
+CALL_FORMAT = CallFormat(
+    lead='{"tool": "',
+    middle='", "arguments": ',
+    closing="}",
+    separator="\n",
+    starts=("{", '{"'),
+)
+"""How ``render_calls`` writes a call, for decoders that choose its parts one by one."""
 MAX_CALLS_PER_STEP = 8
 _DECODER = json.JSONDecoder()
 _NOT_BLANK = re.compile(r"[^ \t\r\n]")
@@ -37,13 +52,15 @@ ANSWER_ONLY_SCHEMA: dict[str, Any] = {
 }
 
 
-def system_block(instructions: str, tools: tuple[ToolSpec, ...]) -> str:
+def system_block(
+    instructions: str, tools: tuple[ToolSpec, ...], reply_format: str = REPLY_FORMAT
+) -> str:
     """Instructions, then the tools in the order given, then the reply format. Stable per agent."""
     if not tools:
         return instructions
     lines = [instructions, "Tools:"]
     lines += [f"- {signature(spec)}" for spec in tools]
-    lines.append(REPLY_FORMAT)
+    lines.append(reply_format)
     return "\n".join(lines)
 
 
@@ -209,10 +226,20 @@ def _salvage_answer(text: str) -> str:
 
 
 class ConstrainedProtocol(ToolProtocol):
+    """``text_answers``: the opt-in variant of the ``text-answer`` decoding (``TEXT_REPLY_FORMAT``,
+    answers in plain text); the default is the JSON answer ``{"result": ...}``."""
+
     name = "constrained"
 
+    def __init__(self, text_answers: bool = False) -> None:
+        self.text_answers = text_answers
+
     def system_block(self, instructions: str, tools: tuple[ToolSpec, ...]) -> str:
-        return system_block(instructions, tools)
+        reply_format = TEXT_REPLY_FORMAT if self.text_answers else REPLY_FORMAT
+        return system_block(instructions, tools, reply_format)
+
+    def with_text_answers(self) -> ToolProtocol:
+        return CONSTRAINED_TEXT_ANSWERS
 
     def render_result(self, message: Message) -> dict[str, str]:
         return {"role": "user", "content": render_result(message)}
@@ -226,16 +253,27 @@ class ConstrainedProtocol(ToolProtocol):
         choice: ToolChoice,
         answer: dict[str, Any] | None = None,
     ) -> OutputConstraint:
-        """With tools: a call (or several, one per line) or an answer; after a repeated call
-        (``none``): only an answer; with no tools, free text, or a typed answer's object."""
-        if choice == "none" or (not tools and answer is not None):
-            return JsonOutput(answer_schema(answer))
+        """With tools: a call (or several, one per line) or an answer (in the ``text_answers``
+        variant: plain text, where the backend forces a grammar, unless the answer is typed);
+        after a repeated call (``none``): only an answer; with no tools, free text, or a typed
+        answer's object."""
+        if not self.text_answers or answer is not None:
+            if choice == "none" or (not tools and answer is not None):
+                return JsonOutput(answer_schema(answer))
+            if not tools:
+                return None
+            return JsonOutput(output_schema(tools, choice, answer), call_schema(tools))
+        if choice == "none":
+            return JsonOutput(ANSWER_ONLY_SCHEMA, text_answer=True)
         if not tools:
             return None
-        return JsonOutput(output_schema(tools, choice, answer), call_schema(tools))
+        text = choice != "required"
+        schema = output_schema(tools, choice)
+        return JsonOutput(schema, call_schema(tools), text_answer=text, calls=CALL_FORMAT)
 
     def parse(self, text: str, step: int) -> tuple[str, tuple[ToolCall, ...]]:
         return parse_output(text, step)
 
 
 CONSTRAINED = ConstrainedProtocol()
+CONSTRAINED_TEXT_ANSWERS = ConstrainedProtocol(text_answers=True)

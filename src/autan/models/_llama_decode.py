@@ -1,0 +1,101 @@
+"""A tools step decoded part by part (``--decode``): call or answer, which tool, its arguments,
+another call or the end; each choice by ``decoding``'s rules over llama.cpp's scores, each
+part generated under its own grammar. Without a strategy for a choice, the choice is what
+greedy decoding under the whole grammar would take (the most likely next token).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from autan.messages import ToolSpec
+from autan.models import decoding
+from autan.models._llama_grammar import arguments_grammar, calls_grammar, grammar, text_grammar
+from autan.models._llama_scores import LlamaScores
+from autan.protocols import CallFormat, JsonOutput, OutputConstraint
+from autan.protocols.constrained import MAX_CALLS_PER_STEP
+
+Generate = Callable[[list[int], Any], tuple[str, str]]
+"""Generate after these tokens under this grammar: the text and the finish reason."""
+
+
+class StepDecoder:
+    """One step: ``decode(prompt)`` gives the reply's text and finish reason."""
+
+    def __init__(
+        self,
+        llama: Any,
+        allowed: OutputConstraint,
+        tools: tuple[ToolSpec, ...],
+        strategies: tuple[str, ...],
+        generate: Generate,
+    ) -> None:
+        self._llama = llama
+        self._allowed = allowed
+        self._line = allowed.line if isinstance(allowed, JsonOutput) else None
+        self._tools = {spec.name: spec for spec in tools}
+        self._use = frozenset(strategies)
+        self._generate = generate
+        self._bound = "bounded" in self._use
+
+    def decode(self, prompt: list[int]) -> tuple[str, str]:
+        allowed = self._allowed
+        if not isinstance(allowed, JsonOutput) or allowed.calls is None or not self._tools:
+            return self._generate(prompt, grammar(allowed, self._bound))
+        form = allowed.calls
+        if allowed.text_answer and not self._decide(prompt, form):
+            return self._generate(prompt, text_grammar())
+        return self._calls(prompt, form)
+
+    def _decide(self, prompt: list[int], form: CallFormat) -> bool:
+        scores = LlamaScores(self._llama, prompt)
+        try:
+            if "likelihood" in self._use:
+                return decoding.should_call(scores, form)
+            return scores.top_text().startswith(form.starts[0])
+        finally:
+            scores.release()
+
+    def _calls(self, prompt: list[int], form: CallFormat) -> tuple[str, str]:
+        if "function-first" not in self._use and "another-call" not in self._use:
+            return self._generate(prompt, self._calls_grammar())
+        text, finish = "", "stop"
+        for _ in range(MAX_CALLS_PER_STEP):
+            head = text + form.separator if text else ""
+            call, finish = self._one_call(prompt, head, form)
+            text = head + call
+            if finish == "length" or not self._more(prompt, text, form):
+                break
+        return text, finish
+
+    def _one_call(self, prompt: list[int], head: str, form: CallFormat) -> tuple[str, str]:
+        here = prompt + self._tokens(head)
+        if "function-first" not in self._use:
+            return self._generate(here, self._calls_grammar(most=1))
+        scores = LlamaScores(self._llama, here)
+        try:
+            name = decoding.rank_tools(scores, form, list(self._tools))[0]
+        finally:
+            scores.release()
+        opening = form.opening(name)
+        rest = arguments_grammar(self._tools[name].parameters, form.closing, self._bound)
+        out, finish = self._generate(here + self._tokens(opening), rest)
+        return opening + out, finish
+
+    def _more(self, prompt: list[int], text: str, form: CallFormat) -> bool:
+        scores = LlamaScores(self._llama, prompt + self._tokens(text))
+        try:
+            if "another-call" in self._use:
+                return decoding.another_call(scores, form)
+            return scores.top_text().startswith(form.separator)
+        finally:
+            scores.release()
+
+    def _calls_grammar(self, most: int = MAX_CALLS_PER_STEP) -> Any:
+        return calls_grammar(self._line or {}, self._bound, most)
+
+    def _tokens(self, text: str) -> list[int]:
+        if not text:
+            return []
+        return list(self._llama.tokenize(text.encode(), add_bos=False, special=False))

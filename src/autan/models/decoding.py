@@ -1,0 +1,142 @@
+"""Decoding strategies of the embedded backend (``--decode``), and their decision logic.
+
+All are opt-in: the default (``--decode default``, or ``greedy``, or no flag) is greedy decoding
+under one grammar, byte for byte the prompt and grammar of before the strategies
+(tests/test_greedy_identity.py). Greedy decoding lets the first token decide everything: whether
+to call at all, which tool, whether to call again. Each strategy replaces one such token by a
+comparison of log-probabilities over the shared, cached prompt (``Scores``, from llama.cpp's KV
+cache):
+
+- ``text-answer``: the reply format asks for the answer in plain words
+  (``constrained.TEXT_REPLY_FORMAT``) and the grammar takes plain text that does not begin like
+  a call, instead of ``{"result": "TEXT"}``. The three strategies below decode a step part by
+  part around that text branch, so each of them brings ``text-answer`` with it.
+
+- ``likelihood``: call or answer? The mass of the tokens that open a call against the mass of
+  every other first token, with a margin (chosen on calibration data, BENCHMARKS.md).
+- ``function-first``: which tool? Each offered name ranked by log P(the call's opening with
+  that name); then only that tool's arguments are decoded, under that tool's grammar alone.
+- ``another-call``: after each call, one more call (a new line opening a call) against the end
+  of the reply, instead of the grammar's greedy path (parallel calls).
+- ``bounded``: strings and arrays a tool did not bound get a bound in the grammar (arguments
+  are still validated against the tool's own schema), so a value that never closes stops early.
+
+Pure: the decisions take a ``Scores`` and do no I/O.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from autan.errors import ConfigurationError
+from autan.protocols import CallFormat
+
+TEXT_ANSWER = "text-answer"
+STRATEGIES = (TEXT_ANSWER, "likelihood", "function-first", "another-call", "bounded")
+NEEDS_TEXT_ANSWER = frozenset({"likelihood", "function-first", "another-call"})
+DEFAULT_DECODE: tuple[str, ...] = ()
+"""What ``--decode default`` (and no flag) means: greedy, no strategy. The strategies are
+opt-in until measured better than greedy on the agent runs main ships (BENCHMARKS.md, issue 18:
+the README example answers 21 instead of calling ``convert`` under ``likelihood``)."""
+GREEDY = "greedy"
+ALL = "all"
+
+CALL_MARGIN = 7.92
+"""Call when log P(a call opens) + margin > log P(anything else opens). SmolLM2-135M rarely
+puts much mass on the call's first token even where a call is right (log-odds -4 to -10): the
+margin that decides best on the calibration data (the everyday tuning half and 42 entries of
+BFCL's calibration half, ``benchmarks/calibrate_decode.py``: 58 of 68 right) is 7.92."""
+MORE_MARGIN = 0.0
+"""Call again when log P(another call opens) > log P(the reply ends) + margin."""
+STRING_BOUND = 200
+ARRAY_BOUND = 8
+
+
+class Scores(Protocol):
+    """Log-probabilities of continuations of one prompt."""
+
+    def score(self, texts: Sequence[str]) -> list[float]:
+        """log P(text | prompt) for each text."""
+        ...
+
+    def end_logprob(self, text: str) -> float:
+        """log P(the reply ends right after ``text``)."""
+        ...
+
+
+def parse_decode(option: str | None) -> tuple[str, ...]:
+    """The strategies an option names: ``default`` (or ``None``) and ``greedy``: none; ``all``:
+    every one of ``STRATEGIES``; or a comma-separated list of them (``likelihood``,
+    ``function-first`` and ``another-call`` bring ``text-answer`` with them)."""
+    text = (option or "default").strip()
+    if text == "default":
+        return DEFAULT_DECODE
+    if text == GREEDY:
+        return ()
+    if text == ALL:
+        return STRATEGIES
+    names = set(part.strip() for part in text.split(",") if part.strip())
+    unknown = sorted(name for name in names if name not in STRATEGIES)
+    if unknown or not names:
+        accepted = ", ".join(("default", GREEDY, ALL, *STRATEGIES))
+        raise ConfigurationError(
+            f"unknown decoding strategy {', '.join(unknown) or text!r}; accepted: {accepted} "
+            "(several joined by commas)"
+        )
+    if names & NEEDS_TEXT_ANSWER:
+        names.add(TEXT_ANSWER)
+    return tuple(name for name in STRATEGIES if name in names)
+
+
+def should_call(scores: Scores, form: CallFormat, margin: float = CALL_MARGIN) -> bool:
+    """Whether a call opens the reply, by the mass of its first tokens against all others."""
+    return call_log_odds(scores, form) + margin > 0
+
+
+def call_log_odds(scores: Scores, form: CallFormat) -> float:
+    """log P(a call opens the reply) - log P(anything else does)."""
+    call = _log_sum(scores.score(form.starts))
+    return call - _log_one_minus(call)
+
+
+def rank_tools(scores: Scores, form: CallFormat, names: Sequence[str]) -> list[str]:
+    """The offered names, most likely first: log P(the call's opening naming each)."""
+    logprobs = scores.score([form.opening(name) for name in names])
+    order = sorted(range(len(names)), key=lambda index: -logprobs[index])
+    return [names[index] for index in order]
+
+
+def another_call(scores: Scores, form: CallFormat, margin: float = MORE_MARGIN) -> bool:
+    """At the end of a call (``scores`` continue the reply so far): whether one more call
+    follows, against the reply ending there."""
+    more = _log_sum(scores.score([form.separator + start for start in form.starts]))
+    return more > scores.end_logprob("") + margin
+
+
+def bounded(schema: Any) -> Any:
+    """``schema`` with a ``maxLength`` on every free string and a ``maxItems`` on every array
+    that has none (for the grammar only)."""
+    if isinstance(schema, list):
+        return [bounded(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {key: bounded(value) for key, value in schema.items()}
+    kind = out.get("type")
+    free = "enum" not in out and "const" not in out and "pattern" not in out
+    if kind == "string" and free and "maxLength" not in out:
+        out["maxLength"] = STRING_BOUND
+    if kind == "array" and "maxItems" not in out:
+        out["maxItems"] = ARRAY_BOUND
+    return out
+
+
+def _log_sum(values: Sequence[float]) -> float:
+    top = max(values)
+    return top + math.log(sum(math.exp(value - top) for value in values))
+
+
+def _log_one_minus(logprob: float) -> float:
+    mass = min(math.exp(logprob), 1.0 - 1e-12)
+    return math.log1p(-mass)
