@@ -105,6 +105,7 @@ def test_a_conversation_with_the_embedded_model(tmp_path: Path) -> None:
 
     child = _chat(tmp_path)
     child.timeout = 600
+    child.expect(PROMPT_AGAIN)  # the first prompt, after the banner: the next one ends turn 1
     child.sendline("My name is Ada. Say hello to me.")
     child.expect(PROMPT_AGAIN)
     child.sendline("What is my name?")
