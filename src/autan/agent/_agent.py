@@ -17,6 +17,7 @@ from autan.limits import Limits
 from autan.loop.config import Actions, LoopConfig, check_actions
 from autan.loop.effects import Outcome
 from autan.loop.run import run_loop
+from autan.loop.trust import TrustPolicy, check_trust_policy
 from autan.models.base import Model
 from autan.result import RunResult
 from autan.tools import Tool
@@ -46,6 +47,11 @@ class Agent:
     made (see ``autan.sandbox.available``). A run stopped inside a code block cannot be resumed;
     between blocks it can.
 
+    ``trust``: what text from untrusted sources (file contents, MCP servers, tools marked
+    ``trust="untrusted"``) may trigger. After such a result, a call of a tool with side effects
+    waits for approval (``"default"``), is refused (``"strict"``) or runs (``"off"``); see
+    ``autan.loop.trust``.
+
     ``telemetry``: where runs go as OpenTelemetry GenAI traces (``autan.telemetry.Telemetry``);
     by default they go where ``OTEL_EXPORTER_OTLP_ENDPOINT`` says, and nowhere when it is not
     set; ``False``: never.
@@ -63,6 +69,7 @@ class Agent:
         actions: Actions = "tools",
         sandbox_limits: SandboxLimits | None = None,
         telemetry: Telemetry | bool | None = None,
+        trust: TrustPolicy = "default",
     ) -> None:
         if isinstance(model, str):
             from autan.models import load_model
@@ -78,6 +85,7 @@ class Agent:
         self.actions: Actions = _checked_actions(actions)
         self.sandbox_limits = sandbox_limits
         self.telemetry = telemetry
+        self.trust: TrustPolicy = check_trust_policy(trust)
         _check_unique_names(self.tools)
 
     def run(self, task: str, *, run_id: str | None = None) -> RunResult:
@@ -145,6 +153,7 @@ class Agent:
             "instructions": self.instructions,
             "limits": dataclasses.asdict(self.limits),
             "concurrent_tool_calls": self.concurrent_tool_calls,
+            "trust": self.trust,
             **({"actions": self.actions} if self.actions != "tools" else {}),
             **self.metadata,
         }
@@ -216,6 +225,7 @@ class Agent:
             run_id=run.run_id,
             concurrent_tool_calls=run.concurrent_tool_calls,
             actions=self.actions,
+            trust=check_trust_policy(run.trust) if run.trust else self.trust,
         )
 
     def _events(self, run: Run, stream_text: bool) -> Generator[Event, None, Outcome]:

@@ -86,6 +86,8 @@ class Run:
     journal: Journal
     concurrent_tool_calls: bool = True
     watcher: Watcher | None = None
+    trust: str | None = None
+    """The trust policy a reopened run was journaled with (``None``: the agent's)."""
 
 
 def concurrent_calls(config: Mapping[str, Any]) -> bool:
@@ -120,7 +122,10 @@ def reopen_run(store: Store, run_id: str) -> Run | RunResult:
     if isinstance(last, RunFailed):
         partial = RunResult(None, tuple(events), 0.0, run_id)
         raise RunError(f"run {run_id} already ended: {last.error}: {last.message}", partial)
-    return Run(task, run_id, StoredJournal(store, run_id, events), concurrent_calls(config))
+    journal = StoredJournal(store, run_id, events)
+    # A run journaled before the trust policy existed ran without one.
+    trust = str(config.get("trust", "off"))
+    return Run(task, run_id, journal, concurrent_calls(config), trust=trust)
 
 
 class StoredJournal(Journal):

@@ -43,13 +43,15 @@ class Recipe:
     mcp: tuple[dict[str, Any], ...] = ()
     """The MCP servers (``cli/mcp_servers.py`` ``recorded``): connected again on resume."""
     mcp_approval: bool = True
+    trust: str = "default"
 
     def __post_init__(self) -> None:
-        from autan.loop import check_actions
+        from autan.loop import check_actions, check_trust_policy
         from autan.protocols import check_name
 
         check_name(self.tool_protocol)
         check_actions(self.actions)
+        check_trust_policy(self.trust)
 
     @classmethod
     def from_flags(cls, args: argparse.Namespace, settings: Settings) -> Recipe:
@@ -66,6 +68,7 @@ class Recipe:
             actions=args.actions,
             mcp=tuple(recorded(servers_for_run(args, settings))),
             mcp_approval=not args.mcp_no_approval,
+            trust=getattr(args, "trust", None) or settings.trust or "default",
         )
 
     @classmethod
@@ -123,7 +126,7 @@ class Recipe:
         environment. ``model`` replaces the recipe's (a replay gives a ``RecordedModel``).
         """
         from autan.agent import Agent
-        from autan.loop import check_actions
+        from autan.loop import check_actions, check_trust_policy
         from autan.models import load_model
         from autan.tools.builtin import builtin_tools
 
@@ -142,6 +145,7 @@ class Recipe:
             store=store,
             metadata={RECIPE_KEY: dataclasses.asdict(self)},
             actions=check_actions(self.actions),
+            trust=check_trust_policy(self.trust),
         )
 
     def _mcp_tools(self, settings: Settings, model: Model, reserved: set[str]) -> Sequence[Tool]:

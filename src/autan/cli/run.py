@@ -23,7 +23,7 @@ from autan.cli.json_lines import write_event, write_run, write_summary
 from autan.cli.mcp_servers import add_mcp_arguments
 from autan.cli.otel import add_otel_argument, apply_otel
 from autan.cli.task import add_task_arguments, read_task
-from autan.loop import ACTIONS
+from autan.loop import ACTIONS, TRUST_POLICIES
 from autan.protocols import TOOL_PROTOCOLS
 
 if TYPE_CHECKING:
@@ -59,6 +59,13 @@ def add_run_command(commands: argparse._SubParsersAction[Parser]) -> None:
         default="tools",
         help="how the model acts: one tool call per step (tools), or Python that calls the "
         "tools, run in the sandbox (code; needs bubblewrap or Landlock)",
+    )
+    run.add_argument(
+        "--trust",
+        choices=TRUST_POLICIES,
+        default=None,
+        help="after text from an untrusted source (a file read, an MCP server), a call with side "
+        "effects waits for approval (default), is refused (strict) or runs (off)",
     )
     run.add_argument(
         "--show-reasoning", action="store_true", help="print a reasoning model's thinking on stderr"

@@ -7,6 +7,7 @@ from typing import Literal
 
 from autan.errors import ConfigurationError
 from autan.limits import Limits
+from autan.loop.trust import TrustPolicy
 from autan.tools import Tool
 
 Actions = Literal["tools", "code"]
@@ -28,6 +29,9 @@ class LoopConfig:
     actions: Actions = "tools"
     """``"tools"``: the model calls tools one step at a time; ``"code"``: it writes Python that
     calls them (the ``code`` protocol)."""
+    trust: TrustPolicy = "default"
+    """After an untrusted result, calls with side effects wait for approval (``default``), are
+    refused (``strict``) or run (``off``); see ``autan.loop.trust``."""
 
 
 def check_actions(actions: str) -> Actions:

@@ -10,6 +10,7 @@ from autan.errors import AutanError, LimitExceeded, RunError
 from autan.events import Event
 from autan.limits import Limits
 from autan.loop.effects import Outcome
+from autan.loop.trust import Untrusted
 from autan.messages import Message, ToolCall, ToolChoice, Usage
 from autan.result import RunResult
 
@@ -27,6 +28,8 @@ class LoopState:
     failures_in_a_row: int = 0
     known_results: dict[str, str] = field(default_factory=dict)
     next_choice: ToolChoice = "auto"
+    untrusted: list[Untrusted] = field(default_factory=list)
+    """The untrusted results that entered the context, for the trust policy."""
 
 
 def record(state: LoopState, event: Event) -> Event:

@@ -10,6 +10,7 @@ import json
 
 from autan.messages import Message, ToolSpec
 from autan.protocols.base import ToolProtocol
+from autan.protocols.untrusted import shown
 
 
 class NativeProtocol(ToolProtocol):
@@ -21,7 +22,7 @@ class NativeProtocol(ToolProtocol):
         return instructions
 
     def render_result(self, message: Message) -> dict[str, str]:
-        return {"role": "tool", "content": message.content}
+        return {"role": "tool", "content": shown(message)}
 
     def render_calls(self, message: Message) -> str:
         calls = [{"name": c.name, "arguments": c.arguments} for c in message.tool_calls]

@@ -2,14 +2,20 @@
 
 from autan.tools._context import idempotency_key
 from autan.tools._decorator import tool
+from autan.tools._provenance import TRUSTS, Trust, check_trust, has_side_effects, trust_of
 from autan.tools._schema import without_titles
 from autan.tools._tool import Tool, ToolArgumentsError, render_output
 
 __all__ = [
+    "TRUSTS",
     "Tool",
     "ToolArgumentsError",
+    "Trust",
+    "check_trust",
+    "has_side_effects",
     "idempotency_key",
     "render_output",
     "tool",
+    "trust_of",
     "without_titles",
 ]
