@@ -89,7 +89,8 @@ def awaited_call(events: Sequence[Event]) -> str:
         return "no call"
     for event in reversed(events):
         if isinstance(event, ToolCalled) and event.call.id == request.call_id:
-            return call_text(event.call)
+            note = trust_note(request.reason, request.copied)
+            return call_text(event.call) + (f" [{note}]" if note else "")
     return f"a {request.name} call"
 
 
@@ -140,6 +141,7 @@ def timeline_line(event: Event) -> str | None:
         CodeStarted,
         FinalAnswer,
         ModelResponded,
+        PolicyApplied,
         RunFailed,
         ToolCalled,
         ToolResulted,
@@ -162,7 +164,10 @@ def timeline_line(event: Event) -> str | None:
         mark = "✗" if event.is_error else "→"
         return f"      {mark} {short(event.output)} ({event.seconds:.3f} s)"
     if isinstance(event, ApprovalRequested):
-        return "      ? waits for approval"
+        note = trust_note(event.reason, event.copied)
+        return "      ? waits for approval" + (f": {note}" if note else "")
+    if isinstance(event, PolicyApplied) and event.action == "refuse":
+        return "      ✗ refused by the trust policy: " + trust_note(event.reason, event.copied)
     if isinstance(event, ApprovalDecided):
         decided = "✓ approved" if event.approved else "✗ denied"
         return f"      {decided}" + (f": {short(event.reason)}" if event.reason else "")
@@ -251,3 +256,11 @@ def batch_bad_line(tasks: str, bad: object) -> None:
 def batch_summary(line: str, out: str) -> None:
     """The end of ``autan batch``: what ran, and where the results are."""
     print(f"{line} · results in {out}/results.jsonl", file=sys.stderr)
+
+
+def trust_note(reason: str, copied: tuple[str, ...]) -> str:
+    """The trust policy's reason, and the argument text copied from untrusted results."""
+    parts = [short(reason)] if reason else []
+    if copied:
+        parts.append("copied from untrusted text: " + ", ".join(repr(short(c)) for c in copied))
+    return "; ".join(parts)
