@@ -60,13 +60,7 @@ def add_run_command(commands: argparse._SubParsersAction[Parser]) -> None:
         help="how the model acts: one tool call per step (tools), or Python that calls the "
         "tools, run in the sandbox (code; needs bubblewrap or Landlock)",
     )
-    run.add_argument(
-        "--trust",
-        choices=TRUST_POLICIES,
-        default=None,
-        help="after text from an untrusted source (a file read, an MCP server), a call with side "
-        "effects waits for approval (default), is refused (strict) or runs (off)",
-    )
+    _trust_argument(run)
     run.add_argument(
         "--show-reasoning", action="store_true", help="print a reasoning model's thinking on stderr"
     )
@@ -96,6 +90,16 @@ def add_run_command(commands: argparse._SubParsersAction[Parser]) -> None:
     )
     run.add_argument("--quiet", action="store_true", help="print only the answer")
     add_otel_argument(run)
+
+
+def _trust_argument(run: argparse.ArgumentParser) -> None:
+    run.add_argument(
+        "--trust",
+        choices=TRUST_POLICIES,
+        default=None,
+        help="after untrusted text (a file read, an MCP result), a call with side effects waits "
+        "for approval (default; autan.toml: trust), is refused (strict) or runs (off)",
+    )
 
 
 def _limit_arguments(run: argparse.ArgumentParser) -> None:

@@ -2,9 +2,10 @@
 
 from autan.tools._context import idempotency_key
 from autan.tools._decorator import tool
-from autan.tools._provenance import TRUSTS, Trust, check_trust, has_side_effects, trust_of
+from autan.tools._provenance import has_side_effects, trust_of
 from autan.tools._schema import without_titles
 from autan.tools._tool import Tool, ToolArgumentsError, render_output
+from autan.tools._trust import TRUSTS, Trust, check_trust
 
 __all__ = [
     "TRUSTS",

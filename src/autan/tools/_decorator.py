@@ -8,9 +8,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, overload
 
 from autan.errors import ToolDefinitionError
-from autan.tools._provenance import Trust, check_trust
 from autan.tools._schema import without_titles
 from autan.tools._tool import Tool, is_coroutine_function
+from autan.tools._trust import Trust, check_trust
 
 if TYPE_CHECKING:
     from pydantic import BaseModel

@@ -3,13 +3,8 @@ changes anything: the facts the loop's trust policy (``autan.loop.trust``) decid
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
-
-if TYPE_CHECKING:
-    from autan.tools._tool import Tool
-
-Trust = Literal["trusted", "untrusted"]
-TRUSTS: tuple[Trust, ...] = ("trusted", "untrusted")
+from autan.tools._tool import Tool
+from autan.tools._trust import Trust
 
 SOURCE_TRUST: dict[str, Trust] = {
     "builtin": "trusted",
@@ -38,11 +33,3 @@ def has_side_effects(tool: Tool) -> bool:
     if tool.side_effects is not None:
         return tool.side_effects
     return tool.needs_approval or tool.destructive or tool.name in SIDE_EFFECT_TOOLS
-
-
-def check_trust(value: str) -> Trust:
-    """``value`` if it is ``"trusted"`` or ``"untrusted"``; ``ValueError`` otherwise."""
-    for known in TRUSTS:
-        if value == known:
-            return known
-    raise ValueError(f"trust must be 'trusted' or 'untrusted', got {value!r}")

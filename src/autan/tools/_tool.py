@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from autan.messages import ToolSpec
-from autan.tools._provenance import Trust
+from autan.tools._trust import Trust
 
 if TYPE_CHECKING:
     from pydantic import BaseModel, ValidationError
