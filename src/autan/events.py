@@ -140,7 +140,8 @@ class ToolResulted(Event):
 
 @dataclass(frozen=True, slots=True)
 class ApprovalRequested(Event):
-    """A validated call of a ``needs_approval`` tool waits for a person; the run pauses here."""
+    """A validated call waits for a person (its tool ``needs_approval``, or the trust policy
+    asks: ``reason``); the run pauses here."""
 
     kind: ClassVar[str] = "approval_requested"
     step: int
