@@ -48,7 +48,9 @@ def test_run_with_mcp_gives_the_model_the_servers_tools(
     assert "calculator" in tool_names(server)
     observed = server.requests[1].body["messages"][-1]
     assert observed["role"] == "tool"
-    assert json.loads(observed["content"])["timezone"] == "Asia/Tokyo"
+    # An MCP server's result is untrusted by default: the model reads it delimited.
+    assert '<untrusted-data source="mcp:mcp_server_time">' in observed["content"]
+    assert json.loads(delimited(observed["content"]))["timezone"] == "Asia/Tokyo"
     assert capsys.readouterr().out == "08:00\n"
 
 
@@ -70,7 +72,7 @@ def test_mcp_config_and_autan_toml_name_servers(home: Path) -> None:
 
 def test_a_builtin_name_wins_and_the_mcp_tool_is_prefixed(home: Path) -> None:
     command, *args = server_command().split()
-    entry = {"command": command, "args": args}
+    entry = {"command": command, "args": args, "trust": "trusted"}  # shown as it came
     (home / "mcp.json").write_text(json.dumps({"mcpServers": {"srv": entry}}))
     calls = [function_call("c1", "srv_calculator", {"expression": "1+1"})]
     replies = [Reply(body=completion(tool_calls=calls)), Reply(body=completion("2"))]
@@ -98,7 +100,7 @@ def test_resume_reconnects_the_servers_of_the_journal(
         assert main(["runs", "approve", info.run_id]) == 0
         assert main(["runs", "resume", info.run_id]) == 0
     observed = server.requests[1].body["messages"][-1]
-    assert observed["content"] == '{"result":"deleted /x"}'
+    assert delimited(observed["content"]) == '{"result":"deleted /x"}'
     assert capsys.readouterr().out.splitlines()[-1] == "deleted"
 
 
@@ -139,3 +141,8 @@ def test_the_embedded_model_calls_the_time_server(tmp_path: Path) -> None:
     assert '"timezone":"Asia/Tokyo"' in observed
     assert observed.split('"datetime":"')[1].split('"')[0].endswith("+09:00")
     assert done.stdout.strip()
+
+
+def delimited(content: str) -> str:
+    """The text inside the untrusted-data delimiters of an observation."""
+    return content.split('">\n', 1)[1].rsplit("\n</untrusted-data>", 1)[0]

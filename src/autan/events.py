@@ -132,17 +132,39 @@ class ToolResulted(Event):
     output: str
     is_error: bool
     seconds: float
+    # Not compared: a journal written before provenance (empty source) still replays.
+    source: str = field(default="", compare=False)
+    """The tool's source (``Tool.source``); empty in journals written before provenance."""
+    trusted: bool = field(default=True, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
 class ApprovalRequested(Event):
-    """A validated call of a ``needs_approval`` tool waits for a person; the run pauses here."""
+    """A validated call waits for a person (its tool ``needs_approval``, or the trust policy
+    asks: ``reason``); the run pauses here."""
 
     kind: ClassVar[str] = "approval_requested"
     step: int
     call_id: str
     name: str
     key: str
+    reason: str = ""
+    """Why the call waits beyond its tool's ``needs_approval``: the trust policy's reason."""
+    copied: tuple[str, ...] = ()
+    """Argument text copied verbatim from untrusted results."""
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyApplied(Event):
+    """The trust policy stopped a call (``action``: ``approve`` or ``refuse``), and why."""
+
+    kind: ClassVar[str] = "policy_applied"
+    step: int
+    call_id: str
+    name: str
+    action: str
+    reason: str
+    copied: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,10 @@ class Message:
     name: str | None = None
     reasoning: str = ""
     """A reasoning model's thinking before this turn; sent back or not per the model's policy."""
+    source: str = ""
+    """A tool result's source (``Tool.source``)."""
+    trusted: bool = True
+    """``False``: text from an untrusted source, shown to the model inside delimiters."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from autan.limits import Limits
 from autan.loop.config import Actions, LoopConfig, check_actions
 from autan.loop.effects import Outcome
 from autan.loop.run import run_loop, system_text
+from autan.loop.trust import TrustPolicy, check_trust_policy
 from autan.messages import Message
 from autan.models.base import Model
 from autan.result import OutputT, RunResult
@@ -58,6 +59,11 @@ class Agent(Generic[OutputT]):
     made (see ``autan.sandbox.available``). A run stopped inside a code block cannot be resumed;
     between blocks it can.
 
+    ``trust``: what text from untrusted sources (file contents, MCP servers, tools marked
+    ``trust="untrusted"``) may trigger. After such a result, a call of a tool with side effects
+    waits for approval (``"default"``), is refused (``"strict"``) or runs (``"off"``); see
+    ``autan.loop.trust``.
+
     ``telemetry``: where runs go as OpenTelemetry GenAI traces (``autan.telemetry.Telemetry``);
     by default they go where ``OTEL_EXPORTER_OTLP_ENDPOINT`` says, and nowhere when it is not
     set; ``False``: never.
@@ -77,6 +83,7 @@ class Agent(Generic[OutputT]):
         sandbox_limits: SandboxLimits | None = ...,
         telemetry: Telemetry | bool | None = ...,
         output_type: None = None,
+        trust: TrustPolicy = ...,
     ) -> None: ...
 
     @overload
@@ -94,6 +101,7 @@ class Agent(Generic[OutputT]):
         telemetry: Telemetry | bool | None = ...,
         *,
         output_type: type[OutputT],
+        trust: TrustPolicy = ...,
     ) -> None: ...
 
     @overload
@@ -111,6 +119,7 @@ class Agent(Generic[OutputT]):
         telemetry: Telemetry | bool | None = ...,
         *,
         output_type: object,
+        trust: TrustPolicy = ...,
     ) -> None: ...
 
     def __init__(
@@ -126,6 +135,7 @@ class Agent(Generic[OutputT]):
         sandbox_limits: SandboxLimits | None = None,
         telemetry: Telemetry | bool | None = None,
         output_type: object = None,
+        trust: TrustPolicy = "default",
     ) -> None:
         if isinstance(model, str):
             from autan.models import load_model
@@ -144,6 +154,7 @@ class Agent(Generic[OutputT]):
         self.answer: AnswerType[Any] | None = (
             None if output_type is None else answer_type(output_type)
         )
+        self.trust: TrustPolicy = check_trust_policy(trust)
         _check_unique_names(self.tools)
 
     def run(
@@ -240,6 +251,7 @@ class Agent(Generic[OutputT]):
             "instructions": self.instructions,
             "limits": dataclasses.asdict(self.limits),
             "concurrent_tool_calls": self.concurrent_tool_calls,
+            "trust": self.trust,
             **({"actions": self.actions} if self.actions != "tools" else {}),
             **({"output_schema": self.answer.schema} if self.answer else {}),
             **self.metadata,
@@ -366,6 +378,7 @@ class Agent(Generic[OutputT]):
             concurrent_tool_calls=run.concurrent_tool_calls if run else True,
             actions=self.actions,
             answer=self.answer,
+            trust=check_trust_policy(run.trust) if run and run.trust else self.trust,
         )
 
     def _events(self, run: Run, stream_text: bool) -> Generator[Event, None, Outcome]:

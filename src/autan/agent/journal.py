@@ -96,6 +96,9 @@ class Run:
         if self.lease is not None:
             self.lease.release()
 
+    trust: str | None = None
+    """The trust policy a reopened run was journaled with (``None``: the agent's)."""
+
 
 def concurrent_calls(config: Mapping[str, Any]) -> bool:
     """Whether a journaled run batches a step's calls; runs journaled before batches did not."""
@@ -138,7 +141,9 @@ def reopen_run(store: Store, run_id: str) -> Run | RunResult:
         lease.release()
         return ended
     journal = StoredJournal(store, run_id, events, lease.token)
-    return Run(task, run_id, journal, concurrent_calls(config), lease=lease)
+    # A run journaled before the trust policy existed ran without one.
+    trust = str(config.get("trust", "off"))
+    return Run(task, run_id, journal, concurrent_calls(config), lease=lease, trust=trust)
 
 
 def _ended(run_id: str, events: Sequence[Event]) -> RunResult | None:

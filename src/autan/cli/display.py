@@ -101,7 +101,8 @@ def awaited_call(events: Sequence[Event]) -> str:
         return "no call"
     for event in reversed(events):
         if isinstance(event, ToolCalled) and event.call.id == request.call_id:
-            return call_text(event.call)
+            note = trust_note(request.reason, request.copied)
+            return call_text(event.call) + (f" [{note}]" if note else "")
     return f"a {request.name} call"
 
 
@@ -196,6 +197,7 @@ def timeline_line(event: Event) -> str | None:
         CodeStarted,
         FinalAnswer,
         ModelResponded,
+        PolicyApplied,
         RunFailed,
         ToolCalled,
         ToolResulted,
@@ -218,7 +220,10 @@ def timeline_line(event: Event) -> str | None:
         mark = "✗" if event.is_error else "→"
         return f"      {mark} {short(event.output)} ({event.seconds:.3f} s)"
     if isinstance(event, ApprovalRequested):
-        return "      ? waits for approval"
+        note = trust_note(event.reason, event.copied)
+        return "      ? waits for approval" + (f": {note}" if note else "")
+    if isinstance(event, PolicyApplied) and event.action == "refuse":
+        return "      ✗ refused by the trust policy: " + trust_note(event.reason, event.copied)
     if isinstance(event, ApprovalDecided):
         decided = "✓ approved" if event.approved else "✗ denied"
         return f"      {decided}" + (f": {short(event.reason)}" if event.reason else "")
@@ -365,3 +370,11 @@ def _visible_answer(text: str) -> str:
         except ValueError:
             continue
     return ""
+
+
+def trust_note(reason: str, copied: tuple[str, ...]) -> str:
+    """The trust policy's reason, and the argument text copied from untrusted results."""
+    parts = [short(reason)] if reason else []
+    if copied:
+        parts.append("copied from untrusted text: " + ", ".join(repr(short(c)) for c in copied))
+    return "; ".join(parts)

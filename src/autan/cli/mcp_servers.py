@@ -84,6 +84,7 @@ def from_record(entries: Sequence[Mapping[str, Any]], settings: Settings) -> lis
                     cwd=entry.get("cwd"),
                     env=known.env if known else {},
                     headers=known.headers if known else {},
+                    trust=entry.get("trust"),
                 )
             )
         except (KeyError, TypeError) as error:

@@ -48,13 +48,15 @@ class Recipe:
     context: int | None = None
     """The embedded model's context size (``None``: its default)."""
     decode: str | None = None
+    trust: str = "default"
 
     def __post_init__(self) -> None:
-        from autan.loop import check_actions
+        from autan.loop import check_actions, check_trust_policy
         from autan.protocols import check_name
 
         check_name(self.tool_protocol)
         check_actions(self.actions)
+        check_trust_policy(self.trust)
 
     @classmethod
     def from_flags(cls, args: argparse.Namespace, settings: Settings) -> Recipe:
@@ -74,6 +76,7 @@ class Recipe:
             output_schema=_schema_file(getattr(args, "output_schema", None)),
             context=settings.context if args.context is None else args.context,
             decode=getattr(args, "decode", None),
+            trust=getattr(args, "trust", None) or settings.trust or "default",
         )
 
     @classmethod
@@ -131,7 +134,7 @@ class Recipe:
         environment. ``model`` replaces the recipe's (a replay gives a ``RecordedModel``).
         """
         from autan.agent import Agent
-        from autan.loop import check_actions
+        from autan.loop import check_actions, check_trust_policy
         from autan.models import load_model
         from autan.tools import schema_answer_type
         from autan.tools.builtin import builtin_tools
@@ -156,6 +159,7 @@ class Recipe:
             output_type=None
             if self.output_schema is None
             else schema_answer_type(self.output_schema, "--output-schema"),
+            trust=check_trust_policy(self.trust),
         )
 
     def _mcp_tools(self, settings: Settings, model: Model, reserved: set[str]) -> Sequence[Tool]:

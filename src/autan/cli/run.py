@@ -25,7 +25,7 @@ from autan.cli.mcp_servers import add_mcp_arguments
 from autan.cli.otel import add_otel_argument, apply_otel
 from autan.cli.task import add_task_arguments, read_task
 from autan.errors import ConfigurationError
-from autan.loop import ACTIONS
+from autan.loop import ACTIONS, TRUST_POLICIES
 from autan.models.context import DEFAULT_CONTEXT, MIN_CONTEXT
 from autan.protocols import TOOL_PROTOCOLS
 
@@ -85,6 +85,7 @@ def add_agent_arguments(run: argparse.ArgumentParser) -> None:
         help="how the model acts: one tool call per step (tools), or Python that calls the "
         "tools, run in the sandbox (code; needs bubblewrap or Landlock)",
     )
+    _trust_argument(run)
     run.add_argument(
         "--context",
         type=at_least(int, MIN_CONTEXT),
@@ -121,6 +122,16 @@ def add_agent_arguments(run: argparse.ArgumentParser) -> None:
         default=None,
         help="a JSON Schema file: the answer must match it (forced on the embedded model, "
         "validated everywhere) and is printed as JSON",
+    )
+
+
+def _trust_argument(run: argparse.ArgumentParser) -> None:
+    run.add_argument(
+        "--trust",
+        choices=TRUST_POLICIES,
+        default=None,
+        help="after untrusted text (a file read, an MCP result), a call with side effects waits "
+        "for approval (default; autan.toml: trust), is refused (strict) or runs (off)",
     )
 
 

@@ -7,6 +7,7 @@ The file is ``./autan.toml`` if it exists, else ``$XDG_CONFIG_HOME/autan/autan.t
     tool_protocol = "constrained"
     max_steps = 10
     context = 8192       # the embedded model's context size in tokens (default 4096)
+    trust = "strict"     # after untrusted text, side effects: strict (refused), default, off
     reasoning = "drop"   # earlier turns' reasoning in the next request: drop, keep, keep_tool_turns
 
     [prices."deepseek:deepseek-chat"]   # USD per million tokens
@@ -17,6 +18,7 @@ The file is ``./autan.toml`` if it exists, else ``$XDG_CONFIG_HOME/autan/autan.t
     [mcp.servers.time]                  # MCP servers every autan run connects to
     command = "python"
     args = ["-m", "mcp_server_time"]
+    trust = "trusted"                   # its results may be believed (MCP default: untrusted)
     [mcp.servers.docs]
     url = "http://127.0.0.1:8000/mcp"   # streamable HTTP; transport = "sse" for the older one
 """
@@ -55,6 +57,8 @@ class Settings:
     reasoning: ReasoningPolicy | None = None
     prices: dict[str, Price] = field(default_factory=dict)
     mcp: tuple[MCPServer, ...] = ()
+    trust: str | None = None
+    """The trust policy: strict, default or off (``autan run --trust``)."""
     source: Path | None = None
 
 
@@ -82,6 +86,7 @@ def load_settings(path: Path | None = None) -> Settings:
         reasoning=_reasoning(data.get("reasoning")),
         prices=_prices(data.get("prices", {})),
         mcp=_mcp_servers(data.get("mcp", {})),
+        trust=_optional_str(data.get("trust")),
         source=file,
     )
 

@@ -19,9 +19,11 @@ from autan.loop.effects import (
     ToolOutcome,
 )
 from autan.loop.run import run_loop
+from autan.loop.trust import TRUST_POLICIES, TrustPolicy, check_trust_policy
 
 __all__ = [
     "ACTIONS",
+    "TRUST_POLICIES",
     "Actions",
     "AwaitApproval",
     "CallModel",
@@ -38,6 +40,8 @@ __all__ = [
     "ReplyToCode",
     "StartCode",
     "ToolOutcome",
+    "TrustPolicy",
     "check_actions",
+    "check_trust_policy",
     "run_loop",
 ]

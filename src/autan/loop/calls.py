@@ -10,16 +10,17 @@ from autan.events import (
     ApprovalDecided,
     ApprovalRequested,
     Event,
+    PolicyApplied,
     ToolCalled,
     ToolResulted,
     ToolStarted,
 )
-from autan.limits import Limits
 from autan.loop.config import LoopConfig
 from autan.loop.effects import AwaitApproval, CallTool, Decision, Effect, ToolOutcome
 from autan.loop.state import LoopState, call_key, limit, record
+from autan.loop.trust import Untrusted, Verdict, judge
 from autan.messages import INVALID_CALL, Message, ToolCall
-from autan.tools import Tool, ToolArgumentsError
+from autan.tools import Tool, ToolArgumentsError, trust_of
 
 
 def perform_call(
@@ -28,7 +29,7 @@ def perform_call(
     """One call on its own; its outcome is remembered for a repeat of the same call."""
     yield record(state, ToolCalled(state.steps, call))
     key = call_id_key(config, state, index)
-    checked = yield from check_call(state, config.limits, tools, call, key)
+    checked = yield from check_call(state, config, tools, call, key)
     if isinstance(checked, CallTool):
         yield record(state, ToolStarted(state.steps, call.id, call.name, key))
         checked = remember(state, call, cast(ToolOutcome, (yield checked)))
@@ -41,7 +42,7 @@ def call_id_key(config: LoopConfig, state: LoopState, index: int) -> str:
 
 
 def check_call(
-    state: LoopState, limits: Limits, tools: dict[str, Tool], call: ToolCall, key: str
+    state: LoopState, config: LoopConfig, tools: dict[str, Tool], call: ToolCall, key: str
 ) -> Generator[Event | Effect, object, ToolOutcome | CallTool]:
     """The call to run, or the observation that answers it without running anything."""
     tool = tools.get(call.name)
@@ -59,10 +60,16 @@ def check_call(
         # A repeat of a call whose result is known: small models loop here instead of answering.
         state.next_choice = "none"
         return ToolOutcome(state.known_results[known], False, 0.0)
+    limits = config.limits
     if limits.max_tool_calls is not None and state.tool_calls >= limits.max_tool_calls:
         raise limit(state, "max_tool_calls", limits.max_tool_calls)
-    if tool.needs_approval:
-        denied = yield from _approval(state, call, key)
+    verdict = yield from _policy(state, config, tool, call, arguments)
+    if verdict.action == "refuse":
+        return ToolOutcome(
+            f"error: the trust policy refused this call: {verdict.reason}", True, 0.0
+        )
+    if tool.needs_approval or verdict.action == "approve":
+        denied = yield from _approval(state, call, key, verdict)
         if denied is not None:
             return denied
     state.tool_calls += 1
@@ -76,25 +83,68 @@ def remember(state: LoopState, call: ToolCall, outcome: ToolOutcome) -> ToolOutc
 
 
 def answer(
-    state: LoopState, call: ToolCall, outcome: ToolOutcome
+    state: LoopState, tools: dict[str, Tool], call: ToolCall, outcome: ToolOutcome
 ) -> Generator[Event, object, None]:
-    """Journal the call's result and show it to the model."""
-    yield record(state, result_event(state, call, outcome))
-    state.messages.append(Message("tool", outcome.output, tool_call_id=call.id, name=call.name))
-
-
-def result_event(state: LoopState, call: ToolCall, outcome: ToolOutcome) -> ToolResulted:
-    return ToolResulted(
-        state.steps, call.id, call.name, outcome.output, outcome.is_error, outcome.seconds
+    """Journal the call's result and show it to the model, marked with its provenance."""
+    event = result_event(state, tools, call, outcome)
+    yield record(state, event)
+    state.messages.append(
+        Message(
+            "tool",
+            outcome.output,
+            tool_call_id=call.id,
+            name=call.name,
+            source=event.source,
+            trusted=event.trusted,
+        )
     )
 
 
+def result_event(
+    state: LoopState, tools: dict[str, Tool], call: ToolCall, outcome: ToolOutcome
+) -> ToolResulted:
+    """The result's event; an untrusted tool's output is remembered for the trust policy."""
+    tool = tools.get(call.name)
+    source = tool.source if tool is not None else "autan"
+    trusted = tool is None or trust_of(tool) == "trusted"
+    if not trusted:
+        state.untrusted.append(Untrusted(source, outcome.output))
+    return ToolResulted(
+        state.steps,
+        call.id,
+        call.name,
+        outcome.output,
+        outcome.is_error,
+        outcome.seconds,
+        source=source,
+        trusted=trusted,
+    )
+
+
+def _policy(
+    state: LoopState,
+    config: LoopConfig,
+    tool: Tool,
+    call: ToolCall,
+    arguments: dict[str, object],
+) -> Generator[Event, object, Verdict]:
+    """The trust policy's verdict on the call, journaled with its reason when it stops it."""
+    verdict = judge(config.trust, tool, arguments, state.untrusted)
+    if verdict.action != "allow":
+        applied = PolicyApplied(
+            state.steps, call.id, call.name, verdict.action, verdict.reason, verdict.copied
+        )
+        yield record(state, applied)
+    return verdict
+
+
 def _approval(
-    state: LoopState, call: ToolCall, key: str
+    state: LoopState, call: ToolCall, key: str, verdict: Verdict
 ) -> Generator[Event | Effect, object, ToolOutcome | None]:
     """Wait for a person's decision: ``None`` to run the call, or the observation of a denial."""
-    yield record(state, ApprovalRequested(state.steps, call.id, call.name, key))
-    decision = cast(Decision, (yield AwaitApproval(state.steps, call, key)))
+    reason, copied = verdict.reason, verdict.copied
+    yield record(state, ApprovalRequested(state.steps, call.id, call.name, key, reason, copied))
+    decision = cast(Decision, (yield AwaitApproval(state.steps, call, key, reason, copied)))
     yield record(state, ApprovalDecided(state.steps, call.id, decision.approved, decision.reason))
     if decision.approved:
         return None

@@ -27,6 +27,7 @@ def code_step(
     if code is None:
         return response.text.strip()
     yield record(state, CodeStarted(state.steps, code))
+    untrusted_before = len(state.untrusted)
     ended = yield from _run_code(state, config, tools, code)
     yield record(
         state,
@@ -46,7 +47,9 @@ def code_step(
     earlier = _earlier_failures(state, code) if ended.error else []
     if earlier:
         seen += "\n" + code_protocol.repeated_failure(earlier[0])
-    state.messages.append(Message("user", seen))
+    # What the code printed may hold what its untrusted calls returned.
+    trusted = len(state.untrusted) == untrusted_before
+    state.messages.append(Message("user", seen, source="code", trusted=trusted))
     count_failure(state, bool(ended.error))
     _check_failures(state, config, earlier)
     return None
@@ -83,7 +86,7 @@ def _run_code(
     while isinstance(message, CodeCall):
         call = ToolCall(f"code_{state.steps}_{index}", message.name, message.arguments)
         checked = yield from perform_call(state, config, tools, call, index)
-        yield record(state, result_event(state, call, checked))
+        yield record(state, result_event(state, tools, call, checked))
         message = cast(CodeCall | CodeEnded, (yield ReplyToCode(checked.output, checked.is_error)))
         index += 1
     state.next_choice = "auto"  # a repeated call steers tools mode only

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from autan.errors import ConfigurationError
 from autan.limits import Limits
+from autan.loop.trust import TrustPolicy
 from autan.tools import AnswerType, Tool
 
 Actions = Literal["tools", "code"]
@@ -30,6 +31,9 @@ class LoopConfig:
     calls them (the ``code`` protocol)."""
     answer: AnswerType[Any] | None = None
     """The output type a final answer must validate as (``None``: any text)."""
+    trust: TrustPolicy = "default"
+    """After an untrusted result, calls with side effects wait for approval (``default``), are
+    refused (``strict``) or run (``off``); see ``autan.loop.trust``."""
 
 
 def check_actions(actions: str) -> Actions:

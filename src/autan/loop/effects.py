@@ -52,6 +52,10 @@ class AwaitApproval:
     step: int
     call: ToolCall
     key: str
+    reason: str = ""
+    """Why the trust policy asks, when it does."""
+    copied: tuple[str, ...] = ()
+    """Argument text copied verbatim from untrusted results."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from autan.errors import AutanError, LimitExceeded, RunError
 from autan.events import Event
 from autan.limits import Limits
 from autan.loop.effects import Outcome
+from autan.loop.trust import Untrusted
 from autan.messages import Message, ToolCall, ToolChoice, Usage
 from autan.result import RunResult
 
@@ -31,6 +32,8 @@ class LoopState:
     """Code mode: each block that failed (lines without trailing blanks), and the steps it
     failed at."""
     next_choice: ToolChoice = "auto"
+    untrusted: list[Untrusted] = field(default_factory=list)
+    """The untrusted results that entered the context, for the trust policy."""
 
 
 def record(state: LoopState, event: Event) -> Event:

@@ -44,7 +44,7 @@ def _calls_in_turn(
     for index, call in enumerate(calls):
         checked = yield from perform_call(state, config, tools, call, index)
         outcomes.append(checked)
-        yield from answer(state, call, checked)
+        yield from answer(state, tools, call, checked)
     return outcomes
 
 
@@ -57,7 +57,7 @@ def _batch_calls(
     for index, call in enumerate(calls):
         yield record(state, ToolCalled(state.steps, call))
         key = call_id_key(config, state, index)
-        checked.append((yield from check_call(state, config.limits, tools, call, key)))
+        checked.append((yield from check_call(state, config, tools, call, key)))
     batch = tuple(item for item in checked if isinstance(item, CallTool))
     for call, item in zip(calls, checked, strict=True):
         if isinstance(item, CallTool):
@@ -67,5 +67,5 @@ def _batch_calls(
     for call, item in zip(calls, checked, strict=True):
         outcome = remember(state, call, next(ran)) if isinstance(item, CallTool) else item
         outcomes.append(outcome)
-        yield from answer(state, call, outcome)
+        yield from answer(state, tools, call, outcome)
     return outcomes

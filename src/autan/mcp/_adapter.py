@@ -44,6 +44,9 @@ def to_tool(connection: Connection, listed: Any, name: str, approve_destructive:
         needs_approval=approve_destructive and destructive,
         close=connection.close,
         read_only=read_only,
+        source=f"mcp:{connection.server.name}",
+        trust=connection.server.trust,
+        destructive=destructive,
     )
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from autan.errors import MCPServerError
+from autan.tools import TRUSTS, Trust
 
 Transport = Literal["stdio", "http", "sse"]
 TRANSPORTS: tuple[Transport, ...] = ("stdio", "http", "sse")
@@ -31,8 +32,14 @@ class MCPServer:
     env: Mapping[str, str] = field(default_factory=dict)
     cwd: str | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
+    trust: Trust | None = None
+    """Whether its tools' results may be believed; ``None``: untrusted, the default of MCP."""
 
     def __post_init__(self) -> None:
+        if self.trust is not None and self.trust not in TRUSTS:
+            raise MCPServerError(
+                f"MCP server {self.name!r}: trust must be trusted or untrusted, got {self.trust!r}"
+            )
         if self.transport not in TRANSPORTS:
             raise MCPServerError(
                 f"MCP server {self.name!r}: transport must be stdio, http or sse, "
@@ -48,7 +55,8 @@ class MCPServer:
         where: dict[str, Any] = {"command": list(self.command)} if self.command else {}
         if self.url:
             where = {"url": self.url}
-        return {"name": self.name, "transport": self.transport, **where, "cwd": self.cwd}
+        trust = {"trust": self.trust} if self.trust else {}
+        return {"name": self.name, "transport": self.transport, **where, "cwd": self.cwd, **trust}
 
 
 def server(spec: str | MCPServer, name: str | None = None) -> MCPServer:
@@ -92,6 +100,7 @@ def from_entry(name: str, entry: Any) -> MCPServer:
         env=_strings(name, "env", entry.get("env", {})),
         cwd=str(entry["cwd"]) if entry.get("cwd") else None,
         headers=_strings(name, "headers", entry.get("headers", {})),
+        trust=str(entry["trust"]) if "trust" in entry else None,  # type: ignore[arg-type]
     )
 
 

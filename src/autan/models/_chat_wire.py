@@ -16,6 +16,7 @@ from autan.messages import INVALID_CALL, Message, ModelRequest, ModelResponse, T
 from autan.models.providers import Provider, ResponseFormatStyle
 from autan.models.reasoning import ReasoningPolicy, send_back, split_think
 from autan.protocols import JsonOutput, ToolProtocol
+from autan.protocols.untrusted import shown
 
 
 def payload(
@@ -226,7 +227,7 @@ def _json_type(value: Any) -> str:
 def _native_message(
     message: Message, provider: Provider, policy: ReasoningPolicy
 ) -> dict[str, Any]:
-    wire: dict[str, Any] = {"role": message.role, "content": message.content}
+    wire: dict[str, Any] = {"role": message.role, "content": shown(message)}
     if message.role == "assistant" and message.tool_calls:
         wire["tool_calls"] = [
             {

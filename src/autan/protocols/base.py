@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from autan.messages import Message, ToolCall, ToolChoice, ToolSpec
+from autan.protocols.untrusted import shown
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,5 +112,5 @@ class ToolProtocol(ABC):
             elif message.role == "tool":
                 rendered.append(self.render_result(message))
             else:
-                rendered.append({"role": message.role, "content": message.content})
+                rendered.append({"role": message.role, "content": shown(message)})
         return rendered

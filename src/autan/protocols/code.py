@@ -16,6 +16,7 @@ from typing import Any
 from autan.messages import Message, ToolChoice, ToolSpec
 from autan.protocols.base import GrammarOutput, OutputConstraint, ToolProtocol
 from autan.protocols.signature import PYTHON, signature
+from autan.protocols.untrusted import shown
 
 STDOUT_CHARS = 1500
 STDERR_CHARS = 600
@@ -99,7 +100,7 @@ class CodeProtocol(ToolProtocol):
         return system_prompt(instructions, tools)
 
     def render_result(self, message: Message) -> dict[str, str]:
-        return {"role": "user", "content": message.content}
+        return {"role": "user", "content": shown(message)}
 
     def render_calls(self, message: Message) -> str:
         return message.content

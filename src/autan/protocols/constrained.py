@@ -18,6 +18,7 @@ from autan.messages import INVALID_CALL, Message, ToolCall, ToolChoice, ToolSpec
 from autan.protocols.base import CallFormat, JsonOutput, OutputConstraint, ToolProtocol
 from autan.protocols.signature import COMPACT
 from autan.protocols.signature import signature as render_signature
+from autan.protocols.untrusted import shown
 
 # Wording and key measured on SmolLM2-135M over benchmarks/one_tool_tasks.py (see BENCHMARKS.md):
 # "result" echoes the "Result: ..." observation, and a quoted "TEXT" keeps the answer clean.
@@ -87,7 +88,7 @@ def render_calls(calls: tuple[ToolCall, ...]) -> str:
 def render_result(message: Message) -> str:
     # Measured on SmolLM2-135M (benchmarks/finishing.py): a plain "Result:" user turn is copied
     # into the answer far more often than a "tool" role turn or "NAME returned:".
-    return f"Result: {message.content}"
+    return f"Result: {shown(message)}"
 
 
 def output_schema(

@@ -11,6 +11,7 @@ from typing import Any
 
 from autan.messages import Message, ToolChoice, ToolSpec
 from autan.protocols.base import JsonOutput, OutputConstraint, ToolProtocol
+from autan.protocols.untrusted import shown
 
 
 class NativeProtocol(ToolProtocol):
@@ -22,7 +23,7 @@ class NativeProtocol(ToolProtocol):
         return instructions
 
     def render_result(self, message: Message) -> dict[str, str]:
-        return {"role": "tool", "content": message.content}
+        return {"role": "tool", "content": shown(message)}
 
     def constraint(
         self,

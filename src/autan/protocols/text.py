@@ -25,6 +25,7 @@ from typing import Any
 from autan.messages import INVALID_CALL, Message, ToolCall, ToolSpec
 from autan.protocols.base import ToolProtocol
 from autan.protocols.json_repair import UnparsableJSON, loads_lenient
+from autan.protocols.untrusted import shown
 
 MAX_CALLS = 64
 """Calls read from one reply at most; more is a problem reported to the model. Bounds the work a
@@ -335,7 +336,7 @@ class TextProtocol(ToolProtocol):
         return system_block(instructions, tools)
 
     def render_result(self, message: Message) -> dict[str, str]:
-        return {"role": "user", "content": f"<tool_response>{message.content}</tool_response>"}
+        return {"role": "user", "content": f"<tool_response>{shown(message)}</tool_response>"}
 
     def render_calls(self, message: Message) -> str:
         blocks = "\n".join(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -59,7 +60,7 @@ def python_tool(
         )
         return observation(done)
 
-    return tool(name=name)(python)
+    return dataclasses.replace(tool(name=name)(python), source="sandbox")
 
 
 def observation(done: SandboxResult) -> str:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, overload
 from autan.errors import ToolDefinitionError
 from autan.tools._schema import without_titles
 from autan.tools._tool import Tool, is_coroutine_function
+from autan.tools._trust import Trust, check_trust
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -26,6 +27,8 @@ def tool(
     description: str | None = None,
     idempotent: bool = False,
     needs_approval: bool = False,
+    trust: Trust | None = None,
+    side_effects: bool | None = None,
 ) -> Callable[[Callable[..., Any]], Tool]: ...
 
 
@@ -37,6 +40,8 @@ def tool(
     description: str | None = None,
     idempotent: bool = False,
     needs_approval: bool = False,
+    trust: Trust | None = None,
+    side_effects: bool | None = None,
 ) -> Tool | Callable[[Callable[..., Any]], Tool]:
     """Turn a typed function into a Tool. Use as ``@tool`` or ``@tool(name=..., description=...)``.
 
@@ -52,11 +57,21 @@ def tool(
     ``needs_approval=True`` makes each call wait for a person: the run pauses (journaled) and
     raises ``AwaitingApproval``; ``Agent.approve`` or ``Agent.deny``, then ``Agent.resume``,
     continue it, from any process. A denied call is an error observation for the model.
+
+    ``trust="untrusted"`` declares that the tool returns text someone else wrote (a page, a
+    mail): after such a result, the run's trust policy stops calls with side effects.
+    ``side_effects=True`` marks the tool as one of those calls (``needs_approval`` implies it).
     """
+    try:
+        declared = None if trust is None else check_trust(trust)
+    except ValueError as error:
+        raise ToolDefinitionError(str(error)) from None
 
     def build(target: Callable[..., Any]) -> Tool:
         made = _build_tool(target, name, description, idempotent)
-        return dataclasses.replace(made, needs_approval=needs_approval) if needs_approval else made
+        return dataclasses.replace(
+            made, needs_approval=needs_approval, trust=declared, side_effects=side_effects
+        )
 
     return build if function is None else build(function)
 

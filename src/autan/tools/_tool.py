@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from autan.messages import ToolSpec
+from autan.tools._trust import Trust
 
 if TYPE_CHECKING:
     from pydantic import BaseModel, ValidationError
@@ -46,6 +47,15 @@ class Tool:
     once for all the tools that share it."""
     read_only: bool = False
     """The tool changes nothing (shown to people; an MCP server's ``readOnlyHint``)."""
+    source: str = "function"
+    """Where its results come from: ``builtin``, ``function``, ``sandbox``, ``mcp:<server>``,
+    ``file`` (a file's contents) or ``web`` (a fetched page)."""
+    trust: Trust | None = None
+    """Whether its results may be believed; ``None``: the default of its source kind."""
+    side_effects: bool | None = None
+    """Whether a call changes something; ``None``: implied (see ``has_side_effects``)."""
+    destructive: bool = False
+    """An MCP server's ``destructiveHint`` (and not ``readOnlyHint``)."""
 
     @property
     def spec(self) -> ToolSpec:

@@ -9,6 +9,7 @@ files are read or written. A read takes only the bytes it can return.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import os
 import stat
@@ -174,7 +175,11 @@ def file_tools(workspace: Workspace) -> list[Tool]:
             _write_all(fd, data)
         return f"wrote {len(content)} characters to {printable(path)}"
 
-    return [list_dir, read_file, write_file]
+    return [
+        dataclasses.replace(list_dir, source="builtin"),
+        dataclasses.replace(read_file, source="file"),
+        dataclasses.replace(write_file, source="builtin"),
+    ]
 
 
 def _entry_line(entry: os.DirEntry[str]) -> str:

@@ -1,0 +1,90 @@
+"""The trust policy: what text from untrusted sources may trigger. Pure; the loop asks it
+before every call.
+
+Once an untrusted result is in the context, a call of a tool with side effects needs a
+person's approval (``default``) or is refused (``strict``); ``off`` lets it run. The policy
+looks only at provenance and arguments, never at whether the model noticed the delimiters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from typing import Literal
+
+from autan.errors import ConfigurationError
+from autan.tools import Tool, has_side_effects
+
+TrustPolicy = Literal["strict", "default", "off"]
+TRUST_POLICIES: tuple[TrustPolicy, ...] = ("strict", "default", "off")
+
+MIN_COPIED_CHARS = 12
+"""An argument substring at least this long, found verbatim in an untrusted result, is flagged
+as copied (shorter runs are common words and paths)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Untrusted:
+    """One untrusted result in the context: its source and its text."""
+
+    source: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    action: Literal["allow", "approve", "refuse"]
+    reason: str = ""
+    copied: tuple[str, ...] = ()
+
+
+def judge(
+    policy: TrustPolicy, tool: Tool, arguments: dict[str, object], seen: list[Untrusted]
+) -> Verdict:
+    """What ``policy`` says of a call of ``tool`` after the untrusted results ``seen``."""
+    if not seen or not has_side_effects(tool):
+        return Verdict("allow")
+    copied = copied_spans(arguments, seen)
+    if policy == "off":
+        return Verdict("allow", "", copied)
+    sources = ", ".join(sorted({item.source for item in seen}))
+    reason = f"{tool.name} has side effects and untrusted content ({sources}) is in the context"
+    if copied:
+        reason += "; arguments copy untrusted text verbatim"
+    return Verdict("refuse" if policy == "strict" else "approve", reason, copied)
+
+
+def copied_spans(arguments: dict[str, object], seen: list[Untrusted]) -> tuple[str, ...]:
+    """The longest run of each string argument that appears verbatim in an untrusted result."""
+    found: list[str] = []
+    for value in _strings(arguments):
+        longest = max((_longest_common(value, item.text) for item in seen), key=len, default="")
+        if len(longest) >= MIN_COPIED_CHARS and longest not in found:
+            found.append(longest)
+    return tuple(found)
+
+
+def check_trust_policy(policy: str) -> TrustPolicy:
+    """``policy`` if it is ``strict``, ``default`` or ``off``; ``ConfigurationError`` otherwise."""
+    for known in TRUST_POLICIES:
+        if policy == known:
+            return known
+    raise ConfigurationError(f"trust must be 'strict', 'default' or 'off', got {policy!r}")
+
+
+def _longest_common(value: str, text: str) -> str:
+    matcher = SequenceMatcher(None, value, text, autojunk=False)
+    match = matcher.find_longest_match(0, len(value), 0, len(text))
+    return value[match.a : match.a + match.size]
+
+
+def _strings(value: object) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item)
