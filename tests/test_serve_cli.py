@@ -10,6 +10,7 @@ import socket
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -42,6 +43,17 @@ def _serve(
     url = re.search(r"serving on (http://[^\s:]+:[0-9]+)", said)
     assert url is not None
     return server, url.group(1), said
+
+
+def _until_answering(url: str) -> None:
+    for _ in range(300):
+        try:
+            if httpx.get(f"{url}/openapi.json", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"autan serve at {url} never answered")
 
 
 def test_serve_runs_agents_by_the_run_recipe(tmp_path: Path) -> None:
@@ -86,9 +98,10 @@ def test_a_second_start_keeps_the_token_and_does_not_print_it(tmp_path: Path) ->
     token, made = token_from_file(token_file)
     assert made
     assert token_from_file(token_file) == (token, False)
-    server, _, said = _serve(
+    server, url, said = _serve(
         tmp_path, "--store", str(tmp_path / "j"), "--token-file", str(token_file)
     )
+    _until_answering(url)  # a SIGINT before uvicorn's own handlers are in place can be lost
     server.send_signal(signal.SIGINT)
     server.wait(30)
     assert token not in said
