@@ -87,5 +87,5 @@ def test_readme_example(
 ) -> None:
     _skip_without_sandbox(source)
     monkeypatch.chdir(tmp_path)
-    code = compile("\n" * line + source, str(README), "exec")
+    code = compile("\n" * line + source, str(README), "exec", dont_inherit=True)
     exec(code, {"__name__": "readme"})
