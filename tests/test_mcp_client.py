@@ -83,7 +83,9 @@ def test_the_fetch_server_fetches_a_page_on_loopback(tmp_path: Path) -> None:
     command = offline(f"sh -c {json.dumps(inner)}")
     if not command.startswith("unshare"):
         pytest.skip("needs unshare -rn for a private loopback")
-    script = [("fetch", {"url": f"http://127.0.0.1:{port}/page.html"}), "done"]
+    # raw: the page as served; its readable-text mode runs Node's Readability, whose npm
+    # packages readabilipy fetches on first use (from a network this namespace does not have)
+    script = [("fetch", {"url": f"http://127.0.0.1:{port}/page.html", "raw": True}), "done"]
     with mcp_tools(command) as tools, Agent(ScriptedModel(script), tools) as agent:
         (page,) = results(agent, "fetch it")
     assert not page.is_error, page.output
