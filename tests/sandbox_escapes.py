@@ -48,6 +48,9 @@ class Payload:
     id: str
     code: str
     bomb: bool = False  # a resource bomb: must end within timeout + 1 s
+    names: bool = False
+    """Learns a host name or link: only a root of the sandbox's own blocks it (the Landlock
+    fallback without namespaces lets it through, as docs/security.md says)."""
 
 
 def _p(id: str, code: str) -> Payload:
@@ -56,6 +59,10 @@ def _p(id: str, code: str) -> Payload:
 
 def _bomb(id: str, code: str) -> Payload:
     return Payload(id, code, bomb=True)
+
+
+def _names(id: str, code: str) -> Payload:
+    return Payload(id, code, names=True)
 
 
 INTERPRETER = [
@@ -245,6 +252,9 @@ INTERPRETER = [
 
 FILESYSTEM = [
     _p("read-canary-absolute", "leak('$canary_file')"),
+    # a host link in the shared /tmp whose target holds the canary: Landlock lets it be read
+    _names("readlink-host-link", "print(os.readlink('$name_link'))"),
+    _names("realpath-through-host-link", "print(os.path.realpath('$name_link'))"),
     _p("read-home-canary", "leak('$home_canary', os.path.expanduser('~') + '/.bash_history')"),
     _p("read-home-canary-via-root", "leak('/root/' + os.path.basename('$home_canary'))"),
     _p("read-dotdot-traversal", "leak('../../../../../../' + '$canary_file'.lstrip('/'))"),

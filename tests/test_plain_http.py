@@ -44,7 +44,8 @@ def test_requests_share_one_kept_connection() -> None:
         texts = [backend.complete(ask()).text for _ in range(3)]
     assert texts == ["answer 0", "answer 1", "answer 2"]
     assert len({r.client_port for r in server.requests}) == 1
-    assert backend._client is None  # httpx was never needed
+    assert backend._async_client is None  # httpx was never needed
+    assert backend._thread_client is None
 
 
 def test_a_connection_the_server_dropped_is_replaced() -> None:

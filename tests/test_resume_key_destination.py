@@ -1,8 +1,10 @@
-"""``autan runs resume`` sends an API key only where it was configured to go (issue 14).
+"""``autan runs resume`` and ``autan run -c`` send an API key only where it was configured to
+go (issue 14).
 
-A journal is data: its recipe may name any server. Resuming a run whose recipe names a server
-other than the one this process's ``model`` setting names (or the provider's own) is refused
-with one line, before any request, unless ``--send-key-to-recipe-server`` says to send it.
+A journal is data: its recipe may name any server. Resuming a run, or following up on it,
+whose recipe names a server other than the one this process's ``model`` setting names (or the
+provider's own) is refused with one line, before any request, unless
+``--send-key-to-recipe-server`` says to send it (one check, ``Recipe.to_continue``).
 """
 
 from __future__ import annotations
@@ -31,16 +33,19 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def _journal_pointing_at(home: Path, url: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    """A run made against a configured server, cut after its tool result, whose recipe is then
-    rewritten to name ``url``."""
+def _journal_pointing_at(
+    home: Path, url: str, monkeypatch: pytest.MonkeyPatch, answered: bool = False
+) -> str:
+    """A run made against a configured server, cut after its tool result (unless
+    ``answered``), whose recipe is then rewritten to name ``url``."""
     replies = [Reply(body=completion(tool_calls=[CALC])), Reply(body=completion("3367"))]
     with FakeChatServer(replies) as configured:
         monkeypatch.setenv("AUTAN_MODEL", f"openai:m@{configured.url}")
         assert run_cli(configured.url, "--quiet") == 0
     run_id = only_run(home)
     journal = home / "journal.sqlite3"
-    cut_after_tool_result(journal, run_id)
+    if not answered:
+        cut_after_tool_result(journal, run_id)
     with sqlite3.connect(journal) as db:
         (config,) = db.execute("SELECT config FROM runs WHERE id = ?", (run_id,)).fetchone()
         data = json.loads(config)
@@ -63,6 +68,41 @@ def test_resume_refuses_to_send_the_key_to_the_recipes_other_server(
     assert other.url.split("/v1")[0] in err[0]
     assert "--send-key-to-recipe-server" in err[0]
     assert CANARY not in err[0]
+
+
+def test_a_follow_up_refuses_to_send_the_key_to_the_recipes_other_server(
+    home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``autan run -c`` builds the last answered run's recipe again: the same check."""
+    with FakeChatServer([Reply(body=completion("about 3367"))]) as other:
+        _journal_pointing_at(home, other.url, monkeypatch, answered=True)
+        capsys.readouterr()
+        assert main(["run", "-c", "And doubled?"]) == 2
+        assert other.requests == []
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert f"OPENAI_API_KEY to {other.url.split('/v1')[0]}" in err[0]
+    assert "--send-key-to-recipe-server" in err[0]
+    assert CANARY not in err[0]
+
+
+def test_a_follow_up_sends_it_when_the_user_says_so(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with FakeChatServer([Reply(body=completion("6734"))]) as other:
+        _journal_pointing_at(home, other.url, monkeypatch, answered=True)
+        assert main(["run", "-c", "And doubled?", "--send-key-to-recipe-server", "--quiet"]) == 0
+        assert other.requests[0].headers.get("Authorization") == f"Bearer {CANARY}"
+
+
+def test_a_follow_up_on_the_configured_server_needs_no_asking(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with FakeChatServer([Reply(body=completion("6734"))]) as configured:
+        _journal_pointing_at(home, configured.url, monkeypatch, answered=True)
+        monkeypatch.setenv("AUTAN_MODEL", f"openai:m@{configured.url}")
+        assert main(["run", "-c", "And doubled?", "--quiet"]) == 0
+        assert configured.requests[0].headers.get("Authorization") == f"Bearer {CANARY}"
 
 
 def test_resume_sends_it_when_the_user_says_so(

@@ -1,4 +1,5 @@
-"""Argument types shared by the CLI's commands: numbers with a lower bound, and run limits."""
+"""Argument types shared by the CLI's commands: numbers with a lower bound, and run limits;
+and the flags more than one command takes."""
 
 from __future__ import annotations
 
@@ -54,3 +55,14 @@ DECODE_HELP = (
     "comma-separated list of text-answer, likelihood, function-first, another-call, bounded "
     "(see BENCHMARKS.md)"
 )
+
+
+def add_send_key_argument(parser: argparse.ArgumentParser) -> None:
+    """``--send-key-to-recipe-server``: for the commands that build a journaled run's agent
+    again (``runs resume``, ``run -c``, ``chat -c``; ``Recipe.to_continue``)."""
+    parser.add_argument(
+        "--send-key-to-recipe-server",
+        action="store_true",
+        help="send this environment's API key to the server the run's recipe names "
+        "even where the key is not configured for it (autan.toml or AUTAN_MODEL)",
+    )

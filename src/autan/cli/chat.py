@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from autan.cli.args import add_send_key_argument
 from autan.cli.display import EXIT_OK, AnswerStream, error, show_live
 from autan.cli.run import add_agent_arguments, open_store_of
 from autan.errors import AutanError, ConfigurationError
@@ -50,6 +51,7 @@ def add_chat_command(commands: argparse._SubParsersAction[Parser]) -> None:
         action="store_true",
         help="go on with the last answered run of the journal",
     )
+    add_send_key_argument(chat)
 
 
 def run_chat(args: argparse.Namespace) -> int:
@@ -86,7 +88,9 @@ class ChatSession:
 
         if self.store is None:
             raise ConfigurationError("-c continues a journaled conversation: drop --no-store")
-        self.agent, self.last = continued(self.store, last_answered(self.store), self.settings)
+        send_anyway = bool(getattr(self.args, "send_key_to_recipe_server", False))
+        last = last_answered(self.store)
+        self.agent, self.last = continued(self.store, last, self.settings, send_anyway)
 
     def loop(self) -> int:
         history = _line_editing()

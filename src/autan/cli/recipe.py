@@ -95,6 +95,17 @@ class Recipe:
                 f"run {run_id}: unreadable autan run recipe: {error}"
             ) from None
 
+    @classmethod
+    def to_continue(
+        cls, run_id: str, config: Mapping[str, Any], settings: Settings, send_key_anyway: bool
+    ) -> Recipe:
+        """The recipe of a journaled run whose agent is built again with this environment's
+        keys (``runs resume``, ``run -c``, ``chat -c``): refused where its model would take a
+        key to a server the key is not configured for (``check_key_destination``)."""
+        recipe = cls.from_journal(run_id, config)
+        recipe.check_key_destination(settings, send_key_anyway)
+        return recipe
+
     def check_key_destination(self, settings: Settings, send_anyway: bool) -> None:
         """A journal is data: its recipe may name any server. Building it again must not send
         this environment's API key to a server the key was not configured for (the provider's

@@ -7,7 +7,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from autan.cli.args import DECODE_HELP, at_least, limit
+from autan.cli.args import DECODE_HELP, add_send_key_argument, at_least, limit
 from autan.cli.display import (
     EXIT_CODES,
     EXIT_FAILED,
@@ -63,6 +63,7 @@ def add_run_command(commands: argparse._SubParsersAction[Parser]) -> None:
         help="follow up on the last answered run of the journal (its model, tools and flags); "
         "the model reads that conversation first",
     )
+    add_send_key_argument(run)
 
 
 def add_agent_arguments(run: argparse.ArgumentParser) -> None:
@@ -173,7 +174,7 @@ def run_run(args: argparse.Namespace) -> int:
     try:
         after: RunResult[Any] | None = None
         if args.continue_last:
-            agent, after = _continued(store, settings)
+            agent, after = _continued(store, settings, args.send_key_to_recipe_server)
         else:
             agent = Recipe.from_flags(args, settings).build(store, settings)
         with agent:
@@ -193,12 +194,14 @@ def run_run(args: argparse.Namespace) -> int:
     return EXIT_OK if result.output is not None else EXIT_FAILED
 
 
-def _continued(store: Store | None, settings: Settings) -> tuple[Agent, RunResult[Any]]:
+def _continued(
+    store: Store | None, settings: Settings, send_key_anyway: bool
+) -> tuple[Agent, RunResult[Any]]:
     from autan.cli.turns import continued, last_answered
 
     if store is None:
         raise ConfigurationError("-c continues a journaled conversation: drop --no-store")
-    return continued(store, last_answered(store), settings)
+    return continued(store, last_answered(store), settings, send_key_anyway)
 
 
 def _answer_text(agent: Agent, answer: str) -> str:

@@ -12,6 +12,7 @@ import os
 import sys
 from typing import TYPE_CHECKING, TypeVar
 
+from autan.cli.args import add_send_key_argument
 from autan.cli.display import (
     EXIT_FAILED,
     EXIT_OK,
@@ -79,12 +80,7 @@ def add_runs_commands(commands: argparse._SubParsersAction[Parser]) -> None:
         if name in ("approve", "deny"):
             action.add_argument("--reason", default="", help="told to the model with the decision")
         if name == "resume":
-            action.add_argument(
-                "--send-key-to-recipe-server",
-                action="store_true",
-                help="send this environment's API key to the server the run's recipe names "
-                "even where the key is not configured for it (autan.toml or AUTAN_MODEL)",
-            )
+            add_send_key_argument(action)
         if name in ("resume", "trace"):
             add_otel_argument(action)
         if name == "trace":
@@ -178,12 +174,11 @@ def _rebuild(
     from autan.models.recorded import RecordedModel
 
     config = store.info(run_id).config
-    recipe = Recipe.from_journal(run_id, config)
     settings = load_settings()
     if recorded_model:
+        recipe = Recipe.from_journal(run_id, config)
         return recipe.build(store, settings, RecordedModel(str(config.get("model", ""))))
-    recipe.check_key_destination(settings, send_key_anyway)
-    return recipe.build(store, settings)
+    return Recipe.to_continue(run_id, config, settings, send_key_anyway).build(store, settings)
 
 
 def _prompts(store: Store, run_id: str) -> dict[int, str]:

@@ -35,10 +35,13 @@ def turns(store: Store, run_id: str) -> list[RunInfo]:
     return chain[::-1]
 
 
-def continued(store: Store, run_id: str, settings: Any) -> tuple[Agent, RunResult[Any]]:
+def continued(
+    store: Store, run_id: str, settings: Any, send_key_anyway: bool
+) -> tuple[Agent, RunResult[Any]]:
     """The agent of run ``run_id`` (from its journaled recipe) and its answered result, whose
     transcript a follow-up continues."""
     from autan.cli.recipe import Recipe
 
-    agent = Recipe.from_journal(run_id, store.info(run_id).config).build(store, settings)
+    config = store.info(run_id).config
+    agent = Recipe.to_continue(run_id, config, settings, send_key_anyway).build(store, settings)
     return agent, agent.resume(run_id)

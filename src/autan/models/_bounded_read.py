@@ -1,15 +1,14 @@
 """Reading a model server's answer from an httpx response within the bounds of ``_bounds``:
-a body whole, an event stream piece by piece, sync and async. The raw bytes are read
-(``iter_raw``) and decoded here, never by httpx, so nothing is inflated past the bound; every
-piece is read within the time left (async: a timeout on each read; sync: the deadline is
-checked after each piece, and each read waits no longer than the time left when it began)."""
+a body whole, an event stream piece by piece (async; sync callers run these on the loop
+thread, ``_loop_thread``). The raw bytes are read (``aiter_raw``) and decoded here, never by
+httpx, so nothing is inflated past the bound; every piece is read within the time left."""
 
 from __future__ import annotations
 
 import asyncio
 import codecs
 import json
-from collections.abc import AsyncGenerator, Awaitable, Iterator
+from collections.abc import AsyncGenerator, Awaitable
 from typing import Any, TypeVar
 
 from autan.models._bounds import BoundedBody, Deadline, SSEData, check_length
@@ -18,25 +17,6 @@ T = TypeVar("T")
 
 BODY_SETTING = "max_response_bytes"
 STREAM_SETTING = "max_stream_bytes"
-
-
-def read_and_close(response: Any, limit: int, name: str, deadline: Deadline) -> bytes:
-    """A body whole; the response is closed after. A read that waits when the deadline
-    passes is ended by the watchdog."""
-    from autan.models._watchdog import cut_off_at, socket_of
-
-    try:
-        check_length(response.headers, limit, name, BODY_SETTING)
-        body = _body(response, limit, name, BODY_SETTING)
-        content = bytearray()
-        with cut_off_at(deadline, socket_of(response)):
-            for raw in response.iter_raw():
-                content += body.feed(raw)
-                deadline.check(name)
-        deadline.check(name)  # an end that the watchdog made
-        return bytes(content + body.flush())
-    finally:
-        response.close()
 
 
 async def aread_and_close(response: Any, limit: int, name: str, deadline: Deadline) -> bytes:
@@ -50,25 +30,6 @@ async def aread_and_close(response: Any, limit: int, name: str, deadline: Deadli
         return bytes(content + body.flush())
     finally:
         await response.aclose()
-
-
-def chunks(response: Any, limit: int, name: str, deadline: Deadline) -> Iterator[Any]:
-    """The JSON chunks of an OpenAI event stream, until ``[DONE]`` or its end; the response
-    is closed after."""
-    from autan.models._watchdog import cut_off_at, socket_of
-
-    stream = _Chunks(response, limit, name)
-    try:
-        with cut_off_at(deadline, socket_of(response)):
-            for raw in response.iter_raw():
-                deadline.check(name)
-                yield from stream.feed(raw)
-                if stream.ended:
-                    return
-        deadline.check(name)  # an end that the watchdog made
-        yield from stream.finish()
-    finally:
-        response.close()
 
 
 async def achunks(

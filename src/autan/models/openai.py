@@ -1,7 +1,8 @@
 """OpenAI-compatible chat-completions backend (llama.cpp server, Ollama, vLLM, LM Studio,
 Mistral, DeepSeek). Connection reuse, timeouts, retries with backoff on connection errors, 429
-and 5xx (honouring ``Retry-After``), none on other 4xx; SSE streaming. Requests go over httpx,
-except plain-``http`` requests without a proxy, which take the lighter ``_plain_http``. Every
+and 5xx (honouring ``Retry-After``), none on other 4xx; SSE streaming. Requests go over httpx's
+async client (sync calls run it on ``_loop_thread``), except sync plain-``http`` requests
+without a proxy, which take the lighter ``_plain_http``. Every
 request has a deadline (``request_timeout``, or the time left of the run, the nearer) and every
 answer a size bound after decompression (``_bounds``)."""
 
@@ -67,8 +68,8 @@ class OpenAIChatModel(Model):
         self.request_timeout = request_timeout
         self.max_response_bytes = max_response_bytes
         self.max_stream_bytes = max_stream_bytes
-        self._client: Any = None
-        self._async_client: Any = None
+        self._async_client: tuple[Any, Any] | None = None
+        self._thread_client: tuple[Any, Any] | None = None
         self._plain_client: Any = None
         self._plain_looked_up = False
         self._format_style: ResponseFormatStyle = provider.response_format
@@ -272,21 +273,22 @@ class OpenAIChatModel(Model):
         """Only the encodings ``_bounds`` inflates (httpx would ask for more, if installed)."""
         return {**self._headers(), "Accept-Encoding": "gzip, deflate"}
 
-    def _http(self) -> Any:
-        if self._client is None:
-            import httpx
-
-            self._client = httpx.Client(timeout=self._timeout(), headers=self._httpx_headers())
-        return self._client
-
     def _ahttp(self) -> Any:
-        if self._async_client is None:
+        """The async client of the running loop: one for the loop thread of sync calls
+        (``_loop_thread``), one for the caller's loop; each made again for a new loop."""
+        import asyncio
+
+        from autan.models._loop_thread import on_own_loop
+
+        slot = "_thread_client" if on_own_loop() else "_async_client"
+        loop = asyncio.get_running_loop()
+        made = getattr(self, slot)
+        if made is None or made[0] is not loop:
             import httpx
 
-            self._async_client = httpx.AsyncClient(
-                timeout=self._timeout(), headers=self._httpx_headers()
-            )
-        return self._async_client
+            client = httpx.AsyncClient(timeout=self._timeout(), headers=self._httpx_headers())
+            setattr(self, slot, made := (loop, client))
+        return made[1]
 
     def _plain(self) -> Any:
         """The ``PlainHTTP`` client when this server can use one, else None (decided once)."""
@@ -339,63 +341,44 @@ class OpenAIChatModel(Model):
     def _exchange_httpx(
         self, method: str, path: str, body: dict[str, Any] | None, deadline: Deadline
     ) -> tuple[int, str, Any]:
-        import httpx
+        from autan.models._loop_thread import run_there
 
-        from autan.models._bounded_read import read_and_close, text_of
+        return run_there(self._aexchange_httpx(method, path, body, deadline))
 
-        try:
-            response = self._send_httpx(method, path, body, deadline)
-            content = read_and_close(response, self.max_response_bytes, self.name, deadline)
-        except httpx.TransportError as error:
-            raise self._connection_error(error, deadline) from None
-        return response.status_code, text_of(content), response.headers
-
-    async def _apost(self, body: dict[str, Any], deadline: Deadline) -> dict[str, Any]:
+    async def _aexchange_httpx(
+        self, method: str, path: str, body: dict[str, Any] | None, deadline: Deadline
+    ) -> tuple[int, str, Any]:
         import httpx
 
         from autan.models._bounded_read import aread_and_close, text_of
 
         try:
-            response = await self._asend_httpx(body, deadline)
+            response = await self._asend_httpx(method, path, body, deadline)
             content = await aread_and_close(response, self.max_response_bytes, self.name, deadline)
         except httpx.TransportError as error:
             raise self._connection_error(error, deadline) from None
-        return self._json(response.status_code, text_of(content), response.headers)
+        return response.status_code, text_of(content), response.headers
 
-    def _send_httpx(
+    async def _apost(self, body: dict[str, Any], deadline: Deadline) -> dict[str, Any]:
+        return self._json(*await self._aexchange_httpx("POST", "/chat/completions", body, deadline))
+
+    async def _asend_httpx(
         self, method: str, path: str, body: dict[str, Any] | None, deadline: Deadline
     ) -> Any:
         """Send, and return the response once its headers are in; its body is read after."""
-        deadline.check(self.name)  # an attempt after a wait, or after the window's lookup
-        client = self._http()
-        url = f"{self.base_url}{path}"
-        request = client.build_request(method, url, json=body, timeout=self._timeout(deadline))
-        return client.send(request, stream=True)
-
-    async def _asend_httpx(self, body: dict[str, Any], deadline: Deadline) -> Any:
         from autan.models._bounded_read import within
 
-        deadline.check(self.name)
+        deadline.check(self.name)  # an attempt after a wait, or after the window's lookup
         client = self._ahttp()
-        url = f"{self.base_url}/chat/completions"
-        request = client.build_request("POST", url, json=body, timeout=self._timeout(deadline))
+        url = f"{self.base_url}{path}"
+        request = client.build_request(method, url, json=body, timeout=self._timeout(deadline))
         return await within(deadline, self.name, client.send(request, stream=True))
 
     def _open_stream(self, body: dict[str, Any], deadline: Deadline) -> Iterator[dict[str, Any]]:
-        """Open the SSE stream (retried as a whole until the first byte) and return its chunks."""
-        import httpx
+        """``_aopen_stream`` on the loop thread: its chunks, each read there."""
+        from autan.models._loop_thread import iterate_there, run_there
 
-        from autan.models._bounded_read import is_event_stream, read_and_close, text_of
-
-        try:
-            response = self._send_httpx("POST", "/chat/completions", body, deadline)
-            if not is_event_stream(response):
-                content = read_and_close(response, self.max_response_bytes, self.name, deadline)
-                completion = self._json(response.status_code, text_of(content), response.headers)
-                return iter([_as_chunk(completion)])
-        except httpx.TransportError as error:
-            raise self._connection_error(error, deadline) from None
-        return self._chunks(response, deadline)
+        return iterate_there(run_there(self._aopen_stream(body, deadline)))
 
     async def _aopen_stream(
         self, body: dict[str, Any], deadline: Deadline
@@ -406,7 +389,7 @@ class OpenAIChatModel(Model):
         from autan.models._bounded_read import aread_and_close, is_event_stream, text_of
 
         try:
-            response = await self._asend_httpx(body, deadline)
+            response = await self._asend_httpx("POST", "/chat/completions", body, deadline)
             if not is_event_stream(response):
                 limit = self.max_response_bytes
                 content = await aread_and_close(response, limit, self.name, deadline)
@@ -426,12 +409,6 @@ class OpenAIChatModel(Model):
                     yield chunk
         finally:
             await chunks.aclose()
-
-    def _chunks(self, response: Any, deadline: Deadline) -> Iterator[dict[str, Any]]:
-        from autan.models._bounded_read import chunks
-
-        with self._stream_errors(deadline):
-            yield from chunks(response, self.max_stream_bytes, self.name, deadline)
 
     @contextmanager
     def _stream_errors(self, deadline: Deadline) -> Iterator[None]:

@@ -7,7 +7,8 @@ the code starts. Any failure exits 126 before the code runs: the sandbox fails c
 
 As root (``policy["namespaces"]``), the launcher first unshares the namespaces root may make
 without a user namespace (PID, IPC, mount, UTS, network; ``_namespaces.py``) and forks: the
-child, PID 1 of the new PID namespace, is confined and becomes the runner, so when it ends or
+child, PID 1 of the new PID namespace, enters a root of its own that holds only the policy's
+paths (``_minimal_root.py``), is confined and becomes the runner, so when it ends or
 is killed every process the code started dies with it, whatever descriptors they closed; the
 launcher waits for it and exits as it did.
 """
@@ -36,9 +37,15 @@ def main() -> None:
     try:
         _die_with_parent()
         if policy.get("namespaces"):
+            # imported while autan's own files are in sight: the root made next holds none
+            from autan.sandbox import _landlock, _seccomp  # noqa: F401
+            from autan.sandbox._minimal_root import enter_minimal_root
             from autan.sandbox._namespaces import enter_namespaces
 
-            enter_namespaces(policy.get("tmpfs"), str(policy["workspace"]))
+            _seccomp.preload()
+            enter_namespaces()
+            read, write = policy["read"], policy["write"]
+            enter_minimal_root(read, write, str(policy["workspace"]), policy.get("tmpfs"))
         _confine(policy)
         os.execve(command[0], command, policy["env"])
     except Exception as error:  # whatever went wrong, the code must not run unconfined

@@ -10,6 +10,7 @@ with ``load_filter``; under bubblewrap the runner loads ``bpf_program()`` itself
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import functools
 import tempfile
@@ -70,6 +71,13 @@ def load_filter(same_user: bool = False) -> None:
         _build(SAME_USER_DENIED if same_user else ()).load()
     except (OSError, AttributeError, ImportError, ValueError) as error:
         raise SeccompError(0, f"seccomp: {error}") from error
+
+
+def preload() -> None:
+    """Import libseccomp's binding now (it loads the library as it is imported): for a
+    launcher whose root is about to hold only the interpreter's paths."""
+    with contextlib.suppress(ImportError):
+        import pyseccomp  # noqa: F401
 
 
 @functools.cache
