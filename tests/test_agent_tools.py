@@ -200,3 +200,56 @@ def test_the_child_run_is_shown_under_its_parents_step(
     assert f"· child run {child_id} (researcher: 2 model calls, 30 tokens)" in out
     # the summary's tokens are the tree's: 2 parent + 4 child model calls of 15 tokens
     assert "child runs 2 (4 model calls) · tokens 60 prompt (0 cached) / 30 completion" in out
+
+
+def test_the_async_driver_runs_child_runs_too(tmp_path: Path) -> None:
+    import asyncio
+
+    store = SQLiteStore(tmp_path / "journal.sqlite3")
+    parent, _, research, converting = team(store)
+    result = asyncio.run(parent.arun("When does water boil, in F?"))
+    assert result.output == "Water boils at 100 C, which is 212 F."
+    assert [c.agent for c in result.child_runs] == ["researcher", "converter"]
+    assert len(research.requests) == len(converting.requests) == 2
+
+
+def test_resuming_an_answered_parent_does_not_run_its_children_again(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "journal.sqlite3")
+    first, *_ = team(store)
+    run_id = str(first.run("When does water boil, in F?").run_id)
+    again, parent_model, research, converting = team(store)
+    result = again.resume(run_id)
+    assert result.output == "Water boils at 100 C, which is 212 F."
+    assert result.usage.total_tokens == 6 * 15
+    assert parent_model.requests == research.requests == converting.requests == []
+
+
+def test_a_child_that_answered_before_its_parent_stopped_is_not_run_again(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "journal.sqlite3")
+    stop = [True]
+
+    @tool(idempotent=True)
+    def note(text: str) -> str:
+        """Take a note."""
+        if stop[0]:
+            raise KeyboardInterrupt  # the process stops while the step's other call (a child) ran
+        return "noted"
+
+    def parent() -> tuple[Agent, ScriptedModel]:
+        child_model = ScriptedModel(["212 F"])
+        child = Agent(child_model, name="converter")
+        calls = [("converter", {"task": "100 C"}), ("note", {"text": "asked"})]
+        model = ScriptedModel([calls, "212 F"], by_step=True)
+        return Agent(model, [child.as_tool(), note], store=store), child_model
+
+    first, first_child = parent()
+    with pytest.raises(KeyboardInterrupt):
+        first.run("100 C in F?", run_id="p")
+    assert len(first_child.requests) == 1
+    assert store.load("p:1:0")[-1].kind == "final_answer"  # the child answered
+    stop[0] = False
+    again, child_model = parent()
+    result = again.resume("p")
+    assert result.output == "212 F"
+    assert child_model.requests == []  # its journal answered the call
+    assert result.child_runs[0].answered

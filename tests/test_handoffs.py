@@ -177,3 +177,19 @@ def test_handoffs_can_go_back_and_forth() -> None:
     result = triage.run("help")
     assert result.output == "triage again"
     assert result.agent == "triage"
+
+
+def test_streamed_and_async_runs_hand_off_too() -> None:
+    import asyncio
+
+    from autan.events import TextDelta
+
+    def fresh() -> Agent:
+        billing = Agent(ScriptedModel(["billing answers"]), name="billing")
+        return Agent(ScriptedModel([("transfer_to_billing", {})]), handoffs=[billing])
+
+    deltas = "".join(e.text for e in fresh().stream("help") if isinstance(e, TextDelta))
+    assert deltas == "billing answers"
+    result = asyncio.run(fresh().arun("help"))
+    assert result.agent == "billing"
+    assert result.output == "billing answers"
