@@ -193,3 +193,28 @@ def test_streamed_and_async_runs_hand_off_too() -> None:
     result = asyncio.run(fresh().arun("help"))
     assert result.agent == "billing"
     assert result.output == "billing answers"
+
+
+class Rendering(ScriptedModel):
+    """Renders a prompt with its own name first, to tell whose model rendered it."""
+
+    def __init__(self, turns: list[object], label: str) -> None:
+        super().__init__(turns)  # type: ignore[arg-type]
+        self.label = label
+
+    def render_prompt(self, request: ModelRequest) -> str:
+        return f"{self.label}: {request.messages[0].content}"
+
+
+def test_the_prompts_of_a_handed_off_run_are_rendered_by_each_agents_model(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "journal.sqlite3")
+    billing = Agent(Rendering(["paid"], "B"), name="billing", instructions="You bill.")
+    triage = Agent(
+        Rendering([("transfer_to_billing", {})], "T"),
+        name="triage",
+        instructions="You triage.",
+        handoffs=[billing],
+        store=store,
+    )
+    run_id = str(triage.run("invoice?").run_id)
+    assert triage.prompts(run_id) == [(1, "T: You triage."), (2, "B: You bill.")]

@@ -253,7 +253,14 @@ class Agent(Generic[OutputT]):
             raise ConfigurationError(
                 f"cannot rebuild the prompts of run {run_id}: {report.difference}"
             )
-        return [(request.step, self.model.render_prompt(request)) for request in report.requests]
+        team = members(self)
+        return [
+            (
+                request.step,
+                (team[agent].model if agent in team else self.model).render_prompt(request),
+            )
+            for request, agent in zip(report.requests, report.agents, strict=True)
+        ]
 
     def approve(self, run_id: str, reason: str = "") -> None:
         """Approve the call run ``run_id`` is paused at; ``resume`` then runs it."""
