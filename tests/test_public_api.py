@@ -68,6 +68,8 @@ EXPECTED = {
     "AwaitingApproval",
     "CodeStarted",
     "CodeFinished",
+    "HandedOff",
+    "ChildRun",
     "PostgresStore",
     "ReplayReport",
     "SandboxUnavailable",

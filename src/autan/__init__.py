@@ -37,6 +37,8 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "CodeStarted",
         "CodeFinished",
         "AnswerRejected",
+        "HandedOff",
+        "ChildRun",
         "FinalAnswer",
         "RunFailed",
     ),
@@ -108,10 +110,12 @@ if TYPE_CHECKING:  # the same names, for type checkers (`X as X`: re-exported)
     from autan.events import AnswerRejected as AnswerRejected
     from autan.events import ApprovalDecided as ApprovalDecided
     from autan.events import ApprovalRequested as ApprovalRequested
+    from autan.events import ChildRun as ChildRun
     from autan.events import CodeFinished as CodeFinished
     from autan.events import CodeStarted as CodeStarted
     from autan.events import Event as Event
     from autan.events import FinalAnswer as FinalAnswer
+    from autan.events import HandedOff as HandedOff
     from autan.events import ModelRequested as ModelRequested
     from autan.events import ModelResponded as ModelResponded
     from autan.events import RunFailed as RunFailed

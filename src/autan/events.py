@@ -64,6 +64,10 @@ class RunStarted(Event):
     task: str
     model: str
     tools: tuple[str, ...]
+    # Not compared: a journal written before agents had names (empty) still replays.
+    agent: str = field(default="", compare=False)
+    """The name of the agent that started the run (``Agent(name=...)``; empty in older
+    journals)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +126,20 @@ class ToolStarted(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class ChildRun:
+    """A call that ran another agent (``Agent.as_tool``) as a run of its own: that run's id,
+    the agent, and what it spent (its own child runs included), which the parent's totals
+    include."""
+
+    run_id: str
+    agent: str
+    usage: Usage
+    cost_usd: float
+    model_calls: int
+    answered: bool
+
+
+@dataclass(frozen=True, slots=True)
 class ToolResulted(Event):
     """The observation a call produced. ``is_error`` marks validation failures and exceptions."""
 
@@ -136,6 +154,8 @@ class ToolResulted(Event):
     source: str = field(default="", compare=False)
     """The tool's source (``Tool.source``); empty in journals written before provenance."""
     trusted: bool = field(default=True, compare=False)
+    child: ChildRun | None = None
+    """The child run the call was, for a tool made by ``Agent.as_tool``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +231,18 @@ class AnswerRejected(Event):
     kind: ClassVar[str] = "answer_rejected"
     step: int
     error: str
+
+
+@dataclass(frozen=True, slots=True)
+class HandedOff(Event):
+    """The model transferred the conversation (``Agent(handoffs=...)``): from this step on,
+    ``to_agent`` answers, with its own instructions, tools and model, and the history so far."""
+
+    kind: ClassVar[str] = "handoff"
+    step: int
+    call_id: str
+    from_agent: str
+    to_agent: str
 
 
 @dataclass(frozen=True, slots=True)

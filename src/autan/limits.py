@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from typing import TypeVar
 
 from autan.errors import ConfigurationError
 
@@ -36,3 +38,39 @@ def check_limit(name: str, value: float | None) -> None:
         raise ConfigurationError(f"limit {name} must be positive, got {value}")
     if not value >= 0:
         raise ConfigurationError(f"limit {name} must not be negative, got {value}")
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """What a run has left of the bounds that hold for its whole tree of runs, when one of its
+    calls starts a child run (``Agent.as_tool``): tokens and seconds (``None``: unbounded)."""
+
+    tokens: int | None = None
+    seconds: float | None = None
+
+    @property
+    def spent(self) -> str | None:
+        """The name of the bound that has nothing left, or ``None``."""
+        if self.tokens is not None and self.tokens <= 0:
+            return "max_total_tokens"
+        if self.seconds is not None and self.seconds <= 0:
+            return "max_wall_seconds"
+        return None
+
+    def bound(self, limits: Limits) -> Limits:
+        """``limits`` made to fit what is left (a child's own bounds where they are smaller).
+        Only for a budget that is not ``spent``."""
+        return dataclasses.replace(
+            limits,
+            max_total_tokens=_smaller(limits.max_total_tokens, self.tokens),
+            max_wall_seconds=_smaller(limits.max_wall_seconds, self.seconds),
+        )
+
+
+T = TypeVar("T", int, float)
+
+
+def _smaller(own: T | None, left: T | None) -> T | None:
+    if left is None:
+        return own
+    return left if own is None else min(own, left)

@@ -7,7 +7,7 @@ from typing import Generic
 
 from typing_extensions import TypeVar
 
-from autan.events import Event, ModelResponded, ToolResulted
+from autan.events import ChildRun, Event, HandedOff, ModelResponded, RunStarted, ToolResulted
 from autan.messages import Message, Usage
 
 OutputT = TypeVar("OutputT", default=str)
@@ -32,19 +32,43 @@ class RunResult(Generic[OutputT]):
 
     @property
     def usage(self) -> Usage:
+        """Tokens of every model call, those of its child runs (``Agent.as_tool``) included."""
         total = Usage()
         for event in self.events:
             if isinstance(event, ModelResponded):
                 total = total + event.usage
+        for child in self.child_runs:
+            total = total + child.usage
         return total
 
     @property
     def cost_usd(self) -> float:
-        """USD spent on model calls (0 for local models and models without a known price)."""
-        return sum(e.cost_usd for e in self.events if isinstance(e, ModelResponded))
+        """USD spent on model calls, child runs included (0 for local models and models
+        without a known price)."""
+        own = sum(e.cost_usd for e in self.events if isinstance(e, ModelResponded))
+        return own + sum(child.cost_usd for child in self.child_runs)
+
+    @property
+    def child_runs(self) -> tuple[ChildRun, ...]:
+        """The runs of other agents that this run's calls were (``Agent.as_tool``), in order."""
+        return tuple(
+            e.child for e in self.events if isinstance(e, ToolResulted) and e.child is not None
+        )
+
+    @property
+    def agent(self) -> str:
+        """The name of the agent that answered (or would have): the last one handed to
+        (``Agent(handoffs=...)``), else the one that started the run."""
+        for event in reversed(self.events):
+            if isinstance(event, HandedOff):
+                return event.to_agent
+            if isinstance(event, RunStarted):
+                return event.agent
+        return ""
 
     @property
     def model_calls(self) -> int:
+        """This run's own model calls (its child runs' are in ``child_runs``)."""
         return sum(isinstance(event, ModelResponded) for event in self.events)
 
     @property

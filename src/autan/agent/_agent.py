@@ -12,6 +12,7 @@ from autan.agent.conversation import fit_to_window, follow_up_history
 from autan.agent.driver import drive, outcome_of, run_async, run_sync
 from autan.agent.journal import Run, concurrent_calls, reopen_run, start_run
 from autan.agent.perform import Performer
+from autan.agent.team import check_handoffs, check_name, handoff_tool, members, with_team
 from autan.errors import ConfigurationError
 from autan.events import Event, encodable
 from autan.limits import Limits
@@ -84,6 +85,9 @@ class Agent(Generic[OutputT]):
         telemetry: Telemetry | bool | None = ...,
         output_type: None = None,
         trust: TrustPolicy = ...,
+        name: str = ...,
+        description: str = ...,
+        handoffs: Iterable[Agent[Any]] = ...,
     ) -> None: ...
 
     @overload
@@ -102,6 +106,9 @@ class Agent(Generic[OutputT]):
         *,
         output_type: type[OutputT],
         trust: TrustPolicy = ...,
+        name: str = ...,
+        description: str = ...,
+        handoffs: Iterable[Agent[Any]] = ...,
     ) -> None: ...
 
     @overload
@@ -120,6 +127,9 @@ class Agent(Generic[OutputT]):
         *,
         output_type: object,
         trust: TrustPolicy = ...,
+        name: str = ...,
+        description: str = ...,
+        handoffs: Iterable[Agent[Any]] = ...,
     ) -> None: ...
 
     def __init__(
@@ -136,6 +146,9 @@ class Agent(Generic[OutputT]):
         telemetry: Telemetry | bool | None = None,
         output_type: object = None,
         trust: TrustPolicy = "default",
+        name: str = "agent",
+        description: str = "",
+        handoffs: Iterable[Agent[Any]] = (),
     ) -> None:
         if isinstance(model, str):
             from autan.models import load_model
@@ -155,7 +168,14 @@ class Agent(Generic[OutputT]):
             None if output_type is None else answer_type(output_type)
         )
         self.trust: TrustPolicy = check_trust_policy(trust)
-        _check_unique_names(self.tools)
+        self.name = check_name(name)
+        self.description = description
+        self.handoffs: tuple[Agent[Any], ...] = tuple(handoffs)
+        for target in self.handoffs:
+            if not isinstance(target, Agent):
+                raise ConfigurationError(f"a handoff target must be an Agent, got {target!r}")
+        check_handoffs(self, self.handoffs)
+        _check_unique_names((*self.tools, *(handoff_tool(t) for t in self.handoffs)))
 
     def run(
         self, task: str, *, run_id: str | None = None, after: RunResult[Any] | None = None
@@ -233,7 +253,14 @@ class Agent(Generic[OutputT]):
             raise ConfigurationError(
                 f"cannot rebuild the prompts of run {run_id}: {report.difference}"
             )
-        return [(request.step, self.model.render_prompt(request)) for request in report.requests]
+        team = members(self)
+        return [
+            (
+                request.step,
+                (team[agent].model if agent in team else self.model).render_prompt(request),
+            )
+            for request, agent in zip(report.requests, report.agents, strict=True)
+        ]
 
     def approve(self, run_id: str, reason: str = "") -> None:
         """Approve the call run ``run_id`` is paused at; ``resume`` then runs it."""
@@ -243,9 +270,22 @@ class Agent(Generic[OutputT]):
         """Deny the call run ``run_id`` is paused at; on ``resume`` the model reads the denial."""
         self._decide(run_id, False, reason)
 
+    def as_tool(self, name: str | None = None, description: str | None = None) -> Tool:
+        """This agent as a tool of another: each call is a run of this agent (its own model,
+        tools, instructions and limits) on the task the calling model writes, journaled in the
+        caller's store as a child of the caller's step; the answer (a typed answer's JSON) is
+        the call's result, and what the child spent counts as the caller's. ``name``: the
+        tool's (default: the agent's name); ``description``: what the calling model reads
+        (default: the agent's ``description``). See ``autan.agent.child``."""
+        from autan.agent.child import agent_tool
+
+        return agent_tool(self, name, description)
+
     def describe(self) -> dict[str, Any]:
         """The configuration journaled with each run (names and numbers, never secrets)."""
         return {
+            **({"agent": self.name} if self.name != "agent" else {}),
+            **({"handoffs": [t.name for t in self.handoffs]} if self.handoffs else {}),
             "model": self.model.name,
             "tools": [t.name for t in self.tools],
             "instructions": self.instructions,
@@ -369,6 +409,14 @@ class Agent(Generic[OutputT]):
             return RunResult(output, recorded.events, recorded.seconds, recorded.run_id)
 
     def _loop_config(self, run: Run | None) -> LoopConfig:
+        config = self._own_config(run)
+        return with_team(config, members(self)) if self.handoffs else config
+
+    def _performer(self, code: CodeRunner, stream_text: bool) -> Performer:
+        models = {name: agent.model for name, agent in members(self).items()}
+        return Performer(self.model, code, stream_text, self.store, models)
+
+    def _own_config(self, run: Run | None) -> LoopConfig:
         return LoopConfig(
             self.model.name,
             self.tools,
@@ -379,13 +427,14 @@ class Agent(Generic[OutputT]):
             actions=self.actions,
             answer=self.answer,
             trust=check_trust_policy(run.trust) if run and run.trust else self.trust,
+            agent_name=self.name,
         )
 
     def _events(self, run: Run, stream_text: bool) -> Generator[Event, None, Outcome]:
         code = CodeRunner(self.tools, self.sandbox_limits)
         try:
             driving = drive(run, run_loop(run.task, self._loop_config(run), run.history))
-            return (yield from run_sync(driving, Performer(self.model, code, stream_text)))
+            return (yield from run_sync(driving, self._performer(code, stream_text)))
         finally:
             code.close()
             run.end()
@@ -396,7 +445,7 @@ class Agent(Generic[OutputT]):
         code = CodeRunner(self.tools, self.sandbox_limits)
         try:
             driving = drive(run, run_loop(run.task, self._loop_config(run), run.history))
-            async for event in run_async(driving, Performer(self.model, code, stream_text), ended):
+            async for event in run_async(driving, self._performer(code, stream_text), ended):
                 yield event
         finally:
             code.close()

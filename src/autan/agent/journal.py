@@ -197,7 +197,7 @@ class StoredJournal(Journal):
         for call in effect.calls:
             result = recorded.get(call.call_id)
             if result is not None:
-                outcomes.append(ToolOutcome(result.output, result.is_error, result.seconds))
+                outcomes.append(_tool_outcome(result))
                 continue
             if self._last_was_replayed:
                 self._may_run_again(call)
@@ -217,7 +217,7 @@ class StoredJournal(Journal):
         if isinstance(effect, CallModel) and isinstance(recorded, ModelResponded):
             return ModelResponse(**{name: getattr(recorded, name) for name in _RESPONSE_FIELDS})
         if isinstance(effect, CallTool) and isinstance(recorded, ToolResulted):
-            return ToolOutcome(recorded.output, recorded.is_error, recorded.seconds)
+            return _tool_outcome(recorded)
         if isinstance(effect, AwaitApproval) and isinstance(recorded, ApprovalDecided):
             return Decision(recorded.approved, recorded.reason)
         if isinstance(effect, StartCode | ReplyToCode):
@@ -269,6 +269,10 @@ class StoredJournal(Journal):
         return ConfigurationError(
             f"run {self._run_id} does not replay on this agent at event {self._cursor}: {detail}"
         )
+
+
+def _tool_outcome(recorded: ToolResulted) -> ToolOutcome:
+    return ToolOutcome(recorded.output, recorded.is_error, recorded.seconds, recorded.child)
 
 
 def _wanted(effect: Effect) -> str:

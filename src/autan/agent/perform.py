@@ -4,8 +4,9 @@ the loop records, never an exception through the driver."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Generator
+from collections.abc import AsyncIterator, Generator, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from autan.agent.code_runner import CodeRunner
 from autan.agent.execute import aexecute_batch, aexecute_tool, execute_batch, execute_tool
@@ -22,6 +23,9 @@ from autan.loop.effects import (
 )
 from autan.messages import ModelResponse
 from autan.models.base import Model
+
+if TYPE_CHECKING:
+    from autan.store import Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,35 +54,46 @@ class Done:
 
 
 class Performer:
-    """Performs for one run: ``stream_text`` streams model calls (text deltas come out)."""
+    """Performs for one run: ``stream_text`` streams model calls (text deltas come out).
+    ``store``: where the run's child runs are journaled (``Agent.as_tool``); ``models``: the
+    model of each agent a handoff can reach, by name (``model`` answers the others)."""
 
-    def __init__(self, model: Model, code: CodeRunner, stream_text: bool) -> None:
+    def __init__(
+        self,
+        model: Model,
+        code: CodeRunner,
+        stream_text: bool,
+        store: Store | None = None,
+        models: Mapping[str, Model] | None = None,
+    ) -> None:
         self.model = model
         self.code = code
         self.stream_text = stream_text
+        self.store = store
+        self.models = dict(models or {})
 
     def perform(self, work: Work) -> Generator[TextDelta, None, object]:
         if isinstance(work, LiveBatch):
-            return execute_batch(work.effect, work.recorded)
+            return execute_batch(work.effect, work.recorded, self.store)
         effect = work.effect
         if not isinstance(effect, CallModel):
             return self._other(effect)
         try:
             if self.stream_text:
                 return (yield from self._streamed(effect))
-            return self.model.complete(effect.request)
+            return self._model(effect).complete(effect.request)
         except Exception as error:
             return _model_failure(error)
 
     async def aperform(self, work: Work) -> AsyncIterator[TextDelta | Done]:
         if isinstance(work, LiveBatch):
-            yield Done(await aexecute_batch(work.effect, work.recorded))
+            yield Done(await aexecute_batch(work.effect, work.recorded, self.store))
             return
         effect = work.effect
         if isinstance(effect, StartCode | ReplyToCode):
             yield Done(await self.code.aperform(effect))
         elif isinstance(effect, CallTool):
-            yield Done(await aexecute_tool(effect))
+            yield Done(await aexecute_tool(effect, self.store))
         elif isinstance(effect, AwaitApproval):
             yield Done(_pause(effect))
         else:
@@ -89,27 +104,33 @@ class Performer:
         if isinstance(effect, StartCode | ReplyToCode):
             return self.code.perform(effect)
         if isinstance(effect, CallTool):
-            return execute_tool(effect)
+            return execute_tool(effect, self.store)
         return _pause(effect)
 
+    def _model(self, call: CallModel) -> Model:
+        """The model of the agent whose turn it is."""
+        return self.models.get(call.agent, self.model)
+
     def _streamed(self, call: CallModel) -> Generator[TextDelta, None, ModelResponse]:
-        for piece in self.model.stream(call.request):
+        model = self._model(call)
+        for piece in model.stream(call.request):
             if isinstance(piece, ModelResponse):
                 return piece
             yield TextDelta(call.step, piece)
-        raise ModelError(f"{self.model.name}: stream ended without a response")
+        raise ModelError(f"{model.name}: stream ended without a response")
 
     async def _acall_model(self, call: CallModel) -> AsyncIterator[TextDelta | Done]:
+        model = self._model(call)
         try:
             if not self.stream_text:
-                yield Done(await self.model.acomplete(call.request))
+                yield Done(await model.acomplete(call.request))
                 return
-            async for piece in self.model.astream(call.request):
+            async for piece in model.astream(call.request):
                 if isinstance(piece, ModelResponse):
                     yield Done(piece)
                     return
                 yield TextDelta(call.step, piece)
-            raise ModelError(f"{self.model.name}: stream ended without a response")
+            raise ModelError(f"{model.name}: stream ended without a response")
         except Exception as error:
             yield Done(_model_failure(error))
 

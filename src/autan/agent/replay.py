@@ -37,6 +37,9 @@ class ReplayReport:
     """The first difference, empty when ``same``."""
     requests: tuple[ModelRequest, ...] = ()
     """The model requests the loop made, rebuilt exactly (up to a difference, if any)."""
+    agents: tuple[str, ...] = ()
+    """For each request, the agent whose model it was for (``""``: the run's own; another
+    after a handoff)."""
 
 
 class JournalEnds(Exception):
@@ -49,6 +52,7 @@ class ReplayJournal(StoredJournal):
     def __init__(self, store: Store, run_id: str, recorded: Sequence[Event]) -> None:
         super().__init__(store, run_id, recorded)
         self.requests: list[ModelRequest] = []
+        self.agents: list[str] = []
 
     @property
     def compared(self) -> int:
@@ -62,6 +66,7 @@ class ReplayJournal(StoredJournal):
     def replay(self, effect: Effect) -> Replayed:
         if isinstance(effect, CallModel):  # kept even where the journal ends: a call under way
             self.requests.append(effect.request)
+            self.agents.append(effect.agent)
         if self._cursor >= len(self._recorded):
             raise JournalEnds
         return super().replay(effect)
@@ -94,7 +99,9 @@ def replay_run(store: Store, run_id: str, drive: Driver) -> ReplayReport:
     if not difference and journal.compared < len(events):
         difference = f"the loop ended after {journal.compared} of {len(events)} recorded events"
     report = ReplayReport(run_id, not difference, journal.compared, len(events), difference)
-    return dataclasses.replace(report, requests=tuple(journal.requests))
+    return dataclasses.replace(
+        report, requests=tuple(journal.requests), agents=tuple(journal.agents)
+    )
 
 
 def _consume(events: Generator[Event, None, Outcome]) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
-    from autan.events import CodeFinished, Event
+    from autan.events import ChildRun, CodeFinished, Event
     from autan.messages import ToolCall, ToolSpec, Usage
     from autan.result import RunResult
     from autan.store import RunInfo
@@ -196,6 +196,7 @@ def timeline_line(event: Event) -> str | None:
         CodeFinished,
         CodeStarted,
         FinalAnswer,
+        HandedOff,
         ModelResponded,
         PolicyApplied,
         RunFailed,
@@ -218,7 +219,10 @@ def timeline_line(event: Event) -> str | None:
         return f"    {call_text(event.call)}"
     if isinstance(event, ToolResulted):
         mark = "✗" if event.is_error else "→"
-        return f"      {mark} {short(event.output)} ({event.seconds:.3f} s)"
+        line = f"      {mark} {short(event.output)} ({event.seconds:.3f} s)"
+        return line + (f" · {child_note(event.child)}" if event.child else "")
+    if isinstance(event, HandedOff):
+        return f"    ⇢ {event.from_agent} hands the conversation to {event.to_agent}"
     if isinstance(event, ApprovalRequested):
         note = trust_note(event.reason, event.copied)
         return "      ? waits for approval" + (f": {note}" if note else "")
@@ -232,6 +236,17 @@ def timeline_line(event: Event) -> str | None:
     if isinstance(event, RunFailed):
         return f"failed: {event.error}: {event.message}"
     return None
+
+
+def child_note(child: ChildRun) -> str:
+    """A child run (``Agent.as_tool``) in one line: its run, its agent, what it spent."""
+    usage = child.usage
+    cost = f", ${child.cost_usd:.6f}" if child.cost_usd else ""
+    ended = "" if child.answered else ", no answer"
+    return (
+        f"child run {child.run_id} ({child.agent}: {child.model_calls} model calls, "
+        f"{usage.total_tokens} tokens{cost}{ended})"
+    )
 
 
 def turn_line(number: int, run_id: str, task: str, answer: str | None) -> str:
@@ -260,15 +275,34 @@ def code_summary(event: CodeFinished) -> str:
 
 
 def summary_line(result: RunResult, priced: bool = False) -> str:
+    """The run's totals (tokens and cost include its child runs'), and which agent answered
+    when a handoff changed it."""
     usage = result.usage
     reasoning = f" ({usage.reasoning_tokens} reasoning)" if usage.reasoning_tokens else ""
     cost = f" · ${result.cost_usd:.6f}" if priced else ""
     return (
         f"steps {result.steps} · model calls {result.model_calls} · tool calls {result.tool_calls}"
+        f"{_children(result)}"
         f" · tokens {usage.prompt_tokens} prompt ({usage.cached_tokens} cached)"
         f" / {usage.completion_tokens} completion{reasoning}{_estimated(usage)}"
-        f" · {result.seconds:.2f} s{cost}"
+        f" · {result.seconds:.2f} s{cost}{_answered_by(result)}"
     )
+
+
+def _children(result: RunResult) -> str:
+    children = result.child_runs
+    if not children:
+        return ""
+    calls = sum(child.model_calls for child in children)
+    return f" · child runs {len(children)} ({calls} model calls)"
+
+
+def _answered_by(result: RunResult) -> str:
+    from autan.events import HandedOff
+
+    if not any(isinstance(event, HandedOff) for event in result.events):
+        return ""
+    return f" · {'answered' if result.output is not None else 'last'} by {result.agent}"
 
 
 def _estimated(usage: Usage) -> str:

@@ -129,7 +129,11 @@ def _on_run(store: Store, run_id: str, args: argparse.Namespace) -> int:
 
 
 def _resolve(store: Store, prefix: str) -> str:
+    """The run whose id is ``prefix``, else the one run whose id starts with it (a child run's
+    id starts with its parent's: the parent's whole id names the parent)."""
     matches = [info.run_id for info in store.runs() if info.run_id.startswith(prefix)]
+    if prefix in matches:
+        return prefix
     if len(matches) != 1:
         found = "no run" if not matches else f"{len(matches)} runs"
         raise ConfigurationError(f"{found} with id {prefix!r}; see autan runs list")

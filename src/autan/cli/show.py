@@ -39,7 +39,7 @@ def show(
     if follow:
         return _follow(store, run_id, location)
     events = store.load(run_id)
-    _print_timeline(events, prompts or {})
+    _print_timeline(events, prompts or {}, store)
     _print_end(store.info(run_id), events, location)
     return EXIT_OK
 
@@ -59,7 +59,7 @@ def _follow(store: Store, run_id: str, location: str | None) -> int:
         while True:
             info = store.info(run_id)  # read first: what it counts is then all loaded below
             new = store.load(run_id, len(events))
-            _print_timeline(new)
+            _print_timeline(new, None, store)
             events.extend(new)
             if info.status != "running" and len(events) >= info.events:
                 _print_end(info, events, location)
@@ -70,15 +70,39 @@ def _follow(store: Store, run_id: str, location: str | None) -> int:
         return interrupted(f"stopped watching; run {run_id} goes on: {again}")
 
 
-def _print_timeline(events: list[Event], prompts: dict[int, str] | None = None) -> None:
-    from autan.events import ModelRequested
+def _print_timeline(
+    events: list[Event],
+    prompts: dict[int, str] | None = None,
+    store: Store | None = None,
+    indent: str = "",
+) -> None:
+    """``store``: where to find child runs, shown (``indent``ed) under the call they were."""
+    from autan.events import ModelRequested, ToolStarted
 
     for event in events:
         if prompts and isinstance(event, ModelRequested) and event.step in prompts:
             print(prompt_block(event.step, prompts[event.step]), flush=True)
         line = timeline_line(event)
         if line:
-            print(line, flush=True)
+            print("\n".join(indent + part for part in line.split("\n")), flush=True)
+        if store is not None and isinstance(event, ToolStarted):
+            _print_child(store, event.key, indent + CHILD_INDENT)
+
+
+CHILD_INDENT = "      │ "
+"""What a child run's lines start with, under the call of its parent's step."""
+
+
+def _print_child(store: Store, run_id: str, indent: str) -> None:
+    """The child run with id ``run_id`` (a call's key: ``Agent.as_tool``), if there is one."""
+    from autan.errors import ConfigurationError
+
+    try:
+        info = store.info(run_id)
+    except ConfigurationError:
+        return  # an ordinary tool's call
+    print(f"{indent}{info.config.get('agent', 'agent')}: {run_line(info)}", flush=True)
+    _print_timeline(store.load(run_id), None, store, indent)
 
 
 def _print_end(info: RunInfo, events: list[Event], location: str | None) -> None:

@@ -17,7 +17,7 @@ from autan.events import (
 )
 from autan.loop.config import LoopConfig
 from autan.loop.effects import AwaitApproval, CallTool, Decision, Effect, ToolOutcome
-from autan.loop.state import LoopState, call_key, limit, record
+from autan.loop.state import LoopState, Transfer, budget_left, call_key, limit, record
 from autan.loop.trust import Untrusted, Verdict, judge
 from autan.messages import INVALID_CALL, Message, ToolCall
 from autan.tools import Tool, ToolArgumentsError, trust_of
@@ -55,6 +55,8 @@ def check_call(
         arguments = tool.validate(call.arguments)
     except ToolArgumentsError as error:
         return ToolOutcome(f"error: {error}", True, 0.0)
+    if call.name in config.handoffs:
+        return transfer(state, config.handoffs[call.name], call)
     known = call_key(call)
     if known in state.known_results:
         # A repeat of a call whose result is known: small models loop here instead of answering.
@@ -73,7 +75,16 @@ def check_call(
         if denied is not None:
             return denied
     state.tool_calls += 1
-    return CallTool(tool, arguments, key, call.id)
+    return CallTool(tool, arguments, key, call.id, budget_left(state, limits))
+
+
+def transfer(state: LoopState, agent: str, call: ToolCall) -> ToolOutcome:
+    """A handoff tool's call runs nothing: the step's end hands the conversation over."""
+    if state.handoff is not None:
+        taken = state.handoff.agent
+        return ToolOutcome(f"error: this step already transfers to {taken}", True, 0.0)
+    state.handoff = Transfer(call.id, agent)
+    return ToolOutcome(f"transferred to {agent}", False, 0.0)
 
 
 def remember(state: LoopState, call: ToolCall, outcome: ToolOutcome) -> ToolOutcome:
@@ -103,12 +114,15 @@ def answer(
 def result_event(
     state: LoopState, tools: dict[str, Tool], call: ToolCall, outcome: ToolOutcome
 ) -> ToolResulted:
-    """The result's event; an untrusted tool's output is remembered for the trust policy."""
+    """The result's event; an untrusted tool's output is remembered for the trust policy,
+    a child run's spending counted as the run's."""
     tool = tools.get(call.name)
     source = tool.source if tool is not None else "autan"
     trusted = tool is None or trust_of(tool) == "trusted"
     if not trusted:
         state.untrusted.append(Untrusted(source, outcome.output))
+    if outcome.child is not None:
+        state.usage = state.usage + outcome.child.usage
     return ToolResulted(
         state.steps,
         call.id,
@@ -118,6 +132,7 @@ def result_event(
         outcome.seconds,
         source=source,
         trusted=trusted,
+        child=outcome.child,
     )
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from autan.errors import ConfigurationError
@@ -34,6 +35,11 @@ class LoopConfig:
     trust: TrustPolicy = "default"
     """After an untrusted result, calls with side effects wait for approval (``default``), are
     refused (``strict``) or run (``off``); see ``autan.loop.trust``."""
+    agent_name: str = "agent"
+    handoffs: Mapping[str, str] = field(default_factory=dict)
+    """The handoff tools among ``tools``: tool name → the name of the agent it hands to."""
+    team: Mapping[str, LoopConfig] = field(default_factory=dict)
+    """Every agent a handoff can reach, by name, each configured for this run."""
 
 
 def check_actions(actions: str) -> Actions:

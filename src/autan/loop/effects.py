@@ -7,11 +7,12 @@ the outcome back in. A run ends with an ``Outcome``.
 from __future__ import annotations
 
 from collections.abc import Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from autan.errors import AutanError
-from autan.events import Event
+from autan.events import ChildRun, Event
+from autan.limits import Budget
 from autan.messages import ModelRequest, ToolCall
 from autan.result import RunResult
 from autan.tools import Tool
@@ -23,6 +24,8 @@ class CallModel:
 
     step: int
     request: ModelRequest
+    agent: str = ""
+    """The agent whose model answers (``""``: the run's own); another after a handoff."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +37,9 @@ class CallTool:
     key: str = ""
     """The call's idempotency key, ``"<run_id>:<step>:<index>"``."""
     call_id: str = ""
+    budget: Budget = field(default_factory=Budget)
+    """What the run has left of its shared bounds: a child run (``Agent.as_tool``) gets no
+    more."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +95,8 @@ class ToolOutcome:
     output: str
     is_error: bool
     seconds: float
+    child: ChildRun | None = None
+    """The child run the call was (``Agent.as_tool``): its spending is the run's too."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,15 @@ from collections.abc import Generator
 from typing import cast
 
 from autan.errors import AutanError, AwaitingApproval, ModelTimeout
-from autan.events import Event, FinalAnswer, ModelRequested, ModelResponded, RunFailed, RunStarted
+from autan.events import (
+    Event,
+    FinalAnswer,
+    HandedOff,
+    ModelRequested,
+    ModelResponded,
+    RunFailed,
+    RunStarted,
+)
 from autan.loop.answer import REJECTED, checked_answer
 from autan.loop.code_step import code_step
 from autan.loop.config import LoopConfig
@@ -28,6 +36,7 @@ from autan.loop.state import (
 from autan.loop.tool_step import tool_step
 from autan.messages import Message, ModelRequest, ModelResponse
 from autan.protocols.signature import COMPACT, answer_shape
+from autan.tools import Tool
 
 
 def run_loop(task: str, config: LoopConfig, history: tuple[Message, ...] = ()) -> LoopStep:
@@ -38,23 +47,19 @@ def run_loop(task: str, config: LoopConfig, history: tuple[Message, ...] = ()) -
     started = time.perf_counter()
     messages = list(history) or [Message("system", system_text(config))]
     messages.append(Message("user", task))
-    state = LoopState(messages, config.run_id)
+    state = LoopState(messages, config.run_id, started=started)
     tools = {t.name: t for t in config.tools}
-    yield record(state, RunStarted(task, config.model_name, tuple(tools)))
+    yield record(state, RunStarted(task, config.model_name, tuple(tools), agent=config.agent_name))
     try:
         while True:
             check_limits(state, config.limits, started)
             response = yield from _model_step(state, config, started)
-            if config.actions == "code":
-                answer = yield from code_step(state, config, tools, response)
-                if answer is None:
-                    continue
-            elif response.tool_calls:
-                yield from tool_step(state, config, tools, response)
+            answer = yield from _act(state, config, tools, response)
+            if state.handoff is not None:
+                config = yield from _hand_off(state, config)
+                tools = {t.name: t for t in config.tools}
+            if answer is None:
                 continue
-            else:
-                answer = response.text.strip()
-                state.messages.append(Message("assistant", answer, reasoning=response.reasoning))
             output = yield from checked_answer(state, config, answer)
             if output is REJECTED:
                 continue
@@ -76,6 +81,33 @@ def system_text(config: LoopConfig) -> str:
     return f"{config.instructions}\nThe final answer is JSON: {shape}"
 
 
+def _act(
+    state: LoopState, config: LoopConfig, tools: dict[str, Tool], response: ModelResponse
+) -> Generator[Event | Effect, object, str | None]:
+    """What the reply does: its calls run (``None``: the run goes on), or it is the answer."""
+    if config.actions == "code":
+        return (yield from code_step(state, config, tools, response))
+    if response.tool_calls:
+        yield from tool_step(state, config, tools, response)
+        return None
+    answer = response.text.strip()
+    state.messages.append(Message("assistant", answer, reasoning=response.reasoning))
+    return answer
+
+
+def _hand_off(state: LoopState, config: LoopConfig) -> Generator[Event, object, LoopConfig]:
+    """Make the transfer the step asked for: the target's configuration from now on, its
+    instructions in place of the system message (the history stays)."""
+    assert state.handoff is not None
+    transfer, state.handoff = state.handoff, None
+    target = config.team[transfer.agent]
+    yield record(
+        state, HandedOff(state.steps, transfer.call_id, config.agent_name, target.agent_name)
+    )
+    state.messages[0] = Message("system", system_text(target))
+    return target
+
+
 def _model_step(
     state: LoopState, config: LoopConfig, started: float
 ) -> Generator[Event | Effect, object, ModelResponse]:
@@ -93,7 +125,7 @@ def _model_step(
     )
     yield record(state, ModelRequested(state.steps, len(state.messages), choice))
     try:
-        response = cast(ModelResponse, (yield CallModel(state.steps, request)))
+        response = cast(ModelResponse, (yield CallModel(state.steps, request, config.agent_name)))
     except ModelTimeout:
         check_wall_clock(state, config.limits, started)  # the run's time ran out: its limit
         raise

@@ -9,7 +9,7 @@ from typing import Any
 
 from autan.errors import AutanError, LimitExceeded, RunError
 from autan.events import Event
-from autan.limits import Limits
+from autan.limits import Budget, Limits
 from autan.loop.effects import Outcome
 from autan.loop.trust import Untrusted
 from autan.messages import Message, ToolCall, ToolChoice, Usage
@@ -34,6 +34,18 @@ class LoopState:
     next_choice: ToolChoice = "auto"
     untrusted: list[Untrusted] = field(default_factory=list)
     """The untrusted results that entered the context, for the trust policy."""
+    started: float = 0.0
+    """When the run (this call of it) started, on ``time.perf_counter``'s clock."""
+    handoff: Transfer | None = None
+    """A transfer the model asked for in this step, made when the step ends."""
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    """A handoff tool's call: the agent to hand the conversation to."""
+
+    call_id: str
+    agent: str
 
 
 def record(state: LoopState, event: Event) -> Event:
@@ -61,6 +73,13 @@ def check_wall_clock(state: LoopState, limits: Limits, started: float) -> None:
     left = time_left(limits, started)
     if left is not None and left <= 0:
         raise limit(state, "max_wall_seconds", limits.max_wall_seconds or 0)
+
+
+def budget_left(state: LoopState, limits: Limits) -> Budget:
+    """What is left of the bounds a child run shares with this run (tokens, seconds)."""
+    tokens = limits.max_total_tokens
+    left = None if tokens is None else tokens - state.usage.total_tokens
+    return Budget(left, time_left(limits, state.started))
 
 
 def time_left(limits: Limits, started: float) -> float | None:
