@@ -76,6 +76,12 @@ EXPECTED = {
     "mcp_tools",
     "amcp_tools",
     "RunInProgress",
+    "Cascade",
+    "CascadeResult",
+    "CascadeFailed",
+    "VerifierFailed",
+    "TierStarted",
+    "TierEnded",
 }
 
 
