@@ -182,7 +182,8 @@ def test_a_failed_cascade_is_journaled_as_failed_and_resumes_as_failed(tmp_path:
     with pytest.raises(CascadeFailed):
         cascade.run("Say yes.", run_id="c2")
     last = store.load("c2")[-1]
-    assert isinstance(last, RunFailed) and last.error == "CascadeFailed"
+    assert isinstance(last, RunFailed)
+    assert last.error == "CascadeFailed"
     with pytest.raises(CascadeFailed, match="no tier gave an accepted answer"):
         cascade.resume("c2")
 

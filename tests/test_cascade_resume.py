@@ -32,7 +32,8 @@ def test_a_killed_cascade_resumes_at_the_tier_that_was_running(tmp_path: Path) -
     first = _worker(journal, marks)
     deadline = time.monotonic() + 60
     while not (marks / "waited").exists():
-        assert first.poll() is None and time.monotonic() < deadline
+        assert first.poll() is None
+        assert time.monotonic() < deadline
         time.sleep(0.02)
     first.send_signal(signal.SIGKILL)
     first.wait()

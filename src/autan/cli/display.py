@@ -11,10 +11,11 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
-    from autan.events import CodeFinished, Event
+    from autan.agent.cascade_result import CascadeResult
+    from autan.events import CodeFinished, Event, TierEnded
     from autan.messages import ToolCall, ToolSpec, Usage
     from autan.result import RunResult
     from autan.store import RunInfo
@@ -268,6 +269,30 @@ def summary_line(result: RunResult, priced: bool = False) -> str:
         f" · tokens {usage.prompt_tokens} prompt ({usage.cached_tokens} cached)"
         f" / {usage.completion_tokens} completion{reasoning}{_estimated(usage)}"
         f" · {result.seconds:.2f} s{cost}"
+    )
+
+
+def tier_line(tier: TierEnded) -> str:
+    """How a cascade's tier ended, as ``autan run --cascade`` shows it."""
+    why = f": {tier.reason}: {short(tier.detail, 80)}" if tier.reason else ""
+    cost = f" · ${tier.cost_usd:.6f}" if tier.cost_usd else ""
+    return (
+        f"tier {tier.tier} {tier.outcome}{why} · model calls {tier.model_calls}"
+        f" · tokens {tier.usage.prompt_tokens} prompt / {tier.usage.completion_tokens} completion"
+        f"{_estimated(tier.usage)} · {tier.seconds:.2f} s{cost}"
+    )
+
+
+def cascade_line(result: CascadeResult[Any]) -> str:
+    """A cascade's totals, every tier's included."""
+    answered = result.answered_by
+    by = f"answered by tier {answered.tier} ({answered.model})" if answered else "no answer"
+    usage = result.usage
+    cost = f" · ${result.cost_usd:.6f}" if result.cost_usd else ""
+    return (
+        f"cascade {result.run_id} · {by} · escalations {result.escalations}"
+        f" · tokens {usage.prompt_tokens} prompt / {usage.completion_tokens} completion"
+        f"{_estimated(usage)} · {result.seconds:.2f} s{cost}"
     )
 
 

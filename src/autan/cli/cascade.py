@@ -1,0 +1,132 @@
+"""``autan run --cascade``: the task on the embedded model first and on the configured server
+only when that fails (or on the model specs given, cheapest first); see ``autan.Cascade``."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from typing import TYPE_CHECKING, Any
+
+from autan.cli.display import EXIT_OK, cascade_line, show_live, tier_line
+from autan.cli.json_lines import write_cascade_summary, write_event, write_run
+from autan.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from autan.agent.cascade import Cascade
+    from autan.agent.cascade_result import CascadeResult
+    from autan.cli.recipe import Recipe
+    from autan.cli.settings import Settings
+    from autan.events import Event
+    from autan.store import Store
+
+DEFAULT_TIERS = "local,MODEL"
+"""``--cascade`` alone: the embedded model, then the model that ``--model`` or the settings
+name (a server)."""
+
+HELP = (
+    "run the task on a cheaper model first and hand it to the next only when that run hits a "
+    "limit, exhausts its tool retries or answers in the wrong shape: alone, the embedded model "
+    "then --model (a server: autan.toml or AUTAN_MODEL); or SPECS, model specs separated by "
+    "commas, cheapest first"
+)
+
+
+def add_cascade_argument(run: argparse.ArgumentParser) -> None:
+    run.add_argument(
+        "--cascade", nargs="?", const=DEFAULT_TIERS, default=None, metavar="SPECS", help=HELP
+    )
+
+
+def cascade_specs(value: str, model: str) -> list[str]:
+    """The tiers' model specs, cheapest first; ``model`` is the run's (``--model``)."""
+    if value == DEFAULT_TIERS:
+        if model == "local" or model.startswith("gguf:"):
+            raise ConfigurationError(
+                "--cascade runs the embedded model first, then a server: name the server with "
+                f"--model, AUTAN_MODEL or model in autan.toml (the model is now {model!r})"
+            )
+        return ["local", model]
+    specs = [spec.strip() for spec in value.split(",") if spec.strip()]
+    if len(specs) < 2:
+        raise ConfigurationError(
+            f"--cascade {value!r}: name two or more model specs, cheapest first, "
+            "separated by commas"
+        )
+    return specs
+
+
+def run_cascade(
+    args: argparse.Namespace, task: str, recipe: Recipe, settings: Settings, store: Store | None
+) -> int:
+    """Build the tiers (one recipe each, the flags shared), run, show; ``CascadeFailed``
+    goes up to ``main`` (one line, exit 1) after the tiers' lines."""
+    from autan.agent.cascade import Cascade
+
+    tiers = [
+        _tier_recipe(recipe, spec).build(store, settings)
+        for spec in cascade_specs(args.cascade, recipe.model)
+    ]
+    try:
+        cascade = Cascade(tiers, store=store)
+        result = _stream(cascade, task, args)
+    finally:
+        for tier in tiers:
+            tier.close()
+    if args.json:
+        write_cascade_summary(result)
+    elif result.output is not None:
+        print(result.output, flush=True)
+    if not args.quiet:
+        print(cascade_line(result), file=sys.stderr)
+    return EXIT_OK
+
+
+def _tier_recipe(recipe: Recipe, spec: str) -> Recipe:
+    """The run's recipe on another model: the embedded model's own settings (``--decode``,
+    ``--context``) only where it runs, a server's tool protocol only on a server."""
+    embedded = spec == "local" or spec.startswith("gguf:")
+    return dataclasses.replace(
+        recipe,
+        model=spec,
+        tool_protocol=None if embedded else recipe.tool_protocol,
+        decode=recipe.decode if embedded else None,
+    )
+
+
+def _stream(cascade: Cascade[Any], task: str, args: argparse.Namespace) -> CascadeResult[Any]:
+    from autan.events import TextDelta
+    from autan.ids import new_run_id
+
+    run_id = new_run_id()
+    if args.json:
+        write_run(run_id, cascade.store is not None)
+    elif cascade.store is not None and not args.quiet:
+        print(f"cascade {run_id}", file=sys.stderr, flush=True)
+    stream = cascade.stream(task, run_id=run_id)
+    try:
+        while True:
+            try:
+                event = next(stream)
+            except StopIteration as stop:
+                done: CascadeResult[Any] = stop.value
+                return done
+            if not isinstance(event, TextDelta):
+                _show(event, args)
+    finally:
+        stream.close()
+
+
+def _show(event: Event, args: argparse.Namespace) -> None:
+    from autan.events import TierEnded, TierStarted
+
+    if args.json:
+        write_event(event)
+    elif args.quiet:
+        return
+    elif isinstance(event, TierStarted):
+        print(f"tier {event.tier}: {event.model} (run {event.run_id})", file=sys.stderr)
+    elif isinstance(event, TierEnded):
+        print(tier_line(event), file=sys.stderr, flush=True)
+    else:
+        show_live(event, sys.stderr, args.show_reasoning)
