@@ -4,12 +4,17 @@ shown and journaled, and bad tiers are one line with exit 2."""
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from fake_chat_server import FakeChatServer, Reply, completion, function_call
-from test_cli import autan
+from test_cli import SRC, autan
 
 LOOPS = Reply(body=completion(tool_calls=[function_call("c1", "calculator", {"expression": "1"})]))
 
@@ -89,3 +94,35 @@ def test_bad_tiers_are_one_line_and_exit_2(tmp_path: Path, args: list[str], mess
     assert done.returncode == 2
     assert message in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_runs_resume_continues_a_killed_cascade_at_its_second_tier(tmp_path: Path) -> None:
+    store = str(tmp_path / "journal.sqlite3")
+    slow = Reply(body=completion("late"), delay=30)
+    with (
+        FakeChatServer([LOOPS]) as small,
+        FakeChatServer([slow, Reply(body=completion("42"))]) as big,
+    ):
+        tiers = f"openai:small@{small.url},openai:big@{big.url}"
+        command = [
+            sys.executable, "-m", "autan", "run", "What is 6 * 7?", "--cascade", tiers,
+            "--tool-protocol", "native", "--max-steps", "1", "--store", store,
+        ]  # fmt: skip
+        env = {**os.environ, "PYTHONPATH": str(SRC)}
+        running = subprocess.Popen(
+            command, cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True
+        )
+        deadline = time.monotonic() + 60
+        while not big.requests:
+            assert running.poll() is None
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        running.send_signal(signal.SIGKILL)
+        _, stderr = running.communicate()
+        cascade_id = stderr.splitlines()[0].removeprefix("cascade ")
+        resumed = autan("runs", "--store", store, "resume", cascade_id, cwd=tmp_path)
+        asked = (len(small.requests), len(big.requests))
+    assert resumed.returncode == 0, resumed.stderr
+    assert resumed.stdout.strip() == "42"
+    assert asked == (1, 2)  # tier 1 not asked again
+    assert f"cascade {cascade_id} · answered by tier 2 (openai:big)" in resumed.stderr

@@ -20,6 +20,10 @@ if TYPE_CHECKING:
     from autan.events import Event
     from autan.store import Store
 
+CLI_CASCADE_KEY = "cli_cascade"
+"""Where a cascade's run journals how ``autan run --cascade`` built it (a recipe and the tiers'
+specs), for ``autan runs resume``."""
+
 DEFAULT_TIERS = "local,MODEL"
 """``--cascade`` alone: the embedded model, then the model that ``--model`` or the settings
 name (a server)."""
@@ -63,12 +67,11 @@ def run_cascade(
     goes up to ``main`` (one line, exit 1) after the tiers' lines."""
     from autan.agent.cascade import Cascade
 
-    tiers = [
-        _tier_recipe(recipe, spec).build(store, settings)
-        for spec in cascade_specs(args.cascade, recipe.model)
-    ]
+    specs = cascade_specs(args.cascade, recipe.model)
+    tiers = [_tier_recipe(recipe, spec).build(store, settings) for spec in specs]
     try:
-        cascade = Cascade(tiers, store=store)
+        recorded = {"recipe": dataclasses.asdict(recipe), "tiers": specs}
+        cascade = Cascade(tiers, store=store, metadata={CLI_CASCADE_KEY: recorded})
         result = _stream(cascade, task, args)
     finally:
         for tier in tiers:
@@ -80,6 +83,30 @@ def run_cascade(
     if not args.quiet:
         print(cascade_line(result), file=sys.stderr)
     return EXIT_OK
+
+
+def resume_cascade(
+    store: Store, run_id: str, settings: Settings, send_key_anyway: bool
+) -> CascadeResult[Any] | None:
+    """``autan runs resume`` of a cascade ``autan run --cascade`` started (``None`` for another
+    run): the tiers built again from the journaled recipe, each checked like a run's recipe
+    before any key is sent, and the cascade resumed at the tier that was running."""
+    from autan.agent.cascade import Cascade
+    from autan.cli.recipe import Recipe
+
+    recorded = store.info(run_id).config.get(CLI_CASCADE_KEY)
+    if not isinstance(recorded, dict):
+        return None
+    recipe = Recipe.from_journal(run_id, {"cli": recorded.get("recipe")})
+    recipes = [_tier_recipe(recipe, str(spec)) for spec in recorded.get("tiers", [])]
+    for tier in recipes:
+        tier.check_key_destination(settings, send_key_anyway)
+    tiers = [tier.build(store, settings) for tier in recipes]
+    try:
+        return Cascade(tiers, store=store).resume(run_id)
+    finally:
+        for agent in tiers:
+            agent.close()
 
 
 def _tier_recipe(recipe: Recipe, spec: str) -> Recipe:

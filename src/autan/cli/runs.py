@@ -17,6 +17,7 @@ from autan.cli.display import (
     EXIT_OK,
     awaited_call,
     call_text,
+    cascade_line,
     error,
     paused,
     runs_command,
@@ -134,6 +135,8 @@ def _on_run(store: Store, run_id: str, args: argparse.Namespace) -> int:
 
 def _resolve(store: Store, prefix: str) -> str:
     matches = [info.run_id for info in store.runs() if info.run_id.startswith(prefix)]
+    if prefix in matches:  # a whole id, even where it begins others (a cascade's tiers')
+        return prefix
     if len(matches) != 1:
         found = "no run" if not matches else f"{len(matches)} runs"
         raise ConfigurationError(f"{found} with id {prefix!r}; see autan runs list")
@@ -196,6 +199,8 @@ def _resume(store: Store, run_id: str, location: str | None, send_key_anyway: bo
     """Continue the run; print its answer on stdout and its summary on stderr."""
     from autan.errors import AwaitingApproval, RunError
 
+    if store.info(run_id).config.get("cascade") is not None:
+        return _resume_cascade(store, run_id, location, send_key_anyway)
     try:
         with _rebuild(store, run_id, send_key_anyway=send_key_anyway) as agent:
             result = agent.resume(run_id)
@@ -208,6 +213,28 @@ def _resume(store: Store, run_id: str, location: str | None, send_key_anyway: bo
     typed = agent.answer is not None  # --output-schema: the answer as JSON, as autan run prints it
     print(json.dumps(result.output, ensure_ascii=False) if typed else result.output, flush=True)
     print(summary_line(result), file=sys.stderr)
+    return EXIT_OK
+
+
+def _resume_cascade(store: Store, run_id: str, location: str | None, send_key_anyway: bool) -> int:
+    from autan.cli.cascade import resume_cascade
+    from autan.cli.settings import load_settings
+    from autan.errors import AwaitingApproval, RunError
+
+    try:
+        result = resume_cascade(store, run_id, load_settings(), send_key_anyway)
+    except AwaitingApproval as pause:
+        return paused(run_id, call_text(pause.call), location)
+    except RunError as failure:
+        error(failure)
+        return EXIT_FAILED
+    if result is None:
+        raise ConfigurationError(
+            f"run {run_id} is a cascade not started by autan run; continue it from Python "
+            "with Cascade.resume"
+        )
+    print(result.output, flush=True)
+    print(cascade_line(result), file=sys.stderr)
     return EXIT_OK
 
 
