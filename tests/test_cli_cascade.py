@@ -126,3 +126,23 @@ def test_runs_resume_continues_a_killed_cascade_at_its_second_tier(tmp_path: Pat
     assert resumed.stdout.strip() == "42"
     assert asked == (1, 2)  # tier 1 not asked again
     assert f"cascade {cascade_id} · answered by tier 2 (openai:big)" in resumed.stderr
+
+
+def test_an_answer_failing_the_output_schema_moves_up_and_prints_as_json(tmp_path: Path) -> None:
+    schema = tmp_path / "schema.json"
+    schema.write_text(json.dumps({"type": "object", "properties": {"n": {"type": "integer"}}}))
+    wrong = [Reply(body=completion('{"n": "many"}')) for _ in range(5)]
+    with (
+        FakeChatServer(wrong) as small,
+        FakeChatServer([Reply(body=completion('{"n": 42}'))]) as big,
+    ):
+        tiers = f"openai:small@{small.url},openai:big@{big.url}"
+        done = autan(
+            "run", "How many?", "--cascade", tiers, "--tool-protocol", "native",
+            "--output-schema", str(schema), "--no-store", cwd=tmp_path,
+        )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"n": 42}
+    assert any(
+        line.startswith("tier 1 escalated: invalid_answer") for line in done.stderr.splitlines()
+    )

@@ -8,9 +8,10 @@ import dataclasses
 import sys
 from typing import TYPE_CHECKING, Any
 
-from autan.cli.display import EXIT_OK, cascade_line, show_live, tier_line
+from autan.cli.display import EXIT_OK, call_text, cascade_line, paused, show_live, tier_line
 from autan.cli.json_lines import write_cascade_summary, write_event, write_run
 from autan.errors import ConfigurationError
+from autan.ids import new_run_id
 
 if TYPE_CHECKING:
     from autan.agent.cascade import Cascade
@@ -66,20 +67,24 @@ def run_cascade(
     """Build the tiers (one recipe each, the flags shared), run, show; ``CascadeFailed``
     goes up to ``main`` (one line, exit 1) after the tiers' lines."""
     from autan.agent.cascade import Cascade
+    from autan.errors import AwaitingApproval
 
     specs = cascade_specs(args.cascade, recipe.model)
     tiers = [_tier_recipe(recipe, spec).build(store, settings) for spec in specs]
+    run_id = new_run_id()
     try:
         recorded = {"recipe": dataclasses.asdict(recipe), "tiers": specs}
         cascade = Cascade(tiers, store=store, metadata={CLI_CASCADE_KEY: recorded})
-        result = _stream(cascade, task, args)
+        result = _stream(cascade, task, args, run_id)
+    except AwaitingApproval as pause:
+        return paused(str(pause.result.run_id), call_text(pause.call), args.store, run_id)
     finally:
         for tier in tiers:
             tier.close()
     if args.json:
         write_cascade_summary(result)
     elif result.output is not None:
-        print(result.output, flush=True)
+        print(answer_text(result), flush=True)
     if not args.quiet:
         print(cascade_line(result), file=sys.stderr)
     return EXIT_OK
@@ -121,11 +126,20 @@ def _tier_recipe(recipe: Recipe, spec: str) -> Recipe:
     )
 
 
-def _stream(cascade: Cascade[Any], task: str, args: argparse.Namespace) -> CascadeResult[Any]:
-    from autan.events import TextDelta
-    from autan.ids import new_run_id
+def answer_text(result: CascadeResult[Any]) -> str:
+    """The answer as printed: JSON for a typed one (``--output-schema``), else its text."""
+    import json
 
-    run_id = new_run_id()
+    if isinstance(result.output, str):
+        return result.output
+    return json.dumps(result.output, ensure_ascii=False)
+
+
+def _stream(
+    cascade: Cascade[Any], task: str, args: argparse.Namespace, run_id: str
+) -> CascadeResult[Any]:
+    from autan.events import TextDelta
+
     if args.json:
         write_run(run_id, cascade.store is not None)
     elif cascade.store is not None and not args.quiet:

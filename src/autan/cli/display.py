@@ -74,12 +74,13 @@ def runs_command(store: str | None) -> str:
     return "autan runs" + (f" --store {shlex.quote(store)}" if store else "")
 
 
-def paused(run_id: str, call: str, store: str | None = None) -> int:
-    """Say which call a run waits for and how to continue it; the exit status of a pause."""
+def paused(run_id: str, call: str, store: str | None = None, resume: str | None = None) -> int:
+    """Say which call a run waits for and how to continue it; the exit status of a pause.
+    ``resume``: the run to resume then, where it is not the paused one (a cascade's)."""
     runs = runs_command(store)
     print(
         f"autan: run {run_id} waits for approval of {call}: {runs} approve {run_id} "
-        f"(or deny {run_id} --reason ...), then {runs} resume {run_id}",
+        f"(or deny {run_id} --reason ...), then {runs} resume {resume or run_id}",
         file=sys.stderr,
     )
     return EXIT_PAUSED

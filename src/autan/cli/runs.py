@@ -217,14 +217,14 @@ def _resume(store: Store, run_id: str, location: str | None, send_key_anyway: bo
 
 
 def _resume_cascade(store: Store, run_id: str, location: str | None, send_key_anyway: bool) -> int:
-    from autan.cli.cascade import resume_cascade
+    from autan.cli.cascade import answer_text, resume_cascade
     from autan.cli.settings import load_settings
     from autan.errors import AwaitingApproval, RunError
 
     try:
         result = resume_cascade(store, run_id, load_settings(), send_key_anyway)
     except AwaitingApproval as pause:
-        return paused(run_id, call_text(pause.call), location)
+        return paused(str(pause.result.run_id), call_text(pause.call), location, run_id)
     except RunError as failure:
         error(failure)
         return EXIT_FAILED
@@ -233,7 +233,7 @@ def _resume_cascade(store: Store, run_id: str, location: str | None, send_key_an
             f"run {run_id} is a cascade not started by autan run; continue it from Python "
             "with Cascade.resume"
         )
-    print(result.output, flush=True)
+    print(answer_text(result), flush=True)
     print(cascade_line(result), file=sys.stderr)
     return EXIT_OK
 
