@@ -37,6 +37,10 @@ def test_a_tier_that_hits_a_limit_hands_the_task_to_the_next(tmp_path: Path) -> 
     assert any(line.startswith("tier 1 escalated: limit: limit max_steps=1") for line in lines)
     assert any(line.startswith("tier 2 answered · model calls 1") for line in lines)
     assert "answered by tier 2 (openai:big) · escalations 1" in lines[-1]
+    shown = autan("runs", "--store", store, "show", cascade_id, cwd=tmp_path).stdout.splitlines()
+    assert f"tier 2: openai:big (run {cascade_id}-2)" in shown
+    assert any(line.startswith("tier 1 escalated: limit") for line in shown)
+    assert "answer: 42" in shown
     listed = autan("runs", "--store", store, "list", cwd=tmp_path)
     assert cascade_id in listed.stdout
     assert f"{cascade_id}-2" in listed.stdout

@@ -201,10 +201,16 @@ def timeline_line(event: Event) -> str | None:
         ModelResponded,
         PolicyApplied,
         RunFailed,
+        TierEnded,
+        TierStarted,
         ToolCalled,
         ToolResulted,
     )
 
+    if isinstance(event, TierStarted):
+        return f"tier {event.tier}: {event.model} (run {event.run_id})"
+    if isinstance(event, TierEnded):
+        return tier_line(event)
     if isinstance(event, CodeStarted):
         return "\n".join(f"    | {line}" for line in event.code.splitlines())
     if isinstance(event, CodeFinished):
