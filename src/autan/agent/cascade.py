@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Generic
+from typing import TYPE_CHECKING, Any, Generic, cast
 
 from autan.agent._agent import Agent, _checked
 from autan.agent.cascade_journal import CASCADE_KEY, CascadeJournal
 from autan.agent.cascade_result import CascadeResult
 from autan.agent.escalation import DEFAULT_ESCALATE_ON, check_escalate_on, failure_reason
+from autan.agent.journal import Run
 from autan.errors import AutanError, CascadeFailed, ConfigurationError, RunError, VerifierFailed
 from autan.events import Event, FinalAnswer, RunFailed, TierEnded, TierOutcome, TierStarted
 from autan.result import OutputT, RunResult
@@ -137,7 +138,9 @@ class Cascade(Generic[OutputT]):
         outcome = yield from agent._events(opened, stream)
         return outcome.result, outcome.error
 
-    def _open_tier(self, agent: Agent[OutputT], task: str, tier_id: str) -> Any:
+    def _open_tier(
+        self, agent: Agent[OutputT], task: str, tier_id: str
+    ) -> Run | RunResult[OutputT]:
         """A ``Run`` to drive, or the ``RunResult`` of a tier run that already ended."""
         if self.store is None or not _known(self.store, tier_id):
             return agent._start(task, tier_id, None)
@@ -146,7 +149,8 @@ class Cascade(Generic[OutputT]):
         except RunError as ended:  # it failed before the crash: its journal says why
             if failure_reason(ended.result.events) is None:
                 raise
-            return ended.result
+            failed: RunResult[OutputT] = cast("RunResult[OutputT]", ended.result)  # no output
+            return failed
         return agent._finished(reopened) if isinstance(reopened, RunResult) else reopened
 
     def _judged(
