@@ -177,9 +177,11 @@ def run_item(item: Item, tiers: Tiers, store_dir: Path) -> dict[str, Any]:
     verdicts: dict[str, bool] = {}
 
     def verify(run: RunResult[Any]) -> bool:
+        """Judges tier 1 only: the oracle, which calls no tool, is taken at its word."""
         first = run.events[0] if run.events else None
-        if isinstance(first, RunStarted) and first.model == "local":
-            verdicts.update({v.__name__: v(run) for v in tiers.others})
+        if not (isinstance(first, RunStarted) and first.model == "local"):
+            return True
+        verdicts.update({v.__name__: v(run) for v in tiers.others})
         return tiers.verify(run)
 
     cascade = Cascade([tiers.small, tiers.oracle], verify=verify, store=store)
