@@ -78,6 +78,12 @@ EXPECTED = {
     "mcp_tools",
     "amcp_tools",
     "RunInProgress",
+    "Cascade",
+    "CascadeResult",
+    "CascadeFailed",
+    "VerifierFailed",
+    "TierStarted",
+    "TierEnded",
 }
 
 

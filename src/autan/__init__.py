@@ -15,6 +15,8 @@ from autan._version import __version__ as __version__
 PUBLIC: dict[str, tuple[str, ...]] = {
     "autan.agent": ("Agent",),
     "autan.agent.replay": ("ReplayReport",),
+    "autan.agent.cascade": ("Cascade",),
+    "autan.agent.cascade_result": ("CascadeResult",),
     "autan.batching": ("batch", "BatchSummary"),
     "autan.limits": ("Limits",),
     "autan.result": ("RunResult",),
@@ -41,6 +43,8 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "ChildRun",
         "FinalAnswer",
         "RunFailed",
+        "TierStarted",
+        "TierEnded",
     ),
     "autan.errors": (
         "AutanError",
@@ -69,6 +73,8 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "ToolRetriesExhausted",
         "ResumeNeedsDecision",
         "AwaitingApproval",
+        "CascadeFailed",
+        "VerifierFailed",
     ),
 }
 
@@ -78,12 +84,15 @@ __all__ = sorted([*_MODULE_OF, "__version__"])
 
 if TYPE_CHECKING:  # the same names, for type checkers (`X as X`: re-exported)
     from autan.agent import Agent as Agent
+    from autan.agent.cascade import Cascade as Cascade
+    from autan.agent.cascade_result import CascadeResult as CascadeResult
     from autan.agent.replay import ReplayReport as ReplayReport
     from autan.batching import BatchSummary as BatchSummary
     from autan.batching import batch as batch
     from autan.errors import AutanError as AutanError
     from autan.errors import AuthenticationError as AuthenticationError
     from autan.errors import AwaitingApproval as AwaitingApproval
+    from autan.errors import CascadeFailed as CascadeFailed
     from autan.errors import ConfigurationError as ConfigurationError
     from autan.errors import ContextLengthExceeded as ContextLengthExceeded
     from autan.errors import LimitExceeded as LimitExceeded
@@ -106,6 +115,7 @@ if TYPE_CHECKING:  # the same names, for type checkers (`X as X`: re-exported)
     from autan.errors import TelemetryError as TelemetryError
     from autan.errors import ToolDefinitionError as ToolDefinitionError
     from autan.errors import ToolRetriesExhausted as ToolRetriesExhausted
+    from autan.errors import VerifierFailed as VerifierFailed
     from autan.errors import WorkspaceError as WorkspaceError
     from autan.events import AnswerRejected as AnswerRejected
     from autan.events import ApprovalDecided as ApprovalDecided
@@ -121,6 +131,8 @@ if TYPE_CHECKING:  # the same names, for type checkers (`X as X`: re-exported)
     from autan.events import RunFailed as RunFailed
     from autan.events import RunStarted as RunStarted
     from autan.events import TextDelta as TextDelta
+    from autan.events import TierEnded as TierEnded
+    from autan.events import TierStarted as TierStarted
     from autan.events import ToolCalled as ToolCalled
     from autan.events import ToolResulted as ToolResulted
     from autan.events import ToolStarted as ToolStarted

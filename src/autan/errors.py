@@ -25,7 +25,9 @@
         ├── LimitExceeded           a Limits bound was reached (``.limit`` names it)
         ├── ToolRetriesExhausted    the model kept making invalid or failing calls or answers
         ├── ResumeNeedsDecision     a resumed run found a started, unfinished, non-idempotent call
-        └── AwaitingApproval        the run paused at a call that a person must approve or deny
+        ├── AwaitingApproval        the run paused at a call that a person must approve or deny
+        ├── CascadeFailed           no tier of a cascade gave an answer it accepts (``.tiers``)
+        └── VerifierFailed          a cascade's verifier raised, or returned something not a bool
 
 A tool that raises, or is called with invalid arguments, does not raise through the user: the
 error goes back to the model as an observation (see ``autan.loop``).
@@ -36,6 +38,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from autan.events import TierEnded
     from autan.messages import ToolCall
     from autan.result import RunResult
 
@@ -177,3 +180,19 @@ class AwaitingApproval(RunError):
         super().__init__(message, result)
         self.call = call
         self.key = key
+
+
+class CascadeFailed(RunError):
+    """A cascade (``autan.Cascade``) ended without an answer: its last tier failed or was
+    rejected, or a tier failed for a reason the cascade does not escalate on. ``tiers``: how
+    each tier ended; ``result``: the last tier's run."""
+
+    def __init__(self, message: str, result: RunResult, tiers: tuple[TierEnded, ...]) -> None:
+        super().__init__(message, result)
+        self.tiers = tiers
+
+
+class VerifierFailed(RunError):
+    """A cascade's verifier raised (the exception is the ``__cause__``) or returned something
+    that is not a bool. The cascade stops without deciding; ``result`` is the tier's answered
+    run. Resuming the cascade verifies that answer again (the tier does not run again)."""

@@ -9,7 +9,7 @@ import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, TypeVar, cast
+from typing import Any, ClassVar, Literal, TypeVar, cast
 
 from autan.messages import ToolCall, ToolChoice, Usage
 
@@ -259,6 +259,43 @@ class RunFailed(Event):
     kind: ClassVar[str] = "error"
     error: str
     message: str
+
+
+@dataclass(frozen=True, slots=True)
+class TierStarted(Event):
+    """A cascade (``autan.Cascade``) gave its task to tier ``tier`` (1 the cheapest): a run of
+    its own, ``run_id``, journaled beside the cascade's."""
+
+    kind: ClassVar[str] = "tier_started"
+    tier: int
+    run_id: str
+    model: str
+
+
+TierOutcome = Literal["answered", "escalated", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class TierEnded(Event):
+    """How a cascade's tier ended: it ``answered`` (the cascade's answer), ``escalated`` (the
+    next tier takes the task) or ``failed`` (the cascade ends). ``reason``: why it did not
+    answer (``limit``, ``tool_retries``, ``invalid_answer``, ``verifier``, ``model_error``, or
+    the error's class name when that is no escalation reason); ``detail`` says more. The
+    numbers are the tier run's: its cost, wall-clock seconds (first to last event), tokens."""
+
+    kind: ClassVar[str] = "tier_ended"
+    tier: int
+    run_id: str
+    model: str
+    outcome: TierOutcome
+    reason: str | None
+    detail: str
+    cost_usd: float
+    seconds: float
+    usage: Usage
+    model_calls: int
+    output: str | None = None
+    """The tier's answer (its JSON text for a typed one), kept also when it escalated."""
 
 
 @functools.cache

@@ -11,10 +11,11 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
-    from autan.events import ChildRun, CodeFinished, Event
+    from autan.agent.cascade_result import CascadeResult
+    from autan.events import ChildRun, CodeFinished, Event, TierEnded
     from autan.messages import ToolCall, ToolSpec, Usage
     from autan.result import RunResult
     from autan.store import RunInfo
@@ -73,12 +74,13 @@ def runs_command(store: str | None) -> str:
     return "autan runs" + (f" --store {shlex.quote(store)}" if store else "")
 
 
-def paused(run_id: str, call: str, store: str | None = None) -> int:
-    """Say which call a run waits for and how to continue it; the exit status of a pause."""
+def paused(run_id: str, call: str, store: str | None = None, resume: str | None = None) -> int:
+    """Say which call a run waits for and how to continue it; the exit status of a pause.
+    ``resume``: the run to resume then, where it is not the paused one (a cascade's)."""
     runs = runs_command(store)
     print(
         f"autan: run {run_id} waits for approval of {call}: {runs} approve {run_id} "
-        f"(or deny {run_id} --reason ...), then {runs} resume {run_id}",
+        f"(or deny {run_id} --reason ...), then {runs} resume {resume or run_id}",
         file=sys.stderr,
     )
     return EXIT_PAUSED
@@ -200,10 +202,16 @@ def timeline_line(event: Event) -> str | None:
         ModelResponded,
         PolicyApplied,
         RunFailed,
+        TierEnded,
+        TierStarted,
         ToolCalled,
         ToolResulted,
     )
 
+    if isinstance(event, TierStarted):
+        return f"tier {event.tier}: {event.model} (run {event.run_id})"
+    if isinstance(event, TierEnded):
+        return tier_line(event)
     if isinstance(event, CodeStarted):
         return "\n".join(f"    | {line}" for line in event.code.splitlines())
     if isinstance(event, CodeFinished):
@@ -303,6 +311,30 @@ def _answered_by(result: RunResult) -> str:
     if not any(isinstance(event, HandedOff) for event in result.events):
         return ""
     return f" · {'answered' if result.output is not None else 'last'} by {result.agent}"
+
+
+def tier_line(tier: TierEnded) -> str:
+    """How a cascade's tier ended, as ``autan run --cascade`` shows it."""
+    why = f": {tier.reason}: {short(tier.detail, 80)}" if tier.reason else ""
+    cost = f" · ${tier.cost_usd:.6f}" if tier.cost_usd else ""
+    return (
+        f"tier {tier.tier} {tier.outcome}{why} · model calls {tier.model_calls}"
+        f" · tokens {tier.usage.prompt_tokens} prompt / {tier.usage.completion_tokens} completion"
+        f"{_estimated(tier.usage)} · {tier.seconds:.2f} s{cost}"
+    )
+
+
+def cascade_line(result: CascadeResult[Any]) -> str:
+    """A cascade's totals, every tier's included."""
+    answered = result.answered_by
+    by = f"answered by tier {answered.tier} ({answered.model})" if answered else "no answer"
+    usage = result.usage
+    cost = f" · ${result.cost_usd:.6f}" if result.cost_usd else ""
+    return (
+        f"cascade {result.run_id} · {by} · escalations {result.escalations}"
+        f" · tokens {usage.prompt_tokens} prompt / {usage.completion_tokens} completion"
+        f"{_estimated(usage)} · {result.seconds:.2f} s{cost}"
+    )
 
 
 def _estimated(usage: Usage) -> str:

@@ -2,7 +2,9 @@
 
 First ``{"type": "run", "run_id": ID, "journaled": BOOL}``; then every event as
 ``Event.to_dict()``, the streamed ``text_delta`` pieces too; last ``{"type": "summary", ...}``
-with the run's status, steps, calls, token usage, cost and seconds.
+with the run's status, steps, calls, token usage, cost and seconds. With ``--cascade`` the
+run is the cascade's; the events are every tier's, with ``tier_started`` and ``tier_ended``
+between them, and the summary adds up every tier and lists them.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from autan.agent.cascade_result import CascadeResult
     from autan.events import Event
     from autan.result import RunResult
 
@@ -37,6 +40,25 @@ def write_summary(result: RunResult) -> None:
             "usage": dataclasses.asdict(result.usage),
             "cost_usd": result.cost_usd,
             "seconds": round(result.seconds, 3),
+        }
+    )
+
+
+def write_cascade_summary(result: CascadeResult[Any]) -> None:
+    """``autan run --cascade --json``'s last line: the totals of every tier, and each tier."""
+    answered = result.answered_by
+    _write(
+        {
+            "type": "summary",
+            "run_id": result.run_id,
+            "status": "completed" if answered else "failed",
+            "answered_by": answered.tier if answered else None,
+            "escalations": result.escalations,
+            "model_calls": result.model_calls,
+            "usage": dataclasses.asdict(result.usage),
+            "cost_usd": result.cost_usd,
+            "seconds": round(result.seconds, 3),
+            "tiers": [tier.to_dict() for tier in result.tiers],
         }
     )
 

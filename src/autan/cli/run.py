@@ -8,6 +8,7 @@ import time
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from autan.cli.args import DECODE_HELP, add_send_key_argument, at_least, limit
+from autan.cli.cascade import add_cascade_argument
 from autan.cli.display import (
     EXIT_CODES,
     EXIT_FAILED,
@@ -55,6 +56,7 @@ def add_run_command(commands: argparse._SubParsersAction[Parser]) -> None:
     )
     run.add_argument("--quiet", action="store_true", help="print only the answer")
     add_otel_argument(run)
+    add_cascade_argument(run)
     run.add_argument(
         "-c",
         "--continue",
@@ -172,6 +174,8 @@ def run_run(args: argparse.Namespace) -> int:
     settings = load_settings()
     store = None if args.no_store else _open_store(args.store)
     try:
+        if args.cascade is not None:
+            return _cascade(args, task, settings, store)
         after: RunResult[Any] | None = None
         if args.continue_last:
             agent, after = _continued(store, settings, args.send_key_to_recipe_server)
@@ -192,6 +196,15 @@ def run_run(args: argparse.Namespace) -> int:
     if result.events and isinstance(result.events[-1], ApprovalRequested):
         return paused(str(result.run_id), awaited_call(result.events), args.store)
     return EXIT_OK if result.output is not None else EXIT_FAILED
+
+
+def _cascade(args: argparse.Namespace, task: str, settings: Settings, store: Store | None) -> int:
+    from autan.cli.cascade import run_cascade
+    from autan.cli.recipe import Recipe
+
+    if args.continue_last:
+        raise ConfigurationError("--cascade starts a new task: drop -c")
+    return run_cascade(args, task, Recipe.from_flags(args, settings), settings, store)
 
 
 def _continued(

@@ -18,6 +18,7 @@ from autan.cli.display import (
     EXIT_OK,
     awaited_call,
     call_text,
+    cascade_line,
     error,
     paused,
     runs_command,
@@ -195,6 +196,8 @@ def _resume(store: Store, run_id: str, location: str | None, send_key_anyway: bo
     """Continue the run; print its answer on stdout and its summary on stderr."""
     from autan.errors import AwaitingApproval, RunError
 
+    if store.info(run_id).config.get("cascade") is not None:
+        return _resume_cascade(store, run_id, location, send_key_anyway)
     try:
         with _rebuild(store, run_id, send_key_anyway=send_key_anyway) as agent:
             result = agent.resume(run_id)
@@ -207,6 +210,28 @@ def _resume(store: Store, run_id: str, location: str | None, send_key_anyway: bo
     typed = agent.answer is not None  # --output-schema: the answer as JSON, as autan run prints it
     print(json.dumps(result.output, ensure_ascii=False) if typed else result.output, flush=True)
     print(summary_line(result), file=sys.stderr)
+    return EXIT_OK
+
+
+def _resume_cascade(store: Store, run_id: str, location: str | None, send_key_anyway: bool) -> int:
+    from autan.cli.cascade import answer_text, resume_cascade
+    from autan.cli.settings import load_settings
+    from autan.errors import AwaitingApproval, RunError
+
+    try:
+        result = resume_cascade(store, run_id, load_settings(), send_key_anyway)
+    except AwaitingApproval as pause:
+        return paused(str(pause.result.run_id), call_text(pause.call), location, run_id)
+    except RunError as failure:
+        error(failure)
+        return EXIT_FAILED
+    if result is None:
+        raise ConfigurationError(
+            f"run {run_id} is a cascade not started by autan run; continue it from Python "
+            "with Cascade.resume"
+        )
+    print(answer_text(result), flush=True)
+    print(cascade_line(result), file=sys.stderr)
     return EXIT_OK
 
 
