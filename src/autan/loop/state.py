@@ -34,6 +34,8 @@ class LoopState:
     next_choice: ToolChoice = "auto"
     untrusted: list[Untrusted] = field(default_factory=list)
     """The untrusted results that entered the context, for the trust policy."""
+    turns: tuple[int, ...] = ()
+    """Where each turn of the conversation begins in ``messages`` (this run's task last)."""
 
 
 def record(state: LoopState, event: Event) -> Event:
@@ -83,8 +85,9 @@ def call_key(call: ToolCall) -> str:
 def finish(state: LoopState, started: float, output: Any, error: AutanError | None) -> Outcome:
     seconds = time.perf_counter() - started
     messages = tuple(state.messages) if error is None else ()
+    turns = state.turns if error is None else ()
     result: RunResult[Any] = RunResult(
-        output, tuple(state.events), seconds, state.run_id or None, messages
+        output, tuple(state.events), seconds, state.run_id or None, messages, turns
     )
     if isinstance(error, RunError):
         error.result = result
