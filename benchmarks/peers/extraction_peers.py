@@ -187,10 +187,14 @@ def report(rows: list[dict[str, Any]]) -> str:
         "| model calls | prompt tokens | completion tokens | seconds (sum) |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for framework in FRAMEWORKS:
-        mine = [row for row in rows if row["framework"] == framework]
+    by_framework = {f: [r for r in rows if r["framework"] == f] for f in FRAMEWORKS}
+    lines += [_line(f, mine) for f, mine in by_framework.items() if mine]
+    lines += ["", "| framework | " + " | ".join(Person.model_fields) + " |"]
+    lines.append("| --- |" + " --- |" * len(Person.model_fields))
+    for framework, mine in by_framework.items():
         if mine:
-            lines.append(_line(framework, mine))
+            right = [sum(bool(r["fields"].get(f)) for r in mine) for f in Person.model_fields]
+            lines.append(f"| {framework} | " + " | ".join(f"{n}/{len(mine)}" for n in right) + " |")
     return "\n".join(lines)
 
 
