@@ -4,7 +4,7 @@
 
 Reads one task index per line on stdin and writes one JSON line per task on stdout: the output
 (the validated ``Person`` as JSON, or null), the error that ended the run, and how many answers
-failed validation (those sent back to the model, and the last one when the retries ran out).
+failed validation (those sent back to the model; every reply when the retries ran out).
 The agent is built as pydantic-ai's docs show for a local OpenAI-compatible server, with its
 default output mode (a final-result tool) and its default retries. Imports nothing of autan.
 """
@@ -46,11 +46,12 @@ def run_one(agent: Any, index: int) -> dict[str, Any]:
             error = f"{type(failure).__name__}: {failure}"[:300]
     parts = [part for message in messages for part in getattr(message, "parts", ())]
     retried = [part for part in parts if _retried(part)]
+    replies = sum(type(message).__name__ == "ModelResponse" for message in messages)
     ended_by_retries = error is not None and "output retries" in error
     return {
         "output": output,
         "error": error,
-        "rejected": len(retried) + ended_by_retries,
+        "rejected": replies if ended_by_retries else len(retried),
         "first_rejection": str(retried[0].content)[:300] if retried else None,
         "seconds": round(time.perf_counter() - started, 3),
     }
