@@ -3,7 +3,9 @@ right, over the fifty texts of ``extraction_tasks.TASKS``.
 
     python benchmarks/extraction.py [--model local] [--limit N] [--json out.json] 2> rows.jsonl
 
-Each row (a JSON line on stderr) is written as it finishes; the summary goes to stdout.
+Each row (a JSON line on stderr) is written as it finishes; the summary goes to stdout. The
+resumable run in chunks, beside pydantic-ai on the same model, is
+``benchmarks/peers/extraction_peers.py`` (it uses ``run_one``).
 
 Each text is one ``Agent(output_type=Person).run``; a run either returns a validated ``Person``
 or raises (then it counts as unanswered, never as an invalid output). Field accuracy compares
@@ -45,14 +47,18 @@ def run_one(agent: Agent[Person], task: Extraction) -> dict[str, Any]:
         result, error = failure.result, type(failure).__name__
     output = result.output
     valid = isinstance(output, Person)
+    rejections = [e.error for e in result.events if isinstance(e, AnswerRejected)]
     return {
         "text": task.text,
         "output": output.model_dump(mode="json") if isinstance(output, Person) else output,
         "error": error,
         "invalid_reaching_user": output is not None and not valid,
-        "rejected": sum(isinstance(e, AnswerRejected) for e in result.events),
+        "rejected": len(rejections),
+        "first_rejection": rejections[0][:300] if rejections else None,
         "fields": fields_right(output, task.expected) if isinstance(output, Person) else {},
         "model_calls": result.model_calls,
+        "prompt_tokens": result.usage.prompt_tokens,
+        "completion_tokens": result.usage.completion_tokens,
         "seconds": round(time.perf_counter() - started, 3),
     }
 

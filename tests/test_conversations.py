@@ -133,7 +133,7 @@ def _words(messages: tuple[Message, ...]) -> int:
 
 def test_the_policy_drops_tool_results_then_the_oldest_turns_never_the_system_or_last() -> None:
     from autan.errors import ContextLengthExceeded
-    from autan.loop.history import fit_history
+    from autan.loop.history import History, fit_history
 
     system = Message("system", "be brief")
     turns = [
@@ -143,12 +143,12 @@ def test_the_policy_drops_tool_results_then_the_oldest_turns_never_the_system_or
         Message("user", "two " * 10),
         Message("assistant", "b " * 10),
     ]
-    history = (system, *turns)
+    history = History((system, *turns), (1, 4))
     assert fit_history(history, 100, _words) == history
     cut = fit_history(history, 45, _words)
-    assert cut[2].content == "[dropped: 70 characters]"
-    assert cut[1] == turns[0]
-    assert fit_history(history, 30, _words) == (system, turns[3], turns[4])
+    assert cut.messages[2].content == "[dropped: 70 characters]"
+    assert cut.messages[1] == turns[0]
+    assert fit_history(history, 30, _words) == History((system, turns[3], turns[4]), (1,))
     with pytest.raises(ContextLengthExceeded, match="last turn alone"):
         fit_history(history, 10, _words)
 

@@ -13,11 +13,14 @@ from pathlib import Path
 
 import httpx
 import pytest
+from pydantic import BaseModel
 
 from autan import Agent, FinalAnswer, Limits, RunResult, TextDelta, ToolCalled, load_model
 from autan.events import RunFailed
 from autan.messages import Message, ModelRequest
 from autan.models.embedded import default_gguf_path
+from autan.models.openai import OpenAIChatModel
+from autan.models.providers import PROVIDERS
 from autan.tools.builtin import builtin_tools
 
 pytestmark = pytest.mark.e2e
@@ -118,3 +121,28 @@ def test_agent_stream_yields_text_deltas(server_url: str) -> None:
     events = list(agent.stream("Say hello."))
     assert any(isinstance(e, TextDelta) for e in events)
     assert isinstance(events[-1], FinalAnswer)
+
+
+class Person(BaseModel):
+    name: str
+    age: int
+
+
+def test_a_typed_answer_through_the_answer_tool_on_a_real_server(server_url: str) -> None:
+    """The stock server grammar-constrains a named ``tool_choice`` to the tool's parameters:
+    the answer tool's call is a ``Person`` by construction."""
+    model = OpenAIChatModel(
+        PROVIDERS["openai"], "smollm2", server_url, None, "native", answer_tool=True
+    )
+    result = Agent(model, output_type=Person).run("Ann is 31 years old. Who is she?")
+    assert isinstance(result.output, Person)
+    assert result.tool_calls == 0
+
+
+def test_a_non_object_typed_answer_on_a_real_server(server_url: str) -> None:
+    """``list[int]`` has an array at its root: sent as ``{"result": [...]}`` (the stock server
+    takes ``response_format`` as OpenAI does, or refuses it and gets the answer tool)."""
+    model = load_model(f"openai:smollm2@{server_url}", tool_protocol="native")
+    result = Agent(model, output_type=list[int]).run("List the numbers 1, 2 and 3.")
+    assert isinstance(result.output, list)
+    assert all(isinstance(n, int) for n in result.output)

@@ -134,6 +134,25 @@ def test_forced_calls_schema_lists_each_function_with_its_arguments() -> None:
     assert second["properties"]["name"] == {"const": "add"}
 
 
+def test_forced_calls_schema_moves_definitions_to_the_root_where_llama_cpp_resolves_them() -> None:
+    """A pydantic model with an enum (pydantic-ai's ``final_result`` tool for ``Person``): its
+    ``$defs`` left inside the arguments made llama.cpp's converter fail, and the grammar fell
+    back to the names only, leaving the arguments free."""
+    pytest.importorskip("llama_cpp")
+    from llama_cpp.llama_grammar import LlamaGrammar
+
+    parameters = {
+        "type": "object",
+        "properties": {"role": {"$ref": "#/$defs/Role"}},
+        "required": ["role"],
+        "$defs": {"Role": {"enum": ["chef", "doctor"], "type": "string"}},
+    }
+    schema = chatml.forced_calls_schema([{"name": "final_result", "parameters": parameters}])
+    assert schema["$defs"] == parameters["$defs"]
+    assert "$defs" not in schema["items"]["properties"]["arguments"]
+    assert LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False) is not None
+
+
 def test_a_stream_carries_the_calls_the_finish_and_the_usage() -> None:
     completion = {
         "id": "x", "created": 1, "model": "m",

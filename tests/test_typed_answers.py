@@ -170,7 +170,9 @@ def test_a_constrained_typed_answer_parses_to_its_json() -> None:
 
 
 def test_native_backends_send_the_answer_schema_as_response_format() -> None:
-    assert NATIVE.constraint((), "auto", {"type": "integer"}) == JsonOutput({"type": "integer"})
+    assert NATIVE.constraint((), "auto", Car.model_json_schema()) == JsonOutput(
+        Car.model_json_schema()
+    )
     assert NATIVE.constraint((), "required", {"type": "integer"}) is None
     with FakeChatServer([Reply(body=completion(CAR))]) as server:
         model = OpenAIChatModel(PROVIDERS["openai"], "m", server.url, None)

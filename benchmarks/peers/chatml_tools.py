@@ -179,20 +179,24 @@ def _call(item: Any) -> dict[str, Any] | None:
 
 
 def forced_calls_schema(functions: list[dict[str, Any]]) -> dict[str, Any]:
-    """JSON Schema of a non-empty list of calls to ``functions``, each with its arguments."""
-    variants = [
-        {
-            "type": "object",
-            "properties": {
-                "name": {"const": f.get("name")},
-                "arguments": f.get("parameters") or {"type": "object"},
-            },
-            "required": ["name", "arguments"],
-        }
-        for f in functions
-    ]
+    """JSON Schema of a non-empty list of calls to ``functions``, each with its arguments. The
+    parameters' ``$defs`` move to the root, where their ``#/$defs/…`` references point (left
+    inside, llama.cpp cannot resolve them and the grammar falls back to the names only)."""
+    definitions: dict[str, Any] = {}
+    variants = []
+    for f in functions:
+        parameters = dict(f.get("parameters") or {"type": "object"})
+        definitions.update(parameters.pop("$defs", None) or {})
+        variants.append(
+            {
+                "type": "object",
+                "properties": {"name": {"const": f.get("name")}, "arguments": parameters},
+                "required": ["name", "arguments"],
+            }
+        )
     item = variants[0] if len(variants) == 1 else {"anyOf": variants}
-    return {"type": "array", "items": item, "minItems": 1}
+    schema: dict[str, Any] = {"type": "array", "items": item, "minItems": 1}
+    return {**schema, "$defs": definitions} if definitions else schema
 
 
 def message_for(content: str, calls: list[dict[str, Any]]) -> dict[str, Any]:

@@ -29,6 +29,10 @@ class RunResult(Generic[OutputT]):
     messages: tuple[Message, ...] = ()
     """The conversation as the model read it, the answer last: what a follow-up
     (``Agent.run(..., after=result)``) continues. Empty for a run that has not ended."""
+    turns: tuple[int, ...] = ()
+    """Where each turn of ``messages`` begins: the index of the task message of each run of
+    the conversation, this run's last. A turn's other user messages (an "Invalid answer"
+    feedback, a code block's output) begin none."""
 
     @property
     def usage(self) -> Usage:

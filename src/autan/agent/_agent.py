@@ -18,9 +18,9 @@ from autan.events import Event, encodable
 from autan.limits import Limits
 from autan.loop.config import Actions, LoopConfig, check_actions
 from autan.loop.effects import Outcome
+from autan.loop.history import NO_HISTORY, History
 from autan.loop.run import run_loop, system_text
 from autan.loop.trust import TrustPolicy, check_trust_policy
-from autan.messages import Message
 from autan.models.base import Model
 from autan.result import OutputT, RunResult
 from autan.tools import AnswerType, Tool, answer_type
@@ -329,7 +329,7 @@ class Agent(Generic[OutputT]):
 
     def _start(self, task: str, run_id: str | None, after: RunResult[Any] | None) -> Run:
         task = _checked(task)
-        history = self._history(after, task) if after is not None else ()
+        history = self._history(after, task) if after is not None else NO_HISTORY
         config = (
             self.describe() if self.store else {"concurrent_tool_calls": self.concurrent_tool_calls}
         )
@@ -338,7 +338,7 @@ class Agent(Generic[OutputT]):
         run = start_run(self.store, task, config, run_id)
         return self._watched(dataclasses.replace(run, history=history))
 
-    def _history(self, after: RunResult[Any], task: str) -> tuple[Message, ...]:
+    def _history(self, after: RunResult[Any], task: str) -> History:
         names = tuple(t.name for t in self.tools)
         system = system_text(self._loop_config(None))
         history = follow_up_history(after, self.model.name, names, system)
@@ -367,12 +367,12 @@ class Agent(Generic[OutputT]):
             return run
         return dataclasses.replace(run, watcher=telemetry.watch(run.run_id))
 
-    def _stored_history(self, run_id: str) -> tuple[Message, ...]:
+    def _stored_history(self, run_id: str) -> History:
         """The transcript run ``run_id`` followed up on, rebuilt from the journal."""
         assert self.store is not None
         after = self.store.info(run_id).config.get("after")
         if not isinstance(after, str):
-            return ()
+            return NO_HISTORY
         return self._history(self._answered(after), self.store.info(run_id).config["task"])
 
     def _answered(self, run_id: str) -> RunResult[OutputT]:

@@ -1,7 +1,8 @@
 """Follow-ups: a run that continues the conversation of an earlier one.
 
 Each turn is a run of its own, journaled with ``after`` (the previous run's id); its history
-is the previous run's transcript (``RunResult.messages``), which it extends append-only, so the
+is the previous run's transcript (``RunResult.messages``, its turns ``RunResult.turns``), which
+it extends append-only, so the
 model's prefix cache covers every earlier turn. A stored turn's transcript is rebuilt by
 replaying its journal (and, before it, its own ``after``), never stored twice.
 """
@@ -14,7 +15,7 @@ from typing import Any
 from autan.errors import ConfigurationError
 from autan.events import FinalAnswer, RunStarted
 from autan.loop.config import LoopConfig
-from autan.loop.history import Counter, fit_history
+from autan.loop.history import Counter, History, fit_history
 from autan.messages import Message
 from autan.models.base import Model
 from autan.result import RunResult
@@ -22,7 +23,7 @@ from autan.result import RunResult
 
 def follow_up_history(
     after: RunResult[Any], model: str, tools: tuple[str, ...], system: str
-) -> tuple[Message, ...]:
+) -> History:
     """The transcript to continue; ``ConfigurationError`` for a run without an answer or one
     another agent (another model, other tools or instructions) made."""
     name = after.run_id or "given"
@@ -40,12 +41,10 @@ def follow_up_history(
         raise ConfigurationError(
             f"run {name} belongs to another agent (other instructions or output type)"
         )
-    return after.messages
+    return History(after.messages, after.turns)
 
 
-def fit_to_window(
-    model: Model, history: tuple[Message, ...], task: str, config: LoopConfig
-) -> tuple[Message, ...]:
+def fit_to_window(model: Model, history: History, task: str, config: LoopConfig) -> History:
     """``history`` as it fits the model's context window with the new ``task`` and one
     step's reply (``autan.loop.history``); unchanged where the window is unknown."""
     window = model.context_window()

@@ -41,7 +41,8 @@ from autan.loop.effects import (
     StartCode,
     ToolOutcome,
 )
-from autan.messages import Message, ModelResponse, ToolCall
+from autan.loop.history import NO_HISTORY, History
+from autan.messages import ModelResponse, ToolCall
 from autan.result import RunResult
 
 if TYPE_CHECKING:
@@ -86,7 +87,7 @@ class Run:
     journal: Journal
     concurrent_tool_calls: bool = True
     watcher: Watcher | None = None
-    history: tuple[Message, ...] = ()
+    history: History = NO_HISTORY
     """The conversation this run follows up on (``Agent.run(..., after=...)``)."""
     lease: HeldLease | None = None
     """This process's lease on the run, while it runs it (a journaled run only)."""

@@ -25,6 +25,7 @@ from autan.loop.answer import REJECTED, checked_answer
 from autan.loop.code_step import code_step
 from autan.loop.config import LoopConfig
 from autan.loop.effects import CallModel, Effect, LoopStep
+from autan.loop.history import NO_HISTORY, History
 from autan.loop.state import (
     LoopState,
     check_limits,
@@ -39,15 +40,16 @@ from autan.protocols.signature import COMPACT, answer_shape
 from autan.tools import Tool
 
 
-def run_loop(task: str, config: LoopConfig, history: tuple[Message, ...] = ()) -> LoopStep:
+def run_loop(task: str, config: LoopConfig, history: History = NO_HISTORY) -> LoopStep:
     """Drive one run of ``task``; returns the result and the error that ended it, if any.
 
-    ``history``: the messages of the conversation so far (its system message first), which
-    this run extends; empty for a fresh task."""
+    ``history``: the conversation so far (its system message first, and its turns), which
+    this run extends as its last turn; empty for a fresh task."""
     started = time.perf_counter()
-    messages = list(history) or [Message("system", system_text(config))]
+    messages = list(history.messages) or [Message("system", system_text(config))]
+    turns = (*history.turn_starts(), len(messages))
     messages.append(Message("user", task))
-    state = LoopState(messages, config.run_id, started=started)
+    state = LoopState(messages, config.run_id, started=started, turns=turns)
     tools = {t.name: t for t in config.tools}
     yield record(state, RunStarted(task, config.model_name, tuple(tools), agent=config.agent_name))
     try:

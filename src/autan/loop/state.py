@@ -38,6 +38,8 @@ class LoopState:
     """When the run (this call of it) started, on ``time.perf_counter``'s clock."""
     handoff: Transfer | None = None
     """A transfer the model asked for in this step, made when the step ends."""
+    turns: tuple[int, ...] = ()
+    """Where each turn of the conversation begins in ``messages`` (this run's task last)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,8 +104,9 @@ def call_key(call: ToolCall) -> str:
 def finish(state: LoopState, started: float, output: Any, error: AutanError | None) -> Outcome:
     seconds = time.perf_counter() - started
     messages = tuple(state.messages) if error is None else ()
+    turns = state.turns if error is None else ()
     result: RunResult[Any] = RunResult(
-        output, tuple(state.events), seconds, state.run_id or None, messages
+        output, tuple(state.events), seconds, state.run_id or None, messages, turns
     )
     if isinstance(error, RunError):
         error.result = result

@@ -15,7 +15,7 @@ from autan.errors import ServerError
 from autan.messages import INVALID_CALL, Message, ModelRequest, ModelResponse, ToolCall, Usage
 from autan.models.providers import Provider, ResponseFormatStyle
 from autan.models.reasoning import ReasoningPolicy, send_back, split_think
-from autan.protocols import JsonOutput, ToolProtocol
+from autan.protocols import JsonOutput, ToolProtocol, WireChoice
 from autan.protocols.untrusted import shown
 
 
@@ -41,19 +41,24 @@ def payload(
         body["messages"] = protocol.render_messages(request.messages, request.tools)
     else:
         body["messages"] = [_native_message(m, provider, policy) for m in request.messages]
-        if request.tools:
-            body["tools"] = [
-                _tool(spec.name, spec.description, spec.parameters) for spec in request.tools
-            ]
-            body["tool_choice"] = request.tool_choice
+        tools, choice = protocol.offered(request.tools, request.tool_choice, request.answer_schema)
+        if tools:
+            body["tools"] = [_tool(spec.name, spec.description, spec.parameters) for spec in tools]
+            body["tool_choice"] = _tool_choice(choice)
     if stream:
         body["stream"] = True
         body["stream_options"] = {"include_usage": True}
     return body
 
 
-def parse(data: dict[str, Any], protocol: ToolProtocol, step: int) -> ModelResponse:
-    """A non-streamed completion as a ModelResponse (``seconds`` is filled in by the caller)."""
+def parse(
+    data: dict[str, Any],
+    protocol: ToolProtocol,
+    step: int,
+    request: ModelRequest | None = None,
+) -> ModelResponse:
+    """A non-streamed completion as a ModelResponse (``seconds`` is filled in by the caller);
+    ``request``: the one it answers, whose typed answer a native protocol takes out."""
     try:
         choice = data["choices"][0]
         message = choice["message"]
@@ -73,6 +78,7 @@ def parse(data: dict[str, Any], protocol: ToolProtocol, step: int) -> ModelRespo
         choice.get("finish_reason") or "stop",
         protocol,
         step,
+        request,
     )
 
 
@@ -95,6 +101,7 @@ class StreamAssembler:
 
     protocol: ToolProtocol
     step: int
+    request: ModelRequest | None = None
     text: list[str] = field(default_factory=list)
     reasoning: list[str] = field(default_factory=list)
     calls: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -133,6 +140,7 @@ class StreamAssembler:
             self.finish_reason,
             self.protocol,
             self.step,
+            self.request,
         )
 
     def _merge_call(self, raw: Any) -> None:
@@ -157,11 +165,14 @@ def _response(
     finish: str,
     protocol: ToolProtocol,
     step: int,
+    request: ModelRequest | None,
 ) -> ModelResponse:
     text, inline = split_think(content)
     reasoning = "\n".join(part for part in (reasoning.strip(), inline) if part)
     if protocol.prompted:
         text, calls = protocol.parse(text, step)
+    elif request is not None:
+        text, calls = protocol.answer_of(text, calls, request.tools, request.answer_schema)
     return ModelResponse(text, calls, used, 0.0, model, finish, reasoning)
 
 
@@ -254,6 +265,12 @@ def _tool(name: str, description: str, parameters: dict[str, Any]) -> dict[str, 
     }
 
 
+def _tool_choice(choice: WireChoice) -> Any:
+    if choice in ("auto", "required", "none"):
+        return choice
+    return {"type": "function", "function": {"name": choice}}
+
+
 def _response_format(schema: dict[str, Any], style: ResponseFormatStyle) -> dict[str, Any]:
     if style == "json_object_schema":
         return {"type": "json_object", "schema": schema}
@@ -263,3 +280,17 @@ def _response_format(schema: dict[str, Any], style: ResponseFormatStyle) -> dict
 def _preview(data: Any) -> str:
     text = json.dumps(data, default=str)
     return text if len(text) <= 200 else text[:199] + "…"
+
+
+def json_bytes(body: dict[str, Any]) -> bytes:
+    """A request body encoded as httpx encodes ``json=``."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+
+
+def as_chunk(completion: dict[str, Any]) -> dict[str, Any]:
+    """A whole completion (from a server that ignored ``stream``) as one stream chunk."""
+    choices = [
+        {"delta": choice.get("message") or {}, "finish_reason": choice.get("finish_reason")}
+        for choice in completion.get("choices") or []
+    ]
+    return {**completion, "choices": choices}

@@ -48,11 +48,15 @@ class OpenAIChatModel(Model):
         request_timeout: float | None = 600.0,
         max_response_bytes: int = 16 * 2**20,
         max_stream_bytes: int = 64 * 2**20,
+        answer_tool: bool | None = None,
     ) -> None:
         """``request_timeout``: the most seconds one request may take, from the first attempt
         to the last byte of the answer (``None``: no bound of its own; the run's wall-clock
         limit still bounds it). ``max_response_bytes``: the largest answer read whole, after
-        decompression; ``max_stream_bytes``: the most an event stream may send in all."""
+        decompression; ``max_stream_bytes``: the most an event stream may send in all.
+        ``answer_tool``: with native tool calling, a typed answer is a call to a final tool
+        (for servers without JSON-schema output) instead of ``response_format``; ``None``: as
+        the provider says, and switched on when the server refuses ``response_format``."""
         self.provider = provider
         self.model = model
         self.base_url = base_url.rstrip("/")
@@ -73,6 +77,7 @@ class OpenAIChatModel(Model):
         self._plain_client: Any = None
         self._plain_looked_up = False
         self._format_style: ResponseFormatStyle = provider.response_format
+        self._answer_tool = provider.answer_tool if answer_tool is None else answer_tool
         self._window = context_window or CONTEXT_WINDOWS.get(self.name)
         self._window_looked_up = self._window is not None
 
@@ -109,7 +114,7 @@ class OpenAIChatModel(Model):
             if not self._switch_response_format(error, protocol):
                 raise
             data = send()
-        return wire.parse(data, protocol, request.step)
+        return wire.parse(data, protocol, request.step, request)
 
     def complete(self, request: ModelRequest) -> ModelResponse:
         started = time.perf_counter()
@@ -119,7 +124,7 @@ class OpenAIChatModel(Model):
             if not self._switch_response_format(error):
                 raise
             data = self._send(request)
-        response = wire.parse(data, self._protocol_of(request), request.step)
+        response = wire.parse(data, self._protocol_of(request), request.step, request)
         return self._timed(response, started, request)
 
     async def acomplete(self, request: ModelRequest) -> ModelResponse:
@@ -130,13 +135,13 @@ class OpenAIChatModel(Model):
             if not self._switch_response_format(error):
                 raise
             data = await self._asend(request)
-        response = wire.parse(data, self._protocol_of(request), request.step)
+        response = wire.parse(data, self._protocol_of(request), request.step, request)
         return self._timed(response, started, request)
 
     def stream(self, request: ModelRequest) -> Iterator[str | ModelResponse]:
         started = time.perf_counter()
         protocol = self._protocol_of(request)
-        assembler = wire.StreamAssembler(protocol, request.step)
+        assembler = wire.StreamAssembler(protocol, request.step, request)
         try:
             pieces = self._send_streaming(request)
         except ModelError as error:
@@ -152,7 +157,7 @@ class OpenAIChatModel(Model):
     async def astream(self, request: ModelRequest) -> AsyncIterator[str | ModelResponse]:
         started = time.perf_counter()
         protocol = self._protocol_of(request)
-        assembler = wire.StreamAssembler(protocol, request.step)
+        assembler = wire.StreamAssembler(protocol, request.step, request)
         try:
             pieces = await self._asend_streaming(request)
         except ModelError as error:
@@ -225,19 +230,27 @@ class OpenAIChatModel(Model):
             return None
 
     def _protocol_of(self, request: ModelRequest) -> ToolProtocol:
-        return for_request(self.protocol, request)
+        protocol = for_request(self.protocol, request)
+        return protocol.with_answer_tool() if self._answer_tool else protocol
 
     def _switch_response_format(
         self, error: ModelError, protocol: ToolProtocol | None = None
     ) -> bool:
-        """Servers that reject OpenAI's ``json_schema`` response format (llama-cpp-python's
-        takes ``{"type": "json_object", "schema": …}``): switch once, and remember."""
-        rejected = "response_format" in str(error) and "json_object" in str(error)
-        if not (protocol or self.protocol).prompted or self._format_style != "json_schema":
+        """Servers that reject OpenAI's ``json_schema`` response format: with a prompted
+        protocol, switch to llama-cpp-python's ``{"type": "json_object", "schema": …}``; with
+        native tool calling, to the answer tool (a typed answer as a final call). Once, and
+        remembered."""
+        message = str(error)
+        if "response_format" not in message:
             return False
-        if rejected:
-            self._format_style = "json_object_schema"
-        return rejected
+        if not (protocol or self.protocol).prompted:
+            switch = not self._answer_tool
+            self._answer_tool = True
+            return switch
+        if self._format_style != "json_schema" or "json_object" not in message:
+            return False
+        self._format_style = "json_object_schema"
+        return True
 
     def _timed(
         self, response: ModelResponse, started: float, request: ModelRequest
@@ -331,7 +344,7 @@ class OpenAIChatModel(Model):
         import http.client
 
         deadline.check(self.name)  # an attempt after a wait, or after the window's lookup
-        data = None if body is None else _json_bytes(body)
+        data = None if body is None else wire.json_bytes(body)
         try:
             answer = plain.request(method, path, data, deadline)
         except (OSError, http.client.HTTPException) as error:
@@ -394,7 +407,7 @@ class OpenAIChatModel(Model):
                 limit = self.max_response_bytes
                 content = await aread_and_close(response, limit, self.name, deadline)
                 completion = self._json(response.status_code, text_of(content), response.headers)
-                return _one(_as_chunk(completion))
+                return _one(wire.as_chunk(completion))
         except httpx.TransportError as error:
             raise self._connection_error(error, deadline) from None
         return self._achunks(response, deadline)
@@ -449,11 +462,6 @@ def _retryable_before(deadline: Deadline) -> Any:
     return lambda error: OpenAIChatModel._retryable(error) and not deadline.passed()
 
 
-def _json_bytes(body: dict[str, Any]) -> bytes:
-    """A request body encoded as httpx encodes ``json=``."""
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
-
-
 def _json_or_none(text: str) -> Any:
     try:
         return json.loads(text)
@@ -463,15 +471,6 @@ def _json_or_none(text: str) -> Any:
 
 async def _one(chunk: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
     yield chunk
-
-
-def _as_chunk(completion: dict[str, Any]) -> dict[str, Any]:
-    """A whole completion (from a server that ignored ``stream``) as one stream chunk."""
-    choices = [
-        {"delta": choice.get("message") or {}, "finish_reason": choice.get("finish_reason")}
-        for choice in completion.get("choices") or []
-    ]
-    return {**completion, "choices": choices}
 
 
 __all__ = ["ModelError", "OpenAIChatModel"]

@@ -22,6 +22,9 @@ class Provider:
     response_format: ResponseFormatStyle = "json_schema"
     send_tool_name: bool = False
     """Whether tool-result messages carry the tool's ``name`` (Mistral expects it)."""
+    answer_tool: bool = False
+    """Whether a typed answer is a call to a final tool rather than ``response_format``'s JSON
+    schema, which the server lacks (DeepSeek's JSON output is ``json_object`` only)."""
 
 
 PROVIDERS: dict[str, Provider] = {
@@ -30,7 +33,9 @@ PROVIDERS: dict[str, Provider] = {
     "mistral": Provider(
         "mistral", "https://api.mistral.ai/v1", ("MISTRAL_API_KEY",), True, send_tool_name=True
     ),
-    "deepseek": Provider("deepseek", "https://api.deepseek.com/v1", ("DEEPSEEK_API_KEY",), True),
+    "deepseek": Provider(
+        "deepseek", "https://api.deepseek.com/v1", ("DEEPSEEK_API_KEY",), True, answer_tool=True
+    ),
 }
 
 

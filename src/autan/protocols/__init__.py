@@ -13,6 +13,7 @@ from autan.protocols.base import (
     JsonOutput,
     OutputConstraint,
     ToolProtocol,
+    WireChoice,
 )
 from autan.protocols.code import CODE
 from autan.protocols.constrained import CONSTRAINED
@@ -62,6 +63,7 @@ __all__ = [
     "OutputConstraint",
     "ToolProtocol",
     "ToolProtocolName",
+    "WireChoice",
     "check_name",
     "for_request",
     "named",

@@ -55,6 +55,9 @@ class GrammarOutput:
 OutputConstraint = JsonOutput | GrammarOutput | None
 """What output a step allows; ``None``: anything (the model is only asked)."""
 
+WireChoice = str
+"""A server's ``tool_choice``: a ``ToolChoice``, or the name of the one tool it must call."""
+
 
 class ToolProtocol(ABC):
     """One way of calling tools. ``prompted``: the tools are shown in the prompt and calls are
@@ -92,6 +95,29 @@ class ToolProtocol(ABC):
         """The variant whose answers are plain text, for the opt-in ``text-answer`` decoding of
         backends that force a grammar; this protocol itself where its answers already are."""
         return self
+
+    def with_answer_tool(self) -> ToolProtocol:
+        """The variant that takes a typed answer as a call to a final tool, for servers without
+        JSON-schema output; this protocol itself where the answer is not a server's field."""
+        return self
+
+    def offered(
+        self, tools: tuple[ToolSpec, ...], choice: ToolChoice, answer: dict[str, Any] | None
+    ) -> tuple[tuple[ToolSpec, ...], WireChoice]:
+        """The tools a native backend sends, and its ``tool_choice``, for a step whose typed
+        answer is ``answer``."""
+        return tools, choice
+
+    def answer_of(
+        self,
+        text: str,
+        calls: tuple[ToolCall, ...],
+        tools: tuple[ToolSpec, ...],
+        answer: dict[str, Any] | None,
+    ) -> tuple[str, tuple[ToolCall, ...]]:
+        """The text and calls of a native backend's reply, with a typed answer taken out of
+        the server's fields it came in."""
+        return text, calls
 
     def parse(self, text: str, step: int) -> tuple[str, tuple[ToolCall, ...]]:
         """The answer text and the calls in one reply."""
