@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 from typing import Literal
 
 from autan.errors import ConfigurationError
+from autan.loop.common_substring import SuffixAutomaton
 from autan.tools import Tool, has_side_effects
 
 TrustPolicy = Literal["strict", "default", "off"]
@@ -56,10 +56,13 @@ def judge(
 
 
 def copied_spans(arguments: dict[str, object], seen: list[Untrusted]) -> tuple[str, ...]:
-    """The longest run of each string argument that appears verbatim in an untrusted result."""
+    """The longest run of each string argument that appears verbatim in an untrusted result;
+    linear in the arguments' and the results' lengths (``common_substring``)."""
     found: list[str] = []
     for value in _strings(arguments):
-        longest = max((_longest_common(value, item.text) for item in seen), key=len, default="")
+        if len(value) < MIN_COPIED_CHARS:
+            continue
+        longest = SuffixAutomaton(value).longest_common(item.text for item in seen)
         if len(longest) >= MIN_COPIED_CHARS and longest not in found:
             found.append(longest)
     return tuple(found)
@@ -71,12 +74,6 @@ def check_trust_policy(policy: str) -> TrustPolicy:
         if policy == known:
             return known
     raise ConfigurationError(f"trust must be 'strict', 'default' or 'off', got {policy!r}")
-
-
-def _longest_common(value: str, text: str) -> str:
-    matcher = SequenceMatcher(None, value, text, autojunk=False)
-    match = matcher.find_longest_match(0, len(value), 0, len(text))
-    return value[match.a : match.a + match.size]
 
 
 def _strings(value: object) -> Iterator[str]:

@@ -338,7 +338,10 @@ class TextProtocol(ToolProtocol):
         return system_block(instructions, tools)
 
     def render_result(self, message: Message) -> dict[str, str]:
-        return {"role": "user", "content": f"<tool_response>{shown(message, FRAME)}</tool_response>"}
+        return {
+            "role": "user",
+            "content": f"<tool_response>{shown(message, FRAME)}</tool_response>",
+        }
 
     def render_calls(self, message: Message) -> str:
         blocks = "\n".join(
