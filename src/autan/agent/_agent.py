@@ -18,7 +18,7 @@ from autan.limits import Limits
 from autan.loop.config import Actions, LoopConfig, check_actions
 from autan.loop.effects import Outcome
 from autan.loop.run import run_loop, system_text
-from autan.loop.trust import TrustPolicy, check_trust_policy
+from autan.loop.trust_rules import TrustPolicy, TrustRules, trust_rules
 from autan.messages import Message
 from autan.models.base import Model
 from autan.result import OutputT, RunResult
@@ -61,8 +61,10 @@ class Agent(Generic[OutputT]):
 
     ``trust``: what text from untrusted sources (file contents, MCP servers, tools marked
     ``trust="untrusted"``) may trigger. After such a result, a call of a tool with side effects
-    waits for approval (``"default"``), is refused (``"strict"``) or runs (``"off"``); see
-    ``autan.loop.trust``.
+    waits for approval (``"default"``), is refused (``"strict"``) or runs (``"off"``). A
+    decision per tool replaces the policy's for that tool: ``{"policy": "default", "tools":
+    {"write_file": "refuse", "send_email": "ask"}}`` (``allow``, ``ask`` or ``refuse``; or
+    ``autan.loop.TrustRules``). See ``autan.loop.trust``.
 
     ``telemetry``: where runs go as OpenTelemetry GenAI traces (``autan.telemetry.Telemetry``);
     by default they go where ``OTEL_EXPORTER_OTLP_ENDPOINT`` says, and nowhere when it is not
@@ -83,7 +85,7 @@ class Agent(Generic[OutputT]):
         sandbox_limits: SandboxLimits | None = ...,
         telemetry: Telemetry | bool | None = ...,
         output_type: None = None,
-        trust: TrustPolicy = ...,
+        trust: TrustPolicy | TrustRules | Mapping[str, Any] = ...,
     ) -> None: ...
 
     @overload
@@ -101,7 +103,7 @@ class Agent(Generic[OutputT]):
         telemetry: Telemetry | bool | None = ...,
         *,
         output_type: type[OutputT],
-        trust: TrustPolicy = ...,
+        trust: TrustPolicy | TrustRules | Mapping[str, Any] = ...,
     ) -> None: ...
 
     @overload
@@ -119,7 +121,7 @@ class Agent(Generic[OutputT]):
         telemetry: Telemetry | bool | None = ...,
         *,
         output_type: object,
-        trust: TrustPolicy = ...,
+        trust: TrustPolicy | TrustRules | Mapping[str, Any] = ...,
     ) -> None: ...
 
     def __init__(
@@ -135,7 +137,7 @@ class Agent(Generic[OutputT]):
         sandbox_limits: SandboxLimits | None = None,
         telemetry: Telemetry | bool | None = None,
         output_type: object = None,
-        trust: TrustPolicy = "default",
+        trust: TrustPolicy | TrustRules | Mapping[str, Any] = "default",
     ) -> None:
         if isinstance(model, str):
             from autan.models import load_model
@@ -154,7 +156,7 @@ class Agent(Generic[OutputT]):
         self.answer: AnswerType[Any] | None = (
             None if output_type is None else answer_type(output_type)
         )
-        self.trust: TrustPolicy = check_trust_policy(trust)
+        self.trust = trust_rules(trust)
         _check_unique_names(self.tools)
 
     def run(
@@ -251,7 +253,7 @@ class Agent(Generic[OutputT]):
             "instructions": self.instructions,
             "limits": dataclasses.asdict(self.limits),
             "concurrent_tool_calls": self.concurrent_tool_calls,
-            "trust": self.trust,
+            "trust": self.trust.describe(),
             **({"actions": self.actions} if self.actions != "tools" else {}),
             **({"output_schema": self.answer.schema} if self.answer else {}),
             **self.metadata,
@@ -378,7 +380,7 @@ class Agent(Generic[OutputT]):
             concurrent_tool_calls=run.concurrent_tool_calls if run else True,
             actions=self.actions,
             answer=self.answer,
-            trust=check_trust_policy(run.trust) if run and run.trust else self.trust,
+            trust=self.trust if run is None or run.trust is None else trust_rules(run.trust),
         )
 
     def _events(self, run: Run, stream_text: bool) -> Generator[Event, None, Outcome]:

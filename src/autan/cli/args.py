@@ -1,4 +1,5 @@
-"""Argument types shared by the CLI's commands: numbers with a lower bound, and run limits."""
+"""Argument types shared by the CLI's commands: numbers with a lower bound, run limits, and
+per-tool trust decisions."""
 
 from __future__ import annotations
 
@@ -54,3 +55,18 @@ DECODE_HELP = (
     "comma-separated list of text-answer, likelihood, function-first, another-call, bounded "
     "(see BENCHMARKS.md)"
 )
+
+
+def tool_decision(text: str) -> tuple[str, str]:
+    """An argparse type: ``NAME=allow|ask|refuse``, checked by the trust rules' one parser."""
+    from autan.errors import ConfigurationError
+    from autan.loop import trust_rules
+
+    name, equals, decision = text.partition("=")
+    if not equals or not name.strip():
+        raise argparse.ArgumentTypeError(f"expected TOOL=allow|ask|refuse, got {text!r}")
+    try:
+        trust_rules({"tools": {name.strip(): decision.strip()}})
+    except ConfigurationError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return name.strip(), decision.strip()

@@ -7,7 +7,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from autan.cli.args import DECODE_HELP, at_least, limit
+from autan.cli.args import DECODE_HELP, at_least, limit, tool_decision
 from autan.cli.display import (
     EXIT_CODES,
     EXIT_FAILED,
@@ -132,6 +132,15 @@ def _trust_argument(run: argparse.ArgumentParser) -> None:
         default=None,
         help="after untrusted text (a file read, an MCP result), a call with side effects waits "
         "for approval (default; autan.toml: trust), is refused (strict) or runs (off)",
+    )
+    run.add_argument(
+        "--trust-tool",
+        type=tool_decision,
+        action="append",
+        default=None,
+        metavar="TOOL=DECISION",
+        help="after untrusted text, TOOL is allowed, asked about or refused whatever the policy "
+        "says (repeatable; autan.toml: [trust.tools])",
     )
 
 
