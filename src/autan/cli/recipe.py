@@ -50,6 +50,9 @@ class Recipe:
     decode: str | None = None
     trust: str | dict[str, Any] = "default"
     """The trust rules as journaled (``TrustRules.describe``)."""
+    fetch: bool = False
+    """The ``fetch`` tool (``autan.web``) is offered; ``fetch_private``: to any address."""
+    fetch_private: bool = False
 
     def __post_init__(self) -> None:
         from autan.loop import check_actions, trust_rules
@@ -78,6 +81,8 @@ class Recipe:
             context=settings.context if args.context is None else args.context,
             decode=getattr(args, "decode", None),
             trust=_trust(args, settings),
+            fetch=bool(getattr(args, "fetch", False)) or settings.fetch,
+            fetch_private=bool(getattr(args, "fetch_private", False)) or settings.fetch_private,
         )
 
     @classmethod
@@ -149,7 +154,7 @@ class Recipe:
                 context=self.context,
                 decode=self.decode,
             )
-        builtin = builtin_tools(self.workspace)
+        builtin = [*builtin_tools(self.workspace), *self._web_tools()]
         return Agent(
             model,
             [*builtin, *self._mcp_tools(settings, model, {t.name for t in builtin})],
@@ -162,6 +167,13 @@ class Recipe:
             else schema_answer_type(self.output_schema, "--output-schema"),
             trust=trust_rules(self.trust),
         )
+
+    def _web_tools(self) -> list[Tool]:
+        if not self.fetch:
+            return []
+        from autan.web import fetch_tool
+
+        return [fetch_tool(allow_private=self.fetch_private)]
 
     def _mcp_tools(self, settings: Settings, model: Model, reserved: set[str]) -> Sequence[Tool]:
         if not self.mcp:

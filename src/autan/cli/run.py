@@ -116,6 +116,7 @@ def add_agent_arguments(run: argparse.ArgumentParser) -> None:
         "--no-store", action="store_true", help="do not journal the run (it cannot be resumed)"
     )
     add_mcp_arguments(run)
+    _fetch_arguments(run)
     run.add_argument(
         "--output-schema",
         metavar="FILE",
@@ -141,6 +142,21 @@ def _trust_argument(run: argparse.ArgumentParser) -> None:
         metavar="TOOL=DECISION",
         help="after untrusted text, TOOL is allowed, asked about or refused whatever the policy "
         "says (repeatable; autan.toml: [trust.tools])",
+    )
+
+
+def _fetch_arguments(run: argparse.ArgumentParser) -> None:
+    run.add_argument(
+        "--fetch",
+        action="store_true",
+        help="give the model a fetch tool for web pages: network access (autan.toml: fetch); "
+        "what it reads is untrusted",
+    )
+    run.add_argument(
+        "--fetch-private",
+        action="store_true",
+        help="let fetch reach loopback, private and link-local addresses too (autan.toml: "
+        "fetch_private)",
     )
 
 

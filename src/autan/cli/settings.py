@@ -10,6 +10,7 @@ The file is ``./autan.toml`` if it exists, else ``$XDG_CONFIG_HOME/autan/autan.t
     trust = "strict"     # after untrusted text, side effects: strict (refused), default, off
     # or decisions per tool: [trust] policy = "default", then [trust.tools] write_file = "refuse"
     reasoning = "drop"   # earlier turns' reasoning in the next request: drop, keep, keep_tool_turns
+    fetch = true         # a fetch tool for web pages: network access, off unless asked (--fetch)
 
     [prices."deepseek:deepseek-chat"]   # USD per million tokens
     input = 0.27
@@ -62,6 +63,10 @@ class Settings:
     trust: TrustRules | None = None
     """The trust policy (strict, default or off) and decisions per tool (``autan run --trust``,
     ``--trust-tool``)."""
+    fetch: bool = False
+    """Give the model the ``fetch`` tool (``autan run --fetch``)."""
+    fetch_private: bool = False
+    """Let ``fetch`` reach loopback, private and link-local addresses (``--fetch-private``)."""
     source: Path | None = None
 
 
@@ -90,6 +95,8 @@ def load_settings(path: Path | None = None) -> Settings:
         prices=_prices(data.get("prices", {})),
         mcp=_mcp_servers(data.get("mcp", {})),
         trust=_trust(data.get("trust"), file),
+        fetch=_bool(data.get("fetch", False), "fetch"),
+        fetch_private=_bool(data.get("fetch_private", False), "fetch_private"),
         source=file,
     )
 
@@ -174,6 +181,12 @@ def _trust(value: Any, file: Path | None) -> TrustRules | None:
     from autan.loop import trust_rules
 
     return None if value is None else trust_rules(value, f"{file}: trust" if file else "trust")
+
+
+def _bool(value: Any, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigurationError(f"{name} must be true or false, got {value!r}")
+    return value
 
 
 def _optional_str(value: Any) -> str | None:
