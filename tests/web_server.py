@@ -73,6 +73,7 @@ def _image(handler: _Handler) -> None:
 
 
 ROUTES = {
+    "/": _injection,
     "/injection": _injection,
     "/bomb": _bomb,
     "/slow": _slow,
