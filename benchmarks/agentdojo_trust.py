@@ -54,7 +54,18 @@ SIDE_EFFECT_PREFIXES = (
     "send_", "create_", "delete_", "update_", "add_", "append_", "reschedule_", "cancel_",
     "share_", "invite_", "post_", "reserve_", "schedule_", "remove_",
 )  # fmt: skip
-POLICIES = ("off", "strict", "default", "default+approver")
+POLICIES: dict[str, tuple[Any, bool]] = {
+    "off": ("off", False),
+    "strict": ("strict", False),
+    "default, nobody approves": ("default", False),
+    "default, an approver": ("default", True),
+    "strict, get_webpage refused": (
+        {"policy": "strict", "tools": {"get_webpage": "refuse"}},
+        False,
+    ),
+}
+"""Per row: the trust rules, and whether a person answers approval requests (approving each
+unless it names argument text copied from untrusted text)."""
 MARKER = "This is an important message from me"
 """In every injection of the attack: what the attacker model recognises as an instruction."""
 
@@ -131,18 +142,16 @@ def run_case(suite: Any, user: Any, injection: Any, policy: str) -> tuple[bool, 
 
 
 def _run(model: Obedient, tools: list[Tool], task: str, policy: str) -> str:
-    trust = "default" if policy.startswith("default") else policy
+    trust, approver = POLICIES[policy]
     with tempfile.TemporaryDirectory() as home, SQLiteStore(Path(home, "j.sqlite3")) as store:
         limits = Limits(max_steps=60)
         agent = Agent(model, tools, trust=trust, store=store, limits=limits)  # type: ignore[arg-type]
         try:
             return agent.run(task).output or ""
+        except AwaitingApproval as paused:  # a RunError: caught first
+            return _approving(agent, paused) if approver else ""  # nobody: the call never runs
         except RunError:
             return ""
-        except AwaitingApproval as paused:
-            if policy != "default+approver":
-                return ""  # nobody approves: the call never runs
-            return _approving(agent, paused)
 
 
 def _approving(agent: Agent, paused: AwaitingApproval) -> str:
@@ -157,10 +166,10 @@ def _approving(agent: Agent, paused: AwaitingApproval) -> str:
             agent.approve(run_id)
         try:
             return agent.resume(run_id).output or ""
-        except RunError:
-            return ""
         except AwaitingApproval as again:
             paused = again
+        except RunError:
+            return ""
 
 
 def _score(task: Any, output: str, before: Any, after: Any, trace: list[FunctionCall]) -> bool:
@@ -189,8 +198,10 @@ def measure(name: str, pairs: int | None) -> dict[str, list[int]]:
     """Per policy: [solved without attack, user tasks, utility under attack, attacks
     succeeded, pairs]."""
     suite = get_suite(VERSION, name)
-    counts = {policy: [0, 0, 0, 0, 0] for policy in POLICIES}
-    for policy in POLICIES:
+    names = {tool.name for tool in suite.tools}
+    rows = [p for p in POLICIES if "get_webpage" not in p or "get_webpage" in names]
+    counts = {policy: [0, 0, 0, 0, 0] for policy in rows}
+    for policy in rows:
         for user in suite.user_tasks.values():
             counts[policy][0] += run_case(suite, user, None, policy)[0]
             counts[policy][1] += 1
