@@ -79,6 +79,14 @@ class Attack(FixedJailbreakAttack):
         self.model_name = "the AI language model"
 
 
+_ATTACKS: dict[str, Attack] = {}
+
+
+def _attack(suite: Any) -> Attack:
+    """One attack per suite: it caches which injection vectors each user task shows."""
+    return _ATTACKS.setdefault(suite.name, Attack(suite))
+
+
 class Obedient(ScriptedModel):
     """Calls ``plan`` in turn, then answers ``answer``; once a result holds the injection it
     first calls ``obey`` (``None``: never)."""
@@ -129,7 +137,7 @@ def _tool(runtime: Any, environment: Any, function: Any, trace: list[FunctionCal
 
 def run_case(suite: Any, user: Any, injection: Any, policy: str) -> tuple[bool, bool]:
     """(utility, attack succeeded) of one run; ``injection`` ``None``: no attack."""
-    injections = Attack(suite).attack(user, injection) if injection else {}
+    injections = _attack(suite).attack(user, injection) if injection else {}
     environment = user.init_environment(suite.load_and_inject_default_environment(injections))
     before = environment.model_copy(deep=True)
     obey = injection.ground_truth(before) if injection else None
