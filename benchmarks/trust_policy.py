@@ -1,8 +1,9 @@
 """The trust policy's cost and effect (issue 23), on this machine, no model.
 
-1. Time of ``copied_spans`` (the policy's only non-trivial work) for one side-effecting call,
-   by argument length and untrusted results in the context (each 4,000 characters, the
-   ``render_output`` bound).
+1. Time of ``copied_spans`` (the policy's only non-trivial work: a suffix automaton, linear)
+   for one side-effecting call, by argument length and untrusted results in the context (each
+   4,000 characters, the ``render_output`` bound), next to difflib's ``SequenceMatcher`` (what
+   it used before, ``O(n * m)``) on the same input.
 2. A scripted worst-case model that obeys the instruction it reads (read an injected file,
    then ``write_file`` the payload), and a scripted model that solves the user's task (read a
    file, then write a summary of it): attack success and utility under off, default, strict.
@@ -18,6 +19,8 @@ import random
 import string
 import tempfile
 import time
+from collections.abc import Callable
+from difflib import SequenceMatcher
 from pathlib import Path
 
 from autan import Agent, AwaitingApproval
@@ -39,14 +42,29 @@ def text(length: int, rng: random.Random) -> str:
 
 def time_copied_spans() -> None:
     rng = random.Random(1)
-    print("| argument chars | untrusted results | copied_spans ms |\n| --- | --- | --- |")
-    for length in (100, 1000, 4000):
+    print("| argument chars | untrusted results | copied_spans ms | difflib ms |")
+    print("| --- | --- | --- | --- |")
+    for length in (100, 1000, 4000, 20000):
         for results in (1, 5):
             seen = [Untrusted("file", text(4000, rng)) for _ in range(results)]
-            arguments = {"content": text(length, rng)}
-            started = time.perf_counter()
-            copied_spans(arguments, seen)
-            print(f"| {length} | {results} | {(time.perf_counter() - started) * 1000:.1f} |")
+            argument = text(length, rng)
+            ours = _ms(copied_spans, {"content": argument}, seen)
+            theirs = _ms(_difflib_longest, argument, seen)
+            print(f"| {length} | {results} | {ours:.1f} | {theirs:.1f} |")
+
+
+def _ms(work: Callable[..., object], *arguments: object) -> float:
+    started = time.perf_counter()
+    work(*arguments)
+    return (time.perf_counter() - started) * 1000
+
+
+def _difflib_longest(value: str, seen: list[Untrusted]) -> int:
+    longest = 0
+    for item in seen:
+        matcher = SequenceMatcher(None, value, item.text, autojunk=False)
+        longest = max(longest, matcher.find_longest_match(0, len(value), 0, len(item.text)).size)
+    return longest
 
 
 def attack_succeeds(policy: str, injection: str, payload: str) -> bool:

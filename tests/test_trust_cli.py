@@ -65,3 +65,32 @@ def test_a_bad_trust_in_autan_toml_is_one_line(
     err = capsys.readouterr().err
     assert "trust must be 'strict', 'default' or 'off'" in err
     assert "Traceback" not in err
+
+
+def test_a_tool_refused_in_autan_toml_is_refused_with_the_policy_off(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (home / "autan.toml").write_text(
+        '[trust]\npolicy = "off"\n[trust.tools]\nwrite_file = "refuse"\n'
+    )
+    assert run_cli("--no-store") == 0
+    assert not (home / "owned.sh").exists()
+    assert "write_file is set to 'refuse' in the trust settings" in capsys.readouterr().err
+
+
+def test_trust_tool_on_the_command_line_overrides_autan_toml(home: Path) -> None:
+    (home / "autan.toml").write_text(
+        '[trust]\npolicy = "strict"\n[trust.tools]\nwrite_file = "refuse"\n'
+    )
+    assert run_cli("--no-store", "--trust-tool", "write_file=allow") == 0
+    assert (home / "owned.sh").read_text() == PAYLOAD
+
+
+@pytest.mark.parametrize("flag", ["write_file=maybe", "write_file", "=refuse"])
+def test_a_bad_trust_tool_is_one_line(flag: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["run", "hi", "--trust-tool", flag])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "--trust-tool" in err
+    assert "Traceback" not in err

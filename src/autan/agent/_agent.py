@@ -20,7 +20,7 @@ from autan.loop.config import Actions, LoopConfig, check_actions
 from autan.loop.effects import Outcome
 from autan.loop.history import NO_HISTORY, History
 from autan.loop.run import run_loop, system_text
-from autan.loop.trust import TrustPolicy, check_trust_policy
+from autan.loop.trust_rules import TrustPolicy, TrustRules, trust_rules
 from autan.models.base import Model
 from autan.result import OutputT, RunResult
 from autan.tools import AnswerType, Tool, answer_type
@@ -62,8 +62,10 @@ class Agent(Generic[OutputT]):
 
     ``trust``: what text from untrusted sources (file contents, MCP servers, tools marked
     ``trust="untrusted"``) may trigger. After such a result, a call of a tool with side effects
-    waits for approval (``"default"``), is refused (``"strict"``) or runs (``"off"``); see
-    ``autan.loop.trust``.
+    waits for approval (``"default"``), is refused (``"strict"``) or runs (``"off"``). A
+    decision per tool replaces the policy's for that tool: ``{"policy": "default", "tools":
+    {"write_file": "refuse", "send_email": "ask"}}`` (``allow``, ``ask`` or ``refuse``; or
+    ``autan.loop.TrustRules``). See ``autan.loop.trust``.
 
     ``telemetry``: where runs go as OpenTelemetry GenAI traces (``autan.telemetry.Telemetry``);
     by default they go where ``OTEL_EXPORTER_OTLP_ENDPOINT`` says, and nowhere when it is not
@@ -84,7 +86,7 @@ class Agent(Generic[OutputT]):
         sandbox_limits: SandboxLimits | None = ...,
         telemetry: Telemetry | bool | None = ...,
         output_type: None = None,
-        trust: TrustPolicy = ...,
+        trust: TrustPolicy | TrustRules | Mapping[str, Any] = ...,
         name: str = ...,
         description: str = ...,
         handoffs: Iterable[Agent[Any]] = ...,
@@ -105,7 +107,7 @@ class Agent(Generic[OutputT]):
         telemetry: Telemetry | bool | None = ...,
         *,
         output_type: type[OutputT],
-        trust: TrustPolicy = ...,
+        trust: TrustPolicy | TrustRules | Mapping[str, Any] = ...,
         name: str = ...,
         description: str = ...,
         handoffs: Iterable[Agent[Any]] = ...,
@@ -126,7 +128,7 @@ class Agent(Generic[OutputT]):
         telemetry: Telemetry | bool | None = ...,
         *,
         output_type: object,
-        trust: TrustPolicy = ...,
+        trust: TrustPolicy | TrustRules | Mapping[str, Any] = ...,
         name: str = ...,
         description: str = ...,
         handoffs: Iterable[Agent[Any]] = ...,
@@ -145,7 +147,7 @@ class Agent(Generic[OutputT]):
         sandbox_limits: SandboxLimits | None = None,
         telemetry: Telemetry | bool | None = None,
         output_type: object = None,
-        trust: TrustPolicy = "default",
+        trust: TrustPolicy | TrustRules | Mapping[str, Any] = "default",
         name: str = "agent",
         description: str = "",
         handoffs: Iterable[Agent[Any]] = (),
@@ -167,7 +169,7 @@ class Agent(Generic[OutputT]):
         self.answer: AnswerType[Any] | None = (
             None if output_type is None else answer_type(output_type)
         )
-        self.trust: TrustPolicy = check_trust_policy(trust)
+        self.trust = trust_rules(trust)
         self.name = check_name(name)
         self.description = description
         self.handoffs: tuple[Agent[Any], ...] = tuple(handoffs)
@@ -291,7 +293,7 @@ class Agent(Generic[OutputT]):
             "instructions": self.instructions,
             "limits": dataclasses.asdict(self.limits),
             "concurrent_tool_calls": self.concurrent_tool_calls,
-            "trust": self.trust,
+            "trust": self.trust.describe(),
             **({"actions": self.actions} if self.actions != "tools" else {}),
             **({"output_schema": self.answer.schema} if self.answer else {}),
             **self.metadata,
@@ -426,7 +428,7 @@ class Agent(Generic[OutputT]):
             concurrent_tool_calls=run.concurrent_tool_calls if run else True,
             actions=self.actions,
             answer=self.answer,
-            trust=check_trust_policy(run.trust) if run and run.trust else self.trust,
+            trust=self.trust if run is None or run.trust is None else trust_rules(run.trust),
             agent_name=self.name,
         )
 

@@ -97,8 +97,9 @@ class Run:
         if self.lease is not None:
             self.lease.release()
 
-    trust: str | None = None
-    """The trust policy a reopened run was journaled with (``None``: the agent's)."""
+    trust: object = None
+    """The trust rules a reopened run was journaled with, as journaled (``None``: the
+    agent's)."""
 
 
 def concurrent_calls(config: Mapping[str, Any]) -> bool:
@@ -143,7 +144,7 @@ def reopen_run(store: Store, run_id: str) -> Run | RunResult:
         return ended
     journal = StoredJournal(store, run_id, events, lease.token)
     # A run journaled before the trust policy existed ran without one.
-    trust = str(config.get("trust", "off"))
+    trust = config.get("trust", "off")
     return Run(task, run_id, journal, concurrent_calls(config), lease=lease, trust=trust)
 
 

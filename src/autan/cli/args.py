@@ -1,5 +1,5 @@
-"""Argument types shared by the CLI's commands: numbers with a lower bound, and run limits;
-and the flags more than one command takes."""
+"""Argument types shared by the CLI's commands: numbers with a lower bound, run limits,
+per-tool trust decisions; and the flags more than one command takes."""
 
 from __future__ import annotations
 
@@ -66,3 +66,18 @@ def add_send_key_argument(parser: argparse.ArgumentParser) -> None:
         help="send this environment's API key to the server the run's recipe names "
         "even where the key is not configured for it (autan.toml or AUTAN_MODEL)",
     )
+
+
+def tool_decision(text: str) -> tuple[str, str]:
+    """An argparse type: ``NAME=allow|ask|refuse``, checked by the trust rules' one parser."""
+    from autan.errors import ConfigurationError
+    from autan.loop import trust_rules
+
+    name, equals, decision = text.partition("=")
+    if not equals or not name.strip():
+        raise argparse.ArgumentTypeError(f"expected TOOL=allow|ask|refuse, got {text!r}")
+    try:
+        trust_rules({"tools": {name.strip(): decision.strip()}})
+    except ConfigurationError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return name.strip(), decision.strip()

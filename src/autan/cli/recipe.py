@@ -48,15 +48,19 @@ class Recipe:
     context: int | None = None
     """The embedded model's context size (``None``: its default)."""
     decode: str | None = None
-    trust: str = "default"
+    trust: str | dict[str, Any] = "default"
+    """The trust rules as journaled (``TrustRules.describe``)."""
+    fetch: bool = False
+    """The ``fetch`` tool (``autan.web``) is offered; ``fetch_private``: to any address."""
+    fetch_private: bool = False
 
     def __post_init__(self) -> None:
-        from autan.loop import check_actions, check_trust_policy
+        from autan.loop import check_actions, trust_rules
         from autan.protocols import check_name
 
         check_name(self.tool_protocol)
         check_actions(self.actions)
-        check_trust_policy(self.trust)
+        trust_rules(self.trust)
 
     @classmethod
     def from_flags(cls, args: argparse.Namespace, settings: Settings) -> Recipe:
@@ -76,7 +80,9 @@ class Recipe:
             output_schema=_schema_file(getattr(args, "output_schema", None)),
             context=settings.context if args.context is None else args.context,
             decode=getattr(args, "decode", None),
-            trust=getattr(args, "trust", None) or settings.trust or "default",
+            trust=_trust(args, settings),
+            fetch=bool(getattr(args, "fetch", False)) or settings.fetch,
+            fetch_private=bool(getattr(args, "fetch_private", False)) or settings.fetch_private,
         )
 
     @classmethod
@@ -145,7 +151,7 @@ class Recipe:
         environment. ``model`` replaces the recipe's (a replay gives a ``RecordedModel``).
         """
         from autan.agent import Agent
-        from autan.loop import check_actions, check_trust_policy
+        from autan.loop import check_actions, trust_rules
         from autan.models import load_model
         from autan.tools import schema_answer_type
         from autan.tools.builtin import builtin_tools
@@ -159,7 +165,7 @@ class Recipe:
                 context=self.context,
                 decode=self.decode,
             )
-        builtin = builtin_tools(self.workspace)
+        builtin = [*builtin_tools(self.workspace), *self._web_tools()]
         return Agent(
             model,
             [*builtin, *self._mcp_tools(settings, model, {t.name for t in builtin})],
@@ -170,8 +176,15 @@ class Recipe:
             output_type=None
             if self.output_schema is None
             else schema_answer_type(self.output_schema, "--output-schema"),
-            trust=check_trust_policy(self.trust),
+            trust=trust_rules(self.trust),
         )
+
+    def _web_tools(self) -> list[Tool]:
+        if not self.fetch:
+            return []
+        from autan.web import fetch_tool
+
+        return [fetch_tool(allow_private=self.fetch_private)]
 
     def _mcp_tools(self, settings: Settings, model: Model, reserved: set[str]) -> Sequence[Tool]:
         if not self.mcp:
@@ -186,6 +199,15 @@ class Recipe:
             sampling_model=model,
             reserved=reserved,
         )
+
+
+def _trust(args: argparse.Namespace, settings: Settings) -> str | dict[str, Any]:
+    """The trust rules of ``autan.toml`` with ``--trust`` and ``--trust-tool`` over them."""
+    from autan.loop import TrustRules
+
+    flags = dict(getattr(args, "trust_tool", None) or ())
+    rules = settings.trust or TrustRules()
+    return rules.overridden(getattr(args, "trust", None), flags).describe()
 
 
 def _schema_file(path: str | None) -> dict[str, Any] | None:

@@ -7,7 +7,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from autan.cli.args import DECODE_HELP, add_send_key_argument, at_least, limit
+from autan.cli.args import DECODE_HELP, add_send_key_argument, at_least, limit, tool_decision
 from autan.cli.cascade import add_cascade_argument
 from autan.cli.display import (
     EXIT_CODES,
@@ -119,6 +119,7 @@ def add_agent_arguments(run: argparse.ArgumentParser) -> None:
         "--no-store", action="store_true", help="do not journal the run (it cannot be resumed)"
     )
     add_mcp_arguments(run)
+    _fetch_arguments(run)
     run.add_argument(
         "--output-schema",
         metavar="FILE",
@@ -135,6 +136,30 @@ def _trust_argument(run: argparse.ArgumentParser) -> None:
         default=None,
         help="after untrusted text (a file read, an MCP result), a call with side effects waits "
         "for approval (default; autan.toml: trust), is refused (strict) or runs (off)",
+    )
+    run.add_argument(
+        "--trust-tool",
+        type=tool_decision,
+        action="append",
+        default=None,
+        metavar="TOOL=DECISION",
+        help="after untrusted text, TOOL is allowed, asked about or refused whatever the policy "
+        "says (repeatable; autan.toml: [trust.tools])",
+    )
+
+
+def _fetch_arguments(run: argparse.ArgumentParser) -> None:
+    run.add_argument(
+        "--fetch",
+        action="store_true",
+        help="give the model a fetch tool for web pages: network access (autan.toml: fetch); "
+        "what it reads is untrusted",
+    )
+    run.add_argument(
+        "--fetch-private",
+        action="store_true",
+        help="let fetch reach loopback, private and link-local addresses too (autan.toml: "
+        "fetch_private)",
     )
 
 

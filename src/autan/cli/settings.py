@@ -8,7 +8,9 @@ The file is ``./autan.toml`` if it exists, else ``$XDG_CONFIG_HOME/autan/autan.t
     max_steps = 10
     context = 8192       # the embedded model's context size in tokens (default 4096)
     trust = "strict"     # after untrusted text, side effects: strict (refused), default, off
+    # or decisions per tool: [trust] policy = "default", then [trust.tools] write_file = "refuse"
     reasoning = "drop"   # earlier turns' reasoning in the next request: drop, keep, keep_tool_turns
+    fetch = true         # a fetch tool for web pages: network access, off unless asked (--fetch)
 
     [prices."deepseek:deepseek-chat"]   # USD per million tokens
     input = 0.27
@@ -37,6 +39,7 @@ from autan.models.reasoning import ReasoningPolicy
 from autan.pricing import Price
 
 if TYPE_CHECKING:
+    from autan.loop import TrustRules
     from autan.mcp import MCPServer
 
 ENVIRONMENT = {
@@ -57,8 +60,13 @@ class Settings:
     reasoning: ReasoningPolicy | None = None
     prices: dict[str, Price] = field(default_factory=dict)
     mcp: tuple[MCPServer, ...] = ()
-    trust: str | None = None
-    """The trust policy: strict, default or off (``autan run --trust``)."""
+    trust: TrustRules | None = None
+    """The trust policy (strict, default or off) and decisions per tool (``autan run --trust``,
+    ``--trust-tool``)."""
+    fetch: bool = False
+    """Give the model the ``fetch`` tool (``autan run --fetch``)."""
+    fetch_private: bool = False
+    """Let ``fetch`` reach loopback, private and link-local addresses (``--fetch-private``)."""
     source: Path | None = None
 
 
@@ -86,7 +94,9 @@ def load_settings(path: Path | None = None) -> Settings:
         reasoning=_reasoning(data.get("reasoning")),
         prices=_prices(data.get("prices", {})),
         mcp=_mcp_servers(data.get("mcp", {})),
-        trust=_optional_str(data.get("trust")),
+        trust=_trust(data.get("trust"), file),
+        fetch=_bool(data.get("fetch", False), "fetch"),
+        fetch_private=_bool(data.get("fetch_private", False), "fetch_private"),
         source=file,
     )
 
@@ -165,6 +175,18 @@ def _reasoning(value: Any) -> ReasoningPolicy | None:
         raise ConfigurationError(f"reasoning must be drop, keep or keep_tool_turns, got {value!r}")
     policy: ReasoningPolicy = value
     return policy
+
+
+def _trust(value: Any, file: Path | None) -> TrustRules | None:
+    from autan.loop import trust_rules
+
+    return None if value is None else trust_rules(value, f"{file}: trust" if file else "trust")
+
+
+def _bool(value: Any, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigurationError(f"{name} must be true or false, got {value!r}")
+    return value
 
 
 def _optional_str(value: Any) -> str | None:

@@ -19,10 +19,19 @@ from autan.loop.effects import (
     ToolOutcome,
 )
 from autan.loop.run import run_loop
-from autan.loop.trust import TRUST_POLICIES, TrustPolicy, check_trust_policy
+from autan.loop.trust_rules import (
+    TOOL_DECISIONS,
+    TRUST_POLICIES,
+    ToolDecision,
+    TrustPolicy,
+    TrustRules,
+    check_trust_policy,
+    trust_rules,
+)
 
 __all__ = [
     "ACTIONS",
+    "TOOL_DECISIONS",
     "TRUST_POLICIES",
     "Actions",
     "AwaitApproval",
@@ -39,9 +48,12 @@ __all__ = [
     "Outcome",
     "ReplyToCode",
     "StartCode",
+    "ToolDecision",
     "ToolOutcome",
     "TrustPolicy",
+    "TrustRules",
     "check_actions",
     "check_trust_policy",
     "run_loop",
+    "trust_rules",
 ]

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from autan.errors import ConfigurationError
 from autan.limits import Limits
-from autan.loop.trust import TrustPolicy
+from autan.loop.trust_rules import TrustRules
 from autan.tools import AnswerType, Tool
 
 Actions = Literal["tools", "code"]
@@ -32,9 +32,10 @@ class LoopConfig:
     calls them (the ``code`` protocol)."""
     answer: AnswerType[Any] | None = None
     """The output type a final answer must validate as (``None``: any text)."""
-    trust: TrustPolicy = "default"
+    trust: TrustRules = field(default_factory=TrustRules)
     """After an untrusted result, calls with side effects wait for approval (``default``), are
-    refused (``strict``) or run (``off``); see ``autan.loop.trust``."""
+    refused (``strict``) or run (``off``), and tools named in the rules as the user set them;
+    see ``autan.loop.trust``."""
     agent_name: str = "agent"
     handoffs: Mapping[str, str] = field(default_factory=dict)
     """The handoff tools among ``tools``: tool name → the name of the agent it hands to."""

@@ -2,22 +2,41 @@
 before every call.
 
 Once an untrusted result is in the context, a call of a tool with side effects needs a
-person's approval (``default``) or is refused (``strict``); ``off`` lets it run. The policy
-looks only at provenance and arguments, never at whether the model noticed the delimiters.
+person's approval (``default``) or is refused (``strict``); ``off`` lets it run. A decision the
+user set for a tool by name (``trust_rules``) replaces the policy's for that tool, whether it
+has side effects or not. The policy looks only at provenance and arguments, never at whether
+the model noticed the delimiters.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 from typing import Literal
 
-from autan.errors import ConfigurationError
+from autan.loop.common_substring import SuffixAutomaton
+from autan.loop.trust_rules import (
+    POLICY_DECISION,
+    TRUST_POLICIES,
+    TrustPolicy,
+    TrustRules,
+    check_trust_policy,
+    trust_rules,
+)
 from autan.tools import Tool, has_side_effects
 
-TrustPolicy = Literal["strict", "default", "off"]
-TRUST_POLICIES: tuple[TrustPolicy, ...] = ("strict", "default", "off")
+__all__ = [
+    "MIN_COPIED_CHARS",
+    "TRUST_POLICIES",
+    "TrustPolicy",
+    "TrustRules",
+    "Untrusted",
+    "Verdict",
+    "check_trust_policy",
+    "copied_spans",
+    "judge",
+    "trust_rules",
+]
 
 MIN_COPIED_CHARS = 12
 """An argument substring at least this long, found verbatim in an untrusted result, is flagged
@@ -40,43 +59,41 @@ class Verdict:
 
 
 def judge(
-    policy: TrustPolicy, tool: Tool, arguments: dict[str, object], seen: list[Untrusted]
+    rules: TrustRules | TrustPolicy,
+    tool: Tool,
+    arguments: dict[str, object],
+    seen: list[Untrusted],
 ) -> Verdict:
-    """What ``policy`` says of a call of ``tool`` after the untrusted results ``seen``."""
-    if not seen or not has_side_effects(tool):
+    """What ``rules`` say of a call of ``tool`` after the untrusted results ``seen``."""
+    if not seen:
         return Verdict("allow")
+    rules = trust_rules(rules)
+    named = rules.tools.get(tool.name)
+    if named is None and not has_side_effects(tool):
+        return Verdict("allow")
+    decision = POLICY_DECISION[rules.policy] if named is None else named
     copied = copied_spans(arguments, seen)
-    if policy == "off":
+    if decision == "allow":
         return Verdict("allow", "", copied)
     sources = ", ".join(sorted({item.source for item in seen}))
-    reason = f"{tool.name} has side effects and untrusted content ({sources}) is in the context"
+    why = "has side effects" if named is None else f"is set to {named!r} in the trust settings"
+    reason = f"{tool.name} {why} and untrusted content ({sources}) is in the context"
     if copied:
         reason += "; arguments copy untrusted text verbatim"
-    return Verdict("refuse" if policy == "strict" else "approve", reason, copied)
+    return Verdict("refuse" if decision == "refuse" else "approve", reason, copied)
 
 
 def copied_spans(arguments: dict[str, object], seen: list[Untrusted]) -> tuple[str, ...]:
-    """The longest run of each string argument that appears verbatim in an untrusted result."""
+    """The longest run of each string argument that appears verbatim in an untrusted result;
+    linear in the arguments' and the results' lengths (``common_substring``)."""
     found: list[str] = []
     for value in _strings(arguments):
-        longest = max((_longest_common(value, item.text) for item in seen), key=len, default="")
+        if len(value) < MIN_COPIED_CHARS:
+            continue
+        longest = SuffixAutomaton(value).longest_common(item.text for item in seen)
         if len(longest) >= MIN_COPIED_CHARS and longest not in found:
             found.append(longest)
     return tuple(found)
-
-
-def check_trust_policy(policy: str) -> TrustPolicy:
-    """``policy`` if it is ``strict``, ``default`` or ``off``; ``ConfigurationError`` otherwise."""
-    for known in TRUST_POLICIES:
-        if policy == known:
-            return known
-    raise ConfigurationError(f"trust must be 'strict', 'default' or 'off', got {policy!r}")
-
-
-def _longest_common(value: str, text: str) -> str:
-    matcher = SequenceMatcher(None, value, text, autojunk=False)
-    match = matcher.find_longest_match(0, len(value), 0, len(text))
-    return value[match.a : match.a + match.size]
 
 
 def _strings(value: object) -> Iterator[str]:

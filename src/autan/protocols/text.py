@@ -31,6 +31,8 @@ MAX_CALLS = 64
 """Calls read from one reply at most; more is a problem reported to the model. Bounds the work a
 reply full of broken calls can cause (each broken one costs a repair attempt)."""
 _HERMES_OPEN, _HERMES_CLOSE = "<tool_call>", "</tool_call>"
+FRAME = ("tool_response", "tool_call")
+"""The tags this protocol frames results and calls in: escaped inside every result."""
 _DECODER = json.JSONDecoder()
 _NOT_BLANK = re.compile(r"[^ \t\r\n]")
 _MISTRAL = "[TOOL_CALLS]"
@@ -336,7 +338,10 @@ class TextProtocol(ToolProtocol):
         return system_block(instructions, tools)
 
     def render_result(self, message: Message) -> dict[str, str]:
-        return {"role": "user", "content": f"<tool_response>{shown(message)}</tool_response>"}
+        return {
+            "role": "user",
+            "content": f"<tool_response>{shown(message, FRAME)}</tool_response>",
+        }
 
     def render_calls(self, message: Message) -> str:
         blocks = "\n".join(
