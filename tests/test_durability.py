@@ -85,15 +85,18 @@ def check_run(store: Store, run_id: str, ledger: Path) -> None:
 def crash_and_resume(journal: str, ledger: Path, kills: int, window: float = 0.05) -> Tally:
     """Kill workers until ``kills`` kills; resume each run until it answers; check every run.
 
-    A worker that is not killed early gets up to ``window`` seconds after it is ready.
+    A worker that is not killed early gets up to ``window`` seconds after it is ready; each
+    kill of the same run doubles that, so a run ends even where a loaded machine makes every
+    step slower than the first window.
     """
     rng = random.Random(SEED)
     tally = Tally()
     run = 0
     while tally.kills < kills:
         run += 1
-        while not attempt(journal, ledger, f"ledger run {run}", rng, tally, window):
-            pass
+        tries = 0
+        while not attempt(journal, ledger, f"ledger run {run}", rng, tally, window * 2**tries):
+            tries += 1
     with open_store(journal) as store:
         assert len(tally.completions) == run == len(store.runs())
         for run_id in tally.completions:
