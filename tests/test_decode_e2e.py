@@ -1,6 +1,8 @@
-"""The opt-in decoding strategies on the real embedded model (issue 18): each one's effect on
-a task where greedy decoding under the grammar (the default) went wrong. ``local`` runs every
-strategy (``--decode all``), as they were measured."""
+"""The decoding strategies on the real embedded model (issue 18): each one's effect on a task
+where main's greedy decoding under the grammar (``--decode greedy``) went wrong. ``local`` runs
+every strategy (``--decode all``), as they were measured; the last test runs the default
+(``another-call,relevance``; ``another-call``'s own test is the README example's,
+tests/test_readme_examples.py)."""
 
 from __future__ import annotations
 
@@ -73,3 +75,12 @@ def test_bounded_strings_stop_a_runaway_value(tmp_path: Path) -> None:
     assert response.usage.completion_tokens < 300
     for call in response.tool_calls:
         assert len(call.arguments.get("text", "")) <= 200
+
+
+def test_the_default_answers_a_question_no_tool_fits_in_plain_chat(tmp_path: Path) -> None:
+    """Main's greedy decoding answered ``TEXT`` (the reply format's placeholder) here; the
+    default's ``relevance`` asks the step with no tools, and the model knows the answer."""
+    agent = Agent(load_model("local"), tools=builtin_tools(tmp_path), limits=Limits(max_steps=3))
+    result = agent.run("What is the capital of France?")
+    assert not [e for e in result.events if type(e).__name__ == "ToolCalled"]
+    assert "Paris" in str(result.output)

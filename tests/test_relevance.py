@@ -7,7 +7,7 @@ from pathlib import Path
 
 from autan.messages import Message, ModelRequest, ToolCall, ToolSpec
 from autan.models.decoding import DEFAULT_DECODE, relevant
-from autan.protocols.relevance import fitting, task_words, tool_words
+from autan.protocols.relevance import fitting, ranked, task_words, tool_words
 from autan.tools.builtin import builtin_tools
 
 CONVERT = ToolSpec(
@@ -77,3 +77,15 @@ def test_the_tools_stay_where_they_fit_are_required_or_were_called() -> None:
     )
     assert relevant(called, DEFAULT_DECODE) is called  # the transcript shows a call: keep them
     assert relevant(_request("What is the capital of France?"), ("another-call",)).tools
+
+
+def test_tools_ranked_by_the_words_they_share_with_the_task() -> None:
+    circle = ToolSpec("circle_area", "Area of a circle from its radius.", {"type": "object"})
+    triangle = ToolSpec(
+        "triangle_area", "Area of a triangle from its three sides.", {"type": "object"}
+    )
+    assert ranked("Area of a triangle with sides 3, 4 and 5?", [circle, triangle]) == [
+        triangle,
+        circle,
+    ]
+    assert ranked("Something else entirely", [circle, triangle]) == [circle, triangle]  # ties

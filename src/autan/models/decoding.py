@@ -26,6 +26,10 @@ cache):
   (``protocols.relevance``, lexical, no model), the step is asked as plain chat, no tools shown
   and no grammar, so a question that needs no tool gets the answer the model gives in plain
   chat, not a copied ``TEXT`` placeholder or an invented call. On by default.
+- ``grounded``: a path parameter (its name says ``path`` or ``file``) takes, in the grammar
+  only, one of the paths the task names (``notes.txt``, ``docs/``), and where the task names
+  none, a path with a default is left out (the tool uses ``"."``): the model neither invents
+  ``read_file.txt`` nor ``current_dir``.
 - ``bounded``: strings and arrays a tool did not bound get a bound in the grammar (arguments
   are still validated against the tool's own schema), so a value that never closes stops early.
 
@@ -35,18 +39,28 @@ Pure: the decisions take a ``Scores`` and do no I/O.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, Protocol
 
 from autan.errors import ConfigurationError
 from autan.messages import Message, ModelRequest
-from autan.protocols import CallFormat
+from autan.protocols import CallFormat, JsonOutput, OutputConstraint
 from autan.protocols.relevance import fitting
 
 TEXT_ANSWER = "text-answer"
 RELEVANCE = "relevance"
-STRATEGIES = (TEXT_ANSWER, "likelihood", "function-first", "another-call", "bounded", RELEVANCE)
+GROUNDED = "grounded"
+STRATEGIES = (
+    TEXT_ANSWER,
+    "likelihood",
+    "function-first",
+    "another-call",
+    "bounded",
+    RELEVANCE,
+    GROUNDED,
+)
 ANOTHER_CALL = "another-call"
 NEEDS_TEXT_ANSWER = frozenset({"likelihood", "function-first"})
 DEFAULT_DECODE: tuple[str, ...] = (ANOTHER_CALL, RELEVANCE)
@@ -126,6 +140,58 @@ def relevant(request: ModelRequest, strategies: tuple[str, ...]) -> ModelRequest
     if any(item.tool_calls for item in turn) or fitting(message.content, request.tools):
         return request
     return replace(request, tools=())
+
+
+_PATH_NAME = re.compile(r"(?:^|_)(?:file_?)?(?:path|file|filename)(?:$|_)", re.IGNORECASE)
+_NAMED_PATH = re.compile(
+    r"(?<![\w/.-])(?:[\w-]+/)*[\w-]+(?:\.(?=[0-9]*[A-Za-z])[A-Za-z0-9]{1,5}|/)(?![\w/])"
+)
+
+
+def ground(
+    allowed: OutputConstraint, request: ModelRequest, strategies: tuple[str, ...]
+) -> OutputConstraint:
+    """``allowed`` with its path parameters grounded in the task (``grounded``), if asked."""
+    if GROUNDED not in strategies or not isinstance(allowed, JsonOutput) or allowed.line is None:
+        return allowed
+    paths = task_paths(_task(request.messages))
+    line = grounded(allowed.line, paths)
+    return replace(allowed, schema=grounded(allowed.schema, paths), line=line)
+
+
+def _task(messages: tuple[Message, ...]) -> str:
+    """The last user turn's text."""
+    return next((m.content for m in reversed(messages) if m.role == "user"), "")
+
+
+def task_paths(task: str) -> list[str]:
+    """The paths a task names: ``notes.txt``, ``src/a.py``, ``docs/``, in order, once each."""
+    return list(dict.fromkeys(_NAMED_PATH.findall(task)))
+
+
+def grounded(schema: Any, paths: Sequence[str]) -> Any:
+    """``schema`` (a step's, for the grammar only) with each string parameter named like a path
+    held to ``paths``, or, if there are none and it has a default, left out."""
+    if isinstance(schema, list):
+        return [grounded(item, paths) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {key: grounded(value, paths) for key, value in schema.items()}
+    properties = out.get("properties")
+    if not isinstance(properties, dict):
+        return out
+    required = set(out.get("required", ()))
+    kept = {}
+    for name, value in properties.items():
+        if not (
+            _PATH_NAME.search(name) and isinstance(value, dict) and value.get("type") == "string"
+        ):
+            kept[name] = value
+        elif paths:
+            kept[name] = {"type": "string", "enum": list(paths)}
+        elif "default" not in value or name in required:
+            kept[name] = value
+    return {**out, "properties": kept}
 
 
 def should_call(scores: Scores, form: CallFormat, margin: float = CALL_MARGIN) -> bool:

@@ -24,7 +24,7 @@ from autan.models._llama_decode import StepDecoder
 from autan.models._llama_grammar import grammar
 from autan.models.base import Model
 from autan.models.context import DEFAULT_CONTEXT, check_context
-from autan.models.decoding import TEXT_ANSWER, parse_decode, relevant
+from autan.models.decoding import TEXT_ANSWER, ground, parse_decode, relevant
 from autan.protocols import (
     JsonOutput,
     OutputConstraint,
@@ -91,6 +91,7 @@ class LlamaModel(Model):
         started = time.perf_counter()
         protocol = for_request(self.protocol, request)
         allowed = protocol.constraint(request.tools, request.tool_choice, request.answer_schema)
+        allowed = ground(allowed, request, self.decode)
         llama, tokens, cached = self._prepare(request, protocol)
         if self.decode:
             deadline.check(self.name)  # the prompt's evaluation cannot be stopped: not begun late
@@ -133,7 +134,11 @@ class LlamaModel(Model):
     def _stream(self, request: ModelRequest, deadline: Deadline) -> Iterator[str | ModelResponse]:
         started = time.perf_counter()
         protocol = for_request(self.protocol, request)
-        allowed = protocol.constraint(request.tools, request.tool_choice, request.answer_schema)
+        allowed = ground(
+            protocol.constraint(request.tools, request.tool_choice, request.answer_schema),
+            request,
+            self.decode,
+        )
         if self.decode and isinstance(allowed, JsonOutput) and allowed.calls is not None:
             # a decoded step is assembled part by part: it comes as one piece
             yield self._complete(request, deadline)

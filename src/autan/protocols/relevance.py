@@ -38,6 +38,16 @@ def fitting(task: str, tools: Iterable[ToolSpec]) -> tuple[ToolSpec, ...]:
     return tuple(spec for spec in tools if _shares(wanted, tool_words(spec)))
 
 
+def ranked(task: str, tools: Iterable[ToolSpec]) -> list[ToolSpec]:
+    """The tools by how many of the task's content words they share (by stem), most first;
+    ties in the order given."""
+    wanted = task_words(task)
+    specs = list(tools)
+    shared = [_shared(wanted, tool_words(spec)) for spec in specs]
+    order = sorted(range(len(specs)), key=lambda index: -shared[index])
+    return [specs[index] for index in order]
+
+
 def task_words(task: str) -> set[str]:
     words = _stems(_words(task))
     if _FILE_NAME.search(task):
@@ -87,7 +97,15 @@ def _stem(word: str) -> str:
 
 
 def _shares(these: set[str], those: set[str]) -> bool:
-    if these & those:
+    return _shared(these, those) > 0
+
+
+def _shared(these: set[str], those: set[str]) -> int:
+    """How many of ``these`` words one of ``those`` shares a stem with."""
+    return sum(1 for word in these if _matches(word, those))
+
+
+def _matches(word: str, those: set[str]) -> bool:
+    if word in those:
         return True
-    long_ones = [word[:PREFIX] for word in these if len(word) >= PREFIX]
-    return any(word.startswith(prefix) for prefix in long_ones for word in those)
+    return len(word) >= PREFIX and any(other.startswith(word[:PREFIX]) for other in those)
