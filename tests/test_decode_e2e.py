@@ -1,6 +1,6 @@
 """The decoding strategies on the real embedded model (issue 18): each one's effect on a task
 where main's greedy decoding under the grammar (``--decode greedy``) went wrong. ``local`` runs
-every strategy (``--decode all``), as they were measured; the last test runs the default
+every strategy of session 2, as they were measured; the last test runs the default
 (``another-call,relevance``; ``another-call``'s own test is the README example's,
 tests/test_readme_examples.py)."""
 
@@ -20,7 +20,9 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def local():  # type: ignore[no-untyped-def]
-    return load_model("local", decode="all")
+    # every strategy of session 2, as they were measured (``all`` now brings relevance and
+    # grounded too, which change what these tests look at)
+    return load_model("local", decode="text-answer,likelihood,function-first,another-call,bounded")
 
 
 def _first_step(model, task: str, specs: tuple[ToolSpec, ...]):  # type: ignore[no-untyped-def]
@@ -78,9 +80,9 @@ def test_bounded_strings_stop_a_runaway_value(tmp_path: Path) -> None:
 
 
 def test_the_default_answers_a_question_no_tool_fits_in_plain_chat(tmp_path: Path) -> None:
-    """Main's greedy decoding answered ``TEXT`` (the reply format's placeholder) here; the
-    default's ``relevance`` asks the step with no tools, and the model knows the answer."""
+    """Main's greedy decoding answered such questions ``TEXT`` (the reply format's placeholder)
+    or with a call; the default's ``relevance`` asks the step with no tools, as plain chat."""
     agent = Agent(load_model("local"), tools=builtin_tools(tmp_path), limits=Limits(max_steps=3))
-    result = agent.run("What is the capital of France?")
+    result = agent.run("What does a thermometer measure?")
     assert not [e for e in result.events if type(e).__name__ == "ToolCalled"]
-    assert "Paris" in str(result.output)
+    assert "temperature" in str(result.output)
