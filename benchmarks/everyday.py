@@ -1,7 +1,10 @@
 """Everyday tasks through autan, and the bare model in plain chat on the no-tool ones.
 
     python benchmarks/everyday.py [--model local] [--decode NAMES] [--half all|tuning|report]
-        [--json out.json]
+        [--kind KIND ...] [--limit N] [--json out.json]
+
+With ``--json``, rows already in the file are kept and their tasks skipped, and the file is
+rewritten after every task: run a long set in chunks (``--limit``) and resume it.
 
 Each task runs as ``autan run`` runs it: the built-in tools on a fresh workspace, default
 instructions and ``max_steps=10``, greedy sampling; ``--decode`` as ``autan run`` takes it (none:
@@ -82,46 +85,78 @@ def summary(rows: list[dict[str, Any]], half: str) -> dict[str, object]:
         "no_tool": len(plain),
         "no_tool_correct": sum(bool(r["autan"]["correct"]) for r in plain),
         "bare_no_tool_correct": sum(bool(b["correct"]) for b in bare),
-        "mean_steps": round(statistics.fmean(r["autan"]["steps"] for r in mine), 2),
-        "mean_seconds": round(statistics.fmean(r["autan"]["seconds"] for r in mine), 2),
-        "bare_mean_seconds": round(statistics.fmean(b["seconds"] for b in bare), 2) if bare else 0,
+        "mean_steps": _mean([r["autan"]["steps"] for r in mine]),
+        "mean_seconds": _mean([r["autan"]["seconds"] for r in mine]),
+        "bare_mean_seconds": _mean([b["seconds"] for b in bare]),
     }
 
 
+def _mean(values: list[Any]) -> float:
+    return round(statistics.fmean(values), 2) if values else 0.0
+
+
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--model", default="local")
-    parser.add_argument("--decode", default=None, help="decoding strategies (autan run --decode)")
-    parser.add_argument("--half", default="all", choices=["all", "tuning", "report"])
-    parser.add_argument("--no-bare", action="store_true", help="skip the plain-chat baseline")
-    parser.add_argument("--json", type=Path)
-    args = parser.parse_args()
+    args = _arguments()
     extra = {} if args.decode is None else {"decode": args.decode}
     model = load_model(args.model, **extra)
     bare = None if args.no_bare else bare_llama(model)
-    rows = []
-    for task in TASKS:
-        if args.half != "all" and task.half != args.half:
+    rows = _done(args.json)
+    done = {row["task"] for row in rows}
+    for task in _chosen(args):
+        if task.prompt in done:
             continue
-        row: dict[str, Any] = {"task": task.prompt, "kind": task.kind, "half": task.half}
-        row["needs_tool"] = task.needs_tool
-        row["autan"] = run_autan(model, task)
-        if bare is not None and not task.needs_tool:
-            row["bare"] = run_bare(bare, task)
-        rows.append(row)
-        mark = "ok " if row["autan"]["correct"] else "BAD"
-        base = "" if "bare" not in row else (" bare=ok" if row["bare"]["correct"] else " bare=BAD")
-        print(
-            f"{mark} {task.half[:3]} steps={row['autan']['steps']} "
-            f"{row['autan']['seconds']:5.2f}s{base} {task.prompt!r} -> {row['autan']['answer']!r}",
-            file=sys.stderr,
-        )
+        rows.append(_row(model, bare, task))
+        if args.json:  # after each task: a chunk stopped part-way resumes where it was
+            args.json.write_text(json.dumps({"rows": rows}, indent=1))
     summaries = [summary(rows, half) for half in ("tuning", "report", "all")]
     for line in summaries:
         print(json.dumps(line))
     if args.json:
         args.json.write_text(json.dumps({"summaries": summaries, "rows": rows}, indent=1))
     return 0
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--model", default="local")
+    parser.add_argument("--decode", default=None, help="decoding strategies (autan run --decode)")
+    parser.add_argument("--half", default="all", choices=["all", "tuning", "report"])
+    parser.add_argument("--kind", action="append", help="only tasks of this kind (repeatable)")
+    parser.add_argument("--limit", type=int, help="at most this many new tasks (one chunk)")
+    parser.add_argument("--no-bare", action="store_true", help="skip the plain-chat baseline")
+    parser.add_argument("--json", type=Path, help="rows so far: read (resume), then rewritten")
+    return parser.parse_args()
+
+
+def _chosen(args: argparse.Namespace) -> list[Everyday]:
+    tasks = [t for t in TASKS if args.half == "all" or t.half == args.half]
+    tasks = [t for t in tasks if not args.kind or t.kind in args.kind]
+    done = {row["task"] for row in _done(args.json)}
+    fresh = [t for t in tasks if t.prompt not in done]
+    return fresh[: args.limit] if args.limit is not None else fresh
+
+
+def _done(path: Path | None) -> list[dict[str, Any]]:
+    if path is None or not path.is_file():
+        return []
+    rows: list[dict[str, Any]] = json.loads(path.read_text())["rows"]
+    return rows
+
+
+def _row(model: Any, bare: Any, task: Everyday) -> dict[str, Any]:
+    row: dict[str, Any] = {"task": task.prompt, "kind": task.kind, "half": task.half}
+    row["needs_tool"] = task.needs_tool
+    row["autan"] = run_autan(model, task)
+    if bare is not None and not task.needs_tool:
+        row["bare"] = run_bare(bare, task)
+    mark = "ok " if row["autan"]["correct"] else "BAD"
+    base = "" if "bare" not in row else (" bare=ok" if row["bare"]["correct"] else " bare=BAD")
+    print(
+        f"{mark} {task.half[:3]} steps={row['autan']['steps']} "
+        f"{row['autan']['seconds']:5.2f}s{base} {task.prompt!r} -> {row['autan']['answer']!r}",
+        file=sys.stderr,
+    )
+    return row
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
-"""The opt-in decoding strategies on the real embedded model (issue 18): each one's effect on
-a task where greedy decoding under the grammar (the default) went wrong. ``local`` runs every
-strategy (``--decode all``), as they were measured."""
+"""The decoding strategies on the real embedded model (issue 18): each one's effect on a task
+where main's greedy decoding under the grammar (``--decode greedy``) went wrong. ``local`` runs
+every strategy of session 2, as they were measured; the last test runs the default
+(``another-call,relevance``; ``another-call``'s own test is the README example's,
+tests/test_readme_examples.py)."""
 
 from __future__ import annotations
 
@@ -18,7 +20,9 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def local():  # type: ignore[no-untyped-def]
-    return load_model("local", decode="all")
+    # every strategy of session 2, as they were measured (``all`` now brings relevance and
+    # grounded too, which change what these tests look at)
+    return load_model("local", decode="text-answer,likelihood,function-first,another-call,bounded")
 
 
 def _first_step(model, task: str, specs: tuple[ToolSpec, ...]):  # type: ignore[no-untyped-def]
@@ -73,3 +77,12 @@ def test_bounded_strings_stop_a_runaway_value(tmp_path: Path) -> None:
     assert response.usage.completion_tokens < 300
     for call in response.tool_calls:
         assert len(call.arguments.get("text", "")) <= 200
+
+
+def test_the_default_answers_a_question_no_tool_fits_in_plain_chat(tmp_path: Path) -> None:
+    """Main's greedy decoding answered such questions ``TEXT`` (the reply format's placeholder)
+    or with a call; the default's ``relevance`` asks the step with no tools, as plain chat."""
+    agent = Agent(load_model("local"), tools=builtin_tools(tmp_path), limits=Limits(max_steps=3))
+    result = agent.run("What does a thermometer measure?")
+    assert not [e for e in result.events if type(e).__name__ == "ToolCalled"]
+    assert "temperature" in str(result.output)

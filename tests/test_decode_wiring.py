@@ -45,12 +45,21 @@ def test_a_text_answer_auto_step_allows_plain_text_and_says_how_calls_are_writte
     assert CONSTRAINED.with_text_answers() is CONSTRAINED_TEXT_ANSWERS
 
 
-def test_the_default_step_keeps_the_json_answer() -> None:
-    for choice in ("auto", "required", "none"):
-        allowed = CONSTRAINED.constraint((LIST,), choice)  # type: ignore[arg-type]
+def test_the_default_step_keeps_the_json_answer_and_says_how_calls_are_written() -> None:
+    for choice in ("auto", "required"):
+        allowed = CONSTRAINED.constraint((LIST,), choice)
         assert isinstance(allowed, JsonOutput)
         assert not allowed.text_answer
-        assert allowed.calls is None  # nothing for a part-by-part decoder: one generation
+        assert allowed.calls == CALL_FORMAT  # for the default's another-call decision
+    answer_only = CONSTRAINED.constraint((LIST,), "none")
+    assert isinstance(answer_only, JsonOutput)
+    assert answer_only.calls is None
+
+
+def test_the_call_format_tells_a_call_from_the_answer() -> None:
+    assert CALL_FORMAT.is_call('{"tool": "list_dir", "arguments": {}}')
+    assert CALL_FORMAT.is_call('{ "tool" : "list_dir"')  # the grammar lets blanks vary
+    assert not CALL_FORMAT.is_call('{"result": "69.8"}')
 
 
 def test_the_embedded_model_takes_the_text_answer_protocol_only_when_asked(tmp_path: Path) -> None:
@@ -81,6 +90,7 @@ def test_servers_take_no_decoding_strategy() -> None:
     with pytest.raises(ConfigurationError, match="need the embedded model"):
         load_model("openai:m@http://127.0.0.1:9/v1", decode="likelihood")
     assert load_model("openai:m@http://127.0.0.1:9/v1", decode="greedy")
+    assert load_model("openai:m@http://127.0.0.1:9/v1", decode="default")
 
 
 def test_a_bad_strategy_is_refused_before_the_model_loads() -> None:

@@ -97,16 +97,16 @@ def test_bounded_bounds_free_strings_and_arrays_only() -> None:
 
 
 def test_decode_options() -> None:
-    assert DEFAULT_DECODE == ()  # the strategies are opt-in (issue 18)
+    assert DEFAULT_DECODE == ("another-call", "relevance")  # the rest are opt-in (issue 18)
     assert parse_decode(None) == DEFAULT_DECODE
     assert parse_decode("default") == DEFAULT_DECODE
     assert parse_decode("greedy") == ()
     assert parse_decode("all") == STRATEGIES
     assert parse_decode("bounded") == ("bounded",)
     assert parse_decode("text-answer") == ("text-answer",)
-    # the strategies that decode a step part by part answer in plain text
+    # the strategies that decode a step part by part around a text answer bring it with them
     assert parse_decode("bounded, likelihood") == ("text-answer", "likelihood", "bounded")
     assert parse_decode("function-first") == ("text-answer", "function-first")
-    assert parse_decode("another-call") == ("text-answer", "another-call")
+    assert parse_decode("another-call") == ("another-call",)  # works with the JSON answer
     with pytest.raises(ConfigurationError, match="unknown decoding strategy 'fast'"):
         parse_decode("likelihood,fast")

@@ -1,10 +1,12 @@
-"""The default decoding is main's, byte for byte (issue 18): for the README's tools, the built-in
-tools, a BFCL-like tool, a real BFCL entry's tools and a schema llama.cpp cannot express (main's
-last grammar fallback), on a first step and a step after a result,
-for each tool choice, the prompt the embedded model renders and the grammar it compiles equal
-what main's code produced (tests/fixtures/greedy_identity.json, written by
+"""The default decoding reads main's prompt under main's grammar, byte for byte (issue 18):
+for the README's tools, the built-in tools, a BFCL-like tool, a real BFCL entry's tools and a
+schema llama.cpp cannot express (main's last grammar fallback), on a first step and a step
+after a result, for each tool choice, the prompt the embedded model renders and the grammar it
+compiles equal what main's code produced (tests/fixtures/greedy_identity.json, written by
 tests/fixtures/make_greedy_identity.py run on main's source). The opt-in ``text-answer``
-wording and grammar must differ, so the check cannot pass by accident. No model."""
+wording and grammar must differ, so the check cannot pass by accident. This pins the steps that
+show tools; the default's ``relevance`` asks a step no tool fits without them
+(tests/test_relevance.py). No model."""
 
 from __future__ import annotations
 
@@ -44,11 +46,12 @@ def _tools(case: dict[str, Any]) -> tuple[ToolSpec, ...]:
 
 @pytest.fixture(scope="module")
 def default_protocol(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """The protocol the embedded model holds under the default decoding (no ``decode``)."""
+    """The protocol the embedded model holds under the default decoding (no ``decode``): its
+    ``another-call`` decision keeps main's prompt and grammar."""
     gguf = tmp_path_factory.mktemp("gguf") / "m.gguf"
     gguf.write_bytes(b"GGUF")
     model = LlamaModel(gguf, "local")
-    assert model.decode == ()
+    assert model.decode == ("another-call", "relevance")
     return model.protocol
 
 

@@ -89,3 +89,19 @@ def test_readme_example(
     monkeypatch.chdir(tmp_path)
     code = compile("\n" * line + source, str(README), "exec", dont_inherit=True)
     exec(code, {"__name__": "readme"})
+
+
+@pytest.mark.e2e
+def test_the_library_example_gives_the_right_answer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """21 °C is 69.8 °F: ``convert`` returns it and the answer must say it (issue 18: greedy
+    decoding wrote a second call, ``lookup("CET")``, after ``convert`` and answered ``CET``)."""
+    ((line, source),) = [block for block in BLOCKS if "def convert(" in block[1]]
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, object] = {"__name__": "readme"}
+    exec(compile("\n" * line + source, str(README), "exec", dont_inherit=True), namespace)
+    result = namespace["result"]
+    called = [e.call.name for e in result.events if type(e).__name__ == "ToolCalled"]  # type: ignore[attr-defined]
+    assert called == ["convert"]
+    assert "69.8" in str(result.output)  # type: ignore[attr-defined]

@@ -51,8 +51,9 @@ def _bound(minimum: float, strict: bool) -> str:
 
 
 DECODE_HELP = (
-    "opt-in decoding strategies of the embedded model: default (= greedy, unchanged), all, or a "
-    "comma-separated list of text-answer, likelihood, function-first, another-call, bounded "
+    "decoding strategies of the embedded model: default (= another-call,relevance), greedy "
+    "(main's: one generation under the step's grammar), all, or a comma-separated list of "
+    "text-answer, likelihood, function-first, another-call, bounded, relevance, grounded "
     "(see BENCHMARKS.md)"
 )
 

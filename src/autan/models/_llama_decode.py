@@ -11,7 +11,13 @@ from typing import Any
 
 from autan.messages import ToolSpec
 from autan.models import decoding
-from autan.models._llama_grammar import arguments_grammar, calls_grammar, grammar, text_grammar
+from autan.models._llama_grammar import (
+    arguments_grammar,
+    calls_grammar,
+    grammar,
+    text_grammar,
+    value_grammar,
+)
 from autan.models._llama_scores import LlamaScores
 from autan.protocols import CallFormat, JsonOutput, OutputConstraint
 from autan.protocols.constrained import MAX_CALLS_PER_STEP
@@ -44,9 +50,23 @@ class StepDecoder:
         if not isinstance(allowed, JsonOutput) or allowed.calls is None or not self._tools:
             return self._generate(prompt, grammar(allowed, self._bound))
         form = allowed.calls
-        if allowed.text_answer and not self._decide(prompt, form):
+        if not allowed.text_answer:
+            return self._json_step(prompt, allowed, form)
+        if not self._decide(prompt, form):
             return self._generate(prompt, text_grammar())
         return self._calls(prompt, form)
+
+    def _json_step(
+        self, prompt: list[int], allowed: JsonOutput, form: CallFormat
+    ) -> tuple[str, str]:
+        """The JSON answer kept: one value of the step's schema (a call or the answer), then,
+        if it was a call and the step allows several, more calls as ``another-call`` decides."""
+        if "another-call" not in self._use or allowed.line is None:
+            return self._generate(prompt, grammar(allowed, self._bound))
+        first, finish = self._generate(prompt, value_grammar(allowed, self._bound))
+        if finish == "length" or not form.is_call(first):
+            return first, finish
+        return self._more_calls(prompt, first, form)
 
     def _decide(self, prompt: list[int], form: CallFormat) -> bool:
         scores = LlamaScores(self._llama, prompt)
@@ -60,12 +80,21 @@ class StepDecoder:
     def _calls(self, prompt: list[int], form: CallFormat) -> tuple[str, str]:
         if "function-first" not in self._use and "another-call" not in self._use:
             return self._generate(prompt, self._calls_grammar())
-        text, finish = "", "stop"
-        for _ in range(MAX_CALLS_PER_STEP):
-            head = text + form.separator if text else ""
+        first, finish = self._one_call(prompt, "", form)
+        if finish == "length":
+            return first, finish
+        return self._more_calls(prompt, first, form)
+
+    def _more_calls(self, prompt: list[int], text: str, form: CallFormat) -> tuple[str, str]:
+        """``text`` (the reply's calls so far), then each further call ``_more`` asks for."""
+        finish = "stop"
+        for _ in range(MAX_CALLS_PER_STEP - 1):
+            if not self._more(prompt, text, form):
+                break
+            head = text + form.separator
             call, finish = self._one_call(prompt, head, form)
             text = head + call
-            if finish == "length" or not self._more(prompt, text, form):
+            if finish == "length":
                 break
         return text, finish
 

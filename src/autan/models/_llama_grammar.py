@@ -51,6 +51,11 @@ def _json_parts(allowed: JsonOutput, bound: bool) -> tuple[str, str, bool]:
     return one, line, text
 
 
+def value_grammar(allowed: JsonOutput, bound: bool) -> Any:
+    """One value of the step's schema (one call or the answer), nothing after it."""
+    return _grammar_for(json.dumps(_maybe_bounded(allowed.schema, bound)), "", False)[1]
+
+
 def text_grammar() -> Any:
     return _gbnf_grammar(f"root ::= {TEXT_RULE}")
 

@@ -1,23 +1,35 @@
 """Decoding strategies of the embedded backend (``--decode``), and their decision logic.
 
-All are opt-in: the default (``--decode default``, or ``greedy``, or no flag) is greedy decoding
-under one grammar, byte for byte the prompt and grammar of before the strategies
-(tests/test_greedy_identity.py). Greedy decoding lets the first token decide everything: whether
+The default (``--decode default``, or no flag) is ``DEFAULT_DECODE``: main's prompt and grammar,
+byte for byte (tests/test_greedy_identity.py), decoded greedily except where a strategy of
+``DEFAULT_DECODE`` decides; ``--decode greedy`` is main's decoding, one greedy generation under
+the step's whole grammar. Greedy decoding lets the first token decide everything: whether
 to call at all, which tool, whether to call again. Each strategy replaces one such token by a
 comparison of log-probabilities over the shared, cached prompt (``Scores``, from llama.cpp's KV
 cache):
 
 - ``text-answer``: the reply format asks for the answer in plain words
   (``constrained.TEXT_REPLY_FORMAT``) and the grammar takes plain text that does not begin like
-  a call, instead of ``{"result": "TEXT"}``. The three strategies below decode a step part by
-  part around that text branch, so each of them brings ``text-answer`` with it.
+  a call, instead of ``{"result": "TEXT"}``. ``likelihood`` and ``function-first`` decode a
+  step part by part around that text branch, so each of them brings ``text-answer`` with it.
 
 - ``likelihood``: call or answer? The mass of the tokens that open a call against the mass of
   every other first token, with a margin (chosen on calibration data, BENCHMARKS.md).
 - ``function-first``: which tool? Each offered name ranked by log P(the call's opening with
   that name); then only that tool's arguments are decoded, under that tool's grammar alone.
 - ``another-call``: after each call, one more call (a new line opening a call) against the end
-  of the reply, instead of the grammar's greedy path (parallel calls).
+  of the reply, instead of the grammar's greedy path (parallel calls). Greedy compares the
+  newline with the end, and a newline the model meant for prose becomes, under the grammar, a
+  second call the task never asked for (the README's ``lookup("CET")`` after ``convert``).
+  Works with the JSON answer as well as with ``text-answer``; on by default.
+- ``relevance``: when no offered tool shares a content word with the task
+  (``protocols.relevance``, lexical, no model), the step is asked as plain chat, no tools shown
+  and no grammar, so a question that needs no tool gets the answer the model gives in plain
+  chat, not a copied ``TEXT`` placeholder or an invented call. On by default.
+- ``grounded``: a path parameter (its name says ``path`` or ``file``) takes, in the grammar
+  only, one of the paths the task names (``notes.txt``, ``docs/``), and where the task names
+  none, a path with a default is left out (the tool uses ``"."``): the model neither invents
+  ``read_file.txt`` nor ``current_dir``.
 - ``bounded``: strings and arrays a tool did not bound get a bound in the grammar (arguments
   are still validated against the tool's own schema), so a value that never closes stops early.
 
@@ -27,19 +39,35 @@ Pure: the decisions take a ``Scores`` and do no I/O.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any, Protocol
 
 from autan.errors import ConfigurationError
-from autan.protocols import CallFormat
+from autan.messages import Message, ModelRequest
+from autan.protocols import CallFormat, JsonOutput, OutputConstraint
+from autan.protocols.relevance import fitting
 
 TEXT_ANSWER = "text-answer"
-STRATEGIES = (TEXT_ANSWER, "likelihood", "function-first", "another-call", "bounded")
-NEEDS_TEXT_ANSWER = frozenset({"likelihood", "function-first", "another-call"})
-DEFAULT_DECODE: tuple[str, ...] = ()
-"""What ``--decode default`` (and no flag) means: greedy, no strategy. The strategies are
-opt-in until measured better than greedy on the agent runs main ships (BENCHMARKS.md, issue 18:
-the README example answers 21 instead of calling ``convert`` under ``likelihood``)."""
+RELEVANCE = "relevance"
+GROUNDED = "grounded"
+STRATEGIES = (
+    TEXT_ANSWER,
+    "likelihood",
+    "function-first",
+    "another-call",
+    "bounded",
+    RELEVANCE,
+    GROUNDED,
+)
+ANOTHER_CALL = "another-call"
+NEEDS_TEXT_ANSWER = frozenset({"likelihood", "function-first"})
+DEFAULT_DECODE: tuple[str, ...] = (ANOTHER_CALL, RELEVANCE)
+"""What ``--decode default`` (and no flag) means. ``another-call`` alone: it keeps main's prompt
+and grammar and fixed the README example (``CET`` → 69.8); the others stay opt-in until
+measured better than greedy on agent runs (BENCHMARKS.md, issue 18: under ``likelihood`` the
+README example answers 21 without calling ``convert``)."""
 GREEDY = "greedy"
 ALL = "all"
 
@@ -67,9 +95,10 @@ class Scores(Protocol):
 
 
 def parse_decode(option: str | None) -> tuple[str, ...]:
-    """The strategies an option names: ``default`` (or ``None``) and ``greedy``: none; ``all``:
+    """The strategies an option names: ``default`` (or ``None``): ``DEFAULT_DECODE``; ``greedy``:
+    none (main's decoding); ``all``:
     every one of ``STRATEGIES``; or a comma-separated list of them (``likelihood``,
-    ``function-first`` and ``another-call`` bring ``text-answer`` with them)."""
+    ``function-first`` bring ``text-answer`` with them)."""
     text = (option or "default").strip()
     if text == "default":
         return DEFAULT_DECODE
@@ -88,6 +117,81 @@ def parse_decode(option: str | None) -> tuple[str, ...]:
     if names & NEEDS_TEXT_ANSWER:
         names.add(TEXT_ANSWER)
     return tuple(name for name in STRATEGIES if name in names)
+
+
+def names_strategies(option: str | None) -> bool:
+    """Whether ``option`` asks for strategies beyond the default (servers take none)."""
+    return (option or "default").strip() not in ("default", GREEDY)
+
+
+def relevant(request: ModelRequest, strategies: tuple[str, ...]) -> ModelRequest:
+    """``request`` as the ``relevance`` strategy asks it: without its tools when the task (the
+    last user turn) shares no content word with any of them, before any call of that turn;
+    as it is otherwise (and for ``required`` or ``none``)."""
+    if RELEVANCE not in strategies or request.tool_choice != "auto" or not request.tools:
+        return request
+    turn: list[Message] = []
+    for message in reversed(request.messages):
+        if message.role == "user":
+            break
+        turn.append(message)
+    else:
+        return request
+    if any(item.tool_calls for item in turn) or fitting(message.content, request.tools):
+        return request
+    return replace(request, tools=())
+
+
+_PATH_NAME = re.compile(r"(?:^|_)(?:file_?)?(?:path|file|filename)(?:$|_)", re.IGNORECASE)
+_NAMED_PATH = re.compile(
+    r"(?<![\w/.-])(?:[\w-]+/)*[\w-]+(?:\.(?=[0-9]*[A-Za-z])[A-Za-z0-9]{1,5}|/)(?![\w/])"
+)
+
+
+def ground(
+    allowed: OutputConstraint, request: ModelRequest, strategies: tuple[str, ...]
+) -> OutputConstraint:
+    """``allowed`` with its path parameters grounded in the task (``grounded``), if asked."""
+    if GROUNDED not in strategies or not isinstance(allowed, JsonOutput) or allowed.line is None:
+        return allowed
+    paths = task_paths(_task(request.messages))
+    line = grounded(allowed.line, paths)
+    return replace(allowed, schema=grounded(allowed.schema, paths), line=line)
+
+
+def _task(messages: tuple[Message, ...]) -> str:
+    """The last user turn's text."""
+    return next((m.content for m in reversed(messages) if m.role == "user"), "")
+
+
+def task_paths(task: str) -> list[str]:
+    """The paths a task names: ``notes.txt``, ``src/a.py``, ``docs/``, in order, once each."""
+    return list(dict.fromkeys(_NAMED_PATH.findall(task)))
+
+
+def grounded(schema: Any, paths: Sequence[str]) -> Any:
+    """``schema`` (a step's, for the grammar only) with each string parameter named like a path
+    held to ``paths``, or, if there are none and it has a default, left out."""
+    if isinstance(schema, list):
+        return [grounded(item, paths) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {key: grounded(value, paths) for key, value in schema.items()}
+    properties = out.get("properties")
+    if not isinstance(properties, dict):
+        return out
+    required = set(out.get("required", ()))
+    kept = {}
+    for name, value in properties.items():
+        if not (
+            _PATH_NAME.search(name) and isinstance(value, dict) and value.get("type") == "string"
+        ):
+            kept[name] = value
+        elif paths:
+            kept[name] = {"type": "string", "enum": list(paths)}
+        elif "default" not in value or name in required:
+            kept[name] = value
+    return {**out, "properties": kept}
 
 
 def should_call(scores: Scores, form: CallFormat, margin: float = CALL_MARGIN) -> bool:

@@ -24,7 +24,7 @@ from autan.models._llama_decode import StepDecoder
 from autan.models._llama_grammar import grammar
 from autan.models.base import Model
 from autan.models.context import DEFAULT_CONTEXT, check_context
-from autan.models.decoding import TEXT_ANSWER, parse_decode
+from autan.models.decoding import TEXT_ANSWER, ground, parse_decode, relevant
 from autan.protocols import (
     JsonOutput,
     OutputConstraint,
@@ -67,12 +67,12 @@ class LlamaModel(Model):
     def complete(self, request: ModelRequest) -> ModelResponse:
         deadline = Deadline(request.timeout_seconds)  # the wait for the lock counts too
         with self._lock:
-            return self._complete(request, deadline)
+            return self._complete(relevant(request, self.decode), deadline)
 
     def stream(self, request: ModelRequest) -> Iterator[str | ModelResponse]:
         deadline = Deadline(request.timeout_seconds)
         with self._lock:
-            yield from self._stream(request, deadline)
+            yield from self._stream(relevant(request, self.decode), deadline)
 
     def count_tokens(self, text: str) -> int:
         """How many tokens ``text`` is for this model (no chat template around it)."""
@@ -91,6 +91,7 @@ class LlamaModel(Model):
         started = time.perf_counter()
         protocol = for_request(self.protocol, request)
         allowed = protocol.constraint(request.tools, request.tool_choice, request.answer_schema)
+        allowed = ground(allowed, request, self.decode)
         llama, tokens, cached = self._prepare(request, protocol)
         if self.decode:
             deadline.check(self.name)  # the prompt's evaluation cannot be stopped: not begun late
@@ -99,7 +100,7 @@ class LlamaModel(Model):
             completion = len(llama.tokenize(text.encode(), add_bos=False, special=False))
             usage = Usage(len(tokens), completion, cached)
             return self._response(text, usage, time.perf_counter() - started, finish, request)
-        # the default (greedy): one generation under the step's whole grammar
+        # ``--decode greedy`` (main's): one generation under the step's whole grammar
         stop = self._stops(llama, tokens, allowed, deadline)
         deadline.check(self.name)  # the prompt's evaluation cannot be stopped: not begun late
         output = _generate(llama, tokens, request, grammar(allowed), stop=stop)
@@ -133,8 +134,12 @@ class LlamaModel(Model):
     def _stream(self, request: ModelRequest, deadline: Deadline) -> Iterator[str | ModelResponse]:
         started = time.perf_counter()
         protocol = for_request(self.protocol, request)
-        allowed = protocol.constraint(request.tools, request.tool_choice, request.answer_schema)
-        if isinstance(allowed, JsonOutput) and allowed.calls is not None:
+        allowed = ground(
+            protocol.constraint(request.tools, request.tool_choice, request.answer_schema),
+            request,
+            self.decode,
+        )
+        if self.decode and isinstance(allowed, JsonOutput) and allowed.calls is not None:
             # a decoded step is assembled part by part: it comes as one piece
             yield self._complete(request, deadline)
             return
@@ -164,6 +169,7 @@ class LlamaModel(Model):
 
     def render_prompt(self, request: ModelRequest) -> str:
         """The exact text llama.cpp tokenizes for ``request`` (chat template applied)."""
+        request = relevant(request, self.decode)
         with self._lock:
             return self._prompt(request, for_request(self.protocol, request))
 

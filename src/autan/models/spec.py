@@ -52,9 +52,9 @@ def load_model(
 
 
 def _no_decoding(decode: str | None, spec: str) -> None:
-    from autan.models.decoding import parse_decode
+    from autan.models.decoding import names_strategies, parse_decode
 
-    if decode is not None and parse_decode(decode):
+    if names_strategies(decode) and parse_decode(decode):
         raise ConfigurationError(
             f"decoding strategies need the embedded model; {spec!r} decodes on its server "
             "(use --decode greedy)"

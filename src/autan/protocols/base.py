@@ -29,6 +29,10 @@ class CallFormat:
     def opening(self, name: str) -> str:
         return f"{self.lead}{name}{self.middle}"
 
+    def is_call(self, text: str) -> bool:
+        """Whether ``text`` opens like a call (blanks aside: a grammar lets them vary)."""
+        return "".join(text.split()).startswith("".join(self.lead.split()))
+
 
 @dataclass(frozen=True, slots=True)
 class JsonOutput:

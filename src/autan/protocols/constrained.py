@@ -263,7 +263,8 @@ class ConstrainedProtocol(ToolProtocol):
                 return JsonOutput(answer_schema(answer))
             if not tools:
                 return None
-            return JsonOutput(output_schema(tools, choice, answer), call_schema(tools))
+            schema = output_schema(tools, choice, answer)
+            return JsonOutput(schema, call_schema(tools), calls=CALL_FORMAT)
         if choice == "none":
             return JsonOutput(ANSWER_ONLY_SCHEMA, text_answer=True)
         if not tools:
