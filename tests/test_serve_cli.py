@@ -10,7 +10,6 @@ import socket
 import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -87,7 +86,7 @@ def test_a_second_start_keeps_the_token_and_does_not_print_it(tmp_path: Path) ->
     token, made = token_from_file(token_file)
     assert made
     assert token_from_file(token_file) == (token, False)
-    server, url, said = _serve(
+    server, _, said = _serve(
         tmp_path, "--store", str(tmp_path / "j"), "--token-file", str(token_file)
     )
     server.send_signal(signal.SIGINT)

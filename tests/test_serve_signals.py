@@ -56,7 +56,7 @@ def test_a_sigint_where_python_would_drop_it_stops_the_server() -> None:
         code = process.wait(30)
     except subprocess.TimeoutExpired:
         process.kill()
-        raise AssertionError(f"the server ignored the SIGINT: {process.communicate()[1]}")
+        raise AssertionError(f"the server ignored the SIGINT: {process.communicate()[1]}") from None
     assert code == 130, process.communicate()[1]
 
 
