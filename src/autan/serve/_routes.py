@@ -116,13 +116,17 @@ def events(
     run_id: str,
     last_event_id: Annotated[str, Header(pattern=SEQUENCE_NUMBER)] = "",
     after: Annotated[int, Query(ge=-1, le=MAX_SEQ, description="like Last-Event-ID")] = -1,
+    deltas: Annotated[bool, Query(description="also the model's text as it is written")] = False,
 ) -> EventSourceResponse:
     """The run's journal as Server-Sent Events (``id``: the sequence number), then each new
-    event as it happens, until the run ends. Resume with ``Last-Event-ID``."""
+    event as it happens, until the run ends. Resume with ``Last-Event-ID``. With ``deltas``,
+    also ``text_delta`` messages (no ``id``, live only: a reconnecting client gets the
+    journal's events after its ``Last-Event-ID``, then deltas from then on; each step's
+    ``model_response`` has its whole text)."""
     runs = _runs(request)
     _known(runs, run_id)
     start = int(last_event_id) if last_event_id else after
-    stream = journal_events(runs.tails, run_id, start)
+    stream = journal_events(runs.tails, run_id, start, deltas)
     return EventSourceResponse(stream, ping=PING_SECONDS)
 
 

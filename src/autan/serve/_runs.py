@@ -3,7 +3,6 @@ executed by the pool and journaled through the ``WatchedStore``."""
 
 from __future__ import annotations
 
-import collections
 import logging
 from collections.abc import Callable, Generator, Iterator
 
@@ -16,7 +15,7 @@ from autan.errors import (
     RunError,
     RunInProgress,
 )
-from autan.events import Event, FinalAnswer, RunFailed
+from autan.events import Event, FinalAnswer, RunFailed, TextDelta
 from autan.ids import new_run_id
 from autan.serve._hub import Hub
 from autan.serve._pool import PoolFull, RunPool, Stopping
@@ -133,11 +132,17 @@ class Runs:
     def _started(self, run_id: str, events: Generator[Event, None, object]) -> Callable[[], None]:
         def work() -> None:
             try:
-                self._finish(run_id, lambda: _drain(events))
+                self._finish(run_id, lambda: self._relay(run_id, events))
             finally:
                 events.close()  # a run stopped before it began gives its lease back too
 
         return work
+
+    def _relay(self, run_id: str, events: Iterator[Event]) -> None:
+        """Run the run; its text deltas (which the journal does not keep) go to followers."""
+        for event in events:
+            if isinstance(event, TextDelta):
+                self.hub.publish(run_id, event)
 
     def _resumption(self, run_id: str) -> Callable[[], None]:
         return lambda: self._finish(run_id, lambda: self._resume_now(run_id))
@@ -175,10 +180,6 @@ class Runs:
         events = self.store.load(run_id)
         if not _ended(events):
             self.store.append_regardless(run_id, len(events), RunFailed(CANCELLED, reason), lease)
-
-
-def _drain(events: Iterator[Event]) -> None:
-    collections.deque(events, maxlen=0)
 
 
 def _ended(events: list[Event]) -> bool:
