@@ -3,45 +3,12 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 
-from autan import Agent, Limits, SQLiteStore
-from autan.messages import ModelRequest, ModelResponse
-from autan.serve import RunSpec
-from autan.store import Store
-from autan.testing import ScriptedModel
-from serve_support import AUTH, ScriptedAgents, served, sse_messages, start
-
-ANSWER = "hello brave new world"
-
-
-class HalfWritten(ScriptedModel):
-    """Starts writing on ``go``; streams its first word, then waits for ``more``."""
-
-    def __init__(self, go: threading.Event, more: threading.Event) -> None:
-        super().__init__([ANSWER], by_step=True)
-        self.go, self.more = go, more
-
-    def stream(self, request: ModelRequest) -> Iterator[str | ModelResponse]:
-        pieces = super().stream(request)
-        assert self.go.wait(20), "the test never let the model write"
-        yield next(pieces)
-        assert self.more.wait(20), "the test never let the model go on"
-        yield from pieces
-
-
-class HalfWrittenAgents(ScriptedAgents):
-    def __init__(self) -> None:
-        super().__init__([ANSWER])
-        self.go, self.more = threading.Event(), threading.Event()
-
-    def new(self, spec: RunSpec, store: Store) -> Agent:
-        model = HalfWritten(self.go, self.more)
-        return Agent(model, limits=Limits(max_steps=2), store=store)
+from autan import SQLiteStore
+from serve_support import AUTH, HALF_WRITTEN, HalfWrittenAgents, served, sse_messages, start
 
 
 def test_deltas_come_live_before_their_step_and_are_never_replayed(tmp_path: Path) -> None:
@@ -63,7 +30,7 @@ def test_deltas_come_live_before_their_step_and_are_never_replayed(tmp_path: Pat
             replayed = list(sse_messages(stream))
         journal = store.load(run_id)
     deltas = [m for m in seen if m.event == "text_delta"]
-    assert "".join(m.data["text"] for m in deltas) == ANSWER
+    assert "".join(m.data["text"] for m in deltas) == HALF_WRITTEN
     assert all(m.id is None and m.data["step"] == 1 for m in deltas)
     kinds = [m.event for m in seen]
     assert kinds.index("text_delta") > kinds.index("model_request")

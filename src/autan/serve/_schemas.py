@@ -72,6 +72,12 @@ class Awaiting(BaseModel):
     call_id: str
     name: str
     arguments: dict[str, Any]
+    reason: str = Field(
+        "", description="why the trust policy asks; empty: the tool asks before every call"
+    )
+    copied: list[str] = Field(
+        default_factory=list, description="argument text copied verbatim from untrusted results"
+    )
 
 
 class RunSummary(BaseModel):
