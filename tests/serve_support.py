@@ -17,7 +17,7 @@ import uvicorn
 
 from autan import Agent, Limits, Tool, tool
 from autan.messages import ModelRequest, ModelResponse
-from autan.serve import RunSpec, ServeOptions, create_app
+from autan.serve import Offered, RunSpec, ServeOptions, create_app
 from autan.store import Store
 from autan.testing import ScriptedModel, Turn
 
@@ -33,6 +33,9 @@ class ScriptedAgents:
         self.script = list(script)
         self.tools = list(tools)
         self.models: list[ScriptedModel] = []
+
+    def offered(self) -> Offered:
+        return Offered(tuple(t.name for t in self.tools))
 
     def new(self, spec: RunSpec, store: Store) -> Agent:
         model = ScriptedModel(self.script, by_step=True)

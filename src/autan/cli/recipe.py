@@ -49,6 +49,9 @@ class Recipe:
     """The embedded model's context size (``None``: its default)."""
     decode: str | None = None
     trust: str = "default"
+    builtin: tuple[str, ...] | None = None
+    """The built-in tools the agent gets, by name (``autan serve``'s tools profile); ``None``:
+    all of them."""
 
     def __post_init__(self) -> None:
         from autan.loop import check_actions, check_trust_policy
@@ -148,7 +151,11 @@ class Recipe:
                 context=self.context,
                 decode=self.decode,
             )
-        builtin = builtin_tools(self.workspace)
+        builtin = [
+            t
+            for t in builtin_tools(self.workspace)
+            if self.builtin is None or t.name in self.builtin
+        ]
         return Agent(
             model,
             [*builtin, *self._mcp_tools(settings, model, {t.name for t in builtin})],

@@ -16,7 +16,7 @@ from autan._version import __version__
 from autan.serve._bounded_body import BoundedBody
 from autan.serve._chat import chat_router
 from autan.serve._errors import add_error_handlers
-from autan.serve._routes import runs_router
+from autan.serve._routes import runs_router, tools_router
 from autan.serve._runs import Runs
 from autan.serve._source import AgentSource
 from autan.store import Store
@@ -67,6 +67,7 @@ def create_app(store: Store, agents: AgentSource, options: ServeOptions | None =
     )
     app.state.runs = runs
     app.include_router(runs_router(options.token))
+    app.include_router(tools_router(options.token))
     app.include_router(chat_router(options.token))
     add_error_handlers(app)
     _add_page(app)

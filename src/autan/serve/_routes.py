@@ -16,6 +16,7 @@ from autan.serve._schemas import (
     CreateRun,
     Decision,
     ErrorOut,
+    Offered,
     RunCreated,
     RunOut,
     RunPage,
@@ -60,6 +61,12 @@ def runs_router(token: str | None) -> APIRouter:
     return router
 
 
+def tools_router(token: str | None) -> APIRouter:
+    router = APIRouter(prefix="/v1", tags=["runs"], responses={401: {"model": ErrorOut}})
+    router.add_api_route("/tools", tools, methods=["GET"], dependencies=[Depends(bearer(token))])
+    return router
+
+
 def _runs(request: Request) -> Runs:
     runs: Runs = request.app.state.runs
     return runs
@@ -75,8 +82,16 @@ def _known(runs: Runs, run_id: str) -> RunInfo:
 def create(request: Request, body: CreateRun) -> RunCreated:
     """Start a run of ``task``; it is journaled before its id is returned."""
     limits = body.limits.model_dump() if body.limits else {}
-    run_id = _runs(request).start(RunSpec(body.task, body.model, **limits))
+    chosen = tuple(body.tools) if body.tools is not None else None
+    run_id = _runs(request).start(RunSpec(body.task, body.model, **limits, tools=chosen))
     return RunCreated(id=run_id, status="queued", events_url=f"/v1/runs/{run_id}/events")
+
+
+def tools(request: Request) -> Offered:
+    """What a run may be given (``tools`` in ``POST /v1/runs``): the server's tools and the
+    MCP servers it was started with."""
+    offered = _runs(request).agents.offered()
+    return Offered(tools=list(offered.tools), mcp=list(offered.mcp))
 
 
 def listing(

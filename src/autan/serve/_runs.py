@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Generator, Iterator
 
+from autan.agent import Agent
 from autan.errors import (
     AutanError,
     AwaitingApproval,
@@ -17,6 +18,7 @@ from autan.errors import (
 )
 from autan.events import Event, FinalAnswer, RunFailed, TextDelta
 from autan.ids import new_run_id
+from autan.result import RunResult
 from autan.serve._hub import Hub
 from autan.serve._pool import PoolFull, RunPool, Stopping
 from autan.serve._source import AgentSource, RunSpec
@@ -41,23 +43,35 @@ class Runs:
         self.hub = Hub()
         self.store = WatchedStore(store, self.pool.stop_reason, self.hub.notify)
         self.tails = Tails(self.store, self.hub)
-        self._agents = agents
+        self.agents = agents
 
     def start(self, spec: RunSpec) -> str:
         """Journal a new run and queue it; its id once its first event is durable."""
         if self.pool.full():
             raise PoolFull("too many runs are waiting")
-        agent = self._agents.new(spec, self.store)
+        agent = self.agents.new(spec, self.store)
         agent.metadata[SERVED_KEY] = True
         run_id = new_run_id()
-        events = agent.stream(spec.task, run_id=run_id)
-        next(events)  # RunStarted: journaled (and the run's lease held) before it is queued
         try:
-            self.pool.submit(run_id, self._started(run_id, events))
+            earlier = self._answered(agent, spec.after) if spec.after else None
+            events = agent.stream(spec.task, run_id=run_id, after=earlier)
+            next(events)  # RunStarted: journaled (and the run's lease held) before it is queued
+        except BaseException:
+            agent.close()
+            raise
+        try:
+            self.pool.submit(run_id, self._started(run_id, events, agent))
         except Exception:
             events.close()  # gives the lease back: the run is left to resume
+            agent.close()
             raise
         return run_id
+
+    def _answered(self, agent: Agent, run_id: str) -> RunResult:
+        """The result of answered run ``run_id``, its transcript rebuilt from the journal."""
+        if self.store.info(run_id).status != "completed":
+            raise ConfigurationError(f"run {run_id} has no answer to follow up on")
+        return agent.resume(run_id)
 
     def resume(self, run_id: str) -> None:
         """Continue a run that neither ended nor waits for a decision."""
@@ -129,12 +143,15 @@ class Runs:
             self.store.let_go(run_id)
             raise
 
-    def _started(self, run_id: str, events: Generator[Event, None, object]) -> Callable[[], None]:
+    def _started(
+        self, run_id: str, events: Generator[Event, None, object], agent: Agent
+    ) -> Callable[[], None]:
         def work() -> None:
             try:
                 self._finish(run_id, lambda: self._relay(run_id, events))
             finally:
                 events.close()  # a run stopped before it began gives its lease back too
+                agent.close()  # its MCP connections
 
         return work
 
@@ -148,13 +165,15 @@ class Runs:
         return lambda: self._finish(run_id, lambda: self._resume_now(run_id))
 
     def _resume_now(self, run_id: str) -> None:
-        agent = self._agents.existing(run_id, self.store.info(run_id).config, self.store)
+        agent = self.agents.existing(run_id, self.store.info(run_id).config, self.store)
         try:
             agent.resume(run_id)
         except ResumeNeedsDecision:
             raise
         except (AwaitingApproval, RunError):
             pass  # paused, or failed: the journal says so
+        finally:
+            agent.close()
 
     def _finish(self, run_id: str, go: Callable[[], None]) -> None:
         """Do ``go`` unless the run is to stop; journal a cancellation; keep a problem that the
