@@ -4,7 +4,7 @@ executed by the pool and journaled through the ``WatchedStore``."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Mapping
 
 from autan.agent import Agent
 from autan.errors import (
@@ -45,12 +45,13 @@ class Runs:
         self.tails = Tails(self.store, self.hub)
         self.agents = agents
 
-    def start(self, spec: RunSpec) -> str:
-        """Journal a new run and queue it; its id once its first event is durable."""
+    def start(self, spec: RunSpec, labels: Mapping[str, str] | None = None) -> str:
+        """Journal a new run (``labels`` in its configuration) and queue it; its id once its
+        first event is durable."""
         if self.pool.full():
             raise PoolFull("too many runs are waiting")
         agent = self.agents.new(spec, self.store)
-        agent.metadata[SERVED_KEY] = True
+        agent.metadata.update({**(labels or {}), SERVED_KEY: True})
         run_id = new_run_id()
         try:
             earlier = self._answered(agent, spec.after) if spec.after else None
