@@ -136,11 +136,19 @@ def test_serve_on_the_embedded_model(tmp_path: Path) -> None:
         with httpx.stream("GET", f"{url}/v1/runs/{run_id}/events", timeout=120) as stream:
             kinds = [m.event for m in sse_messages(stream)]
         view = httpx.get(f"{url}/v1/runs/{run_id}").json()
+        asked = [{"role": "user", "content": "What is 12 * 12?"}]
         chat = httpx.post(
-            f"{url}/v1/chat/completions",
-            json={"model": "autan", "messages": [{"role": "user", "content": "What is 12 * 12?"}]},
-            timeout=120,
+            f"{url}/v1/chat/completions", json={"model": "autan", "messages": asked}, timeout=120
         )
+        said = chat.json()["choices"][0]["message"]["content"]
+        asked += [
+            {"role": "assistant", "content": said},
+            {"role": "user", "content": "And 12 * 13?"},
+        ]
+        follow_up = httpx.post(
+            f"{url}/v1/chat/completions", json={"model": "autan", "messages": asked}, timeout=120
+        )
+        tools = httpx.get(f"{url}/v1/tools").json()
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(60)
@@ -150,4 +158,10 @@ def test_serve_on_the_embedded_model(tmp_path: Path) -> None:
     assert view["answer"] == "3367"
     assert view["usage"]["cached_tokens"] > 0  # the second step reused the first one's prefix
     assert chat.status_code == 200, chat.text
-    assert chat.json()["choices"][0]["message"]["content"] == "144"
+    assert said == "144"
+    assert follow_up.status_code == 200, follow_up.text
+    with SQLiteStore(journal) as store:
+        second, first = (store.info(r.headers["x-autan-run"]) for r in (follow_up, chat))
+    assert second.config["after"] == first.run_id  # the second turn continued the first
+    assert second.config["task"] == "And 12 * 13?"
+    assert "calculator" in tools["tools"]

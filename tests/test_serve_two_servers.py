@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 
 from autan import Agent, Limits, SQLiteStore, Tool
-from autan.serve import RunSpec, ServeOptions
+from autan.serve import Offered, RunSpec, ServeOptions
 from autan.store import Store
 from autan.testing import ScriptedModel, Turn
 from serve_support import AUTH, TOKEN, Gate, approval_tool, run_view, served, start, wait_for
@@ -22,6 +22,9 @@ class ScriptPerTask:
     def __init__(self, scripts: Mapping[str, Sequence[Turn]], tools: Sequence[Tool]) -> None:
         self.scripts = scripts
         self.tools = list(tools)
+
+    def offered(self) -> Offered:
+        return Offered(tuple(t.name for t in self.tools))
 
     def new(self, spec: RunSpec, store: Store) -> Agent:
         script = self.scripts[spec.task]
