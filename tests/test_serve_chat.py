@@ -11,7 +11,16 @@ import pytest
 
 from autan import SQLiteStore
 from autan.tools.calculator import calculator
-from serve_support import AUTH, TOKEN, ScriptedAgents, approval_tool, served
+from serve_support import (
+    AUTH,
+    TOKEN,
+    ScriptedAgents,
+    approval_tool,
+    run_view,
+    served,
+    start,
+    wait_for,
+)
 
 CALCULATE = [("calculator", {"expression": "37 * 91"}), "3367"]
 
@@ -171,3 +180,24 @@ def test_an_edited_answer_starts_afresh_with_the_messages_as_context(store: SQLi
     newest, _ = store.runs()
     assert "after" not in newest.config
     assert newest.config["task"].startswith("Earlier in this conversation:\nuser: I am Ada.")
+
+
+def test_a_run_of_the_api_follows_up_on_another(store: SQLiteStore) -> None:
+    agents = ScriptedAgents(["Noted."])
+    with served(store, agents) as base:
+        first = start(base, "I am Ada.")
+        wait_for(lambda: run_view(base, first)["status"] == "completed", "the first answer")
+        second = start(base, "Who am I?", after=first)
+        wait_for(lambda: run_view(base, second)["status"] == "completed", "the follow-up")
+        unknown = httpx.post(f"{base}/v1/runs", json={"task": "x", "after": "f" * 16}, headers=AUTH)
+        unanswered_id = "0123456789abcdef"
+        store.create_run(unanswered_id, {"task": "never answered"})
+        unanswered = httpx.post(
+            f"{base}/v1/runs", json={"task": "x", "after": unanswered_id}, headers=AUTH
+        )
+    assert store.info(second).config["after"] == first
+    read = [(m.role, m.content) for m in agents.models[1].requests[0].messages[1:]]
+    assert read == [("user", "I am Ada."), ("assistant", "Noted."), ("user", "Who am I?")]
+    assert unknown.status_code == 404
+    assert unanswered.status_code == 409, unanswered.text
+    assert unanswered.json()["detail"] == f"run {unanswered_id} has no answer to follow up on"

@@ -83,7 +83,11 @@ def create(request: Request, body: CreateRun) -> RunCreated:
     """Start a run of ``task``; it is journaled before its id is returned."""
     limits = body.limits.model_dump() if body.limits else {}
     chosen = tuple(body.tools) if body.tools is not None else None
-    run_id = _runs(request).start(RunSpec(body.task, body.model, **limits, tools=chosen))
+    runs = _runs(request)
+    if body.after is not None:
+        _known(runs, body.after)
+    spec = RunSpec(body.task, body.model, **limits, tools=chosen, after=body.after)
+    run_id = runs.start(spec)
     return RunCreated(id=run_id, status="queued", events_url=f"/v1/runs/{run_id}/events")
 
 

@@ -71,7 +71,7 @@ class Runs:
     def _answered(self, agent: Agent, run_id: str) -> RunResult:
         """The result of answered run ``run_id``, its transcript rebuilt from the journal."""
         if self.store.info(run_id).status != "completed":
-            raise ConfigurationError(f"run {run_id} has no answer to follow up on")
+            raise Conflict(f"run {run_id} has no answer to follow up on")
         return agent.resume(run_id)
 
     def resume(self, run_id: str) -> None:

@@ -40,6 +40,13 @@ class CreateRun(_Strict):
         "them); default: all",
     )
 
+    after: str | None = Field(
+        None,
+        min_length=1,
+        max_length=100,
+        description="an answered run this one follows up on: the model reads its conversation",
+    )
+
 
 class Offered(BaseModel):
     tools: list[str] = Field(description="the tools a run may be given, by name")
