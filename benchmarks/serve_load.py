@@ -30,7 +30,7 @@ from typing import Any
 import httpx
 
 from autan import Agent, Limits, tool
-from autan.serve import RunSpec, ServeOptions, create_app
+from autan.serve import Offered, RunSpec, ServeOptions, create_app
 from autan.store import Store, open_store
 from autan.testing import ScriptedModel
 
@@ -46,6 +46,9 @@ class BenchAgents:
             return f"slept {step}"
 
         self.tool = pause
+
+    def offered(self) -> Offered:
+        return Offered(("pause",))
 
     def new(self, spec: RunSpec, store: Store) -> Agent:
         steps = int(spec.task.split()[1]) if spec.task.startswith("follow ") else 0

@@ -16,7 +16,8 @@ import httpx
 import uvicorn
 
 from autan import Agent, Limits, Tool, tool
-from autan.serve import RunSpec, ServeOptions, create_app
+from autan.messages import ModelRequest, ModelResponse
+from autan.serve import Offered, RunSpec, ServeOptions, create_app
 from autan.store import Store
 from autan.testing import ScriptedModel, Turn
 
@@ -32,6 +33,9 @@ class ScriptedAgents:
         self.script = list(script)
         self.tools = list(tools)
         self.models: list[ScriptedModel] = []
+
+    def offered(self) -> Offered:
+        return Offered(tuple(t.name for t in self.tools))
 
     def new(self, spec: RunSpec, store: Store) -> Agent:
         model = ScriptedModel(self.script, by_step=True)
@@ -134,3 +138,31 @@ def start(base: str, task: str = "go", **body: Any) -> str:
     assert answer.status_code == 201, answer.text
     run_id: str = answer.json()["id"]
     return run_id
+
+
+HALF_WRITTEN = "hello brave new world"
+
+
+class HalfWritten(ScriptedModel):
+    """Starts writing on ``go``; streams its first word, then waits for ``more``."""
+
+    def __init__(self, go: threading.Event, more: threading.Event) -> None:
+        super().__init__([HALF_WRITTEN], by_step=True)
+        self.go, self.more = go, more
+
+    def stream(self, request: ModelRequest) -> Iterator[str | ModelResponse]:
+        pieces = super().stream(request)
+        assert self.go.wait(20), "the test never let the model write"
+        yield next(pieces)
+        assert self.more.wait(20), "the test never let the model go on"
+        yield from pieces
+
+
+class HalfWrittenAgents(ScriptedAgents):
+    def __init__(self) -> None:
+        super().__init__([HALF_WRITTEN])
+        self.go, self.more = threading.Event(), threading.Event()
+
+    def new(self, spec: RunSpec, store: Store) -> Agent:
+        model = HalfWritten(self.go, self.more)
+        return Agent(model, limits=Limits(max_steps=2), store=store)

@@ -98,6 +98,8 @@ def test_approve_from_a_second_client(store: SQLiteStore) -> None:
             "call_id": "call_1_0",
             "name": "delete",
             "arguments": {"path": "/tmp/x"},
+            "reason": "",  # the tool's own needs_approval, not the trust policy
+            "copied": [],
         }
         assert calls == []
         with httpx.stream("GET", f"{base}/v1/runs/{run_id}/events", headers=AUTH) as watcher:
@@ -243,6 +245,8 @@ def test_openapi_document_and_docs_page(store: SQLiteStore) -> None:
     with served(store, ScriptedAgents(["hello"])) as base:
         document = httpx.get(f"{base}/openapi.json").json()
         docs = httpx.get(f"{base}/docs")
+        swagger = httpx.get(f"{base}/static/docs/swagger-ui-bundle.js")
+        init = httpx.get(f"{base}/static/docs.js")
     assert set(document["paths"]) >= {
         "/v1/runs",
         "/v1/runs/{run_id}",
@@ -254,7 +258,12 @@ def test_openapi_document_and_docs_page(store: SQLiteStore) -> None:
     }
     assert "HTTPBearer" in document["components"]["securitySchemes"]
     assert docs.status_code == 200
-    assert "openapi.json" in docs.text
+    assert "script-src 'self'" in docs.headers["content-security-policy"]
+    assert "<script>" not in docs.text  # no inline script, nothing from a CDN
+    assert "http" not in docs.text
+    assert swagger.status_code == 200
+    assert "SwaggerUIBundle" in swagger.text
+    assert "/openapi.json" in init.text
 
 
 def test_the_page_runs_only_its_own_script_and_no_cors(store: SQLiteStore) -> None:

@@ -11,7 +11,16 @@ import pytest
 
 from autan import SQLiteStore
 from autan.tools.calculator import calculator
-from serve_support import AUTH, TOKEN, ScriptedAgents, approval_tool, served
+from serve_support import (
+    AUTH,
+    TOKEN,
+    ScriptedAgents,
+    approval_tool,
+    run_view,
+    served,
+    start,
+    wait_for,
+)
 
 CALCULATE = [("calculator", {"expression": "37 * 91"}), "3367"]
 
@@ -127,3 +136,68 @@ def test_bad_chat_requests(store: SQLiteStore) -> None:
     assert no_token.status_code == 401
     assert empty.status_code == 422
     assert store.runs() == []
+
+
+def test_a_follow_up_continues_the_runs_conversation(store: SQLiteStore) -> None:
+    openai = pytest.importorskip("openai")
+    agents = ScriptedAgents(["Hello Ada."])
+    first = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "I am Ada."}]
+    with served(store, agents) as base:
+        client = openai.OpenAI(base_url=f"{base}/v1", api_key=TOKEN, max_retries=0)
+        hello = client.chat.completions.create(model="autan", messages=first)
+        said = hello.choices[0].message.content
+        second = [*first, {"role": "assistant", "content": said}]
+        second.append({"role": "user", "content": "Who am I?"})
+        client.chat.completions.create(model="autan", messages=second)
+        third = [*second, {"role": "assistant", "content": "Hello Ada."}]
+        third.append({"role": "user", "content": "Thanks."})
+        client.chat.completions.create(model="autan", messages=third)
+    newest, middle, oldest = store.runs()
+    assert middle.config["after"] == oldest.run_id  # the conversation's turns, as runs
+    assert newest.config["after"] == middle.run_id
+    assert (middle.config["task"], newest.config["task"]) == ("Who am I?", "Thanks.")
+    read = agents.models[1].requests[0].messages  # the second turn's model read the first's
+    assert [(m.role, m.content) for m in read[1:]] == [
+        ("user", "Earlier in this conversation:\nsystem: Be brief.\n\nNow: I am Ada."),
+        ("assistant", "Hello Ada."),
+        ("user", "Who am I?"),
+    ]
+
+
+def test_an_edited_answer_starts_afresh_with_the_messages_as_context(store: SQLiteStore) -> None:
+    agents = ScriptedAgents(["Hello Ada."])
+    first = [{"role": "user", "content": "I am Ada."}]
+    edited = [*first, {"role": "assistant", "content": "Hi Bob."}]
+    edited.append({"role": "user", "content": "Who am I?"})
+    with served(store, agents) as base:
+        for messages in (first, edited):
+            answer = httpx.post(
+                f"{base}/v1/chat/completions",
+                json={"model": "autan", "messages": messages},
+                headers=AUTH,
+            )
+            assert answer.status_code == 200, answer.text
+    newest, _ = store.runs()
+    assert "after" not in newest.config
+    assert newest.config["task"].startswith("Earlier in this conversation:\nuser: I am Ada.")
+
+
+def test_a_run_of_the_api_follows_up_on_another(store: SQLiteStore) -> None:
+    agents = ScriptedAgents(["Noted."])
+    with served(store, agents) as base:
+        first = start(base, "I am Ada.")
+        wait_for(lambda: run_view(base, first)["status"] == "completed", "the first answer")
+        second = start(base, "Who am I?", after=first)
+        wait_for(lambda: run_view(base, second)["status"] == "completed", "the follow-up")
+        unknown = httpx.post(f"{base}/v1/runs", json={"task": "x", "after": "f" * 16}, headers=AUTH)
+        unanswered_id = "0123456789abcdef"
+        store.create_run(unanswered_id, {"task": "never answered"})
+        unanswered = httpx.post(
+            f"{base}/v1/runs", json={"task": "x", "after": unanswered_id}, headers=AUTH
+        )
+    assert store.info(second).config["after"] == first
+    read = [(m.role, m.content) for m in agents.models[1].requests[0].messages[1:]]
+    assert read == [("user", "I am Ada."), ("assistant", "Noted."), ("user", "Who am I?")]
+    assert unknown.status_code == 404
+    assert unanswered.status_code == 409, unanswered.text
+    assert unanswered.json()["detail"] == f"run {unanswered_id} has no answer to follow up on"

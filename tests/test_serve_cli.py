@@ -10,7 +10,6 @@ import socket
 import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -43,17 +42,6 @@ def _serve(
     url = re.search(r"serving on (http://[^\s:]+:[0-9]+)", said)
     assert url is not None
     return server, url.group(1), said
-
-
-def _until_answering(url: str) -> None:
-    for _ in range(300):
-        try:
-            if httpx.get(f"{url}/openapi.json", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"autan serve at {url} never answered")
 
 
 def test_serve_runs_agents_by_the_run_recipe(tmp_path: Path) -> None:
@@ -98,10 +86,9 @@ def test_a_second_start_keeps_the_token_and_does_not_print_it(tmp_path: Path) ->
     token, made = token_from_file(token_file)
     assert made
     assert token_from_file(token_file) == (token, False)
-    server, url, said = _serve(
+    server, _, said = _serve(
         tmp_path, "--store", str(tmp_path / "j"), "--token-file", str(token_file)
     )
-    _until_answering(url)  # a SIGINT before uvicorn's own handlers are in place can be lost
     server.send_signal(signal.SIGINT)
     server.wait(30)
     assert token not in said
@@ -149,11 +136,19 @@ def test_serve_on_the_embedded_model(tmp_path: Path) -> None:
         with httpx.stream("GET", f"{url}/v1/runs/{run_id}/events", timeout=120) as stream:
             kinds = [m.event for m in sse_messages(stream)]
         view = httpx.get(f"{url}/v1/runs/{run_id}").json()
+        asked = [{"role": "user", "content": "What is 12 * 12?"}]
         chat = httpx.post(
-            f"{url}/v1/chat/completions",
-            json={"model": "autan", "messages": [{"role": "user", "content": "What is 12 * 12?"}]},
-            timeout=120,
+            f"{url}/v1/chat/completions", json={"model": "autan", "messages": asked}, timeout=120
         )
+        said = chat.json()["choices"][0]["message"]["content"]
+        asked += [
+            {"role": "assistant", "content": said},
+            {"role": "user", "content": "And 12 * 13?"},
+        ]
+        follow_up = httpx.post(
+            f"{url}/v1/chat/completions", json={"model": "autan", "messages": asked}, timeout=120
+        )
+        tools = httpx.get(f"{url}/v1/tools").json()
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(60)
@@ -163,4 +158,11 @@ def test_serve_on_the_embedded_model(tmp_path: Path) -> None:
     assert view["answer"] == "3367"
     assert view["usage"]["cached_tokens"] > 0  # the second step reused the first one's prefix
     assert chat.status_code == 200, chat.text
-    assert chat.json()["choices"][0]["message"]["content"] == "144"
+    assert said == "144"
+    # A 135M model may fail the follow-up's task (a 502 then); the turn is what is tested.
+    assert follow_up.status_code in (200, 502), follow_up.text
+    with SQLiteStore(journal) as store:
+        second, first = (store.info(r.headers["x-autan-run"]) for r in (follow_up, chat))
+    assert second.config["after"] == first.run_id  # the second turn continued the first
+    assert second.config["task"] == "And 12 * 13?"
+    assert "calculator" in tools["tools"]

@@ -4,39 +4,16 @@ headless, against the app on loopback (ScriptedModel agents). Nothing is downloa
 from __future__ import annotations
 
 import os
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from autan import SQLiteStore, tool
+from serve_browser import needs_chromium, page, shot, sync_api
 from serve_support import TOKEN, Gate, ScriptedAgents, approval_tool, served
 
-sync_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no Debian chromium")
-SHOTS = os.environ.get("AUTAN_SCREENSHOTS")
-"""A directory to keep the screenshots in (``docs/`` to refresh the README's)."""
-
-
-@pytest.fixture
-def page() -> Iterator[sync_api.Page]:
-    arguments = ["--no-sandbox"] if os.geteuid() == 0 else []  # Chromium refuses root otherwise
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=arguments)
-        page = browser.new_page(viewport={"width": 1280, "height": 800})
-        page.set_default_timeout(20_000)
-        yield page
-        browser.close()
-
-
-def _shot(page: sync_api.Page, tmp_path: Path, name: str) -> None:
-    path = tmp_path / name
-    page.screenshot(path=str(path), full_page=True)
-    assert path.read_bytes().startswith(b"\x89PNG")
-    if SHOTS:
-        shutil.copy(path, Path(SHOTS) / name)
+pytestmark = needs_chromium
+__all__ = ["page"]  # the fixture
 
 
 def test_start_watch_live_approve_and_see_the_answer(page: sync_api.Page, tmp_path: Path) -> None:
@@ -57,7 +34,7 @@ def test_start_watch_live_approve_and_see_the_answer(page: sync_api.Page, tmp_pa
         expect(page.locator("#awaited")).to_have_text('delete({"path":"/tmp/x"})')
         expect(page.locator("#runs tbody tr .status")).to_have_text("awaiting_approval")
         assert deleted == []
-        _shot(page, tmp_path, "serve-approval.png")
+        shot(page, tmp_path, "serve-approval.png")
         page.fill("#reason", "ok")
         page.click("#approve")
         expect(page.locator("#answer")).to_have_text("all done")
@@ -65,7 +42,7 @@ def test_start_watch_live_approve_and_see_the_answer(page: sync_api.Page, tmp_pa
         expect(timeline.locator("li[data-kind=tool_result]").last).to_contain_text("deleted /tmp/x")
         expect(page.locator("#runs tbody tr .status")).to_have_text("completed")
         expect(page.locator("#chart rect")).to_have_count(6)  # prompt + completion, 3 steps
-        _shot(page, tmp_path, "serve-page.png")
+        shot(page, tmp_path, "serve-page.png")
     assert deleted == ["/tmp/x"]
 
 

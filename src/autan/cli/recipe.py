@@ -53,6 +53,9 @@ class Recipe:
     fetch: bool = False
     """The ``fetch`` tool (``autan.web``) is offered; ``fetch_private``: to any address."""
     fetch_private: bool = False
+    builtin: tuple[str, ...] | None = None
+    """The built-in tools the agent gets, by name (``autan serve``'s tools profile); ``None``:
+    all of them."""
 
     def __post_init__(self) -> None:
         from autan.loop import check_actions, trust_rules
@@ -165,7 +168,11 @@ class Recipe:
                 context=self.context,
                 decode=self.decode,
             )
-        builtin = [*builtin_tools(self.workspace), *self._web_tools()]
+        builtin = [
+            t
+            for t in [*builtin_tools(self.workspace), *self._web_tools()]
+            if self.builtin is None or t.name in self.builtin
+        ]
         return Agent(
             model,
             [*builtin, *self._mcp_tools(settings, model, {t.name for t in builtin})],

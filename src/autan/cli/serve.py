@@ -6,12 +6,14 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from autan.cli.args import at_least
 from autan.cli.display import EXIT_OK, new_token, serving
+from autan.cli.mcp_servers import add_mcp_arguments
 from autan.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -19,7 +21,7 @@ if TYPE_CHECKING:
     from autan.cli.recipe import Recipe
     from autan.cli.settings import Settings
     from autan.models import Model
-    from autan.serve import RunSpec
+    from autan.serve import Offered, RunSpec
     from autan.store import Store
 
 Parser = TypeVar("Parser", bound=argparse.ArgumentParser)
@@ -54,6 +56,7 @@ def add_serve_command(commands: argparse._SubParsersAction[Parser]) -> None:
     serve.add_argument(
         "--workspace", default=".", metavar="DIR", help="directory the file tools may use"
     )
+    add_mcp_arguments(serve)
     auth = serve.add_mutually_exclusive_group()
     auth.add_argument(
         "--token-file",
@@ -68,13 +71,15 @@ def add_serve_command(commands: argparse._SubParsersAction[Parser]) -> None:
 
 
 def run_serve(args: argparse.Namespace) -> int:
+    from autan.cli.mcp_servers import recorded, servers_for_run
     from autan.cli.settings import load_settings
     from autan.serve import ServeOptions, create_app, run_server
     from autan.store import open_store
 
     token, fresh = _token(args)
     settings = load_settings()
-    agents = RecipeAgents(settings, args.model or settings.model, args.workspace)
+    mcp = Served(recorded(servers_for_run(args, settings)), not args.mcp_no_approval)
+    agents = RecipeAgents(settings, args.model or settings.model, args.workspace, mcp)
     with open_store(args.store) as store:
         app = create_app(store, agents, ServeOptions(token=token, workers=args.workers))
         run_server(app, args.host, args.port, lambda url: _announce(url, token, fresh, args))
@@ -120,19 +125,44 @@ def _loopback(host: str) -> bool:
         return False
 
 
-class RecipeAgents:
-    """Agents as ``autan run`` builds them (``cli/recipe.py``), one loaded model per spec."""
+@dataclass(frozen=True, slots=True)
+class Served:
+    """The MCP servers ``autan serve`` was started with, as the journal names them."""
 
-    def __init__(self, settings: Settings, model: str, workspace: str) -> None:
+    servers: list[dict[str, Any]] = field(default_factory=list)
+    approval: bool = True
+    """Whether tools the servers mark destructive wait for approval."""
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(str(entry["name"]) for entry in self.servers)
+
+
+class RecipeAgents:
+    """Agents as ``autan run`` builds them (``cli/recipe.py``), one loaded model per spec; a
+    run's tools profile picks among the built-in tools and the MCP servers."""
+
+    def __init__(
+        self, settings: Settings, model: str, workspace: str, mcp: Served | None = None
+    ) -> None:
+        from autan.tools.builtin import builtin_tools
+
         self._settings = settings
         self._model = model
         self._workspace = str(Path(workspace).expanduser().resolve())
+        self._builtin = tuple(t.name for t in builtin_tools(self._workspace))
+        self._mcp = mcp or Served()
         self._models: dict[str, Model] = {}
         self._loading = threading.Lock()
+
+    def offered(self) -> Offered:
+        from autan.serve import Offered
+
+        return Offered(self._builtin, self._mcp.names())
 
     def new(self, spec: RunSpec, store: Store) -> Agent:
         from autan.cli.recipe import Recipe
 
+        builtin, servers = self._profile(spec.tools)
         recipe = Recipe(
             model=spec.model or self._model,
             tool_protocol=self._settings.tool_protocol if spec.model is None else None,
@@ -140,6 +170,9 @@ class RecipeAgents:
             max_steps=spec.max_steps or self._settings.max_steps,
             max_total_tokens=spec.max_total_tokens,
             max_wall_seconds=spec.max_wall_seconds,
+            mcp=servers,
+            mcp_approval=self._mcp.approval,
+            builtin=builtin,
         )
         return self._build(recipe, store)
 
@@ -148,8 +181,29 @@ class RecipeAgents:
 
         return self._build(Recipe.from_journal(run_id, config), store)
 
+    def _profile(
+        self, names: Sequence[str] | None
+    ) -> tuple[tuple[str, ...] | None, tuple[dict[str, Any], ...]]:
+        """The built-in tools (``None``: all) and the MCP servers a run's ``tools`` names."""
+        if names is None:
+            return None, tuple(self._mcp.servers)
+        offered = {*self._builtin, *self._mcp.names()}
+        unknown = sorted(set(names) - offered)
+        if unknown:
+            raise ConfigurationError(
+                f"unknown tools or MCP servers: {', '.join(unknown)}; this server offers "
+                f"{', '.join(sorted(offered)) or 'none'}"
+            )
+        servers = tuple(s for s in self._mcp.servers if s["name"] in names)
+        return tuple(n for n in self._builtin if n in names), servers
+
     def _build(self, recipe: Recipe, store: Store) -> Agent:
-        with self._loading:  # two first requests for a spec load its model once
-            agent = recipe.build(store, self._settings, self._models.get(recipe.model))
-            self._models.setdefault(recipe.model, agent.model)
-        return agent
+        model = self._models.get(recipe.model)
+        if model is None:
+            with self._loading:  # two first requests for a spec load its model once
+                model = self._models.get(recipe.model)
+                if model is None:
+                    agent = recipe.build(store, self._settings)
+                    self._models[recipe.model] = agent.model
+                    return agent
+        return recipe.build(store, self._settings, model)  # MCP servers connect in parallel

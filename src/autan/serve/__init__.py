@@ -13,6 +13,14 @@ from __future__ import annotations
 from autan.serve._app import ServeOptions, create_app
 from autan.serve._auth import token_from_file
 from autan.serve._server import run_server
-from autan.serve._source import AgentSource, RunSpec
+from autan.serve._source import AgentSource, Offered, RunSpec
 
-__all__ = ["AgentSource", "RunSpec", "ServeOptions", "create_app", "run_server", "token_from_file"]
+__all__ = [
+    "AgentSource",
+    "Offered",
+    "RunSpec",
+    "ServeOptions",
+    "create_app",
+    "run_server",
+    "token_from_file",
+]

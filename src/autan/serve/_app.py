@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
@@ -16,7 +16,7 @@ from autan._version import __version__
 from autan.serve._bounded_body import BoundedBody
 from autan.serve._chat import chat_router
 from autan.serve._errors import add_error_handlers
-from autan.serve._routes import runs_router
+from autan.serve._routes import runs_router, tools_router
 from autan.serve._runs import Runs
 from autan.serve._source import AgentSource
 from autan.store import Store
@@ -62,9 +62,12 @@ def create_app(store: Store, agents: AgentSource, options: ServeOptions | None =
         version=__version__,
         summary="Start, watch and steer autan runs.",
         lifespan=lifespan,
+        docs_url=None,  # ours, below: FastAPI's loads Swagger UI from a CDN with inline script
+        redoc_url=None,
     )
     app.state.runs = runs
     app.include_router(runs_router(options.token))
+    app.include_router(tools_router(options.token))
     app.include_router(chat_router(options.token))
     add_error_handlers(app)
     _add_page(app)
@@ -74,10 +77,20 @@ def create_app(store: Store, agents: AgentSource, options: ServeOptions | None =
 
 def _add_page(app: FastAPI) -> None:
     static = resources.files("autan.serve") / "static"
-    index = str(static / "index.html")
-
-    async def page() -> FileResponse:
-        return FileResponse(index, media_type="text/html", headers=PAGE_HEADERS)
-
-    app.add_api_route("/", page, methods=["GET"], include_in_schema=False)
+    for path, name in (("/", "index.html"), ("/docs", "docs.html")):
+        app.add_api_route(path, _html(str(static / name)), methods=["GET"], include_in_schema=False)
+    app.mount("/static/docs", StaticFiles(directory=_swagger_ui()), name="docs")  # first
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
+
+
+def _html(path: str) -> Callable[[], Awaitable[FileResponse]]:
+    async def page() -> FileResponse:
+        return FileResponse(path, media_type="text/html", headers=PAGE_HEADERS)
+
+    return page
+
+
+def _swagger_ui() -> str:
+    """Swagger UI's script and style as the ``fastapi-offline`` package ships them: the docs
+    page works offline and under the page's policy (no CDN, no inline script)."""
+    return str(resources.files("fastapi_offline") / "static")

@@ -2,9 +2,10 @@
 "model" names an agent, so any OpenAI client or UI can talk to an autan agent.
 
 Each request is one journaled run (visible in ``/v1/runs`` and the page). The last user
-message is the task; the messages before it are given to the agent as context, written out
-in the task's text (autan runs have no conversation of their own yet). A stream sends the
-answer once the run journals it, not token by token.
+message is the task. A request that goes on from an earlier one (its messages, then that
+one's answer) continues that run's conversation: the model reads the earlier turns as they
+were (``_chat_turns.py``); other earlier messages are written out in the task's text as
+context. A stream sends the answer once the run journals it, not token by token.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 from sse_starlette import EventSourceResponse
 
+from autan.errors import ConfigurationError
 from autan.events import ApprovalRequested, Event, FinalAnswer, RunFailed
 from autan.result import RunResult
 from autan.serve._auth import bearer
@@ -31,6 +33,7 @@ from autan.serve._chat_schemas import (
     ModelCard,
     ModelList,
 )
+from autan.serve._chat_turns import CHAT_KEY, continued_run, turn_of
 from autan.serve._runs import Runs
 from autan.serve._schemas import ErrorOut
 from autan.serve._source import RunSpec
@@ -79,8 +82,7 @@ class _Reply:
 async def completions(request: Request, body: ChatRequest) -> Response:
     """Run the agent named by ``model`` on the conversation's last user message."""
     runs: Runs = request.app.state.runs
-    model = None if body.model == DEFAULT_AGENT else body.model
-    run_id = await anyio.to_thread.run_sync(runs.start, RunSpec(task_of(body.messages), model))
+    run_id = await anyio.to_thread.run_sync(start_turn, runs, body)
     reply = _Reply(run_id, body.model, int(time.time()))
     headers = {"X-Autan-Run": run_id}
     if body.stream:
@@ -106,6 +108,23 @@ async def completions(request: Request, body: ChatRequest) -> Response:
         "usage": _usage(events),
     }
     return JSONResponse(completion, headers=headers)
+
+
+def start_turn(runs: Runs, body: ChatRequest) -> str:
+    """Start the run of the request's turn: a follow-up of the run it continues, where the
+    journal has it and the agent is still that run's, else a run on its own."""
+    turn = turn_of(body.messages, body.model)
+    if turn is None:
+        raise HTTPException(422, "the messages have no user message with text")
+    model = None if body.model == DEFAULT_AGENT else body.model
+    labels = {CHAT_KEY: turn.key}
+    after = continued_run(runs.store, turn)
+    if after is not None:
+        try:
+            return runs.start(RunSpec(turn.task, model, after=after), labels)
+        except ConfigurationError:
+            pass  # another agent made that run (the server's tools changed): start afresh
+    return runs.start(RunSpec(task_of(body.messages), model), labels)
 
 
 def task_of(messages: Sequence[ChatMessage]) -> str:

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from autan.errors import ConfigurationError, StoreError
+from autan.errors import ConfigurationError, RunInProgress, StoreError
 from autan.serve._pool import AlreadyInPool, PoolFull, Stopping
 from autan.serve._runs import Conflict
 
@@ -20,6 +20,7 @@ _STATUS: tuple[tuple[type[Exception], int, str | None], ...] = (
     (AlreadyInPool, 409, "the run is queued or running already"),
     (PoolFull, 429, "too many runs are waiting; try again later"),
     (Stopping, 503, "the server is shutting down"),
+    (RunInProgress, 409, None),
     (ConfigurationError, 422, None),
     (StoreError, 503, None),
 )

@@ -1,8 +1,9 @@
 """The bounded pool that executes runs inside the server, and what it knows of them.
 
-At most ``workers`` runs execute at once, at most ``max_queued`` wait. The pool is the server's
-own record of which runs are in progress (``queued`` or ``running``): a run lease in the store
-would replace it, and with it the rule that only runs this server started are resumed on start.
+At most ``workers`` runs execute at once, at most ``max_queued`` wait. The pool is this
+server's record of which of its runs are ``queued`` or ``running``; the store's run lease
+(held from the moment a run is queued, ``WatchedStore.hold``) is what tells other servers and
+processes that the run is taken.
 """
 
 from __future__ import annotations

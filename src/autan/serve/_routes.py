@@ -16,6 +16,7 @@ from autan.serve._schemas import (
     CreateRun,
     Decision,
     ErrorOut,
+    Offered,
     RunCreated,
     RunOut,
     RunPage,
@@ -60,6 +61,12 @@ def runs_router(token: str | None) -> APIRouter:
     return router
 
 
+def tools_router(token: str | None) -> APIRouter:
+    router = APIRouter(prefix="/v1", tags=["runs"], responses={401: {"model": ErrorOut}})
+    router.add_api_route("/tools", tools, methods=["GET"], dependencies=[Depends(bearer(token))])
+    return router
+
+
 def _runs(request: Request) -> Runs:
     runs: Runs = request.app.state.runs
     return runs
@@ -75,8 +82,20 @@ def _known(runs: Runs, run_id: str) -> RunInfo:
 def create(request: Request, body: CreateRun) -> RunCreated:
     """Start a run of ``task``; it is journaled before its id is returned."""
     limits = body.limits.model_dump() if body.limits else {}
-    run_id = _runs(request).start(RunSpec(body.task, body.model, **limits))
+    chosen = tuple(body.tools) if body.tools is not None else None
+    runs = _runs(request)
+    if body.after is not None:
+        _known(runs, body.after)
+    spec = RunSpec(body.task, body.model, **limits, tools=chosen, after=body.after)
+    run_id = runs.start(spec)
     return RunCreated(id=run_id, status="queued", events_url=f"/v1/runs/{run_id}/events")
+
+
+def tools(request: Request) -> Offered:
+    """What a run may be given (``tools`` in ``POST /v1/runs``): the server's tools and the
+    MCP servers it was started with."""
+    offered = _runs(request).agents.offered()
+    return Offered(tools=list(offered.tools), mcp=list(offered.mcp))
 
 
 def listing(
@@ -116,13 +135,17 @@ def events(
     run_id: str,
     last_event_id: Annotated[str, Header(pattern=SEQUENCE_NUMBER)] = "",
     after: Annotated[int, Query(ge=-1, le=MAX_SEQ, description="like Last-Event-ID")] = -1,
+    deltas: Annotated[bool, Query(description="also the model's text as it is written")] = False,
 ) -> EventSourceResponse:
     """The run's journal as Server-Sent Events (``id``: the sequence number), then each new
-    event as it happens, until the run ends. Resume with ``Last-Event-ID``."""
+    event as it happens, until the run ends. Resume with ``Last-Event-ID``. With ``deltas``,
+    also ``text_delta`` messages (no ``id``, live only: a reconnecting client gets the
+    journal's events after its ``Last-Event-ID``, then deltas from then on; each step's
+    ``model_response`` has its whole text)."""
     runs = _runs(request)
     _known(runs, run_id)
     start = int(last_event_id) if last_event_id else after
-    stream = journal_events(runs.tails, run_id, start)
+    stream = journal_events(runs.tails, run_id, start, deltas)
     return EventSourceResponse(stream, ping=PING_SECONDS)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -33,6 +33,24 @@ class CreateRun(_Strict):
         None, min_length=1, max_length=500, description="a model spec; default: the server's"
     )
     limits: LimitsIn | None = None
+    tools: list[Annotated[str, Field(min_length=1, max_length=200)]] | None = Field(
+        None,
+        max_length=200,
+        description="the tools and MCP servers the run gets, by name (GET /v1/tools lists "
+        "them); default: all",
+    )
+
+    after: str | None = Field(
+        None,
+        min_length=1,
+        max_length=100,
+        description="an answered run this one follows up on: the model reads its conversation",
+    )
+
+
+class Offered(BaseModel):
+    tools: list[str] = Field(description="the tools a run may be given, by name")
+    mcp: list[str] = Field(description="the MCP servers a run may be given (all their tools)")
 
 
 class Decision(_Strict):
@@ -72,6 +90,12 @@ class Awaiting(BaseModel):
     call_id: str
     name: str
     arguments: dict[str, Any]
+    reason: str = Field(
+        "", description="why the trust policy asks; empty: the tool asks before every call"
+    )
+    copied: list[str] = Field(
+        default_factory=list, description="argument text copied verbatim from untrusted results"
+    )
 
 
 class RunSummary(BaseModel):

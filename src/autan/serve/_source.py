@@ -21,10 +21,27 @@ class RunSpec:
     max_steps: int | None = None
     max_total_tokens: int | None = None
     max_wall_seconds: float | None = None
+    tools: tuple[str, ...] | None = None
+    """The tools and MCP servers the run gets, by name, of those the source offers."""
+    after: str | None = None
+    """An answered run this one follows up on (the conversation so far)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Offered:
+    """What a source may give a run: its tools and its MCP servers, by name."""
+
+    tools: tuple[str, ...]
+    mcp: tuple[str, ...] = ()
 
 
 class AgentSource(Protocol):
-    """Builds the agents of a server. Both methods raise ``ConfigurationError`` on bad input."""
+    """Builds the agents of a server. ``new`` and ``existing`` raise ``ConfigurationError`` on
+    bad input (a tool or MCP server ``offered`` does not name, for one)."""
+
+    def offered(self) -> Offered:
+        """The names a ``RunSpec.tools`` may use."""
+        ...
 
     def new(self, spec: RunSpec, store: Store) -> Agent:
         """An agent for a new run of ``spec``, journaling to ``store``."""

@@ -1,6 +1,12 @@
 """A run's journal, followed: the events from a sequence number on, then each new event as it
 is appended, until the run ends. As Server-Sent Events each event's ``id`` is its journal
-sequence number, so a client that reconnects with ``Last-Event-ID`` gets every event once."""
+sequence number, so a client that reconnects with ``Last-Event-ID`` gets every event once.
+
+A follower may also ask for the text deltas of the model calls in progress (``text_delta``
+messages, without an ``id``). They are live only and never replayed: a client that reconnects
+gets the journal's events after its ``Last-Event-ID`` and the deltas from then on. A delta
+of a step whose ``model_response`` the follower has already had is dropped, so the deltas of a
+step always come before that step's journaled response, which holds its whole text."""
 
 from __future__ import annotations
 
@@ -12,7 +18,7 @@ from collections.abc import AsyncIterator
 
 import anyio.to_thread
 
-from autan.events import Event, FinalAnswer, RunFailed
+from autan.events import Event, FinalAnswer, ModelRequested, ModelResponded, RunFailed, TextDelta
 from autan.serve._hub import Hub
 from autan.store import Store
 
@@ -62,36 +68,82 @@ class Tails:
             self._messages.pop(run_id, None)
 
 
-async def follow(tails: Tails, run_id: str, after: int) -> AsyncIterator[tuple[int, Event]]:
+Item = tuple[int | None, Event]
+"""A journaled event with its sequence number, or a text delta (``None``: not journaled)."""
+
+
+async def follow(
+    tails: Tails, run_id: str, after: int, deltas: bool = False
+) -> AsyncIterator[Item]:
     """``(seq, event)`` of ``run_id`` after sequence number ``after`` (-1: all), until the
-    run's last event (an answer or a failure)."""
+    run's last event (an answer or a failure); with ``deltas``, also ``(None, TextDelta)``
+    as the model writes."""
     try:
-        async for item in _follow(tails, run_id, after):
+        async for item in _follow(tails, run_id, after, deltas):
             yield item
     finally:
         tails.forget(run_id)
 
 
-async def _follow(tails: Tails, run_id: str, after: int) -> AsyncIterator[tuple[int, Event]]:
-    cursor = after + 1
-    with tails.hub.subscription(run_id) as woken:
+async def _follow(tails: Tails, run_id: str, after: int, deltas: bool) -> AsyncIterator[Item]:
+    cursor, order = after + 1, _DeltaOrder()
+    with tails.hub.subscription(run_id, deltas) as subscriber:
         while True:
-            woken.clear()
+            subscriber.woken.clear()
             events = await tails.events(run_id)
-            for seq in range(cursor, len(events)):
-                yield seq, events[seq]
-            cursor = max(cursor, len(events))
+            order.arrived(subscriber.take_deltas())  # after the read: all those of its steps
+            for seq in range(order.scanned, len(events)):
+                for delta in order.before(events[seq]):
+                    yield None, delta
+                if seq >= cursor:
+                    yield seq, events[seq]
+            order.scanned = cursor = max(cursor, len(events))
+            for delta in order.ready():
+                yield None, delta
             if events and isinstance(events[-1], FinalAnswer | RunFailed):
                 return
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(woken.wait(), POLL_SECONDS)
+                await asyncio.wait_for(subscriber.woken.wait(), POLL_SECONDS)
 
 
-async def journal_events(tails: Tails, run_id: str, after: int) -> AsyncIterator[dict[str, str]]:
-    """``follow``, as the fields of Server-Sent Events."""
-    async for seq, event in follow(tails, run_id, after):
-        yield {
-            "id": str(seq),
-            "event": event.kind,
-            "data": json.dumps(event.to_dict(), default=str),
-        }
+class _DeltaOrder:
+    """Puts each step's deltas after its ``model_request`` and before its ``model_response``
+    (every delta of a step is published before its response is appended, so a journal read
+    that holds the response is followed by a take that holds the deltas)."""
+
+    def __init__(self) -> None:
+        self.scanned = 0
+        self._requested = self._responded = -1
+        self._waiting: list[TextDelta] = []
+
+    def arrived(self, deltas: list[TextDelta]) -> None:
+        self._waiting += [d for d in deltas if d.step > self._responded]
+
+    def before(self, event: Event) -> list[TextDelta]:
+        """The deltas to send before ``event``; notes the steps it opens or closes."""
+        if isinstance(event, ModelRequested):
+            self._requested = max(self._requested, event.step)
+        if not isinstance(event, ModelResponded):
+            return []
+        self._responded = max(self._responded, event.step)
+        due = [d for d in self._waiting if d.step == event.step]
+        self._waiting = [d for d in self._waiting if d.step > self._responded]
+        return due
+
+    def ready(self) -> list[TextDelta]:
+        """The deltas of the step being written now."""
+        due = [d for d in self._waiting if d.step <= self._requested]
+        self._waiting = [d for d in self._waiting if d.step > self._requested]
+        return due
+
+
+async def journal_events(
+    tails: Tails, run_id: str, after: int, deltas: bool = False
+) -> AsyncIterator[dict[str, str]]:
+    """``follow``, as the fields of Server-Sent Events (a delta has no ``id``: a client's
+    ``Last-Event-ID`` stays the last journaled event it got)."""
+    async for seq, event in follow(tails, run_id, after, deltas):
+        if seq is None:
+            yield {"event": event.kind, "data": json.dumps(event.to_dict())}
+        else:
+            yield tails.message(run_id, seq, event)

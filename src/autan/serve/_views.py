@@ -77,4 +77,10 @@ def _awaiting(events: Sequence[Event]) -> Awaiting | None:
     called = (e for e in events if isinstance(e, ToolCalled) and e.call.id == request.call_id)
     call = next(called, None)
     arguments = dict(call.call.arguments) if call is not None else {}
-    return Awaiting(call_id=request.call_id, name=request.name, arguments=arguments)
+    return Awaiting(
+        call_id=request.call_id,
+        name=request.name,
+        arguments=arguments,
+        reason=request.reason,
+        copied=list(request.copied),
+    )

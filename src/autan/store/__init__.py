@@ -11,7 +11,14 @@ from os import PathLike
 from autan.errors import ConfigurationError
 from autan.store._base import RunInfo, RunStatus, Store
 from autan.store._export import export_lines, export_run
-from autan.store._lease import HEARTBEAT_SECONDS, LEASE_SECONDS, HeldLease, Holder, Lease
+from autan.store._lease import (
+    HEARTBEAT_SECONDS,
+    LEASE_SECONDS,
+    HeldLease,
+    Holder,
+    Lease,
+    MayTake,
+)
 from autan.store._location import autan_home, default_journal_path
 from autan.store._postgres import PostgresStore
 from autan.store._sqlite import SQLiteStore
@@ -23,6 +30,7 @@ __all__ = [
     "HeldLease",
     "Holder",
     "Lease",
+    "MayTake",
     "PostgresStore",
     "RunInfo",
     "RunStatus",

@@ -112,6 +112,12 @@ class HeldLease:
         with contextlib.suppress(AutanError):  # a closed store: the lease goes stale
             self._store.release_lease(self.run_id, self.token)
 
+    def hand_over(self) -> None:
+        """Stop the heartbeat and leave the lease in the store, for a new claim by this same
+        process to replace (``Store.take_lease`` with a ``may_take`` that allows it)."""
+        self._stop.set()
+        self._thread.join()
+
     def _beat(self) -> None:
         while not self._stop.wait(self._every):
             try:

@@ -4,7 +4,7 @@
 
 const KINDS = ["run_started", "model_request", "model_response", "tool_call", "tool_started",
   "tool_result", "approval_requested", "approval_decided", "code_started", "code_finished",
-  "final_answer", "error"];
+  "policy_applied", "final_answer", "error"];
 const ENDS = new Set(["final_answer", "error"]);
 const $ = (id) => document.getElementById(id);
 let token = sessionStorage.getItem("autan-token") || "";
@@ -76,6 +76,10 @@ async function refreshRun() {
   $("decision").hidden = !run.awaiting;
   if (run.awaiting) {
     $("awaited").textContent = run.awaiting.name + "(" + JSON.stringify(run.awaiting.arguments) + ")";
+    $("awaited-reason").textContent = run.awaiting.reason
+      ? "Why: " + run.awaiting.reason : "Why: " + run.awaiting.name + " asks before every call";
+    $("copied").replaceChildren(...run.awaiting.copied.map((text) =>
+      el("li", {}, "copied from untrusted text: ", el("code", {}, short(text, 300)))));
   }
   $("cancel").hidden = ["completed", "failed", "cancelled"].includes(run.status);
   $("answer-box").hidden = run.answer === null;
@@ -88,14 +92,22 @@ function select(runId) {
   selected = runId;
   steps = [];
   if (source) source.close();
+  $("writing").textContent = "";
+  $("writing").hidden = true;
   $("run").hidden = false;
   $("run-id").textContent = runId;
   $("timeline").replaceChildren();
   drawChart();
   refreshRun().catch(showRunError);
   const query = token ? "?access_token=" + encodeURIComponent(token) : "";
-  source = new EventSource("/v1/runs/" + encodeURIComponent(runId) + "/events" + query);
+  const live = (query ? query + "&" : "?") + "deltas=true";
+  source = new EventSource("/v1/runs/" + encodeURIComponent(runId) + "/events" + live);
   const watching = source;
+  watching.addEventListener("text_delta", (message) => {
+    if (watching !== source) return;
+    $("writing").hidden = false;
+    $("writing").textContent += JSON.parse(message.data).text;
+  });
   for (const kind of KINDS) {
     watching.addEventListener(kind, (message) => {
       if (watching !== source) return;
@@ -110,6 +122,10 @@ function select(runId) {
 function showRunError(problem) { $("run-error").textContent = problem.message; }
 
 function show(kind, event) {
+  if (kind === "model_response" || ENDS.has(kind)) {
+    $("writing").textContent = "";  // the step's whole text is in the journal now
+    $("writing").hidden = true;
+  }
   const line = describe(kind, event);
   if (line) $("timeline").append(line);
 }
@@ -139,7 +155,10 @@ function describe(kind, e) {
       if (e.is_error) node.classList.add("is-error");
       return node;
     }
-    case "approval_requested": return item(kind, "waits", "for approval of " + e.name);
+    case "approval_requested": return item(kind, "waits", "for approval of " + e.name +
+      (e.reason ? ": " + e.reason : ""));
+    case "policy_applied": return item(kind, e.action === "refuse" ? "✗ policy" : "policy",
+      (e.action === "refuse" ? "refused " : "asks approval for ") + e.name + ": " + e.reason);
     case "approval_decided": return item(kind, e.approved ? "✓ approved" : "✗ denied", e.reason || "");
     case "code_started": return item(kind, "[" + e.step + "] code", el("pre", {}, e.code));
     case "code_finished": return item(kind, e.error ? "✗ code" : "→ code", short(e.stdout || e.error || "", 300));
