@@ -119,7 +119,18 @@ def add_misbehaving_tools(server: Any) -> None:
             name: str
 
         answer = await ctx.elicit("What is your name?", Name)
-        return f"elicitation: {answer.action}"
+        name = f" {answer.data.name}" if answer.action == "accept" else ""
+        return f"elicitation: {answer.action}{name}"
+
+    @server.tool()
+    async def ask_model_twice(question: str, ctx: Context) -> str:
+        """Ask the client's model twice (sampling)."""
+        said = []
+        for _ in range(2):
+            message = SamplingMessage(role="user", content=TextContent(type="text", text=question))
+            result = await ctx.session.create_message(messages=[message], max_tokens=20)
+            said.append(result.content.text)
+        return "the model said: " + ", ".join(said)
 
 
 def many_server() -> Any:

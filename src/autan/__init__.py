@@ -67,6 +67,7 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "ToolRetriesExhausted",
         "ResumeNeedsDecision",
         "AwaitingApproval",
+        "AwaitingAnswer",
     ),
 }
 
@@ -81,6 +82,7 @@ if TYPE_CHECKING:  # the same names, for type checkers (`X as X`: re-exported)
     from autan.batching import batch as batch
     from autan.errors import AutanError as AutanError
     from autan.errors import AuthenticationError as AuthenticationError
+    from autan.errors import AwaitingAnswer as AwaitingAnswer
     from autan.errors import AwaitingApproval as AwaitingApproval
     from autan.errors import ConfigurationError as ConfigurationError
     from autan.errors import ContextLengthExceeded as ContextLengthExceeded

@@ -7,7 +7,7 @@ from typing import Generic
 
 from typing_extensions import TypeVar
 
-from autan.events import Event, ModelResponded, ToolResulted
+from autan.events import Event, ModelResponded, ServerSampled, ToolResulted
 from autan.messages import Message, Usage
 
 OutputT = TypeVar("OutputT", default=str)
@@ -32,16 +32,19 @@ class RunResult(Generic[OutputT]):
 
     @property
     def usage(self) -> Usage:
+        """Tokens of the run's model calls, and of the sampling requests of its tools' servers."""
         total = Usage()
         for event in self.events:
-            if isinstance(event, ModelResponded):
+            if isinstance(event, ModelResponded | ServerSampled):
                 total = total + event.usage
         return total
 
     @property
     def cost_usd(self) -> float:
-        """USD spent on model calls (0 for local models and models without a known price)."""
-        return sum(e.cost_usd for e in self.events if isinstance(e, ModelResponded))
+        """USD spent on model calls and servers' sampling requests (0 for local models and
+        models without a known price)."""
+        spent = (ModelResponded, ServerSampled)
+        return sum(e.cost_usd for e in self.events if isinstance(e, spent))
 
     @property
     def model_calls(self) -> int:

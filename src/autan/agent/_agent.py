@@ -379,6 +379,7 @@ class Agent(Generic[OutputT]):
             actions=self.actions,
             answer=self.answer,
             trust=check_trust_policy(run.trust) if run and run.trust else self.trust,
+            may_ask=self.store is not None,
         )
 
     def _events(self, run: Run, stream_text: bool) -> Generator[Event, None, Outcome]:

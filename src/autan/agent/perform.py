@@ -12,6 +12,7 @@ from autan.agent.execute import aexecute_batch, aexecute_tool, execute_batch, ex
 from autan.errors import AutanError, ModelError
 from autan.events import TextDelta
 from autan.loop.effects import (
+    AwaitAnswer,
     AwaitApproval,
     CallModel,
     CallTool,
@@ -28,7 +29,7 @@ from autan.models.base import Model
 class Live:
     """An effect the journal has no outcome for: to be performed now."""
 
-    effect: CallModel | CallTool | AwaitApproval | StartCode | ReplyToCode
+    effect: CallModel | CallTool | AwaitApproval | AwaitAnswer | StartCode | ReplyToCode
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,13 +80,15 @@ class Performer:
             yield Done(await self.code.aperform(effect))
         elif isinstance(effect, CallTool):
             yield Done(await aexecute_tool(effect))
-        elif isinstance(effect, AwaitApproval):
+        elif isinstance(effect, AwaitApproval | AwaitAnswer):
             yield Done(_pause(effect))
         else:
             async for piece in self._acall_model(effect):
                 yield piece
 
-    def _other(self, effect: CallTool | AwaitApproval | StartCode | ReplyToCode) -> object:
+    def _other(
+        self, effect: CallTool | AwaitApproval | AwaitAnswer | StartCode | ReplyToCode
+    ) -> object:
         if isinstance(effect, StartCode | ReplyToCode):
             return self.code.perform(effect)
         if isinstance(effect, CallTool):
@@ -121,7 +124,7 @@ def _model_failure(error: Exception) -> AutanError:
     return ModelError(f"{type(error).__name__}: {error}")
 
 
-def _pause(effect: AwaitApproval) -> AutanError:
-    from autan.agent.approval import pause
+def _pause(effect: AwaitApproval | AwaitAnswer) -> AutanError:
+    from autan.agent.approval import pause, pause_for_answer
 
-    return pause(effect)
+    return pause_for_answer(effect) if isinstance(effect, AwaitAnswer) else pause(effect)

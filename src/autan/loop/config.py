@@ -34,6 +34,9 @@ class LoopConfig:
     trust: TrustPolicy = "default"
     """After an untrusted result, calls with side effects wait for approval (``default``), are
     refused (``strict``) or run (``off``); see ``autan.loop.trust``."""
+    may_ask: bool = False
+    """A person can answer the questions a tool's server asks (MCP elicitation; the run is
+    journaled): an unanswered one pauses the run. Else each is declined."""
 
 
 def check_actions(actions: str) -> Actions:

@@ -38,7 +38,7 @@ def run_loop(task: str, config: LoopConfig, history: tuple[Message, ...] = ()) -
     started = time.perf_counter()
     messages = list(history) or [Message("system", system_text(config))]
     messages.append(Message("user", task))
-    state = LoopState(messages, config.run_id)
+    state = LoopState(messages, config.run_id, started=started)
     tools = {t.name: t for t in config.tools}
     yield record(state, RunStarted(task, config.model_name, tuple(tools)))
     try:

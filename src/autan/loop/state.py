@@ -34,6 +34,15 @@ class LoopState:
     next_choice: ToolChoice = "auto"
     untrusted: list[Untrusted] = field(default_factory=list)
     """The untrusted results that entered the context, for the trust policy."""
+    sampled: int = 0
+    """Sampling requests of tool servers answered by the model (each counts as a step)."""
+    started: float = field(default_factory=time.perf_counter, compare=False)
+    """When the run started (``time.perf_counter``), for ``max_wall_seconds``."""
+
+    @property
+    def model_requests(self) -> int:
+        """Model requests so far: the loop's steps and the servers' sampling requests."""
+        return self.steps + self.sampled
 
 
 def record(state: LoopState, event: Event) -> Event:
@@ -50,7 +59,7 @@ def limit(state: LoopState, name: str, bound: float) -> LimitExceeded:
 
 
 def check_limits(state: LoopState, limits: Limits, started: float) -> None:
-    if limits.max_steps is not None and state.steps >= limits.max_steps:
+    if limits.max_steps is not None and state.model_requests >= limits.max_steps:
         raise limit(state, "max_steps", limits.max_steps)
     if limits.max_total_tokens is not None and state.usage.total_tokens >= limits.max_total_tokens:
         raise limit(state, "max_total_tokens", limits.max_total_tokens)
