@@ -98,6 +98,8 @@ def test_approve_from_a_second_client(store: SQLiteStore) -> None:
             "call_id": "call_1_0",
             "name": "delete",
             "arguments": {"path": "/tmp/x"},
+            "question": None,
+            "answer_schema": None,
         }
         assert calls == []
         with httpx.stream("GET", f"{base}/v1/runs/{run_id}/events", headers=AUTH) as watcher:

@@ -42,11 +42,11 @@ def write_summary(result: RunResult) -> None:
 
 
 def _status(result: RunResult) -> str:
-    from autan.events import ApprovalRequested
+    from autan.events import ApprovalRequested, ElicitationRequested
 
     if result.output is not None:
         return "completed"
-    if result.events and isinstance(result.events[-1], ApprovalRequested):
+    if result.events and isinstance(result.events[-1], ApprovalRequested | ElicitationRequested):
         return "awaiting_approval"
     return "failed"
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import collections
 import logging
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from autan.errors import (
     AutanError,
@@ -23,7 +24,8 @@ from autan.serve._source import AgentSource, RunSpec
 from autan.serve._stream import Tails
 from autan.serve._views import CANCELLED
 from autan.serve._watched import WatchedStore
-from autan.store import Store, decide
+from autan.store import Store, answer, decide
+from autan.tools._server_requests import ReplyAction
 
 log = logging.getLogger("autan.serve")
 
@@ -66,6 +68,14 @@ class Runs:
         """Journal the decision on the call the run waits for, then continue the run."""
         try:
             decide(self.store, run_id, approved, reason)
+        except ConfigurationError as problem:
+            raise Conflict(str(problem)) from None
+        self.pool.submit(run_id, self._resumption(run_id), after_current=True)
+
+    def answer(self, run_id: str, action: ReplyAction, content: dict[str, Any] | None) -> None:
+        """Journal the answer to the question the run waits on, then continue the run."""
+        try:
+            answer(self.store, run_id, action, content)
         except ConfigurationError as problem:
             raise Conflict(str(problem)) from None
         self.pool.submit(run_id, self._resumption(run_id), after_current=True)

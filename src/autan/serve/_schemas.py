@@ -72,6 +72,17 @@ class Awaiting(BaseModel):
     call_id: str
     name: str
     arguments: dict[str, Any]
+    question: str | None = Field(None, description="what the tool's MCP server asks a person")
+    answer_schema: dict[str, Any] | None = Field(
+        None, description="the JSON Schema of the answer (POST /v1/runs/{id}/answer)"
+    )
+
+
+class Answer(_Strict):
+    action: Literal["accept", "decline", "cancel"] = "accept"
+    content: dict[str, Any] | None = Field(
+        None, description="with accept: the answer, valid for the question's answer_schema"
+    )
 
 
 class RunSummary(BaseModel):
