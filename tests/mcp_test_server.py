@@ -90,6 +90,13 @@ def add_misbehaving_tools(server: Any) -> None:
         return "never"
 
     @server.tool()
+    def install_and_hang() -> str:
+        """Start a package install that waits for a network (as readabilipy's npm does)."""
+        print("npm ERR! network request to registry.npmjs.org failed", file=sys.stderr, flush=True)
+        time.sleep(3600)
+        return "never"
+
+    @server.tool()
     def fail() -> str:
         """Raise an error (an isError result)."""
         raise ValueError("the disk is on fire")

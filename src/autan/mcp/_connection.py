@@ -209,7 +209,10 @@ class Connection:
         )
 
     def _timed_out(self) -> str:
-        return f"MCP server {self.server.name!r} did not answer within {self.call_timeout:g} s"
+        """What a hung call says: the server's own last words are often why (mcp-server-fetch's
+        readable mode runs ``npm install`` on first use, which waits on a network it lacks)."""
+        waited = f"did not answer within {self.call_timeout:g} s"
+        return f"MCP server {self.server.name!r} {waited}{self._clues()}"
 
     def _failed(self, error: BaseException) -> str:
         why = _describe(_leaf(error))
