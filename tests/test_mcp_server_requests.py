@@ -5,6 +5,8 @@ against the run's limits, and refused with the limit's error once they are spent
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -167,3 +169,21 @@ def test_sampling_past_a_limit_is_refused_with_the_limit_error(limits: Limits, n
     assert f"limit {name} reached" in result.output
     assert len(sampler.requests) == 1
     assert stopped.value.limit == name
+
+
+@pytest.mark.skipif(
+    shutil.which("bwrap") is None and not os.environ.get("CI"),
+    reason="bubblewrap not installed (CI installs it)",
+)
+def test_a_code_block_cannot_wait_for_a_person_so_its_question_is_declined(
+    tmp_path: Path,
+) -> None:
+    store = SQLiteStore(tmp_path / "journal.sqlite3")
+    code = "Asking.\n```python\nfinal_answer(ask_person())\n```"
+    with (
+        mcp_tools(server_command()) as tools,
+        Agent(ScriptedModel([code]), tools, store=store, actions="code") as agent,
+    ):
+        result = agent.run("ask me")
+    assert result.output == '{"result": "elicitation: decline"}'
+    assert not any(isinstance(e, ElicitationRequested) for e in result.events)

@@ -78,7 +78,9 @@ def check_call(
             return denied
     state.tool_calls += 1
     budget = sampling_budget(state, config)
-    return CallTool(tool, arguments, key, call.id, may_ask=config.may_ask, budget=budget)
+    # A code block cannot wait for a person: its sandbox would be gone when the run resumes.
+    may_ask = config.may_ask and config.actions != "code"
+    return CallTool(tool, arguments, key, call.id, may_ask=may_ask, budget=budget)
 
 
 def remember(state: LoopState, call: ToolCall, outcome: ToolOutcome) -> ToolOutcome:
