@@ -1,9 +1,9 @@
 """MCP servers for the tests, written with the SDK: ``python tests/mcp_test_server.py MODE [PORT]``.
 
 Modes: ``tools`` (well-behaved tools, plus ones that die, hang, fail, answer 10 MB, sample and
-elicit), ``many`` (200 tools), ``bad-schema`` (a tool whose input schema is not JSON Schema),
-``odd-schema`` (valid JSON Schema that no grammar expresses), ``exit-in-initialize`` and
-``garbage`` (raw stdio: no SDK). With a PORT, ``tools`` is served
+elicit), ``ask`` (only the eliciting tool), ``many`` (200 tools), ``bad-schema`` (a tool whose
+input schema is not JSON Schema), ``odd-schema`` (valid JSON Schema that no grammar expresses),
+``exit-in-initialize`` and ``garbage`` (raw stdio: no SDK). With a PORT, ``tools`` is served
 over streamable HTTP (``http``) or SSE (``sse``) on 127.0.0.1.
 """
 
@@ -117,17 +117,7 @@ def add_misbehaving_tools(server: Any) -> None:
         )
         return f"the model said: {result.content.text}"
 
-    @server.tool()
-    async def ask_person(ctx: Context) -> str:
-        """Ask the person at the client (elicitation)."""
-        from pydantic import BaseModel
-
-        class Name(BaseModel):
-            name: str
-
-        answer = await ctx.elicit("What is your name?", Name)
-        name = f" {answer.data.name}" if answer.action == "accept" else ""
-        return f"elicitation: {answer.action}{name}"
+    add_elicitation_tool(server)
 
     @server.tool()
     async def ask_model_twice(question: str, ctx: Context) -> str:
@@ -138,6 +128,28 @@ def add_misbehaving_tools(server: Any) -> None:
             result = await ctx.session.create_message(messages=[message], max_tokens=20)
             said.append(result.content.text)
         return "the model said: " + ", ".join(said)
+
+
+def add_elicitation_tool(server: Any) -> None:
+    @server.tool()
+    async def ask_person(ctx: Context) -> str:
+        """Ask the person at the client their name (elicitation)."""
+        from pydantic import BaseModel
+
+        class Name(BaseModel):
+            name: str
+
+        answer = await ctx.elicit("What is your name?", Name)
+        name = f" {answer.data.name}" if answer.action == "accept" else ""
+        return f"elicitation: {answer.action}{name}"
+
+
+def ask_server() -> Any:
+    from mcp.server.mcpserver import MCPServer
+
+    server = MCPServer("ask")
+    add_elicitation_tool(server)
+    return server
 
 
 def many_server() -> Any:
@@ -205,7 +217,8 @@ def main() -> None:
 
         anyio.run(serve)
         return
-    server = many_server() if mode == "many" else tools_server()
+    servers = {"many": many_server, "ask": ask_server}
+    server = servers.get(mode, tools_server)()
     if len(sys.argv) > 3:
         transport, port = sys.argv[2], int(sys.argv[3])
         kind = "streamable-http" if transport == "http" else "sse"

@@ -4,11 +4,14 @@ answer is one line, nothing journaled); ``autan runs resume`` makes the call aga
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from autan import SQLiteStore
+from autan import SQLiteStore, ToolResulted
 from autan.cli import main
 from fake_chat_server import FakeChatServer, Reply, completion, function_call
 from mcp_helpers import server_command
@@ -63,3 +66,34 @@ def test_with_no_store_the_question_is_declined(home: Path) -> None:
         assert main(["run", "Greet me", "--model", spec, *flags]) == 0
     observed = server.requests[1].body["messages"][-1]["content"]
     assert '{"result":"elicitation: decline"}' in observed
+
+
+@pytest.mark.e2e
+def test_the_embedded_model_pauses_at_the_question_and_gets_the_answer(tmp_path: Path) -> None:
+    """The embedded model calls the one tool, whose server asks a person; the run pauses (exit
+    3), ``runs answer`` journals the name, ``runs resume`` makes the call again and the server's
+    result carries the answer into the run."""
+    env = {**os.environ, "AUTAN_HOME": str(tmp_path)}
+
+    def autan(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "autan", *args],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            timeout=900,
+            stdin=subprocess.DEVNULL,
+            env={**env, "PYTHONPATH": str(Path(__file__).resolve().parent.parent / "src")},
+        )
+
+    done = autan("run", "Ask me for my name.", "--mcp", server_command("ask"))
+    assert done.returncode == 3, done.stderr
+    assert "ask_person()" in done.stderr
+    run_id = done.stderr.split("autan: run ")[1].split()[0]
+    assert autan("runs", "answer", run_id, "--json", '{"name": "Ada"}').returncode == 0
+    resumed = autan("runs", "resume", run_id)
+    assert resumed.returncode == 0, resumed.stderr
+    with SQLiteStore(tmp_path / "journal.sqlite3") as store:
+        events = store.load(run_id)
+    results = [e.output for e in events if isinstance(e, ToolResulted)]
+    assert results[0] == '{"result":"elicitation: accept Ada"}'
