@@ -70,9 +70,13 @@ def test_with_no_store_the_question_is_declined(home: Path) -> None:
 
 @pytest.mark.e2e
 def test_the_embedded_model_pauses_at_the_question_and_gets_the_answer(tmp_path: Path) -> None:
-    """The embedded model calls the one tool, whose server asks a person; the run pauses (exit
-    3), ``runs answer`` journals the name, ``runs resume`` makes the call again and the server's
-    result carries the answer into the run."""
+    """The embedded model calls the one MCP tool, whose server asks a person; the run pauses
+    (exit 3), ``runs answer`` journals the name, ``runs resume`` makes the call again and the
+    server's result carries the answer into the run.
+
+    Not asserted: how the run ends after that. On 2026-12-02 SmolLM2-135M went on to call
+    ``read_file(path='mcp:mcp_test_server')`` (the result's source, copied) and stopped after
+    three failed calls (1 run of 1)."""
     env = {**os.environ, "AUTAN_HOME": str(tmp_path)}
 
     def autan(*args: str) -> subprocess.CompletedProcess[str]:
@@ -92,7 +96,8 @@ def test_the_embedded_model_pauses_at_the_question_and_gets_the_answer(tmp_path:
     run_id = done.stderr.split("autan: run ")[1].split()[0]
     assert autan("runs", "answer", run_id, "--json", '{"name": "Ada"}').returncode == 0
     resumed = autan("runs", "resume", run_id)
-    assert resumed.returncode == 0, resumed.stderr
+    assert resumed.returncode in (0, 1), resumed.stderr
+    assert "Traceback" not in resumed.stderr
     with SQLiteStore(tmp_path / "journal.sqlite3") as store:
         events = store.load(run_id)
     results = [e.output for e in events if isinstance(e, ToolResulted)]
