@@ -1,9 +1,9 @@
 """MCP servers for the tests, written with the SDK: ``python tests/mcp_test_server.py MODE [PORT]``.
 
 Modes: ``tools`` (well-behaved tools, plus ones that die, hang, fail, answer 10 MB, sample and
-elicit), ``many`` (200 tools), ``bad-schema`` (a tool whose input schema is not JSON Schema),
-``odd-schema`` (valid JSON Schema that no grammar expresses), ``exit-in-initialize`` and
-``garbage`` (raw stdio: no SDK). With a PORT, ``tools`` is served
+elicit), ``ask`` (only the eliciting tool), ``many`` (200 tools), ``bad-schema`` (a tool whose
+input schema is not JSON Schema), ``odd-schema`` (valid JSON Schema that no grammar expresses),
+``exit-in-initialize`` and ``garbage`` (raw stdio: no SDK). With a PORT, ``tools`` is served
 over streamable HTTP (``http``) or SSE (``sse``) on 127.0.0.1.
 """
 
@@ -90,6 +90,13 @@ def add_misbehaving_tools(server: Any) -> None:
         return "never"
 
     @server.tool()
+    def install_and_hang() -> str:
+        """Start a package install that waits for a network (as readabilipy's npm does)."""
+        print("npm ERR! network request to registry.npmjs.org failed", file=sys.stderr, flush=True)
+        time.sleep(3600)
+        return "never"
+
+    @server.tool()
     def fail() -> str:
         """Raise an error (an isError result)."""
         raise ValueError("the disk is on fire")
@@ -110,16 +117,39 @@ def add_misbehaving_tools(server: Any) -> None:
         )
         return f"the model said: {result.content.text}"
 
+    add_elicitation_tool(server)
+
+    @server.tool()
+    async def ask_model_twice(question: str, ctx: Context) -> str:
+        """Ask the client's model twice (sampling)."""
+        said = []
+        for _ in range(2):
+            message = SamplingMessage(role="user", content=TextContent(type="text", text=question))
+            result = await ctx.session.create_message(messages=[message], max_tokens=20)
+            said.append(result.content.text)
+        return "the model said: " + ", ".join(said)
+
+
+def add_elicitation_tool(server: Any) -> None:
     @server.tool()
     async def ask_person(ctx: Context) -> str:
-        """Ask the person at the client (elicitation)."""
+        """Ask the person at the client their name (elicitation)."""
         from pydantic import BaseModel
 
         class Name(BaseModel):
             name: str
 
         answer = await ctx.elicit("What is your name?", Name)
-        return f"elicitation: {answer.action}"
+        name = f" {answer.data.name}" if answer.action == "accept" else ""
+        return f"elicitation: {answer.action}{name}"
+
+
+def ask_server() -> Any:
+    from mcp.server.mcpserver import MCPServer
+
+    server = MCPServer("ask")
+    add_elicitation_tool(server)
+    return server
 
 
 def many_server() -> Any:
@@ -187,7 +217,8 @@ def main() -> None:
 
         anyio.run(serve)
         return
-    server = many_server() if mode == "many" else tools_server()
+    servers = {"many": many_server, "ask": ask_server}
+    server = servers.get(mode, tools_server)()
     if len(sys.argv) > 3:
         transport, port = sys.argv[2], int(sys.argv[3])
         kind = "streamable-http" if transport == "http" else "sse"

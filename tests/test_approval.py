@@ -145,8 +145,14 @@ def test_cli_hints_keep_the_store_and_say_what_is_approved(
 
 def test_the_pause_line_names_the_call_and_the_store(capsys: pytest.CaptureFixture[str]) -> None:
     from autan.cli.display import EXIT_PAUSED, paused
+    from autan.events import ApprovalRequested, ToolCalled
+    from autan.messages import ToolCall
 
-    assert paused("r1", "delete(path='x')", "j.sqlite3") == EXIT_PAUSED
+    events = [
+        ToolCalled(1, ToolCall("c1", "delete", {"path": "x"})),
+        ApprovalRequested(1, "c1", "delete", "r1:1:0"),
+    ]
+    assert paused("r1", events, "j.sqlite3") == EXIT_PAUSED
     line = capsys.readouterr().err
     assert "waits for approval of delete(path='x'): autan runs --store j.sqlite3 approve r1" in line
     assert line.strip().endswith("then autan runs --store j.sqlite3 resume r1")

@@ -124,7 +124,7 @@ def test_help_gives_the_exit_codes_and_every_runs_command(
     assert "exit status: 0 answered" in text
     for code in (" 1 the run failed", " 2 bad input", " 3 the run waits", " 130 interrupted"):
         assert code in text
-    assert "list, show, export, resume, approve, deny or replay journaled runs" in text
+    assert "list, show, export, resume, approve, deny, answer or replay journaled runs" in text
 
 
 @pytest.mark.parametrize(

@@ -76,6 +76,18 @@ def test_a_call_that_never_answers_times_out_and_the_server_stays_usable() -> No
     assert added.output == '{"result":3}'
 
 
+def test_a_hung_call_says_what_the_server_last_said() -> None:
+    """A server that waits on a package install (mcp-server-fetch's readable mode, offline) is a
+    timeout that names the last line the server wrote on stderr."""
+    (hung,) = observe([("install_and_hang", {}), "done"], call_timeout=2)
+    assert hung.is_error
+    assert hung.output == (
+        "error: MCP server 'mcp_test_server' did not answer within 2 s "
+        "(its stderr: npm ERR! network request to registry.npmjs.org failed)"
+    )
+    assert hung.seconds < 10
+
+
 def test_a_ten_megabyte_result_is_bounded() -> None:
     (huge,) = observe([("huge", {}), "done"])
     assert not huge.is_error

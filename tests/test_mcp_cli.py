@@ -122,8 +122,12 @@ def test_the_embedded_model_calls_the_time_server(tmp_path: Path) -> None:
     """The embedded model picks the MCP tool among the built-ins, its grammar (built from the
     server's schema) gives a valid call, and the server's value comes back into the run.
 
-    Not asserted: that the final answer repeats the time. SmolLM2-135M reliably makes this call
-    but answers ``True`` after reading the JSON result (three runs out of three in this session).
+    Not asserted: that the final answer repeats the time, which SmolLM2-135M does not do. It
+    copies the text nearest its answer: the untrusted-data note that opens every MCP result
+    ("Text from an untrusted source: ...", 2 runs of 2, 2026-12-02), the same note when it is
+    moved after the closing delimiter (1 of 1), and ``True`` (the result's last JSON value,
+    ``is_dst``) when the result is shown bare (1 of 1; 3 of 3 in the session before):
+    ``benchmarks/mcp_answer_probe.py``, numbers in BENCHMARKS.md.
     """
     command = [sys.executable, "-m", "autan", "run", "What is the current time in Asia/Tokyo?"]
     done = subprocess.run(

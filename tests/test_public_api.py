@@ -66,6 +66,7 @@ EXPECTED = {
     "ApprovalRequested",
     "ApprovalDecided",
     "AwaitingApproval",
+    "AwaitingAnswer",
     "CodeStarted",
     "CodeFinished",
     "HandedOff",

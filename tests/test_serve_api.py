@@ -100,6 +100,8 @@ def test_approve_from_a_second_client(store: SQLiteStore) -> None:
             "arguments": {"path": "/tmp/x"},
             "reason": "",  # the tool's own needs_approval, not the trust policy
             "copied": [],
+            "question": None,
+            "answer_schema": None,
         }
         assert calls == []
         with httpx.stream("GET", f"{base}/v1/runs/{run_id}/events", headers=AUTH) as watcher:

@@ -75,6 +75,7 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "AwaitingApproval",
         "CascadeFailed",
         "VerifierFailed",
+        "AwaitingAnswer",
     ),
 }
 
@@ -91,6 +92,7 @@ if TYPE_CHECKING:  # the same names, for type checkers (`X as X`: re-exported)
     from autan.batching import batch as batch
     from autan.errors import AutanError as AutanError
     from autan.errors import AuthenticationError as AuthenticationError
+    from autan.errors import AwaitingAnswer as AwaitingAnswer
     from autan.errors import AwaitingApproval as AwaitingApproval
     from autan.errors import CascadeFailed as CascadeFailed
     from autan.errors import ConfigurationError as ConfigurationError

@@ -26,6 +26,7 @@
         ├── ToolRetriesExhausted    the model kept making invalid or failing calls or answers
         ├── ResumeNeedsDecision     a resumed run found a started, unfinished, non-idempotent call
         ├── AwaitingApproval        the run paused at a call that a person must approve or deny
+        │   └── AwaitingAnswer      the run paused at a question a tool's server asks a person
         ├── CascadeFailed           no tier of a cascade gave an answer it accepts (``.tiers``)
         └── VerifierFailed          a cascade's verifier raised, or returned something not a bool
 
@@ -180,6 +181,20 @@ class AwaitingApproval(RunError):
         super().__init__(message, result)
         self.call = call
         self.key = key
+
+
+class AwaitingAnswer(AwaitingApproval):
+    """The run paused at a question the server of ``call`` asked a person (MCP elicitation).
+
+    Not a failure: answer it (``autan.store.answer``, ``autan runs answer``), then resume the
+    run, which makes the call again with the answer. ``question`` is what the server asked.
+    """
+
+    def __init__(
+        self, message: str, result: RunResult, call: ToolCall, key: str, question: object
+    ) -> None:
+        super().__init__(message, result, call, key)
+        self.question = question
 
 
 class CascadeFailed(RunError):

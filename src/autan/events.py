@@ -199,6 +199,50 @@ class ApprovalDecided(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class ServerSampled(Event):
+    """A tool's server asked the agent's model for a completion during a call (MCP sampling):
+    its messages (``"role: text"``), the reply, and what it cost; ``refused`` says why it got
+    no reply (a limit of the run, a failure). Journaled when the call returns."""
+
+    kind: ClassVar[str] = "server_sampled"
+    step: int
+    call_id: str
+    server: str
+    messages: tuple[str, ...]
+    reply: str
+    usage: Usage
+    cost_usd: float = 0.0
+    refused: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ElicitationRequested(Event):
+    """A tool's server asked a person something during a call (MCP elicitation): the run
+    pauses here until ``ElicitationAnswered``, then makes the call again."""
+
+    kind: ClassVar[str] = "elicitation_requested"
+    step: int
+    call_id: str
+    name: str
+    key: str
+    server: str
+    message: str
+    schema: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ElicitationAnswered(Event):
+    """A person's answer to the pending question (``accept`` with ``content`` valid for its
+    schema, ``decline`` or ``cancel``), appended by ``autan.store.answer``."""
+
+    kind: ClassVar[str] = "elicitation_answered"
+    step: int
+    call_id: str
+    action: str
+    content: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class CodeStarted(Event):
     """Code mode: the Python block of this step starts in a fresh sandbox. The tool calls it
     makes follow as ``ToolCalled``/``ToolResulted`` events, then ``CodeFinished``."""

@@ -7,7 +7,15 @@ from typing import Generic
 
 from typing_extensions import TypeVar
 
-from autan.events import ChildRun, Event, HandedOff, ModelResponded, RunStarted, ToolResulted
+from autan.events import (
+    ChildRun,
+    Event,
+    HandedOff,
+    ModelResponded,
+    RunStarted,
+    ServerSampled,
+    ToolResulted,
+)
 from autan.messages import Message, Usage
 
 OutputT = TypeVar("OutputT", default=str)
@@ -36,10 +44,11 @@ class RunResult(Generic[OutputT]):
 
     @property
     def usage(self) -> Usage:
-        """Tokens of every model call, those of its child runs (``Agent.as_tool``) included."""
+        """Tokens of the run's model calls, of the sampling requests of its tools' servers, and
+        of its child runs (``Agent.as_tool``)."""
         total = Usage()
         for event in self.events:
-            if isinstance(event, ModelResponded):
+            if isinstance(event, ModelResponded | ServerSampled):
                 total = total + event.usage
         for child in self.child_runs:
             total = total + child.usage
@@ -47,9 +56,10 @@ class RunResult(Generic[OutputT]):
 
     @property
     def cost_usd(self) -> float:
-        """USD spent on model calls, child runs included (0 for local models and models
-        without a known price)."""
-        own = sum(e.cost_usd for e in self.events if isinstance(e, ModelResponded))
+        """USD spent on model calls, servers' sampling requests and child runs (0 for local
+        models and models without a known price)."""
+        spent = (ModelResponded, ServerSampled)
+        own = sum(e.cost_usd for e in self.events if isinstance(e, spent))
         return own + sum(child.cost_usd for child in self.child_runs)
 
     @property

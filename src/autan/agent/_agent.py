@@ -430,6 +430,7 @@ class Agent(Generic[OutputT]):
             answer=self.answer,
             trust=self.trust if run is None or run.trust is None else trust_rules(run.trust),
             agent_name=self.name,
+            may_ask=self.store is not None,
         )
 
     def _events(self, run: Run, stream_text: bool) -> Generator[Event, None, Outcome]:

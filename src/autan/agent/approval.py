@@ -1,10 +1,11 @@
-"""A run paused before a ``needs_approval`` call: the error the driver throws into the loop when
-no decision is journaled yet (decisions: ``autan.store.decide``)."""
+"""A run paused before a ``needs_approval`` call, or at a question a tool's server asked: the
+error the driver throws into the loop when no decision or answer is journaled yet (decisions:
+``autan.store.decide``; answers: ``autan.store.answer``)."""
 
 from __future__ import annotations
 
-from autan.errors import AwaitingApproval
-from autan.loop.effects import AwaitApproval
+from autan.errors import AwaitingAnswer, AwaitingApproval
+from autan.loop.effects import AwaitAnswer, AwaitApproval
 from autan.result import RunResult
 
 
@@ -15,4 +16,16 @@ def pause(effect: AwaitApproval) -> AwaitingApproval:
         RunResult(None, (), 0.0),
         call,
         effect.key,
+    )
+
+
+def pause_for_answer(effect: AwaitAnswer) -> AwaitingAnswer:
+    question = effect.question
+    return AwaitingAnswer(
+        f"MCP server {question.server!r} asks a person during {effect.call.name}: "
+        f"{question.message}; answer it, then resume the run",
+        RunResult(None, (), 0.0),
+        effect.call,
+        effect.key,
+        question,
     )

@@ -1,7 +1,9 @@
 """Running validated tool calls, sync or async; an exception becomes an error observation.
 
-While a tool runs, ``idempotency_key()`` returns its call's key. A step's batch of calls runs
-concurrently: in threads for the sync driver, as tasks for the async one.
+While a tool runs, ``idempotency_key()`` returns its call's key and ``current_requests()`` what
+its server may ask (the answers and the sampling budget the loop gave the call); what the server
+asked comes back in the ``ToolOutcome``. A step's batch of calls runs concurrently (in threads
+for the sync driver, as tasks for the async one), sharing one sampling allowance.
 """
 
 from __future__ import annotations
@@ -14,44 +16,79 @@ from autan.agent.child import AgentCall
 from autan.loop.effects import CallTool, CallTools, ToolOutcome
 from autan.tools import render_output
 from autan.tools._context import call_key
+from autan.tools._server_requests import Allowance, CallRequests, serving
 
 if TYPE_CHECKING:
     from autan.store import Store
 
 
-def execute_tool(effect: CallTool, store: Store | None = None) -> ToolOutcome:
+def execute_tool(
+    effect: CallTool, store: Store | None = None, allowance: Allowance | None = None
+) -> ToolOutcome:
     """``store``: the run's, where a child run (``Agent.as_tool``) is journaled."""
     if isinstance(effect.tool.function, AgentCall):
         return effect.tool.function.perform(effect, store)
     started = time.perf_counter()
+    requests = _requests(effect, allowance)
     try:
-        with call_key(effect.key):
+        with call_key(effect.key), serving(requests):
             value = effect.tool.function(**effect.arguments)
             if effect.tool.is_async:
                 import asyncio  # loaded where used: most runs have no async tool
 
                 value = asyncio.run(value)
     except Exception as error:
-        return _failure(error, started)
-    return ToolOutcome(render_output(value), False, time.perf_counter() - started)
+        return _outcome(requests, _failure(error, started))
+    return _outcome(requests, ToolOutcome(render_output(value), False, _since(started)))
 
 
-async def aexecute_tool(effect: CallTool, store: Store | None = None) -> ToolOutcome:
+async def aexecute_tool(
+    effect: CallTool, store: Store | None = None, allowance: Allowance | None = None
+) -> ToolOutcome:
     import asyncio
 
     if isinstance(effect.tool.function, AgentCall):
         return await asyncio.to_thread(effect.tool.function.perform, effect, store)
     started = time.perf_counter()
+    requests = _requests(effect, allowance)
     try:
         value: Any
-        with call_key(effect.key):
+        with call_key(effect.key), serving(requests):
             if effect.tool.is_async:
                 value = await effect.tool.function(**effect.arguments)
             else:
                 value = await asyncio.to_thread(effect.tool.function, **effect.arguments)
     except Exception as error:
-        return _failure(error, started)
-    return ToolOutcome(render_output(value), False, time.perf_counter() - started)
+        return _outcome(requests, _failure(error, started))
+    return _outcome(requests, ToolOutcome(render_output(value), False, _since(started)))
+
+
+def _requests(effect: CallTool, allowance: Allowance | None) -> CallRequests:
+    if allowance is None and effect.sampling is not None:
+        allowance = Allowance(effect.sampling)
+    return CallRequests(effect.replies, effect.may_ask, allowance)
+
+
+def _outcome(requests: CallRequests, outcome: ToolOutcome) -> ToolOutcome:
+    """The outcome with what the server asked; a call stopped by a question has no result."""
+    samples = tuple(requests.samples)
+    if requests.question is not None:
+        return ToolOutcome("", False, outcome.seconds, outcome.child, samples, requests.question)
+    if samples:
+        return ToolOutcome(
+            outcome.output, outcome.is_error, outcome.seconds, outcome.child, samples
+        )
+    return outcome
+
+
+def _since(started: float) -> float:
+    return time.perf_counter() - started
+
+
+def _shared(calls: Sequence[CallTool]) -> Allowance | None:
+    """One allowance for a batch's calls: they spend the same budget, the run's."""
+    budget = calls[0].sampling if calls else None
+    return Allowance(budget) if budget is not None else None
 
 
 def execute_batch(
@@ -59,13 +96,14 @@ def execute_batch(
 ) -> tuple[ToolOutcome, ...]:
     """The outcome of every call of ``effect``: ``recorded`` where known, else run live."""
     live = [call for call, known in zip(effect.calls, recorded, strict=True) if known is None]
+    allowance = _shared(live)
     if len(live) <= 1:
-        done = [execute_tool(call, store) for call in live]
+        done = [execute_tool(call, store, allowance) for call in live]
     else:
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(max_workers=len(live), thread_name_prefix="autan-tool") as pool:
-            done = list(pool.map(lambda call: execute_tool(call, store), live))
+            done = list(pool.map(lambda call: execute_tool(call, store, allowance), live))
     return _merge(recorded, done)
 
 
@@ -75,7 +113,8 @@ async def aexecute_batch(
     import asyncio
 
     live = [call for call, known in zip(effect.calls, recorded, strict=True) if known is None]
-    done = await asyncio.gather(*(aexecute_tool(call, store) for call in live))
+    allowance = _shared(live)
+    done = await asyncio.gather(*(aexecute_tool(call, store, allowance) for call in live))
     return _merge(recorded, done)
 
 
@@ -87,4 +126,4 @@ def _merge(
 
 
 def _failure(error: Exception, started: float) -> ToolOutcome:
-    return ToolOutcome(f"error: {error}", True, time.perf_counter() - started)
+    return ToolOutcome(f"error: {error}", True, _since(started))

@@ -12,16 +12,19 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from autan.errors import ConfigurationError, ResumeNeedsDecision, RunError
 from autan.events import (
     ApprovalDecided,
     CodeFinished,
+    ElicitationAnswered,
+    ElicitationRequested,
     Event,
     FinalAnswer,
     ModelResponded,
     RunFailed,
+    ServerSampled,
     ToolCalled,
     ToolResulted,
     ToolStarted,
@@ -29,6 +32,7 @@ from autan.events import (
 )
 from autan.ids import new_run_id
 from autan.loop.effects import (
+    AwaitAnswer,
     AwaitApproval,
     CallModel,
     CallTool,
@@ -44,11 +48,14 @@ from autan.loop.effects import (
 from autan.loop.history import NO_HISTORY, History
 from autan.messages import ModelResponse, ToolCall
 from autan.result import RunResult
+from autan.tools._server_requests import Question, Reply, Sample
 
 if TYPE_CHECKING:
     from autan.store import HeldLease, Store
 
-Replayed = ModelResponse | ToolOutcome | Decision | CodeCall | CodeEnded | None
+Replayed = ModelResponse | ToolOutcome | Decision | Reply | CodeCall | CodeEnded | None
+_CALL_ENDS = (ToolResulted, ElicitationRequested)
+"""The events that end one attempt of a call: its result, or a question that stopped it."""
 
 _RESPONSE_FIELDS = tuple(
     f.name for f in dataclasses.fields(ModelResponse) if f.name in ModelResponded.__match_args__
@@ -199,29 +206,49 @@ class StoredJournal(Journal):
         for call in effect.calls:
             result = recorded.get(call.call_id)
             if result is not None:
-                outcomes.append(_tool_outcome(result))
+                outcomes.append(result)
                 continue
             if self._last_was_replayed:
                 self._may_run_again(call)
             outcomes.append(None)
         return outcomes
 
-    def _results_ahead(self) -> dict[str, ToolResulted]:
-        """The tool results journaled from the cursor on, before anything else, by call id."""
-        results: dict[str, ToolResulted] = {}
+    def _results_ahead(self) -> dict[str, ToolOutcome]:
+        """The outcome of each call's first attempt journaled from the cursor on (after the
+        batch: its samples and result, or the question that stopped it), by call id."""
+        results: dict[str, ToolOutcome] = {}
+        samples: dict[str, list[ServerSampled]] = {}
         for event in self._recorded[self._cursor :]:
-            if not isinstance(event, ToolResulted):
+            if isinstance(event, ServerSampled):
+                samples.setdefault(event.call_id, []).append(event)
+            elif isinstance(event, _CALL_ENDS):
+                if event.call_id not in results:
+                    results[event.call_id] = _attempt(samples.pop(event.call_id, []), event)
+            elif not isinstance(event, ElicitationAnswered | ToolStarted):
                 break
-            results[event.call_id] = event
         return results
+
+    def _call_ahead(self, effect: CallTool) -> ToolOutcome:
+        """One attempt of a call, as journaled from the cursor on: samples, then its end."""
+        samples: list[ServerSampled] = []
+        for event in self._recorded[self._cursor :]:
+            if isinstance(event, ServerSampled) and event.call_id == effect.call_id:
+                samples.append(event)
+            elif isinstance(event, _CALL_ENDS):
+                return _attempt(samples, event)
+            else:
+                break
+        raise self._mismatch(f"the agent made {_wanted(effect)}, the journal has no result")
 
     def _outcome(self, effect: Effect, recorded: Event) -> Replayed:
         if isinstance(effect, CallModel) and isinstance(recorded, ModelResponded):
             return ModelResponse(**{name: getattr(recorded, name) for name in _RESPONSE_FIELDS})
-        if isinstance(effect, CallTool) and isinstance(recorded, ToolResulted):
-            return _tool_outcome(recorded)
+        if isinstance(effect, CallTool) and isinstance(recorded, (ServerSampled, *_CALL_ENDS)):
+            return self._call_ahead(effect)
         if isinstance(effect, AwaitApproval) and isinstance(recorded, ApprovalDecided):
             return Decision(recorded.approved, recorded.reason)
+        if isinstance(effect, AwaitAnswer) and isinstance(recorded, ElicitationAnswered):
+            return Reply(cast(Any, recorded.action), recorded.content)
         if isinstance(effect, StartCode | ReplyToCode):
             return self._code_message(effect, recorded)
         raise self._mismatch(f"the agent made {_wanted(effect)}, the journal has {recorded.kind}")
@@ -273,8 +300,15 @@ class StoredJournal(Journal):
         )
 
 
-def _tool_outcome(recorded: ToolResulted) -> ToolOutcome:
-    return ToolOutcome(recorded.output, recorded.is_error, recorded.seconds, recorded.child)
+def _attempt(
+    samples: Sequence[ServerSampled], end: ToolResulted | ElicitationRequested
+) -> ToolOutcome:
+    taken = tuple(
+        Sample(s.server, s.messages, s.reply, s.usage, s.cost_usd, s.refused) for s in samples
+    )
+    if isinstance(end, ToolResulted):
+        return ToolOutcome(end.output, end.is_error, end.seconds, end.child, taken)
+    return ToolOutcome("", False, 0.0, None, taken, Question(end.server, end.message, end.schema))
 
 
 def _wanted(effect: Effect) -> str:
@@ -286,4 +320,6 @@ def _wanted(effect: Effect) -> str:
         return "a step of a code block"
     if isinstance(effect, CallTools):
         return f"{len(effect.calls)} tool calls"
+    if isinstance(effect, AwaitAnswer):
+        return f"a question of {effect.call.name}'s server"
     return f"a request for approval of {effect.call.name}"

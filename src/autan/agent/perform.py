@@ -13,6 +13,7 @@ from autan.agent.execute import aexecute_batch, aexecute_tool, execute_batch, ex
 from autan.errors import AutanError, ModelError
 from autan.events import TextDelta
 from autan.loop.effects import (
+    AwaitAnswer,
     AwaitApproval,
     CallModel,
     CallTool,
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 class Live:
     """An effect the journal has no outcome for: to be performed now."""
 
-    effect: CallModel | CallTool | AwaitApproval | StartCode | ReplyToCode
+    effect: CallModel | CallTool | AwaitApproval | AwaitAnswer | StartCode | ReplyToCode
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,13 +95,15 @@ class Performer:
             yield Done(await self.code.aperform(effect))
         elif isinstance(effect, CallTool):
             yield Done(await aexecute_tool(effect, self.store))
-        elif isinstance(effect, AwaitApproval):
+        elif isinstance(effect, AwaitApproval | AwaitAnswer):
             yield Done(_pause(effect))
         else:
             async for piece in self._acall_model(effect):
                 yield piece
 
-    def _other(self, effect: CallTool | AwaitApproval | StartCode | ReplyToCode) -> object:
+    def _other(
+        self, effect: CallTool | AwaitApproval | AwaitAnswer | StartCode | ReplyToCode
+    ) -> object:
         if isinstance(effect, StartCode | ReplyToCode):
             return self.code.perform(effect)
         if isinstance(effect, CallTool):
@@ -142,7 +145,7 @@ def _model_failure(error: Exception) -> AutanError:
     return ModelError(f"{type(error).__name__}: {error}")
 
 
-def _pause(effect: AwaitApproval) -> AutanError:
-    from autan.agent.approval import pause
+def _pause(effect: AwaitApproval | AwaitAnswer) -> AutanError:
+    from autan.agent.approval import pause, pause_for_answer
 
-    return pause(effect)
+    return pause_for_answer(effect) if isinstance(effect, AwaitAnswer) else pause(effect)

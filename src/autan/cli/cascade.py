@@ -8,7 +8,7 @@ import dataclasses
 import sys
 from typing import TYPE_CHECKING, Any
 
-from autan.cli.display import EXIT_OK, call_text, cascade_line, paused, show_live, tier_line
+from autan.cli.display import EXIT_OK, cascade_line, paused, show_live, tier_line
 from autan.cli.json_lines import write_cascade_summary, write_event, write_run
 from autan.errors import ConfigurationError
 from autan.ids import new_run_id
@@ -77,7 +77,7 @@ def run_cascade(
         cascade = Cascade(tiers, store=store, metadata={CLI_CASCADE_KEY: recorded})
         result = _stream(cascade, task, args, run_id)
     except AwaitingApproval as pause:
-        return paused(str(pause.result.run_id), call_text(pause.call), args.store, run_id)
+        return paused(str(pause.result.run_id), pause.result.events, args.store, run_id)
     finally:
         for tier in tiers:
             tier.close()

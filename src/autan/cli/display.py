@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from autan.agent.cascade_result import CascadeResult
-    from autan.events import ChildRun, CodeFinished, Event, TierEnded
+    from autan.events import ChildRun, CodeFinished, ElicitationRequested, Event, TierEnded
     from autan.messages import ToolCall, ToolSpec, Usage
     from autan.result import RunResult
     from autan.store import RunInfo
@@ -27,7 +27,7 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 """Bad input: a one-line message, nothing ran."""
 EXIT_PAUSED = 3
-"""The run waits for a person's approval."""
+"""The run waits for a person: an approval, or an answer to a tool server's question."""
 EXIT_INTERRUPTED = 130
 """Ctrl-C."""
 
@@ -35,7 +35,7 @@ EXIT_CODES = f"""exit status:
   {EXIT_OK}    answered, or the command did what it was asked
   {EXIT_FAILED}    the run failed or hit a limit; a replay differed; sandboxed code failed
   {EXIT_USAGE}    bad input: a one-line message, nothing ran
-  {EXIT_PAUSED}    the run waits for a person's approval (autan runs approve|deny ID)
+  {EXIT_PAUSED}    the run waits for a person (autan runs approve|deny|answer ID)
   {EXIT_INTERRUPTED}  interrupted (Ctrl-C)"""
 """The exit statuses, for the ``--help`` of ``autan`` and ``autan run``."""
 
@@ -74,16 +74,51 @@ def runs_command(store: str | None) -> str:
     return "autan runs" + (f" --store {shlex.quote(store)}" if store else "")
 
 
-def paused(run_id: str, call: str, store: str | None = None, resume: str | None = None) -> int:
-    """Say which call a run waits for and how to continue it; the exit status of a pause.
-    ``resume``: the run to resume then, where it is not the paused one (a cascade's)."""
+def paused(
+    run_id: str, events: Sequence[Event], store: str | None = None, resume: str | None = None
+) -> int:
+    """Say what a paused run waits for (an approval, or an answer to a server's question) and
+    how to continue it; the exit status of a pause. ``resume``: the run to resume then, where
+    it is not the paused one (a cascade's)."""
+    from autan.events import ElicitationRequested
+
     runs = runs_command(store)
-    print(
-        f"autan: run {run_id} waits for approval of {call}: {runs} approve {run_id} "
-        f"(or deny {run_id} --reason ...), then {runs} resume {resume or run_id}",
-        file=sys.stderr,
-    )
+    last = events[-1] if events else None
+    if isinstance(last, ElicitationRequested):
+        how = f"{runs} answer {run_id} --json '{{...}}' (or --decline, --cancel)"
+        waits = f"waits for an answer: {question_text(last)}: {how}"
+    else:
+        how = f"{runs} approve {run_id} (or deny {run_id} --reason ...)"
+        waits = f"waits for approval of {awaited_call(events)}: {how}"
+    print(f"autan: run {run_id} {waits}, then {runs} resume {resume or run_id}", file=sys.stderr)
     return EXIT_PAUSED
+
+
+def question_text(event: ElicitationRequested) -> str:
+    """A server's question and the fields of the answer it wants, in one line."""
+    fields = event.schema.get("properties")
+    names = ", ".join(
+        f"{name}: {spec.get('type', 'any') if isinstance(spec, dict) else 'any'}"
+        for name, spec in (fields.items() if isinstance(fields, dict) else ())
+    )
+    return f"MCP server {event.server!r} asks {short(event.message)!r} ({names or 'no fields'})"
+
+
+def server_request_line(event: Event) -> str | None:
+    """A sampling request or a question of a tool's server, as ``autan runs show`` lists it."""
+    from autan.events import ElicitationAnswered, ElicitationRequested, ServerSampled
+
+    if isinstance(event, ServerSampled):
+        usage = event.usage
+        tokens = f"{usage.prompt_tokens} prompt / {usage.completion_tokens} completion tokens"
+        said = f"✗ refused: {event.refused}" if event.refused else f"→ {short(event.reply)}"
+        return f"      ↳ {event.server} sampled the model ({tokens}) {said}"
+    if isinstance(event, ElicitationRequested):
+        return f"      ? {question_text(event)}"
+    if isinstance(event, ElicitationAnswered):
+        content = json.dumps(event.content, ensure_ascii=False) if event.content else ""
+        return f"      ✓ answered {event.action}" + (f": {short(content)}" if content else "")
+    return None
 
 
 def run_state(info: RunInfo, runs: str) -> str:
@@ -192,6 +227,9 @@ def show_live(event: Event, stream: TextIO, show_reasoning: bool) -> None:
 
 def timeline_line(event: Event) -> str | None:
     """One event of a stored run, as ``autan runs show`` lists it; ``None`` to leave it out."""
+    asked = server_request_line(event)
+    if asked is not None:
+        return asked
     from autan.events import (
         ApprovalDecided,
         ApprovalRequested,

@@ -64,11 +64,11 @@ def write_cascade_summary(result: CascadeResult[Any]) -> None:
 
 
 def _status(result: RunResult) -> str:
-    from autan.events import ApprovalRequested
+    from autan.events import ApprovalRequested, ElicitationRequested
 
     if result.output is not None:
         return "completed"
-    if result.events and isinstance(result.events[-1], ApprovalRequested):
+    if result.events and isinstance(result.events[-1], ApprovalRequested | ElicitationRequested):
         return "awaiting_approval"
     return "failed"
 

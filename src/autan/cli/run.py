@@ -15,7 +15,6 @@ from autan.cli.display import (
     EXIT_OK,
     LiveText,
     Waiting,
-    awaited_call,
     error,
     paused,
     show_live,
@@ -191,7 +190,7 @@ def _limit_arguments(run: argparse.ArgumentParser) -> None:
 def run_run(args: argparse.Namespace) -> int:
     from autan.cli.recipe import Recipe
     from autan.cli.settings import load_settings
-    from autan.events import ApprovalRequested
+    from autan.events import ApprovalRequested, ElicitationRequested
     from autan.pricing import price_for
 
     task = read_task(args)
@@ -218,8 +217,8 @@ def run_run(args: argparse.Namespace) -> int:
     if not args.quiet:
         priced = price_for(agent.model.name, settings.prices) is not None
         print(summary_line(result, priced), file=sys.stderr)
-    if result.events and isinstance(result.events[-1], ApprovalRequested):
-        return paused(str(result.run_id), awaited_call(result.events), args.store)
+    if result.events and isinstance(result.events[-1], ApprovalRequested | ElicitationRequested):
+        return paused(str(result.run_id), result.events, args.store)
     return EXIT_OK if result.output is not None else EXIT_FAILED
 
 

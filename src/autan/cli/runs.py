@@ -1,4 +1,5 @@
-"""``autan runs``: list, show and export journaled runs; resume, approve, deny and replay them.
+"""``autan runs``: list, show and export journaled runs; resume, approve, deny, answer and replay
+them.
 
 Exit status of resume: 0 answered, 1 failed, 3 paused for an approval. Of replay: 0 when the
 loop produced the recorded events, 1 when it did not (the first difference is printed).
@@ -17,7 +18,6 @@ from autan.cli.display import (
     EXIT_FAILED,
     EXIT_OK,
     awaited_call,
-    call_text,
     cascade_line,
     error,
     paused,
@@ -39,6 +39,7 @@ _ACTIONS = (
     ("resume", "continue a run of autan run where its journal ends"),
     ("approve", "approve the call a paused run waits for (then resume it)"),
     ("deny", "deny the call a paused run waits for (then resume it)"),
+    ("answer", "answer the question a tool's server asks a paused run (then resume it)"),
     ("replay", "re-run the recorded model responses through the current code, offline"),
     ("trace", "send a run as OpenTelemetry GenAI traces (--otel URL), or write them (--out FILE)"),
 )
@@ -46,7 +47,7 @@ _ACTIONS = (
 
 def add_runs_commands(commands: argparse._SubParsersAction[Parser]) -> None:
     runs = commands.add_parser(
-        "runs", help="list, show, export, resume, approve, deny or replay journaled runs"
+        "runs", help="list, show, export, resume, approve, deny, answer or replay journaled runs"
     )
     runs.add_argument(
         "--store",
@@ -57,7 +58,7 @@ def add_runs_commands(commands: argparse._SubParsersAction[Parser]) -> None:
     actions = runs.add_subparsers(
         dest="runs_command",
         required=True,
-        metavar="{list,show,export,resume,approve,deny,replay,trace}",
+        metavar="{list,show,export,resume,approve,deny,answer,replay,trace}",
     )
     listing = actions.add_parser("list", help="the most recent runs, newest first")
     listing.add_argument(
@@ -80,6 +81,8 @@ def add_runs_commands(commands: argparse._SubParsersAction[Parser]) -> None:
             )
         if name in ("approve", "deny"):
             action.add_argument("--reason", default="", help="told to the model with the decision")
+        if name == "answer":
+            _answer_arguments(action)
         if name == "resume":
             add_send_key_argument(action)
         if name in ("resume", "trace"):
@@ -124,6 +127,8 @@ def _on_run(store: Store, run_id: str, args: argparse.Namespace) -> int:
         return _replay(store, run_id)
     elif command == "trace":
         _trace(store, run_id, args.out)
+    elif command == "answer":
+        _answer(store, run_id, args, args.store)
     else:
         _decide(store, run_id, command == "approve", args.reason, args.store)
     return EXIT_OK
@@ -202,7 +207,7 @@ def _resume(store: Store, run_id: str, location: str | None, send_key_anyway: bo
         with _rebuild(store, run_id, send_key_anyway=send_key_anyway) as agent:
             result = agent.resume(run_id)
     except AwaitingApproval as pause:
-        return paused(run_id, call_text(pause.call), location)
+        return paused(run_id, pause.result.events, location)
     except RunError as failure:
         error(failure)
         print(summary_line(failure.result), file=sys.stderr)
@@ -221,7 +226,7 @@ def _resume_cascade(store: Store, run_id: str, location: str | None, send_key_an
     try:
         result = resume_cascade(store, run_id, load_settings(), send_key_anyway)
     except AwaitingApproval as pause:
-        return paused(str(pause.result.run_id), call_text(pause.call), location, run_id)
+        return paused(str(pause.result.run_id), pause.result.events, location, run_id)
     except RunError as failure:
         error(failure)
         return EXIT_FAILED
@@ -253,5 +258,35 @@ def _decide(store: Store, run_id: str, approved: bool, reason: str, location: st
     verb = "approved" if decision.approved else "denied"
     print(
         f"{verb} {awaited_call(events)} (call {decision.call_id}) of run {run_id}; "
+        f"next: {runs_command(location)} resume {run_id}"
+    )
+
+
+def _answer_arguments(action: argparse.ArgumentParser) -> None:
+    given = action.add_mutually_exclusive_group(required=True)
+    given.add_argument(
+        "--json",
+        metavar="OBJECT",
+        dest="content",
+        help="accept, with this JSON object as the answer (checked against the server's schema)",
+    )
+    given.add_argument("--decline", action="store_true", help="decline to answer")
+    given.add_argument("--cancel", action="store_true", help="dismiss the question")
+
+
+def _answer(store: Store, run_id: str, args: argparse.Namespace, location: str | None) -> None:
+    from autan.store import answer
+    from autan.tools._server_requests import ReplyAction
+
+    content = None
+    if args.content is not None:
+        try:
+            content = json.loads(args.content)
+        except ValueError as problem:
+            raise ConfigurationError(f"--json is not JSON: {problem}") from None
+    action: ReplyAction = "decline" if args.decline else "cancel" if args.cancel else "accept"
+    answered = answer(store, run_id, action, content)
+    print(
+        f"answered {answered.action} (call {answered.call_id}) of run {run_id}; "
         f"next: {runs_command(location)} resume {run_id}"
     )

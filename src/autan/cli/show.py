@@ -106,7 +106,8 @@ def _print_child(store: Store, run_id: str, indent: str) -> None:
 
 
 def _print_end(info: RunInfo, events: list[Event], location: str | None) -> None:
-    from autan.events import FinalAnswer, ModelResponded, ToolResulted
+    from autan.cli.display import question_text
+    from autan.events import ElicitationRequested, FinalAnswer, ModelResponded, ToolResulted
     from autan.result import RunResult
 
     answer = next((e.output for e in events if isinstance(e, FinalAnswer)), None)
@@ -116,7 +117,13 @@ def _print_end(info: RunInfo, events: list[Event], location: str | None) -> None
     runs = runs_command(location)
     if info.status in ("running", "interrupted"):
         print(run_state(info, runs), flush=True)
-    if info.status == "awaiting_approval":
+    if info.status == "awaiting_approval" and isinstance(events[-1], ElicitationRequested):
+        print(
+            f"waits for an answer: {question_text(events[-1])}: {runs} answer {info.run_id} "
+            "--json '{...}' (or --decline, --cancel)",
+            flush=True,
+        )
+    elif info.status == "awaiting_approval":
         print(
             f"waits for approval of {awaited_call(events)}: {runs} approve {info.run_id} "
             f"or {runs} deny {info.run_id} --reason ...",

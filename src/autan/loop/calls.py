@@ -17,6 +17,7 @@ from autan.events import (
 )
 from autan.loop.config import LoopConfig
 from autan.loop.effects import AwaitApproval, CallTool, Decision, Effect, ToolOutcome
+from autan.loop.server_requests import sampling_budget, settled
 from autan.loop.state import LoopState, Transfer, budget_left, call_key, limit, record
 from autan.loop.trust import Untrusted, Verdict, judge
 from autan.messages import INVALID_CALL, Message, ToolCall
@@ -32,7 +33,10 @@ def perform_call(
     checked = yield from check_call(state, config, tools, call, key)
     if isinstance(checked, CallTool):
         yield record(state, ToolStarted(state.steps, call.id, call.name, key))
-        checked = remember(state, call, cast(ToolOutcome, (yield checked)))
+        outcome = yield from settled(
+            state, config, call, checked, cast(ToolOutcome, (yield checked))
+        )
+        checked = remember(state, call, outcome)
     return checked
 
 
@@ -75,7 +79,18 @@ def check_call(
         if denied is not None:
             return denied
     state.tool_calls += 1
-    return CallTool(tool, arguments, key, call.id, budget_left(state, limits))
+    budget = sampling_budget(state, config)
+    # A code block cannot wait for a person: its sandbox would be gone when the run resumes.
+    may_ask = config.may_ask and config.actions != "code"
+    return CallTool(
+        tool,
+        arguments,
+        key,
+        call.id,
+        budget_left(state, limits),
+        may_ask=may_ask,
+        sampling=budget,
+    )
 
 
 def transfer(state: LoopState, agent: str, call: ToolCall) -> ToolOutcome:

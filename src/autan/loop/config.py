@@ -41,6 +41,9 @@ class LoopConfig:
     """The handoff tools among ``tools``: tool name → the name of the agent it hands to."""
     team: Mapping[str, LoopConfig] = field(default_factory=dict)
     """Every agent a handoff can reach, by name, each configured for this run."""
+    may_ask: bool = False
+    """A person can answer the questions a tool's server asks (MCP elicitation; the run is
+    journaled): an unanswered one pauses the run. Else each is declined."""
 
 
 def check_actions(actions: str) -> Actions:

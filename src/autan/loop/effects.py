@@ -16,6 +16,7 @@ from autan.limits import Budget
 from autan.messages import ModelRequest, ToolCall
 from autan.result import RunResult
 from autan.tools import Tool
+from autan.tools._server_requests import Question, Reply, Sample, SamplingBudget
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +41,12 @@ class CallTool:
     budget: Budget = field(default_factory=Budget)
     """What the run has left of its shared bounds: a child run (``Agent.as_tool``) gets no
     more."""
+    replies: tuple[tuple[Question, Reply], ...] = ()
+    """A person's answers to the questions the tool's server asked in earlier attempts."""
+    may_ask: bool = False
+    """A question without an answer pauses the run (else the server is told no)."""
+    sampling: SamplingBudget | None = None
+    """What the server's sampling requests may spend (``None``: unbounded)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +72,17 @@ class AwaitApproval:
 
 
 @dataclass(frozen=True, slots=True)
+class AwaitAnswer:
+    """Ask a person to answer ``question``, which the server of ``call`` asked. A driver sends
+    back the recorded ``Reply``, or throws ``AwaitingAnswer`` into the loop to pause the run."""
+
+    step: int
+    call: ToolCall
+    key: str
+    question: Question
+
+
+@dataclass(frozen=True, slots=True)
 class StartCode:
     """Run ``code`` in a fresh sandbox; the driver sends back its first ``CodeCall`` or its
     ``CodeEnded``."""
@@ -81,7 +99,7 @@ class ReplyToCode:
     is_error: bool
 
 
-Effect = CallModel | CallTool | CallTools | AwaitApproval | StartCode | ReplyToCode
+Effect = CallModel | CallTool | CallTools | AwaitApproval | AwaitAnswer | StartCode | ReplyToCode
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +115,11 @@ class ToolOutcome:
     seconds: float
     child: ChildRun | None = None
     """The child run the call was (``Agent.as_tool``): its spending is the run's too."""
+    samples: tuple[Sample, ...] = ()
+    """The sampling requests the tool's server made during the call."""
+    question: Question | None = None
+    """The server asked this and no answer was given: the call's result is to be discarded,
+    and the call made again once a person answers."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,12 +34,19 @@ class LoopState:
     next_choice: ToolChoice = "auto"
     untrusted: list[Untrusted] = field(default_factory=list)
     """The untrusted results that entered the context, for the trust policy."""
-    started: float = 0.0
-    """When the run (this call of it) started, on ``time.perf_counter``'s clock."""
     handoff: Transfer | None = None
     """A transfer the model asked for in this step, made when the step ends."""
     turns: tuple[int, ...] = ()
     """Where each turn of the conversation begins in ``messages`` (this run's task last)."""
+    sampled: int = 0
+    """Sampling requests of tool servers answered by the model (each counts as a step)."""
+    started: float = field(default_factory=time.perf_counter, compare=False)
+    """When the run started (``time.perf_counter``), for ``max_wall_seconds``."""
+
+    @property
+    def model_requests(self) -> int:
+        """Model requests so far: the loop's steps and the servers' sampling requests."""
+        return self.steps + self.sampled
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +71,7 @@ def limit(state: LoopState, name: str, bound: float) -> LimitExceeded:
 
 
 def check_limits(state: LoopState, limits: Limits, started: float) -> None:
-    if limits.max_steps is not None and state.steps >= limits.max_steps:
+    if limits.max_steps is not None and state.model_requests >= limits.max_steps:
         raise limit(state, "max_steps", limits.max_steps)
     if limits.max_total_tokens is not None and state.usage.total_tokens >= limits.max_total_tokens:
         raise limit(state, "max_total_tokens", limits.max_total_tokens)

@@ -11,6 +11,7 @@ from autan.events import Event, ToolCalled, ToolStarted
 from autan.loop.calls import answer, call_id_key, check_call, perform_call, remember
 from autan.loop.config import LoopConfig
 from autan.loop.effects import CallTool, CallTools, Effect, ToolOutcome
+from autan.loop.server_requests import settled
 from autan.loop.state import LoopState, count_failure, partial, record
 from autan.messages import Message, ModelResponse, ToolCall
 from autan.tools import Tool
@@ -65,7 +66,11 @@ def _batch_calls(
     ran = iter(cast(tuple[ToolOutcome, ...], (yield CallTools(batch))) if batch else ())
     outcomes = []
     for call, item in zip(calls, checked, strict=True):
-        outcome = remember(state, call, next(ran)) if isinstance(item, CallTool) else item
+        if isinstance(item, CallTool):
+            ended = yield from settled(state, config, call, item, next(ran))
+            outcome = remember(state, call, ended)
+        else:
+            outcome = item
         outcomes.append(outcome)
         yield from answer(state, tools, call, outcome)
     return outcomes

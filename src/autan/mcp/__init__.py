@@ -46,8 +46,10 @@ def mcp_tools(
 
     A name that two servers (or a name in ``reserved``) share is prefixed by its server's name.
     ``approve_destructive=False`` runs tools the server marks destructive without asking.
-    ``sampling_model`` answers the servers' sampling requests (else they are refused);
-    elicitation requests are declined. Raises ``MCPServerError`` when a server cannot be
+    ``sampling_model`` answers the servers' sampling requests (else they are refused), within
+    the run's limits and journaled. A server's question for a person (elicitation) pauses a
+    journaled run until ``autan.store.answer`` (``autan runs answer``) answers it; it is
+    declined in a run without a journal. Raises ``MCPServerError`` when a server cannot be
     started, does not initialize within ``connect_timeout``, or lists an unusable tool.
     """
     targets = [server(spec) for spec in servers]

@@ -11,6 +11,7 @@ from autan.errors import MCPServerError
 from autan.mcp._connection import Connection
 from autan.mcp._content import observation
 from autan.tools import Tool, ToolArgumentsError, idempotency_key, without_titles
+from autan.tools._server_requests import current_requests
 
 MAX_ERRORS_SHOWN = 3
 
@@ -32,7 +33,9 @@ def to_tool(connection: Connection, listed: Any, name: str, approve_destructive:
     remote = listed.name
 
     def call(**arguments: Any) -> str:
-        return observation(connection.call(remote, arguments, idempotency_key()))
+        return observation(
+            connection.call(remote, arguments, idempotency_key(), current_requests())
+        )
 
     return Tool(
         name=name,

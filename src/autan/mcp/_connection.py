@@ -21,8 +21,11 @@ from typing import Any, TextIO, cast
 from autan.errors import MCPServerError
 from autan.mcp._servers import MCPServer
 from autan.mcp._transport import open_transport
+from autan.tools._server_requests import CallRequests
 
-ServerRequestHandler = Callable[..., Awaitable[Any]]
+ServerRequestHandler = Callable[[str, CallRequests | None, Any], Awaitable[Any]]
+"""Answers a server's request: given the server's name, the ``CallRequests`` of the call the
+request belongs to (``None`` outside a call), and the request's parameters."""
 _OPEN: weakref.WeakSet[Connection] = weakref.WeakSet()
 IDEMPOTENCY_KEY = "io.autan/idempotency-key"
 """The ``_meta`` entry of each call that holds its idempotency key, stable across a resume: a
@@ -63,6 +66,8 @@ class Connection:
         self._session: Any = None
         self._served: concurrent.futures.Future[None] | None = None
         self._stream_problem: str | None = None
+        self._in_flight: list[CallRequests] = []
+        """The calls waiting for their results, oldest first (only the loop's thread)."""
         self.closed = False
 
     def open(self) -> list[Any]:
@@ -79,12 +84,20 @@ class Connection:
             self.close()
             raise failure from None
 
-    def call(self, name: str, arguments: dict[str, Any], key: str | None = None) -> Any:
+    def call(
+        self,
+        name: str,
+        arguments: dict[str, Any],
+        key: str | None = None,
+        requests: CallRequests | None = None,
+    ) -> Any:
         """The server's ``CallToolResult``; ``CallFailed`` when there is none. ``key`` (the
-        call's idempotency key) travels in the request's ``_meta`` as ``IDEMPOTENCY_KEY``."""
+        call's idempotency key) travels in the request's ``_meta`` as ``IDEMPOTENCY_KEY``;
+        ``requests`` is what the server's sampling and elicitation during the call may use."""
         if self.closed or self._session is None:
             raise CallFailed(f"the connection to MCP server {self.server.name!r} is closed")
-        future = asyncio.run_coroutine_threadsafe(self._call(name, arguments, key), self._loop)
+        call = self._call(name, arguments, key, requests)
+        future = asyncio.run_coroutine_threadsafe(call, self._loop)
         try:
             return future.result(timeout=self.call_timeout + 5)
         except (TimeoutError, concurrent.futures.TimeoutError):
@@ -133,8 +146,8 @@ class Connection:
             read,
             write,
             read_timeout_seconds=self.call_timeout,
-            sampling_callback=cast(Any, self._sampling),
-            elicitation_callback=cast(Any, self._elicitation),
+            sampling_callback=cast(Any, self._answer(self._sampling)),
+            elicitation_callback=cast(Any, self._answer(self._elicitation)),
             message_handler=self._on_message,
         )
         await stack.enter_async_context(session)
@@ -144,14 +157,35 @@ class Connection:
         ready.set_result(tools)
         return session
 
-    async def _call(self, name: str, arguments: dict[str, Any], key: str | None) -> Any:
+    async def _call(
+        self, name: str, arguments: dict[str, Any], key: str | None, requests: CallRequests | None
+    ) -> Any:
         session = self._session
         if session is None:
             raise CallFailed(self._ended())
         meta = {IDEMPOTENCY_KEY: key} if key else None
-        return await session.call_tool(
-            name, arguments, read_timeout_seconds=self.call_timeout, meta=meta
-        )
+        if requests is not None:
+            self._in_flight.append(requests)
+        try:
+            return await session.call_tool(
+                name, arguments, read_timeout_seconds=self.call_timeout, meta=meta
+            )
+        finally:
+            if requests is not None:
+                self._in_flight.remove(requests)
+
+    def _answer(self, handler: ServerRequestHandler | None) -> Any:
+        """``handler`` as the SDK's callback, given the call the request belongs to. The SDK
+        does not say which call a request came from: it is taken to be the oldest in flight
+        (the only one, unless the run calls one server's tools concurrently)."""
+        if handler is None:
+            return None
+
+        async def answer(context: Any, params: Any) -> Any:
+            requests = self._in_flight[0] if self._in_flight else None
+            return await handler(self.server.name, requests, params)
+
+        return answer
 
     async def _on_message(self, message: Any) -> None:
         if isinstance(message, Exception):
@@ -175,7 +209,10 @@ class Connection:
         )
 
     def _timed_out(self) -> str:
-        return f"MCP server {self.server.name!r} did not answer within {self.call_timeout:g} s"
+        """What a hung call says: the server's own last words are often why (mcp-server-fetch's
+        readable mode runs ``npm install`` on first use, which waits on a network it lacks)."""
+        waited = f"did not answer within {self.call_timeout:g} s"
+        return f"MCP server {self.server.name!r} {waited}{self._clues()}"
 
     def _failed(self, error: BaseException) -> str:
         why = _describe(_leaf(error))

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, overload
 
 from autan.mcp._adapter import to_tool, tool_name
 from autan.mcp._connection import Connection
-from autan.mcp._server_requests import decline_elicitation, sampling_handler
+from autan.mcp._server_requests import answer_elicitation, sampling_handler
 from autan.mcp._servers import MCPServer
 from autan.tools import Tool
 
@@ -67,7 +67,7 @@ def open_toolset(
     try:
         for target in servers:
             connection = Connection(
-                target, connect_timeout, call_timeout, sampling, decline_elicitation
+                target, connect_timeout, call_timeout, sampling, answer_elicitation
             )
             opened.append((connection, connection.open()))
         tools = _tools(opened, approve_destructive, reserved)

@@ -12,6 +12,7 @@ from autan.serve._auth import bearer
 from autan.serve._runs import Runs
 from autan.serve._schemas import (
     Accepted,
+    Answer,
     Cancel,
     CreateRun,
     Decision,
@@ -48,7 +49,7 @@ def runs_router(token: str | None) -> APIRouter:
         response_class=EventSourceResponse,
         responses={200: {"content": {"text/event-stream": {}}, "description": "the events"}},
     )
-    for name, endpoint in (("approve", approve), ("deny", deny)):
+    for name, endpoint in (("approve", approve), ("deny", deny), ("answer", answer)):
         router.add_api_route(
             f"/{{run_id}}/{name}", endpoint, methods=["POST"], status_code=202, dependencies=guarded
         )
@@ -169,6 +170,14 @@ def _decide(request: Request, run_id: str, approved: bool, body: Decision | None
     runs.decide(run_id, approved, body.reason if body else "")
     verb = "approved" if approved else "denied"
     return Accepted(id=run_id, status="queued", detail=f"{verb}; the run continues")
+
+
+def answer(request: Request, run_id: str, body: Answer) -> Accepted:
+    """Answer the question the tool's MCP server asks the paused run; the call is made again."""
+    runs = _runs(request)
+    _known(runs, run_id)
+    runs.answer(run_id, body.action, body.content)
+    return Accepted(id=run_id, status="queued", detail=f"answered {body.action}; the run continues")
 
 
 def cancel(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Generator, Iterator, Mapping
+from typing import Any
 
 from autan.agent import Agent
 from autan.errors import (
@@ -25,7 +26,8 @@ from autan.serve._source import AgentSource, RunSpec
 from autan.serve._stream import Tails
 from autan.serve._views import CANCELLED
 from autan.serve._watched import WatchedStore
-from autan.store import HeldLease, Store, decide
+from autan.store import HeldLease, Store, answer, decide
+from autan.tools._server_requests import ReplyAction
 
 log = logging.getLogger("autan.serve")
 
@@ -93,6 +95,14 @@ class Runs:
             self.store.let_go(run_id)
             raise Conflict(str(problem)) from None
         self._submit_held(run_id, self._resumption(run_id), after_current=True)
+
+    def answer(self, run_id: str, action: ReplyAction, content: dict[str, Any] | None) -> None:
+        """Journal the answer to the question the run waits on, then continue the run."""
+        try:
+            answer(self.store, run_id, action, content)
+        except ConfigurationError as problem:
+            raise Conflict(str(problem)) from None
+        self.pool.submit(run_id, self._resumption(run_id), after_current=True)
 
     def cancel(self, run_id: str, reason: str) -> None:
         """Stop the run before its next effect and journal why."""

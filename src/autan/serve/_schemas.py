@@ -96,6 +96,17 @@ class Awaiting(BaseModel):
     copied: list[str] = Field(
         default_factory=list, description="argument text copied verbatim from untrusted results"
     )
+    question: str | None = Field(None, description="what the tool's MCP server asks a person")
+    answer_schema: dict[str, Any] | None = Field(
+        None, description="the JSON Schema of the answer (POST /v1/runs/{id}/answer)"
+    )
+
+
+class Answer(_Strict):
+    action: Literal["accept", "decline", "cancel"] = "accept"
+    content: dict[str, Any] | None = Field(
+        None, description="with accept: the answer, valid for the question's answer_schema"
+    )
 
 
 class RunSummary(BaseModel):

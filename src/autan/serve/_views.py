@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from autan.events import (
     ApprovalRequested,
+    ElicitationRequested,
     Event,
     FinalAnswer,
     ModelResponded,
@@ -72,15 +73,18 @@ def _result(info: RunInfo, events: Sequence[Event]) -> RunResult:
 
 def _awaiting(events: Sequence[Event]) -> Awaiting | None:
     request = events[-1] if events else None
-    if not isinstance(request, ApprovalRequested):
+    if not isinstance(request, ApprovalRequested | ElicitationRequested):
         return None
     called = (e for e in events if isinstance(e, ToolCalled) and e.call.id == request.call_id)
     call = next(called, None)
     arguments = dict(call.call.arguments) if call is not None else {}
+    asks = request if isinstance(request, ElicitationRequested) else None
     return Awaiting(
         call_id=request.call_id,
         name=request.name,
         arguments=arguments,
-        reason=request.reason,
-        copied=list(request.copied),
+        reason=request.reason if isinstance(request, ApprovalRequested) else "",
+        copied=list(request.copied) if isinstance(request, ApprovalRequested) else [],
+        question=asks.message if asks else None,
+        answer_schema=asks.schema if asks else None,
     )

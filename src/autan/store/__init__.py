@@ -22,7 +22,7 @@ from autan.store._lease import (
 from autan.store._location import autan_home, default_journal_path
 from autan.store._postgres import PostgresStore
 from autan.store._sqlite import SQLiteStore
-from autan.store.approvals import decide, pending
+from autan.store.approvals import answer, decide, pending, pending_question
 
 __all__ = [
     "HEARTBEAT_SECONDS",
@@ -36,6 +36,7 @@ __all__ = [
     "RunStatus",
     "SQLiteStore",
     "Store",
+    "answer",
     "autan_home",
     "decide",
     "default_journal_path",
@@ -43,6 +44,7 @@ __all__ = [
     "export_run",
     "open_store",
     "pending",
+    "pending_question",
 ]
 
 

@@ -9,7 +9,7 @@ from types import TracebackType
 from typing import Any, Literal
 
 from autan.errors import RunInProgress
-from autan.events import ApprovalRequested, Event, FinalAnswer, RunFailed
+from autan.events import ApprovalRequested, ElicitationRequested, Event, FinalAnswer, RunFailed
 from autan.store._lease import LEASE_SECONDS, HeldLease, Holder, Lease, MayTake, new_token, stale
 
 RunStatus = Literal["completed", "failed", "running", "awaiting_approval", "interrupted"]
@@ -32,7 +32,8 @@ class RunInfo:
 
     @property
     def status(self) -> RunStatus:
-        """``running``: a live process holds the run's lease; ``interrupted``: the run stopped
+        """``running``: a live process holds the run's lease; ``awaiting_approval``: the run
+        waits for a person (an approval, or an answer); ``interrupted``: the run stopped
         without an answer, a failure or a pause (its process was killed or crashed)."""
         if self.last_event == FinalAnswer.kind:
             return "completed"
@@ -40,8 +41,8 @@ class RunInfo:
             return "failed"
         if self.lease is not None and self.lease.live():
             return "running"
-        if self.last_event == ApprovalRequested.kind:
-            return "awaiting_approval"
+        if self.last_event in (ApprovalRequested.kind, ElicitationRequested.kind):
+            return "awaiting_approval"  # a person's approval, or answer to a server's question
         return "interrupted"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from autan.events import ApprovalRequested, Event
+from autan.events import ApprovalRequested, ElicitationRequested, Event
 from autan.telemetry._fold import TraceFold
 from autan.telemetry._spans import SpanRecord
 
@@ -20,6 +20,6 @@ def run_spans(
     for event in events:
         spans.extend(fold.add(event))
     if fold.open:
-        paused = bool(events) and isinstance(events[-1], ApprovalRequested)
+        paused = bool(events) and isinstance(events[-1], ApprovalRequested | ElicitationRequested)
         spans.extend(fold.finish("awaiting_approval" if paused else "incomplete"))
     return spans
