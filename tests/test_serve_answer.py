@@ -8,18 +8,28 @@ from pathlib import Path
 
 import httpx
 
-from autan import SQLiteStore, mcp_tools
+from autan import Agent, SQLiteStore, mcp_tools
 from autan.events import ElicitationAnswered, FinalAnswer, ToolResulted
+from autan.serve import RunSpec
+from autan.store import Store
 from mcp_helpers import server_command
 from serve_support import AUTH, ScriptedAgents, run_view, served, start, wait_for
 
 
+class OwnConnections(ScriptedAgents):
+    """Each run's agent connects to the server itself: the pool closes an agent (its MCP
+    connections) when its work ends, the pause included."""
+
+    def new(self, spec: RunSpec, store: Store) -> Agent:
+        self.tools = list(mcp_tools(server_command()))
+        return super().new(spec, store)
+
+
 def test_a_question_is_shown_and_answered_through_the_api(tmp_path: Path) -> None:
     store = SQLiteStore(tmp_path / "journal.sqlite3")
-    with (
-        mcp_tools(server_command()) as tools,
-        served(store, ScriptedAgents([("ask_person", {}), "done"], list(tools))) as base,
-    ):
+    with mcp_tools(server_command()) as tools:
+        names = list(tools)
+    with served(store, OwnConnections([("ask_person", {}), "done"], names)) as base:
         run_id = start(base)
         wait_for(lambda: run_view(base, run_id)["status"] == "awaiting_approval", "the pause")
         awaiting = run_view(base, run_id)["awaiting"]
