@@ -33,7 +33,7 @@ def test_the_lead_delegates_a_conversion_to_a_child_with_a_tool(tmp_path: Path) 
     store = SQLiteStore(tmp_path / "journal.sqlite3")
     tools = [converter.as_tool(description="Convert a temperature between units.")]
     lead = Agent(model, tools, name="lead", store=store)
-    result = lead.run("What is 37 C in F?")
+    result = lead.run("Convert 37 degrees Celsius to Fahrenheit.")
 
     (child, *_) = result.child_runs
     assert child.agent == "converter"
