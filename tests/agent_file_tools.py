@@ -24,3 +24,8 @@ NOT_A_FUNCTION = 42
 
 def untyped(text):  # type: ignore[no-untyped-def]  # no hint: cannot become a tool
     return text
+
+
+def celsius_to_fahrenheit(celsius: float) -> float:
+    """Convert degrees Celsius to degrees Fahrenheit."""
+    return celsius * 9 / 5 + 32
