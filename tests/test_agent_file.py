@@ -159,3 +159,14 @@ def test_flags_that_make_an_agent_are_refused_with_a_file(tmp_path: Path) -> Non
     done = autan("run", "--agent", str(path), "--model", "local", "hi", cwd=tmp_path)
     assert done.returncode == 2
     assert "--agent: the file declares the agents; drop --model" in done.stderr
+
+
+def test_the_documented_example_is_a_valid_file(tmp_path: Path) -> None:
+    from autan.agent_file._load import read
+    from autan.agent_file._references import build_order, check_references
+
+    doc = (Path(__file__).parent.parent / "docs" / "agent-files.md").read_text(encoding="utf-8")
+    example = doc.split("```toml\n", 1)[1].split("```", 1)[0]
+    source, table = read(write(tmp_path, example))
+    assert check_references(table, source, set(table.mcp.servers)) == "front"
+    assert build_order(table, source)[-1] == "front"
