@@ -8,11 +8,16 @@ import shlex
 import sys
 from pathlib import Path
 
-from autan import Agent, load_agent
+import pytest
+
+from autan import Agent, SQLiteStore, load_agent
+from autan.cli import main
+from autan.cli.agent_file import AGENT_FILE_KEY
 from autan.testing import ScriptedModel
 from fake_chat_server import FakeChatServer, Reply, completion, function_call
 from mcp_helpers import TEST_SERVER
 from test_cli import autan
+from test_cli_resume import cut_after_tool_result
 
 
 def call(name: str, arguments: dict[str, object]) -> Reply:
@@ -83,3 +88,28 @@ def test_an_mcp_server_of_the_file_gives_its_tools(tmp_path: Path) -> None:
     assert result.output == "5"
     assert "add" in [t.name for t in model.requests[0].tools]
     assert [m.content for m in model.requests[-1].messages if m.role == "tool"] == ['{"result":5}']
+
+
+def test_runs_resume_loads_the_agent_file_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("AUTAN_HOME", str(tmp_path))
+    replies = [call("calculator", {"expression": "37 * 91"}), Reply(body=completion("3367"))]
+    with FakeChatServer(replies) as server:
+        path = tmp_path / "team.toml"
+        path.write_text(
+            f'[agents.solo]\nmodel = "openai:m@{server.url}"\ntool_protocol = "native"\n'
+            'tools = ["calculator"]\n',
+            encoding="utf-8",
+        )
+        assert main(["run", "--agent", str(path), "--quiet", "What is 37 * 91?"]) == 0
+        with SQLiteStore(tmp_path / "journal.sqlite3") as store:
+            (info,) = store.runs()
+        assert info.config[AGENT_FILE_KEY]["file"] == str(path.resolve())
+        cut_after_tool_result(tmp_path / "journal.sqlite3", info.run_id)
+        server.replies.append(Reply(body=completion("3367")))
+        capsys.readouterr()
+        assert main(["runs", "resume", info.run_id]) == 0
+        asked = len(server.requests)
+    assert capsys.readouterr().out.strip() == "3367"
+    assert asked == 3  # the step after the cut only

@@ -33,6 +33,8 @@ class Defaults:
     prices: Mapping[str, Price] = field(default_factory=dict)
     servers: Mapping[str, MCPServer] = field(default_factory=dict)
     """MCP servers known by name before the file's own ``[mcp.servers]``."""
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    """Journaled with every agent's runs (``autan run --agent``: how to load the file again)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +106,7 @@ class Builder:
                 tools,
                 limits=limits,
                 store=self.store,
+                metadata=self.defaults.metadata,
                 actions=table.actions,
                 output_type=output_type,
                 trust=table.trust,

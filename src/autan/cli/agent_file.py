@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from autan.cli.display import EXIT_OK, call_text, cascade_line, paused
@@ -31,6 +33,10 @@ _AGENT_FLAGS = (
 )
 """Flags that make an agent: the file does that, so they are refused with ``--agent``."""
 
+AGENT_FILE_KEY = "cli_agent_file"
+"""Where a run started by ``autan run --agent`` journals its file and workspace, for
+``autan runs resume``."""
+
 
 def add_agent_file_argument(run: argparse.ArgumentParser) -> None:
     run.add_argument(
@@ -45,17 +51,33 @@ def add_agent_file_argument(run: argparse.ArgumentParser) -> None:
 def team_for_run(args: argparse.Namespace, settings: Settings, store: Store | None) -> Team:
     """The file's agents, journaled in ``store``; ``--workspace`` (when given) for the file
     tools; ``ConfigurationError`` for a flag the file decides."""
-    from autan.agent_file import Defaults, load_team
-
     given = [flag for name, flag in _AGENT_FLAGS if getattr(args, name, None) is not None]
     given += ["--mcp"] if args.mcp else []
     given += ["--actions"] if args.actions != "tools" else []
     given += ["-c"] if args.continue_last else []
     if given:
         raise ConfigurationError(f"--agent: the file declares the agents; drop {given[0]}")
-    defaults = Defaults(settings.model, settings.prices, {s.name: s for s in settings.mcp})
-    workspace = None if args.workspace == "." else args.workspace
-    return load_team(args.agent, store=store, workspace=workspace, defaults=defaults)
+    workspace = None if args.workspace == "." else str(Path(args.workspace).resolve())
+    recorded = {"file": str(Path(args.agent).resolve()), "workspace": workspace}
+    return _load(recorded, settings, store)
+
+
+def team_to_resume(config: Mapping[str, Any], settings: Settings, store: Store) -> Team | None:
+    """The agents of a run ``autan run --agent`` started, loaded again from its file (which
+    the user wrote, so it may name the servers it names); ``None`` for another run."""
+    recorded = config.get(AGENT_FILE_KEY)
+    if not isinstance(recorded, dict) or not isinstance(recorded.get("file"), str):
+        return None
+    return _load(recorded, settings, store)
+
+
+def _load(recorded: Mapping[str, Any], settings: Settings, store: Store | None) -> Team:
+    from autan.agent_file import Defaults, load_team
+
+    servers = {s.name: s for s in settings.mcp}
+    defaults = Defaults(settings.model, settings.prices, servers, {AGENT_FILE_KEY: recorded})
+    workspace = recorded.get("workspace")
+    return load_team(recorded["file"], store=store, workspace=workspace, defaults=defaults)
 
 
 def run_file_cascade(args: argparse.Namespace, task: str, cascade: Cascade[Any]) -> int:
