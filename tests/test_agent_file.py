@@ -171,3 +171,11 @@ def test_the_documented_example_is_a_valid_file(tmp_path: Path) -> None:
     assert check_references(table, source, set(table.mcp.servers)) == "front"
     order = build_order(table, source)
     assert order.index("front") > max(order.index("researcher"), order.index("billing"))
+
+
+def test_a_bad_default_model_names_the_agent(tmp_path: Path) -> None:
+    from autan.agent_file import Defaults, load_team
+
+    path = write(tmp_path, "[agents.a]\n")
+    with pytest.raises(AgentFileError, match=r"team.toml:1: agents.a: unknown model spec"):
+        load_team(path, defaults=Defaults(model="nope:x"))

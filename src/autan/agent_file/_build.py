@@ -124,7 +124,8 @@ class Builder:
         spec = table.model or self.defaults.model
         settings = (spec, table.tool_protocol, table.reasoning, table.context, table.decode)
         if settings not in self.loaded:  # agents on the same model share it (one load)
-            with self.source.at(("agents", name, "model" if table.model else "")):
+            key = ("agents", name, "model") if table.model else ("agents", name)
+            with self.source.at(key):
                 self.loaded[settings] = load_model(
                     spec,
                     tool_protocol=table.tool_protocol,
