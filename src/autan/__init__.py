@@ -17,6 +17,7 @@ PUBLIC: dict[str, tuple[str, ...]] = {
     "autan.agent.replay": ("ReplayReport",),
     "autan.agent.cascade": ("Cascade",),
     "autan.agent.cascade_result": ("CascadeResult",),
+    "autan.agent_file": ("load_agent",),
     "autan.batching": ("batch", "BatchSummary"),
     "autan.limits": ("Limits",),
     "autan.result": ("RunResult",),
@@ -55,6 +56,7 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "WorkspaceError",
         "SandboxUnavailable",
         "MCPServerError",
+        "AgentFileError",
         "RunInProgress",
         "ModelError",
         "AuthenticationError",
@@ -88,8 +90,10 @@ if TYPE_CHECKING:  # the same names, for type checkers (`X as X`: re-exported)
     from autan.agent.cascade import Cascade as Cascade
     from autan.agent.cascade_result import CascadeResult as CascadeResult
     from autan.agent.replay import ReplayReport as ReplayReport
+    from autan.agent_file import load_agent as load_agent
     from autan.batching import BatchSummary as BatchSummary
     from autan.batching import batch as batch
+    from autan.errors import AgentFileError as AgentFileError
     from autan.errors import AutanError as AutanError
     from autan.errors import AuthenticationError as AuthenticationError
     from autan.errors import AwaitingAnswer as AwaitingAnswer

@@ -7,7 +7,8 @@
     │   ├── ToolDefinitionError     a function that cannot become a tool
     │   ├── WorkspaceError          a workspace directory that does not exist
     │   ├── SandboxUnavailable      no bubblewrap, no Landlock, and no opt-out of isolation
-    │   └── MCPServerError          an MCP server that cannot be started, initialized or listed
+    │   ├── MCPServerError          an MCP server that cannot be started, initialized or listed
+    │   ├── AgentFileError          an agent file (``autan run --agent``) that is invalid: its line
     │   └── RunInProgress           another live process holds the run (its lease is fresh)
     ├── ModelError                  the model backend failed while running
     │   ├── AuthenticationError     the server refused the API key (401/403)
@@ -70,6 +71,16 @@ class WorkspaceError(ConfigurationError):
 
 class SandboxUnavailable(ConfigurationError):
     """Code cannot be run in an isolated sandbox here (no bubblewrap, or it cannot run)."""
+
+
+class AgentFileError(ConfigurationError):
+    """An agent file (``autan.load_agent``, ``autan run --agent``) that cannot be used: the
+    message names the file, the line and the key (``.path``, ``.line``, ``.key``)."""
+
+    def __init__(self, path: str, line: int, key: str, reason: str) -> None:
+        where = f"{key}: " if key else ""
+        super().__init__(f"{path}:{line}: {where}{reason}")
+        self.path, self.line, self.key, self.reason = path, line, key, reason
 
 
 class MCPServerError(ConfigurationError):

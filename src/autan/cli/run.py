@@ -7,6 +7,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from autan.cli.agent_file import add_agent_file_argument
 from autan.cli.args import DECODE_HELP, add_send_key_argument, at_least, limit, tool_decision
 from autan.cli.cascade import add_cascade_argument
 from autan.cli.display import (
@@ -56,6 +57,7 @@ def add_run_command(commands: argparse._SubParsersAction[Parser]) -> None:
     run.add_argument("--quiet", action="store_true", help="print only the answer")
     add_otel_argument(run)
     add_cascade_argument(run)
+    add_agent_file_argument(run)
     run.add_argument(
         "-c",
         "--continue",
@@ -190,14 +192,14 @@ def _limit_arguments(run: argparse.ArgumentParser) -> None:
 def run_run(args: argparse.Namespace) -> int:
     from autan.cli.recipe import Recipe
     from autan.cli.settings import load_settings
-    from autan.events import ApprovalRequested, ElicitationRequested
-    from autan.pricing import price_for
 
     task = read_task(args)
     apply_otel(args)
     settings = load_settings()
     store = None if args.no_store else _open_store(args.store)
     try:
+        if args.agent is not None:
+            return _from_file(args, task, settings, store)
         if args.cascade is not None:
             return _cascade(args, task, settings, store)
         after: RunResult[Any] | None = None
@@ -210,6 +212,14 @@ def run_run(args: argparse.Namespace) -> int:
     finally:
         if store is not None:
             store.close()
+    return _ended(agent, result, args, settings)
+
+
+def _ended(agent: Agent, result: RunResult, args: argparse.Namespace, settings: Settings) -> int:
+    """Print the answer and the summary line; the exit status."""
+    from autan.events import ApprovalRequested, ElicitationRequested
+    from autan.pricing import price_for
+
     if args.json:
         write_summary(result)
     elif result.output is not None:
@@ -220,6 +230,21 @@ def run_run(args: argparse.Namespace) -> int:
     if result.events and isinstance(result.events[-1], ApprovalRequested | ElicitationRequested):
         return paused(str(result.run_id), result.events, args.store)
     return EXIT_OK if result.output is not None else EXIT_FAILED
+
+
+def _from_file(args: argparse.Namespace, task: str, settings: Settings, store: Store | None) -> int:
+    """``--agent FILE``: its entry agent run as any agent is, or its cascade."""
+    from autan.agent.cascade import Cascade
+    from autan.cli.agent_file import run_file_cascade, team_for_run
+
+    team = team_for_run(args, settings, store)
+    try:
+        if isinstance(team.entry, Cascade):
+            return run_file_cascade(args, task, team.entry)
+        result = _stream_run(team.entry, task, args)
+    finally:
+        team.close()
+    return _ended(team.entry, result, args, settings)
 
 
 def _cascade(args: argparse.Namespace, task: str, settings: Settings, store: Store | None) -> int:

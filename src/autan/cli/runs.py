@@ -11,6 +11,8 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, TypeVar
 
 from autan.cli.args import add_send_key_argument
@@ -191,6 +193,26 @@ def _rebuild(
     return Recipe.to_continue(run_id, config, settings, send_key_anyway).build(store, settings)
 
 
+@contextmanager
+def _rebuild_for_resume(store: Store, run_id: str, send_key_anyway: bool) -> Iterator[Agent]:
+    """The run's agent: from its agent file (``autan run --agent``), else from its recipe."""
+    from autan.agent import Agent
+    from autan.cli.agent_file import team_to_resume
+    from autan.cli.settings import load_settings
+
+    team = team_to_resume(store.info(run_id).config, load_settings(), store)
+    if team is None:
+        with _rebuild(store, run_id, send_key_anyway=send_key_anyway) as agent:
+            yield agent
+        return
+    try:
+        if not isinstance(team.entry, Agent):
+            raise ConfigurationError(f"run {run_id}: its agent file's entry is now a cascade")
+        yield team.entry
+    finally:
+        team.close()
+
+
 def _prompts(store: Store, run_id: str) -> dict[int, str]:
     """Each step's prompt, by step: the run's agent rebuilt from its recipe, with its real
     model (to render the prompt as it does), replays the journal without calling it."""
@@ -204,7 +226,7 @@ def _resume(store: Store, run_id: str, location: str | None, send_key_anyway: bo
     if store.info(run_id).config.get("cascade") is not None:
         return _resume_cascade(store, run_id, location, send_key_anyway)
     try:
-        with _rebuild(store, run_id, send_key_anyway=send_key_anyway) as agent:
+        with _rebuild_for_resume(store, run_id, send_key_anyway) as agent:
             result = agent.resume(run_id)
     except AwaitingApproval as pause:
         return paused(run_id, pause.result.events, location)
