@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from autan.batching._results import ResultLine, ResultsFile, finished_ids
 from autan.batching._summary import BatchSummary
 from autan.batching._tasks import BadLine, BatchTask, read_tasks, tasks_of
-from autan.batching._work import AgentFactory, WorkerSetup, run_id_for
+from autan.batching._work import AgentFactory, Setup, WorkerSetup, run_id_for
 from autan.errors import ConfigurationError, RunInProgress, StoreError
 
 if TYPE_CHECKING:
@@ -84,21 +84,25 @@ def batch(
 
         started = time.perf_counter()
         try:
-            _dispatch(jobs, setup, workers, threads, ray, record)
+            dispatch(jobs, setup, workers, threads, ray, record)
         finally:
             results.close()
             summary.seconds = time.perf_counter() - started
     return summary
 
 
-def _dispatch(
+def dispatch(
     jobs: list[tuple[BatchTask, str]],
-    setup: WorkerSetup,
+    setup: Setup,
     workers: int,
     threads: int,
     ray: str | None,
-    record: Callable[[ResultLine], None],
+    record: Callable[[Any], None],
+    in_process: bool = False,
 ) -> None:
+    """The one place that chooses how tasks run: on Ray, on threads, or on worker processes
+    (``autan batch`` and ``autan bench`` both dispatch here). ``in_process``: on ``threads``
+    threads of this process even for one thread (else one thread means worker processes)."""
     if not jobs:
         return
     if ray is not None:
@@ -108,7 +112,7 @@ def _dispatch(
         return
     from autan.batching._local import run_in_processes, run_in_threads
 
-    if threads > 1:
+    if threads > 1 or in_process:
         run_in_threads(jobs, setup, threads, record)
         return
     _check_pickles(setup)
@@ -206,7 +210,7 @@ def _check_counts(workers: int, threads: int, max_in_flight: int | None) -> None
         raise ConfigurationError("give workers (processes) or threads, not both")
 
 
-def _check_pickles(setup: WorkerSetup) -> None:
+def _check_pickles(setup: Setup) -> None:
     try:
         pickle.dumps(setup)
     except (pickle.PicklingError, AttributeError, TypeError) as problem:
