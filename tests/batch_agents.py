@@ -78,7 +78,8 @@ def ledger_keys(path: Path) -> list[str]:
 
 def make_agent(store: Store) -> Agent:
     """For ``autan batch --agent tests/batch_agents.py``: the ledger of ``$AUTAN_TEST_LEDGER``."""
-    kill: Kill = "batch" if os.environ.get("AUTAN_TEST_KILL") == "batch" else "none"
+    wanted = os.environ.get("AUTAN_TEST_KILL")
+    kill: Kill = "batch" if wanted == "batch" else "worker" if wanted == "worker" else "none"
     return Ledger(
         os.environ["AUTAN_TEST_LEDGER"],
         kill,
