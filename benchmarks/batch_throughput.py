@@ -1,7 +1,7 @@
 """Batches: tasks per minute by worker count, Ray's per-task cost, and a server under 100 runs.
 
     PYTHONPATH=src python benchmarks/batch_throughput.py [--tasks 20] [--repeat 1] [--skip-ray]
-        [--only throughput|overhead|crowd]
+        [--only throughput|overhead|crowd] [--configs 1,2,ray]
 
 1. The multi-step task set (``peers/tasks.py``: 20 tasks, weather and calculator tools) on the
    embedded SmolLM2-135M, ``repeat`` times over: 1 local worker process, 2 local workers, and
@@ -73,15 +73,19 @@ def correct(out: Path, prompts: list[str]) -> int:
     return sum(is_correct(by_prompt[prompts[int(x["id"][5:]) - 1]], x["answer"]) for x in lines)
 
 
-def throughput(repeat: int, count: int, skip_ray: bool) -> list[dict[str, Any]]:
+CONFIGS: dict[str, tuple[str, dict[str, Any]]] = {
+    "1": ("local, 1 worker", {"workers": 1}),
+    "2": ("local, 2 workers", {"workers": 2}),
+    "ray": ("Ray, 2 CPUs (2 actors)", {"workers": 2, "ray": "auto"}),
+}
+
+
+def throughput(repeat: int, count: int, configs: list[str]) -> list[dict[str, Any]]:
     from tasks import TASKS
 
     prompts = [t.prompt for t in TASKS[:count]] * repeat
     rows = []
-    configs = [("local, 1 worker", {"workers": 1}), ("local, 2 workers", {"workers": 2})]
-    if not skip_ray:
-        configs.append(("Ray, 2 CPUs (2 actors)", {"workers": 2, "ray": "auto"}))
-    for name, options in configs:
+    for name, options in (CONFIGS[c] for c in configs):
         seconds, summary, out = timed_batch(prompts, agent=TaskSetAgent(), **options)
         rows.append(
             {
@@ -212,6 +216,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--tasks", type=int, default=20, help="the first N of the task set")
     parser.add_argument("--skip-ray", action="store_true")
+    parser.add_argument(
+        "--configs", default="1,2,ray", help="the throughput configurations: 1, 2, ray"
+    )
     parser.add_argument("--only", choices=("throughput", "overhead", "crowd"), default=None)
     args = parser.parse_args()
     paths = [str(HERE.parent / "src"), str(HERE), str(HERE / "peers")]
@@ -222,7 +229,8 @@ def main() -> None:
     if args.only in (None, "overhead"):
         per_task_overhead(args.skip_ray)
     if args.only in (None, "throughput"):
-        throughput(args.repeat, args.tasks, args.skip_ray)
+        configs = [c for c in args.configs.split(",") if not (args.skip_ray and c == "ray")]
+        throughput(args.repeat, args.tasks, configs)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import os
 import signal
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -29,6 +30,8 @@ class Ledger:
     kill: Kill = "none"
     kill_on: int = 2
     """Kill at the ``kill_on``-th append of the whole batch, once."""
+    delay: float = 0.0
+    """Seconds each call of the tool takes, for batches that must overlap."""
 
     def __call__(self, store: Store) -> Agent:
         ledger = self
@@ -36,6 +39,7 @@ class Ledger:
         @tool(idempotent=True)
         def record(entry: str) -> str:
             """Record an entry in the ledger."""
+            time.sleep(ledger.delay)
             return ledger.append(entry)
 
         model = ScriptedModel([("record", {"entry": "x"}), "recorded"], by_step=True)
@@ -74,7 +78,11 @@ def ledger_keys(path: Path) -> list[str]:
 
 def make_agent(store: Store) -> Agent:
     """For ``autan batch --agent tests/batch_agents.py``: the ledger of ``$AUTAN_TEST_LEDGER``."""
-    kill: Kill = "batch" if os.environ.get("AUTAN_TEST_KILL") == "batch" else "none"
+    wanted = os.environ.get("AUTAN_TEST_KILL")
+    kill: Kill = "batch" if wanted == "batch" else "worker" if wanted == "worker" else "none"
     return Ledger(
-        os.environ["AUTAN_TEST_LEDGER"], kill, int(os.environ.get("AUTAN_TEST_KILL_ON", "2"))
+        os.environ["AUTAN_TEST_LEDGER"],
+        kill,
+        int(os.environ.get("AUTAN_TEST_KILL_ON", "2")),
+        float(os.environ.get("AUTAN_TEST_DELAY", "0")),
     )(store)

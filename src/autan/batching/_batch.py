@@ -3,24 +3,31 @@
 The batch directory holds ``batch.json`` (the batch's key, from which every task's run id is
 made, and where its journal is), ``results.jsonl``, and by default the journal itself
 (``journal.sqlite3``). Calling ``batch`` again with the same directory skips the tasks that
-have a result line and resumes the others from their journals.
+have a result line and resumes the others from their journals. A batch holds the directory's
+lease in its journal (``store/_lease.py``) while it runs, so a second ``batch`` on the same
+directory is refused (``RunInProgress``) instead of running its tasks a second time.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import pickle
 import secrets
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from autan.batching._results import ResultLine, ResultsFile, finished_ids
 from autan.batching._summary import BatchSummary
 from autan.batching._tasks import BadLine, BatchTask, read_tasks, tasks_of
-from autan.batching._work import AgentFactory, WorkerSetup, run_id_for
-from autan.errors import ConfigurationError
+from autan.batching._work import AgentFactory, Setup, WorkerSetup, run_id_for
+from autan.errors import ConfigurationError, RunInProgress, StoreError
+
+if TYPE_CHECKING:
+    from autan.store import Store
 
 TaskSource = str | Path | Iterable[str | Mapping[str, Any] | BatchTask]
 STATE_FILE = "batch.json"
@@ -59,38 +66,43 @@ def batch(
     directory = Path(out)
     key, location = _batch_state(directory, store)
     todo, bad = _read(tasks)
-    done = finished_ids(directory)
     summary = BatchSummary(tasks=len(todo), bad_lines=bad)
-    jobs = [(t, run_id_for(key, t.id)) for t in todo if t.id not in done]
-    summary.skipped = len(todo) - len(jobs)
     setup = WorkerSetup(agent or BuiltinAgent(model), location, _in_flight(threads, max_in_flight))
-    if on_start is not None:
-        on_start(len(jobs))
-    results = ResultsFile(directory)
+    with _directory_lease(directory, key, location):
+        done = finished_ids(directory)
+        jobs = [(t, run_id_for(key, t.id)) for t in todo if t.id not in done]
+        summary.skipped = len(todo) - len(jobs)
+        if on_start is not None:
+            on_start(len(jobs))
+        results = ResultsFile(directory)
 
-    def record(line: ResultLine) -> None:
-        results.append(line)
-        summary.add(line)
-        if on_result is not None:
-            on_result(line)
+        def record(line: ResultLine) -> None:
+            results.append(line)
+            summary.add(line)
+            if on_result is not None:
+                on_result(line)
 
-    started = time.perf_counter()
-    try:
-        _dispatch(jobs, setup, workers, threads, ray, record)
-    finally:
-        results.close()
-        summary.seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        try:
+            dispatch(jobs, setup, workers, threads, ray, record)
+        finally:
+            results.close()
+            summary.seconds = time.perf_counter() - started
     return summary
 
 
-def _dispatch(
+def dispatch(
     jobs: list[tuple[BatchTask, str]],
-    setup: WorkerSetup,
+    setup: Setup,
     workers: int,
     threads: int,
     ray: str | None,
-    record: Callable[[ResultLine], None],
+    record: Callable[[Any], None],
+    in_process: bool = False,
 ) -> None:
+    """The one place that chooses how tasks run: on Ray, on threads, or on worker processes
+    (``autan batch`` and ``autan bench`` both dispatch here). ``in_process``: on ``threads``
+    threads of this process even for one thread (else one thread means worker processes)."""
     if not jobs:
         return
     if ray is not None:
@@ -100,7 +112,7 @@ def _dispatch(
         return
     from autan.batching._local import run_in_processes, run_in_threads
 
-    if threads > 1:
+    if threads > 1 or in_process:
         run_in_threads(jobs, setup, threads, record)
         return
     _check_pickles(setup)
@@ -122,20 +134,61 @@ def _batch_state(directory: Path, store: str | None) -> tuple[str, str]:
             f"cannot use {directory} as the batch directory: {problem}"
         ) from None
     path = directory / STATE_FILE
-    if path.exists():
-        state = json.loads(path.read_text(encoding="utf-8"))
-        recorded = str(state["store"])
-        if store is not None and store != recorded:
-            raise ConfigurationError(
-                f"{directory} is a batch journaled in {recorded}; give the same --store or none"
-            )
-        return str(state["key"]), recorded
-    state = {
-        "key": secrets.token_hex(6),
-        "store": store or str(directory.resolve() / "journal.sqlite3"),
-    }
-    path.write_text(json.dumps(state) + "\n", encoding="utf-8")
-    return state["key"], state["store"]
+    if not path.exists():
+        _write_once(
+            path, {"key": secrets.token_hex(6), "store": store or _default_store(directory)}
+        )
+    state = json.loads(path.read_text(encoding="utf-8"))
+    recorded = str(state["store"])
+    if store is not None and store != recorded:
+        raise ConfigurationError(
+            f"{directory} is a batch journaled in {recorded}; give the same --store or none"
+        )
+    return str(state["key"]), recorded
+
+
+def _default_store(directory: Path) -> str:
+    return str(directory.resolve() / "journal.sqlite3")
+
+
+def _write_once(path: Path, state: dict[str, str]) -> None:
+    """Write ``path`` unless another batch got there first (a link is atomic: one key wins)."""
+    draft = path.with_name(f".{path.name}.{os.getpid()}")
+    draft.write_text(json.dumps(state) + "\n", encoding="utf-8")
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        pass
+    finally:
+        draft.unlink()
+
+
+@contextlib.contextmanager
+def _directory_lease(directory: Path, key: str, location: str) -> Iterator[None]:
+    """Hold the batch's lease in its journal while the batch runs. A lease belongs to a run, so
+    the batch is recorded as a run without events, ``batch-KEY`` (``autan runs`` lists it)."""
+    from autan.store import open_store
+    from autan.store._lease import LEASE_SECONDS, HeldLease, Holder, new_token, stale
+
+    run_id, token = f"batch-{key}", new_token()
+    with open_store(location) as store:
+        _record_batch_run(store, run_id, directory)
+        current = store.take_lease(run_id, token, Holder.this_process(), stale(LEASE_SECONDS))
+        if current is not None:
+            raise RunInProgress(f"another batch is running {directory} ({current.describe()})")
+        lease = HeldLease(store, run_id, token)
+        try:
+            yield
+        finally:
+            lease.release()
+
+
+def _record_batch_run(store: Store, run_id: str, directory: Path) -> None:
+    try:
+        store.info(run_id)
+    except ConfigurationError:
+        with contextlib.suppress(StoreError):  # another batch recorded it at the same moment
+            store.create_run(run_id, {"batch": str(directory.resolve())})
 
 
 def _in_flight(threads: int, max_in_flight: int | None) -> int | None:
@@ -157,7 +210,7 @@ def _check_counts(workers: int, threads: int, max_in_flight: int | None) -> None
         raise ConfigurationError("give workers (processes) or threads, not both")
 
 
-def _check_pickles(setup: WorkerSetup) -> None:
+def _check_pickles(setup: Setup) -> None:
     try:
         pickle.dumps(setup)
     except (pickle.PicklingError, AttributeError, TypeError) as problem:

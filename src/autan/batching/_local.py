@@ -16,35 +16,32 @@ import multiprocessing
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures.process import BrokenProcessPool
+from typing import Any
 
-from autan.batching._results import ResultLine
 from autan.batching._tasks import BatchTask
-from autan.batching._work import Worker, WorkerSetup
+from autan.batching._work import Performer, Setup
 from autan.errors import AutanError
 
 Job = tuple[BatchTask, str]
 """A task and its run id."""
-OnResult = Callable[[ResultLine], None]
+OnResult = Callable[[Any], None]
 
-_worker: Worker | str | None = None
-"""This worker process's ``Worker``, or why it could not be built."""
+_worker: Built | None = None
+"""This worker process's performer, or why it could not be built."""
 
 
-def run_in_threads(
-    jobs: Iterable[Job], setup: WorkerSetup, threads: int, on_result: OnResult
-) -> None:
+def run_in_threads(jobs: Iterable[Job], setup: Setup, threads: int, on_result: OnResult) -> None:
     """Up to ``threads`` runs at once in this process; each thread builds its own worker."""
     local = threading.local()
-    made: list[Worker] = []
+    made: list[Built] = []
     lock = threading.Lock()
 
-    def perform(job: Job) -> ResultLine:
+    def perform(job: Job) -> Any:
         worker = getattr(local, "worker", None)
         if worker is None:
             worker = local.worker = built(setup)
-            if isinstance(worker, Worker):
-                with lock:
-                    made.append(worker)
+            with lock:
+                made.append(worker)
         return perform_on(worker, job)
 
     try:
@@ -58,7 +55,7 @@ def run_in_threads(
 
 def run_in_processes(
     jobs: Iterable[Job],
-    setup: WorkerSetup,
+    setup: Setup,
     processes: int,
     on_result: OnResult,
     max_task_retries: int = 3,
@@ -71,13 +68,13 @@ def run_in_processes(
         for task_id in broken:
             deaths[task_id] += 1
             if deaths[task_id] > max_task_retries:
-                task, _ = pending.pop(task_id)
+                pending.pop(task_id)
                 error = f"its worker process died {deaths[task_id]} times"
-                on_result(ResultLine.of(task.id, "error", None, 0.0, error))
+                on_result(setup.failed(task_id, error))
 
 
 def _one_pool(
-    pending: dict[str, Job], setup: WorkerSetup, processes: int, on_result: OnResult
+    pending: dict[str, Job], setup: Setup, processes: int, on_result: OnResult
 ) -> list[str]:
     """Run the pending jobs in one pool; the ids still pending when a worker died."""
     context = multiprocessing.get_context("spawn")
@@ -96,34 +93,50 @@ def _one_pool(
     return []
 
 
-def _finish(pending: dict[str, Job], task_id: str, line: ResultLine, on_result: OnResult) -> None:
+def _finish(pending: dict[str, Job], task_id: str, line: Any, on_result: OnResult) -> None:
     pending.pop(task_id, None)
     on_result(line)
 
 
-def _start_worker(setup: WorkerSetup) -> None:
+def _start_worker(setup: Setup) -> None:
     """In each worker process: die with the batch process, then build the worker once."""
     global _worker
     _die_with_parent()
     _worker = built(setup)
 
 
-def _perform(job: Job) -> ResultLine:
-    return perform_on(_worker or "the worker was not started", job)
+def _perform(job: Job) -> Any:
+    if _worker is None:
+        raise RuntimeError("the worker process was not started")
+    return perform_on(_worker, job)
 
 
-def built(setup: WorkerSetup) -> Worker | str:
-    """The worker, or why its agent could not be built (each of its tasks then says so)."""
+class Built:
+    """A worker's performer, or why it could not be built (each of its tasks then says so)."""
+
+    def __init__(self, setup: Setup, performer: Performer | None, problem: str = "") -> None:
+        self.setup = setup
+        self.performer = performer
+        self.problem = problem
+
+    def close(self) -> None:
+        if self.performer is not None:
+            self.performer.close()
+
+
+def built(setup: Setup) -> Built:
     try:
-        return Worker(setup)
+        return Built(setup, setup.build())
     except AutanError as problem:
-        return f"the agent could not be built: {type(problem).__name__}: {problem}"
+        return Built(
+            setup, None, f"the agent could not be built: {type(problem).__name__}: {problem}"
+        )
 
 
-def perform_on(worker: Worker | str, job: Job) -> ResultLine:
-    if isinstance(worker, str):
-        return ResultLine.of(job[0].id, "error", None, 0.0, worker)
-    return worker.perform(*job)
+def perform_on(worker: Built, job: Job) -> Any:
+    if worker.performer is None:
+        return worker.setup.failed(job[0].id, worker.problem)
+    return worker.performer.perform(*job)
 
 
 def _die_with_parent() -> None:

@@ -16,8 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from autan.batching._local import Job, OnResult, built, perform_on
-from autan.batching._results import ResultLine
-from autan.batching._work import WorkerSetup
+from autan.batching._work import Setup
 from autan.errors import ConfigurationError
 
 LOCAL = "auto"
@@ -26,7 +25,7 @@ LOCAL = "auto"
 
 def run_on_ray(
     jobs: Iterable[Job],
-    setup: WorkerSetup,
+    setup: Setup,
     actors: int,
     address: str,
     on_result: OnResult,
@@ -39,7 +38,7 @@ def run_on_ray(
     )
     workers = [remote.remote(setup) for _ in range(actors)]
     try:
-        _dispatch(ray, list(workers), list(jobs), on_result)
+        _dispatch(ray, setup, list(workers), list(jobs), on_result)
     finally:
         for worker in workers:
             ray.kill(worker)
@@ -47,7 +46,9 @@ def run_on_ray(
             ray.shutdown()
 
 
-def _dispatch(ray: Any, idle: list[Any], jobs: list[Job], on_result: OnResult) -> None:
+def _dispatch(
+    ray: Any, setup: Setup, idle: list[Any], jobs: list[Job], on_result: OnResult
+) -> None:
     """One task per actor at a time. An actor Ray gave up on (its restarts spent) leaves the
     pool and its task is reported as an ``error``; the others go on."""
     from ray.exceptions import RayActorError, RayError
@@ -60,16 +61,16 @@ def _dispatch(ray: Any, idle: list[Any], jobs: list[Job], on_result: OnResult) -
             running[actor.perform.remote(job)] = (job, actor)
         if not running:  # every actor is gone
             for job in reversed(jobs):
-                on_result(ResultLine.of(job[0].id, "error", None, 0.0, "no Ray actor is left"))
+                on_result(setup.failed(job[0].id, "no Ray actor is left"))
             return
         (ready,), _ = ray.wait(list(running), num_returns=1)
         job, actor = running.pop(ready)
         try:
             line = ray.get(ready)
         except RayActorError as problem:  # the actor is gone for good
-            line = ResultLine.of(job[0].id, "error", None, 0.0, f"its Ray actor died: {problem}")
+            line = setup.failed(job[0].id, f"its Ray actor died: {problem}")
         except RayError as problem:
-            line = ResultLine.of(job[0].id, "error", None, 0.0, f"on Ray: {problem}")
+            line = setup.failed(job[0].id, f"on Ray: {problem}")
             idle.append(actor)
         else:
             idle.append(actor)
@@ -79,10 +80,10 @@ def _dispatch(ray: Any, idle: list[Any], jobs: list[Job], on_result: OnResult) -
 class RayWorker:
     """The actor: a ``Worker`` built when the actor starts (and again when Ray restarts it)."""
 
-    def __init__(self, setup: WorkerSetup) -> None:
+    def __init__(self, setup: Setup) -> None:
         self.worker = built(setup)
 
-    def perform(self, job: Job) -> ResultLine:
+    def perform(self, job: Job) -> Any:
         return perform_on(self.worker, job)
 
 

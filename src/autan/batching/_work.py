@@ -14,7 +14,7 @@ import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from autan.batching._results import ResultLine, Status
 from autan.batching._tasks import BatchTask
@@ -37,14 +37,38 @@ AgentFactory = Callable[["Store"], "Agent"]
 (a module-level function or class) to reach worker processes and Ray actors."""
 
 
+class Performer(Protocol):
+    """What each worker (a thread, a process, a Ray actor) holds: built once, then given its
+    tasks one at a time; what ``perform`` returns is handed to the batch's ``on_result``."""
+
+    def perform(self, task: BatchTask, run_id: str) -> Any: ...
+
+    def close(self) -> None: ...
+
+
+class Setup(Protocol):
+    """How every worker builds its ``Performer``, and the outcome of a task that could not run
+    (its worker could not be built, or died too often). It must pickle for worker processes."""
+
+    def build(self) -> Performer: ...
+
+    def failed(self, task_id: str, error: str) -> Any: ...
+
+
 @dataclass(frozen=True, slots=True)
 class WorkerSetup:
-    """What a worker is started with: how to build its agent, where the journal is, and the
-    bound on requests in flight to one model server (``None``: unbounded)."""
+    """A batch's workers: how to build the agent, where the journal is, and the bound on
+    requests in flight to one model server (``None``: unbounded)."""
 
     factory: AgentFactory
     store: str
     max_in_flight: int | None = None
+
+    def build(self) -> Worker:
+        return Worker(self)
+
+    def failed(self, task_id: str, error: str) -> ResultLine:
+        return ResultLine.of(task_id, "error", None, 0.0, error)
 
 
 def run_id_for(batch_key: str, task_id: str) -> str:

@@ -8,6 +8,7 @@ and prints.
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -88,7 +89,15 @@ def _common_arguments(parser: argparse.ArgumentParser, out: str, limit_help: str
         type=at_least(int, 1),
         default=1,
         metavar="N",
-        help="entries run at once, each worker with its own model (default: 1)",
+        help="worker processes, each loading its own model; with --ray, Ray actors (default: 1)",
+    )
+    parser.add_argument(
+        "--ray",
+        nargs="?",
+        const="auto",
+        default=None,
+        metavar="ADDRESS",
+        help="run on Ray: auto (alone) starts a local instance; HOST:PORT joins a cluster",
     )
 
 
@@ -146,7 +155,7 @@ def _gsm8k(args: argparse.Namespace) -> int:
         spec,
         protocol,
         about,
-        run_one=lambda model, question: run_question(model, question, args.actions),
+        run_one=functools.partial(run_question, actions=args.actions),
     )
 
 
@@ -161,12 +170,17 @@ def _run_and_report(
     """Run ``items`` (resuming ``--out``), then write and print the summary."""
     from autan.bench import run_bench, run_entry
 
+    if args.ray is not None and args.ray != "auto":
+        from autan.batching._ray import check_reachable
+
+        check_reachable(args.ray)  # before any output
     records, errors = run_bench(
         items,
-        lambda: _make_model(spec, protocol, args.decode),
+        functools.partial(_make_model, spec, protocol, args.decode),
         args.out,
         args.workers,
         run_one=run_one or run_entry,
+        ray=args.ray,
     )
     for error in errors:
         print(f"autan: {error}", file=sys.stderr)
