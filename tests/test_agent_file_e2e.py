@@ -34,7 +34,7 @@ def test_a_file_declared_lead_delegates_to_its_converter(tmp_path: Path) -> None
     store = SQLiteStore(tmp_path / "journal.sqlite3")
     lead = load_agent(path, store=store)
     assert isinstance(lead, Agent)
-    result = lead.run("What is 37 C in F?")
+    result = lead.run("Convert 37 degrees Celsius to Fahrenheit.")
     (child, *_) = result.child_runs
     assert child.agent == "converter"
     assert child.answered
