@@ -27,7 +27,7 @@ from autan.serve._stream import Tails
 from autan.serve._views import CANCELLED
 from autan.serve._watched import WatchedStore
 from autan.store import HeldLease, Store, answer, decide
-from autan.tools._server_requests import ReplyAction
+from autan.tools import ReplyAction
 
 log = logging.getLogger("autan.serve")
 

@@ -5,6 +5,7 @@ from autan.tools._context import idempotency_key
 from autan.tools._decorator import tool
 from autan.tools._provenance import has_side_effects, trust_of
 from autan.tools._schema import without_titles
+from autan.tools._server_requests import ReplyAction
 from autan.tools._tool import Tool, ToolArgumentsError, render_output
 from autan.tools._trust import TRUSTS, Trust, check_trust
 
@@ -12,6 +13,7 @@ __all__ = [
     "TRUSTS",
     "AnswerInvalid",
     "AnswerType",
+    "ReplyAction",
     "Tool",
     "ToolArgumentsError",
     "Trust",
