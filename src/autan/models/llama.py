@@ -11,6 +11,7 @@ actions through the ``code`` protocol (one Python block, forced by a grammar).
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from autan.messages import ModelRequest, ModelResponse, Usage
 from autan.models._bounds import Deadline
 from autan.models._llama_decode import StepDecoder
 from autan.models._llama_grammar import grammar
+from autan.models._special_tokens import defused, special_pattern
 from autan.models.base import Model
 from autan.models.context import DEFAULT_CONTEXT, check_context
 from autan.models.decoding import TEXT_ANSWER, ground, parse_decode, relevant
@@ -62,6 +64,7 @@ class LlamaModel(Model):
             self.protocol = protocol.with_text_answers()
         self._llama: Any = None
         self._formatter: Any = None
+        self._specials: re.Pattern[str] | None = None
         self._lock = threading.Lock()
 
     def complete(self, request: ModelRequest) -> ModelResponse:
@@ -176,7 +179,9 @@ class LlamaModel(Model):
     def _prompt(self, request: ModelRequest, protocol: ToolProtocol) -> str:
         self._load()
         messages = protocol.render_messages(request.messages, request.tools)
-        return str(self._formatter(messages=messages).prompt)
+        specials = self._specials
+        contents = [{**item, "content": defused(item["content"], specials)} for item in messages]
+        return str(self._formatter(messages=contents).prompt)
 
     def _prepare(self, request: ModelRequest, protocol: ToolProtocol) -> tuple[Any, list[int], int]:
         llama = self._load()
@@ -236,6 +241,7 @@ class LlamaModel(Model):
                 eos_token=llama.detokenize([llama.token_eos()]).decode(errors="ignore"),
                 bos_token=llama.detokenize([llama.token_bos()]).decode(errors="ignore"),
             )
+            self._specials = special_pattern(llama)
             self._llama = llama
         return self._llama
 
