@@ -90,6 +90,7 @@ def check_call(
         budget_left(state, limits),
         may_ask=may_ask,
         sampling=budget,
+        step=state.steps,
     )
 
 

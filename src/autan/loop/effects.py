@@ -47,6 +47,8 @@ class CallTool:
     """A question without an answer pauses the run (else the server is told no)."""
     sampling: SamplingBudget | None = None
     """What the server's sampling requests may spend (``None``: unbounded)."""
+    step: int = 0
+    """The step the call belongs to (its server's samples are journaled under it)."""
 
 
 @dataclass(frozen=True, slots=True)

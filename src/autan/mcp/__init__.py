@@ -26,6 +26,7 @@ __all__ = [
     "MCPServer",
     "MCPTools",
     "amcp_tools",
+    "call_timeout",
     "from_config_file",
     "from_entry",
     "mcp_tools",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -98,6 +98,16 @@ class Allowance:
 
 
 @dataclass
+class SampleLog:
+    """A live call's journal of samples: ``write`` makes each durable as it is answered
+    (before its server reads the reply); ``journaled`` holds what an attempt of the call that
+    did not end (its process was killed) journaled, to answer the same requests again."""
+
+    write: Callable[[Sample], None]
+    journaled: list[Sample] = field(default_factory=list)
+
+
+@dataclass
 class CallRequests:
     """In force while one call runs: its answers and budget in, what its server asked out."""
 
@@ -108,6 +118,28 @@ class CallRequests:
     samples: list[Sample] = field(default_factory=list)
     question: Question | None = None
     """The question no answer was given for, which pauses the run (when ``may_ask``)."""
+    log: SampleLog | None = None
+
+    def journaled(self, server: str, messages: tuple[str, ...]) -> Sample | None:
+        """The journaled sample of an earlier attempt that answers this request (the next one
+        in order, for the same messages), taken as this attempt's; ``None``: ask the model."""
+        earlier = self.log.journaled if self.log is not None else []
+        if earlier and (earlier[0].server, earlier[0].messages) == (server, messages):
+            self.samples.append(earlier.pop(0))
+            return self.samples[-1]
+        return None
+
+    def keep(self, sample: Sample) -> None:
+        """A new sample: journaled now where the run has a journal."""
+        if self.log is not None:
+            self.log.write(sample)
+        self.samples.append(sample)
+
+    def every_sample(self) -> tuple[Sample, ...]:
+        """This attempt's samples, after the earlier attempt's that it did not ask again (they
+        were spent all the same)."""
+        left = self.log.journaled if self.log is not None else []
+        return (*left, *self.samples)
 
     def reply_to(self, question: Question) -> Reply | None:
         for asked, reply in self.replies:
