@@ -14,9 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from autan import ModelResponded, ToolResulted, ToolStarted
+from autan import Agent, ModelResponded, SQLiteStore, ToolResulted, ToolStarted, mcp_tools
 from autan.events import ServerSampled
+from autan.mcp import MCPServer
+from autan.messages import ModelRequest, ModelResponse, Usage
+from autan.models.base import Model
 from autan.store import open_store
+from autan.testing import ScriptedModel
+from mcp_helpers import server_command
 
 WORKER = Path(__file__).with_name("mcp_sampling_worker.py")
 SERVER = textwrap.dedent(
@@ -123,3 +128,42 @@ def test_a_call_that_is_not_idempotent_waits_for_a_decision_and_keeps_its_sample
         events = store.load(run.run_id)
     assert isinstance(events[-1], ServerSampled)
     assert not any(isinstance(e, ToolResulted) for e in events)
+
+
+class EchoModel(Model):
+    """Replies ``re: QUESTION``; slow for ``A?``, so the other server's samples finish first."""
+
+    name = "echo"
+
+    def complete(self, request: ModelRequest) -> ModelResponse:
+        question = request.messages[-1].content
+        if question == "A?":
+            time.sleep(0.5)
+        return ModelResponse(text=f"re: {question}", usage=Usage(7, 3), model=self.name)
+
+
+def test_a_batch_s_samples_journaled_out_of_call_order_replay_and_end_the_run(
+    tmp_path: Path,
+) -> None:
+    """Two servers sample concurrently in one step: their samples reach the journal in the
+    order they were answered (B's before A's), the loop yields them in call order (A's first);
+    the journal matches each to the one written, and the run replays event for event."""
+    servers = [MCPServer(name, command=tuple(server_command().split())) for name in "ab"]
+    step = [("a_ask_model_twice", {"question": "A?"}), ("b_ask_model_twice", {"question": "B?"})]
+    with (
+        SQLiteStore(tmp_path / "j.sqlite3") as store,
+        mcp_tools(*servers, sampling_model=EchoModel()) as tools,
+        Agent(ScriptedModel([step, "done"]), tools, store=store) as agent,
+    ):
+        result = agent.run("ask both", run_id="b1")
+        journaled = store.load("b1")
+        assert agent.replay("b1").same
+    on_disk = [e.server for e in journaled if isinstance(e, ServerSampled)]
+    yielded = [e.server for e in result.events if isinstance(e, ServerSampled)]
+    assert (on_disk, yielded) == (["b", "b", "a", "a"], ["a", "a", "b", "b"])
+    assert len(journaled) == len(result.events)
+    assert [e.output for e in journaled if isinstance(e, ToolResulted)] == [
+        '{"result":"the model said: re: A?, re: A?"}',
+        '{"result":"the model said: re: B?, re: B?"}',
+    ]
+    assert result.usage.total_tokens == 2 * 15 + 4 * 10
