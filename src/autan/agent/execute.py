@@ -71,8 +71,8 @@ async def aexecute_tool(
 
 
 def _requests(effect: CallTool, allowance: Allowance | None, log: SampleLog | None) -> CallRequests:
-    if allowance is None and effect.sampling is not None:
-        allowance = Allowance(effect.sampling)
+    if allowance is None:
+        allowance = Allowance(effect.budget)
     return CallRequests(effect.replies, effect.may_ask, allowance, log=log)
 
 
@@ -94,8 +94,7 @@ def _since(started: float) -> float:
 
 def _shared(calls: Sequence[CallTool]) -> Allowance | None:
     """One allowance for a batch's calls: they spend the same budget, the run's."""
-    budget = calls[0].sampling if calls else None
-    return Allowance(budget) if budget is not None else None
+    return Allowance(calls[0].budget) if calls else None
 
 
 Logs = Sequence[SampleLog | None]

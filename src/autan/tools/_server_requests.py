@@ -2,7 +2,7 @@
 what the call carries for it: the run's remaining budget, the answers a person gave, and what
 happened, for the loop to journal when the call returns.
 
-The loop decides (``CallTool`` carries the budget, the answers and whether a person may be
+The loop decides (``CallTool`` carries the run's ``Budget``, the answers and whether a person may be
 asked); the driver puts a ``CallRequests`` in force while the tool runs (``serving``); the MCP
 client reads it (``current_requests``) when its server asks something.
 """
@@ -17,6 +17,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from autan.limits import Budget
 from autan.messages import Usage
 
 ReplyAction = Literal["accept", "decline", "cancel"]
@@ -54,21 +55,11 @@ class Sample:
     refused: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class SamplingBudget:
-    """What is left of the run's limits for the model requests a server makes during a call."""
-
-    requests: int | None = None
-    tokens: int | None = None
-    seconds: float | None = None
-    limits: tuple[str, str, str] = ("max_steps", "max_total_tokens", "max_wall_seconds")
-    """The name of each bound above, for the refusal's message."""
-
-
 class Allowance:
-    """A ``SamplingBudget`` spent by the calls that share it (one step's batch), thread-safe."""
+    """A call's ``Budget`` spent by its server's sampling requests, shared by the calls of one
+    step's batch; thread-safe."""
 
-    def __init__(self, budget: SamplingBudget) -> None:
+    def __init__(self, budget: Budget) -> None:
         self._budget = budget
         self._lock = threading.Lock()
         self._requests = 0
@@ -77,14 +68,14 @@ class Allowance:
 
     def take(self) -> str | None:
         """Count one request, or the limit it would pass, as the server is told."""
-        budget, (steps, tokens, seconds) = self._budget, self._budget.limits
+        budget = self._budget
         with self._lock:
             if budget.requests is not None and self._requests >= budget.requests:
-                return f"limit {steps} reached"
+                return "limit max_steps reached"
             if budget.tokens is not None and self._tokens >= budget.tokens:
-                return f"limit {tokens} reached"
+                return "limit max_total_tokens reached"
             if self._deadline is not None and time.monotonic() >= self._deadline:
-                return f"limit {seconds} reached"
+                return "limit max_wall_seconds reached"
             self._requests += 1
             return None
 
