@@ -69,7 +69,7 @@ def test_a_server_that_dies_mid_call_is_a_tool_error_then_reported_gone() -> Non
 
 
 def test_a_call_that_never_answers_times_out_and_the_server_stays_usable() -> None:
-    hung, added = observe([("hang", {}), ("add", {"a": 1, "b": 2}), "done"], call_timeout=2)
+    hung, added = observe([("hang", {}), ("add", {"a": 1, "b": 2}), "done"], timeout=2)
     assert hung.is_error
     assert hung.output == "error: MCP server 'mcp_test_server' did not answer within 2 s"
     assert hung.seconds < 10
@@ -79,7 +79,7 @@ def test_a_call_that_never_answers_times_out_and_the_server_stays_usable() -> No
 def test_a_hung_call_says_what_the_server_last_said() -> None:
     """A server that waits on a package install (mcp-server-fetch's readable mode, offline) is a
     timeout that names the last line the server wrote on stderr."""
-    (hung,) = observe([("install_and_hang", {}), "done"], call_timeout=2)
+    (hung,) = observe([("install_and_hang", {}), "done"], timeout=2)
     assert hung.is_error
     assert hung.output == (
         "error: MCP server 'mcp_test_server' did not answer within 2 s "

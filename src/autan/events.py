@@ -206,7 +206,8 @@ class ApprovalDecided(Event):
 class ServerSampled(Event):
     """A tool's server asked the agent's model for a completion during a call (MCP sampling):
     its messages (``"role: text"``), the reply, and what it cost; ``refused`` says why it got
-    no reply (a limit of the run, a failure). Journaled when the call returns."""
+    no reply (a limit of the run, a failure). Journaled as it is answered, before the server
+    reads the reply: a resumed run answers the same request with it again."""
 
     kind: ClassVar[str] = "server_sampled"
     step: int

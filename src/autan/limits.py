@@ -42,15 +42,19 @@ def check_limit(name: str, value: float | None) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Budget:
-    """What a run has left of the bounds that hold for its whole tree of runs, when one of its
-    calls starts a child run (``Agent.as_tool``): tokens and seconds (``None``: unbounded)."""
+    """What a run has left of its bounds when one of its calls starts (``None``: unbounded):
+    what the call may still spend. Tokens and seconds hold for the run's whole tree of runs (a
+    child run, ``Agent.as_tool``, gets no more); ``requests``, what is left of ``max_steps``,
+    bounds the model requests the tool's server makes (MCP sampling: each counts as a model
+    request of the run; a child run counts its own steps)."""
 
     tokens: int | None = None
     seconds: float | None = None
+    requests: int | None = None
 
     @property
     def spent(self) -> str | None:
-        """The name of the bound that has nothing left, or ``None``."""
+        """The name of the bound a child run shares that has nothing left, or ``None``."""
         if self.tokens is not None and self.tokens <= 0:
             return "max_total_tokens"
         if self.seconds is not None and self.seconds <= 0:

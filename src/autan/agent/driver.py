@@ -15,7 +15,7 @@ from autan.agent.journal import Run
 from autan.agent.perform import Done, Live, LiveBatch, Performer, Work
 from autan.errors import AutanError
 from autan.events import Event, encodable
-from autan.loop.effects import CallTools, LoopStep, Outcome
+from autan.loop.effects import CallTool, CallTools, LoopStep, Outcome
 
 Driving = Generator[Event | Work, object, Outcome]
 
@@ -34,11 +34,14 @@ def drive(run: Run, loop: LoopStep) -> Driving:
                 run.watcher(recorded or item, recorded is not None)
             yield recorded or item
         elif isinstance(item, CallTools):
-            sent = yield LiveBatch(item, run.journal.replay_batch(item))
+            known = run.journal.replay_batch(item)
+            logs = tuple(run.journal.sample_log(call) for call in item.calls)
+            sent = yield LiveBatch(item, known, logs)
         else:
             sent = run.journal.replay(item)
             if sent is None:
-                sent = yield Live(item)
+                log = run.journal.sample_log(item) if isinstance(item, CallTool) else None
+                sent = yield Live(item, log)
         try:
             item = loop.throw(sent) if isinstance(sent, AutanError) else loop.send(encodable(sent))
         except StopIteration as stop:

@@ -16,20 +16,24 @@ from autan.agent.child import AgentCall
 from autan.loop.effects import CallTool, CallTools, ToolOutcome
 from autan.tools import render_output
 from autan.tools._context import call_key
-from autan.tools._server_requests import Allowance, CallRequests, serving
+from autan.tools._server_requests import Allowance, CallRequests, SampleLog, serving
 
 if TYPE_CHECKING:
     from autan.store import Store
 
 
 def execute_tool(
-    effect: CallTool, store: Store | None = None, allowance: Allowance | None = None
+    effect: CallTool,
+    store: Store | None = None,
+    allowance: Allowance | None = None,
+    log: SampleLog | None = None,
 ) -> ToolOutcome:
-    """``store``: the run's, where a child run (``Agent.as_tool``) is journaled."""
+    """``store``: the run's, where a child run (``Agent.as_tool``) is journaled; ``log``: where
+    its server's samples are journaled as they are answered."""
     if isinstance(effect.tool.function, AgentCall):
         return effect.tool.function.perform(effect, store)
     started = time.perf_counter()
-    requests = _requests(effect, allowance)
+    requests = _requests(effect, allowance, log)
     try:
         with call_key(effect.key), serving(requests):
             value = effect.tool.function(**effect.arguments)
@@ -43,14 +47,17 @@ def execute_tool(
 
 
 async def aexecute_tool(
-    effect: CallTool, store: Store | None = None, allowance: Allowance | None = None
+    effect: CallTool,
+    store: Store | None = None,
+    allowance: Allowance | None = None,
+    log: SampleLog | None = None,
 ) -> ToolOutcome:
     import asyncio
 
     if isinstance(effect.tool.function, AgentCall):
         return await asyncio.to_thread(effect.tool.function.perform, effect, store)
     started = time.perf_counter()
-    requests = _requests(effect, allowance)
+    requests = _requests(effect, allowance, log)
     try:
         value: Any
         with call_key(effect.key), serving(requests):
@@ -63,15 +70,15 @@ async def aexecute_tool(
     return _outcome(requests, ToolOutcome(render_output(value), False, _since(started)))
 
 
-def _requests(effect: CallTool, allowance: Allowance | None) -> CallRequests:
-    if allowance is None and effect.sampling is not None:
-        allowance = Allowance(effect.sampling)
-    return CallRequests(effect.replies, effect.may_ask, allowance)
+def _requests(effect: CallTool, allowance: Allowance | None, log: SampleLog | None) -> CallRequests:
+    if allowance is None:
+        allowance = Allowance(effect.budget)
+    return CallRequests(effect.replies, effect.may_ask, allowance, log=log)
 
 
 def _outcome(requests: CallRequests, outcome: ToolOutcome) -> ToolOutcome:
     """The outcome with what the server asked; a call stopped by a question has no result."""
-    samples = tuple(requests.samples)
+    samples = requests.every_sample()
     if requests.question is not None:
         return ToolOutcome("", False, outcome.seconds, outcome.child, samples, requests.question)
     if samples:
@@ -87,35 +94,53 @@ def _since(started: float) -> float:
 
 def _shared(calls: Sequence[CallTool]) -> Allowance | None:
     """One allowance for a batch's calls: they spend the same budget, the run's."""
-    budget = calls[0].sampling if calls else None
-    return Allowance(budget) if budget is not None else None
+    return Allowance(calls[0].budget) if calls else None
+
+
+Logs = Sequence[SampleLog | None]
+"""Each call's ``SampleLog`` (``None`` where the run keeps no journal)."""
 
 
 def execute_batch(
-    effect: CallTools, recorded: Sequence[ToolOutcome | None], store: Store | None = None
+    effect: CallTools,
+    recorded: Sequence[ToolOutcome | None],
+    store: Store | None = None,
+    logs: Logs = (),
 ) -> tuple[ToolOutcome, ...]:
     """The outcome of every call of ``effect``: ``recorded`` where known, else run live."""
-    live = [call for call, known in zip(effect.calls, recorded, strict=True) if known is None]
-    allowance = _shared(live)
+    live = _live(effect, recorded, logs)
+    allowance = _shared([call for call, _ in live])
     if len(live) <= 1:
-        done = [execute_tool(call, store, allowance) for call in live]
+        done = [execute_tool(call, store, allowance, log) for call, log in live]
     else:
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(max_workers=len(live), thread_name_prefix="autan-tool") as pool:
-            done = list(pool.map(lambda call: execute_tool(call, store, allowance), live))
+            done = list(pool.map(lambda one: execute_tool(one[0], store, allowance, one[1]), live))
     return _merge(recorded, done)
 
 
 async def aexecute_batch(
-    effect: CallTools, recorded: Sequence[ToolOutcome | None], store: Store | None = None
+    effect: CallTools,
+    recorded: Sequence[ToolOutcome | None],
+    store: Store | None = None,
+    logs: Logs = (),
 ) -> tuple[ToolOutcome, ...]:
     import asyncio
 
-    live = [call for call, known in zip(effect.calls, recorded, strict=True) if known is None]
-    allowance = _shared(live)
-    done = await asyncio.gather(*(aexecute_tool(call, store, allowance) for call in live))
+    live = _live(effect, recorded, logs)
+    allowance = _shared([call for call, _ in live])
+    done = await asyncio.gather(*(aexecute_tool(call, store, allowance, log) for call, log in live))
     return _merge(recorded, done)
+
+
+def _live(
+    effect: CallTools, recorded: Sequence[ToolOutcome | None], logs: Logs
+) -> list[tuple[CallTool, SampleLog | None]]:
+    """The calls to run now, each with its ``SampleLog``."""
+    every = list(logs) or [None] * len(effect.calls)
+    calls = zip(effect.calls, recorded, every, strict=True)
+    return [(call, log) for call, known, log in calls if known is None]
 
 
 def _merge(

@@ -10,6 +10,7 @@ loop's state is thus a fold of the journal, and no completed model or tool call 
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, cast
@@ -48,7 +49,7 @@ from autan.loop.effects import (
 from autan.loop.history import NO_HISTORY, History
 from autan.messages import ModelResponse, ToolCall
 from autan.result import RunResult
-from autan.tools._server_requests import Question, Reply, Sample
+from autan.tools._server_requests import Question, Reply, Sample, SampleLog
 
 if TYPE_CHECKING:
     from autan.store import HeldLease, Store
@@ -78,6 +79,10 @@ class Journal:
     def replay_batch(self, effect: CallTools) -> list[ToolOutcome | None]:
         """The recorded outcome of each call of ``effect``, ``None`` where it is to run live."""
         return [None] * len(effect.calls)
+
+    def sample_log(self, effect: CallTool) -> SampleLog | None:
+        """Where a live call's server's samples are journaled as each is answered."""
+        return None
 
 
 class Watcher(Protocol):
@@ -168,7 +173,12 @@ def _ended(run_id: str, events: Sequence[Event]) -> RunResult | None:
 
 
 class StoredJournal(Journal):
-    """Appends to a store, after replaying the events it was opened with."""
+    """Appends to a store, after replaying the events it was opened with.
+
+    A server's samples are journaled as they are answered (``sample_log``), before the loop
+    yields them when the call returns: a sample can lie ahead of where the loop yields it, so a
+    recorded sample may be skipped over to match the event the loop yields, and is matched
+    later."""
 
     def __init__(
         self, store: Store, run_id: str, recorded: Sequence[Event] = (), lease: str | None = None
@@ -179,23 +189,41 @@ class StoredJournal(Journal):
         self._run_id = run_id
         self._recorded = tuple(recorded)
         self._cursor = 0
+        """The first recorded event not matched yet."""
+        self._matched: set[int] = set()
+        self._size = len(self._recorded)
+        self._early: list[Event] = []
+        """Samples journaled as they were answered, not yet yielded by the loop."""
+        self._taken: dict[str, tuple[Sample, ...]] = {}
+        """The samples of a call whose attempt did not end, by call id, to answer again."""
+        self._lock = threading.Lock()  # a batch's servers write samples from their threads
         self._last_was_replayed = False
 
     def record(self, event: Event) -> Event | None:
-        if self._cursor < len(self._recorded):
-            recorded = self._recorded[self._cursor]
-            self._expect(event, recorded)
-            self._cursor += 1
-            self._last_was_replayed = True
-            return recorded
-        self._last_was_replayed = False
-        self._store.append(self._run_id, self._cursor, event, self._lease)
-        self._cursor += 1
-        return None
+        with self._lock:
+            if self._replaying():
+                recorded = self._match(event)
+                if recorded is not None:
+                    self._last_was_replayed = True
+                    return recorded
+            self._last_was_replayed = False
+            if event in self._early:
+                self._early.remove(event)
+                return None
+            if self._replaying():
+                raise self._mismatch(
+                    f"the agent produced {event!r}, the journal has "
+                    f"{self._recorded[self._cursor]!r}"
+                )
+            self._append(event)
+            return None
 
     def replay(self, effect: Effect) -> Replayed:
-        if self._cursor < len(self._recorded):
-            return self._outcome(effect, self._recorded[self._cursor])
+        if self._replaying():
+            outcome = self._outcome(effect, self._recorded[self._cursor])
+            if outcome is None:  # its samples were journaled, its end was not
+                self._may_run_again(cast(CallTool, effect))
+            return outcome
         if isinstance(effect, CallTool) and self._last_was_replayed:
             self._may_run_again(effect)
         return None
@@ -213,9 +241,53 @@ class StoredJournal(Journal):
             outcomes.append(None)
         return outcomes
 
+    def sample_log(self, effect: CallTool) -> SampleLog | None:
+        taken = list(self._taken.pop(effect.call_id, ()))
+
+        def write(sample: Sample) -> None:
+            event = ServerSampled(
+                effect.step,
+                effect.call_id,
+                sample.server,
+                sample.messages,
+                sample.reply,
+                sample.usage,
+                sample.cost_usd,
+                sample.refused,
+            )
+            with self._lock:
+                self._append(event)
+                self._early.append(event)
+
+        return SampleLog(write, taken)
+
+    def _replaying(self) -> bool:
+        return self._cursor < len(self._recorded)
+
+    def _append(self, event: Event) -> None:
+        self._store.append(self._run_id, self._size, event, self._lease)
+        self._size += 1
+
+    def _match(self, event: Event) -> Event | None:
+        """The recorded event equal to ``event``: the next one, or a later one where only
+        samples lie between (journaled before the loop yields them)."""
+        for index in range(self._cursor, len(self._recorded)):
+            if index in self._matched:
+                continue
+            recorded = self._recorded[index]
+            if recorded == event:
+                self._matched.add(index)
+                while self._cursor in self._matched:
+                    self._cursor += 1
+                return recorded
+            if not isinstance(recorded, ServerSampled):
+                return None
+        return None
+
     def _results_ahead(self) -> dict[str, ToolOutcome]:
         """The outcome of each call's first attempt journaled from the cursor on (after the
-        batch: its samples and result, or the question that stopped it), by call id."""
+        batch: its samples and result, or the question that stopped it), by call id; the
+        samples of a call without an end are kept to answer again (``sample_log``)."""
         results: dict[str, ToolOutcome] = {}
         samples: dict[str, list[ServerSampled]] = {}
         for event in self._recorded[self._cursor :]:
@@ -226,10 +298,13 @@ class StoredJournal(Journal):
                     results[event.call_id] = _attempt(samples.pop(event.call_id, []), event)
             elif not isinstance(event, ElicitationAnswered | ToolStarted):
                 break
+        for call_id, taken in samples.items():
+            self._taken[call_id] = _taken(taken)
         return results
 
-    def _call_ahead(self, effect: CallTool) -> ToolOutcome:
-        """One attempt of a call, as journaled from the cursor on: samples, then its end."""
+    def _call_ahead(self, effect: CallTool) -> ToolOutcome | None:
+        """One attempt of a call, as journaled from the cursor on: samples, then its end;
+        ``None`` where the journal ends after its samples (kept to answer again)."""
         samples: list[ServerSampled] = []
         for event in self._recorded[self._cursor :]:
             if isinstance(event, ServerSampled) and event.call_id == effect.call_id:
@@ -237,8 +312,9 @@ class StoredJournal(Journal):
             elif isinstance(event, _CALL_ENDS):
                 return _attempt(samples, event)
             else:
-                break
-        raise self._mismatch(f"the agent made {_wanted(effect)}, the journal has no result")
+                raise self._mismatch(f"the agent made {_wanted(effect)}, the journal has no result")
+        self._taken[effect.call_id] = _taken(samples)
+        return None
 
     def _outcome(self, effect: Effect, recorded: Event) -> Replayed:
         if isinstance(effect, CallModel) and isinstance(recorded, ModelResponded):
@@ -290,22 +366,22 @@ class StoredJournal(Journal):
                 return event.call
         raise self._mismatch("a started tool call has no recorded call")
 
-    def _expect(self, event: Event, recorded: Event) -> None:
-        if event != recorded:
-            raise self._mismatch(f"the agent produced {event!r}, the journal has {recorded!r}")
-
     def _mismatch(self, detail: str) -> ConfigurationError:
         return ConfigurationError(
             f"run {self._run_id} does not replay on this agent at event {self._cursor}: {detail}"
         )
 
 
+def _taken(samples: Sequence[ServerSampled]) -> tuple[Sample, ...]:
+    return tuple(
+        Sample(s.server, s.messages, s.reply, s.usage, s.cost_usd, s.refused) for s in samples
+    )
+
+
 def _attempt(
     samples: Sequence[ServerSampled], end: ToolResulted | ElicitationRequested
 ) -> ToolOutcome:
-    taken = tuple(
-        Sample(s.server, s.messages, s.reply, s.usage, s.cost_usd, s.refused) for s in samples
-    )
+    taken = _taken(samples)
     if isinstance(end, ToolResulted):
         return ToolOutcome(end.output, end.is_error, end.seconds, end.child, taken)
     return ToolOutcome("", False, 0.0, None, taken, Question(end.server, end.message, end.schema))

@@ -24,6 +24,7 @@ from autan.loop.effects import (
 )
 from autan.messages import ModelResponse
 from autan.models.base import Model
+from autan.tools._server_requests import SampleLog
 
 if TYPE_CHECKING:
     from autan.store import Store
@@ -31,17 +32,21 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class Live:
-    """An effect the journal has no outcome for: to be performed now."""
+    """An effect the journal has no outcome for: to be performed now (a call's server's
+    samples journaled in ``log``)."""
 
     effect: CallModel | CallTool | AwaitApproval | AwaitAnswer | StartCode | ReplyToCode
+    log: SampleLog | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class LiveBatch:
-    """A step's batch of calls, with the outcomes the journal holds (``None``: run it now)."""
+    """A step's batch of calls, with the outcomes the journal holds (``None``: run it now)
+    and each call's ``SampleLog``."""
 
     effect: CallTools
     recorded: list[ToolOutcome | None]
+    logs: tuple[SampleLog | None, ...] = ()
 
 
 Work = Live | LiveBatch
@@ -75,10 +80,10 @@ class Performer:
 
     def perform(self, work: Work) -> Generator[TextDelta, None, object]:
         if isinstance(work, LiveBatch):
-            return execute_batch(work.effect, work.recorded, self.store)
+            return execute_batch(work.effect, work.recorded, self.store, work.logs)
         effect = work.effect
         if not isinstance(effect, CallModel):
-            return self._other(effect)
+            return self._other(effect, work.log)
         try:
             if self.stream_text:
                 return (yield from self._streamed(effect))
@@ -88,13 +93,13 @@ class Performer:
 
     async def aperform(self, work: Work) -> AsyncIterator[TextDelta | Done]:
         if isinstance(work, LiveBatch):
-            yield Done(await aexecute_batch(work.effect, work.recorded, self.store))
+            yield Done(await aexecute_batch(work.effect, work.recorded, self.store, work.logs))
             return
         effect = work.effect
         if isinstance(effect, StartCode | ReplyToCode):
             yield Done(await self.code.aperform(effect))
         elif isinstance(effect, CallTool):
-            yield Done(await aexecute_tool(effect, self.store))
+            yield Done(await aexecute_tool(effect, self.store, log=work.log))
         elif isinstance(effect, AwaitApproval | AwaitAnswer):
             yield Done(_pause(effect))
         else:
@@ -102,12 +107,14 @@ class Performer:
                 yield piece
 
     def _other(
-        self, effect: CallTool | AwaitApproval | AwaitAnswer | StartCode | ReplyToCode
+        self,
+        effect: CallTool | AwaitApproval | AwaitAnswer | StartCode | ReplyToCode,
+        log: SampleLog | None,
     ) -> object:
         if isinstance(effect, StartCode | ReplyToCode):
             return self.code.perform(effect)
         if isinstance(effect, CallTool):
-            return execute_tool(effect, self.store)
+            return execute_tool(effect, self.store, log=log)
         return _pause(effect)
 
     def _model(self, call: CallModel) -> Model:

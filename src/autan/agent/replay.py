@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from autan.agent.journal import Replayed, Run, StoredJournal, concurrent_calls
 from autan.errors import ConfigurationError, ResumeNeedsDecision
 from autan.events import Event
-from autan.loop.effects import CallModel, CallTools, Effect, Outcome, ToolOutcome
+from autan.loop.effects import CallModel, CallTool, CallTools, Effect, Outcome, ToolOutcome
 from autan.messages import ModelRequest
 
 if TYPE_CHECKING:
@@ -69,7 +69,16 @@ class ReplayJournal(StoredJournal):
             self.agents.append(effect.agent)
         if self._cursor >= len(self._recorded):
             raise JournalEnds
-        return super().replay(effect)
+        try:
+            outcome = super().replay(effect)
+        except ResumeNeedsDecision:
+            raise JournalEnds from None
+        if outcome is None:  # a call whose samples were journaled, its result not
+            raise JournalEnds
+        return outcome
+
+    def sample_log(self, effect: CallTool) -> None:
+        return None
 
     def replay_batch(self, effect: CallTools) -> list[ToolOutcome | None]:
         try:

@@ -29,6 +29,7 @@ _AGENT_FLAGS = (
     ("max_seconds", "--max-seconds"),
     ("output_schema", "--output-schema"),
     ("mcp_config", "--mcp-config"),
+    ("mcp_timeout", "--mcp-timeout"),
     ("cascade", "--cascade"),
 )
 """Flags that make an agent: the file does that, so they are refused with ``--agent``."""

@@ -31,10 +31,29 @@ def add_mcp_arguments(parser: argparse.ArgumentParser) -> None:
         help="use every server of an mcpServers JSON file (as Claude Desktop or Cursor read)",
     )
     parser.add_argument(
+        "--mcp-timeout",
+        type=_seconds,
+        default=None,
+        metavar="SECONDS",
+        help="how long an MCP tool call may wait for its result (default 60), for each server "
+        "whose configuration sets no timeout of its own",
+    )
+    parser.add_argument(
         "--mcp-no-approval",
         action="store_true",
         help="run tools that MCP servers mark destructive without asking first",
     )
+
+
+def _seconds(text: str) -> float:
+    from autan.mcp import call_timeout
+
+    try:
+        return call_timeout(float(text), "the timeout")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    except ConfigurationError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def configured(settings: Settings, config_file: str | None) -> dict[str, MCPServer]:
@@ -56,7 +75,17 @@ def servers_for_run(args: argparse.Namespace, settings: Settings) -> list[MCPSer
     for spec in args.mcp:
         target = named.get(spec) or server(spec)
         chosen[target.name] = target
-    return list(chosen.values())
+    waits = getattr(args, "mcp_timeout", None)
+    return [_waiting(target, waits) for target in chosen.values()]
+
+
+def _waiting(target: MCPServer, seconds: float | None) -> MCPServer:
+    """``target`` with ``--mcp-timeout`` where its configuration sets no timeout."""
+    import dataclasses
+
+    if seconds is None or target.timeout is not None:
+        return target
+    return dataclasses.replace(target, timeout=seconds)
 
 
 def recorded(servers: Iterable[MCPServer]) -> list[dict[str, Any]]:
@@ -85,6 +114,7 @@ def from_record(entries: Sequence[Mapping[str, Any]], settings: Settings) -> lis
                     env=known.env if known else {},
                     headers=known.headers if known else {},
                     trust=entry.get("trust"),
+                    timeout=entry.get("timeout"),
                 )
             )
         except (KeyError, TypeError) as error:

@@ -21,6 +21,7 @@ The file is ``./autan.toml`` if it exists, else ``$XDG_CONFIG_HOME/autan/autan.t
     command = "python"
     args = ["-m", "mcp_server_time"]
     trust = "trusted"                   # its results may be believed (MCP default: untrusted)
+    timeout = 30                        # seconds a call may wait for its result (default 60)
     [mcp.servers.docs]
     url = "http://127.0.0.1:8000/mcp"   # streamable HTTP; transport = "sse" for the older one
 """

@@ -17,7 +17,7 @@ from autan.events import (
 )
 from autan.loop.config import LoopConfig
 from autan.loop.effects import AwaitApproval, CallTool, Decision, Effect, ToolOutcome
-from autan.loop.server_requests import sampling_budget, settled
+from autan.loop.server_requests import settled
 from autan.loop.state import LoopState, Transfer, budget_left, call_key, limit, record
 from autan.loop.trust import Untrusted, Verdict, judge
 from autan.messages import INVALID_CALL, Message, ToolCall
@@ -79,7 +79,6 @@ def check_call(
         if denied is not None:
             return denied
     state.tool_calls += 1
-    budget = sampling_budget(state, config)
     # A code block cannot wait for a person: its sandbox would be gone when the run resumes.
     may_ask = config.may_ask and config.actions != "code"
     return CallTool(
@@ -89,7 +88,7 @@ def check_call(
         call.id,
         budget_left(state, limits),
         may_ask=may_ask,
-        sampling=budget,
+        step=state.steps,
     )
 
 

@@ -16,7 +16,7 @@ from autan.limits import Budget
 from autan.messages import ModelRequest, ToolCall
 from autan.result import RunResult
 from autan.tools import Tool
-from autan.tools._server_requests import Question, Reply, Sample, SamplingBudget
+from autan.tools._server_requests import Question, Reply, Sample
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,14 +39,14 @@ class CallTool:
     """The call's idempotency key, ``"<run_id>:<step>:<index>"``."""
     call_id: str = ""
     budget: Budget = field(default_factory=Budget)
-    """What the run has left of its shared bounds: a child run (``Agent.as_tool``) gets no
-    more."""
+    """What the call may still spend: a child run (``Agent.as_tool``) gets no more, its
+    server's sampling requests are refused past it."""
     replies: tuple[tuple[Question, Reply], ...] = ()
     """A person's answers to the questions the tool's server asked in earlier attempts."""
     may_ask: bool = False
     """A question without an answer pauses the run (else the server is told no)."""
-    sampling: SamplingBudget | None = None
-    """What the server's sampling requests may spend (``None``: unbounded)."""
+    step: int = 0
+    """The step the call belongs to (its server's samples are journaled under it)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,23 +17,12 @@ from autan.events import (
 )
 from autan.loop.config import LoopConfig
 from autan.loop.effects import AwaitAnswer, CallTool, Effect, ToolOutcome
-from autan.loop.state import LoopState, record, time_left
+from autan.loop.state import LoopState, budget_left, record
 from autan.messages import ToolCall
-from autan.tools._server_requests import Reply, Sample, SamplingBudget
+from autan.tools._server_requests import Reply, Sample
 
 MAX_QUESTIONS = 5
 """The most questions a server may ask in one call before the call is an error."""
-
-
-def sampling_budget(state: LoopState, config: LoopConfig) -> SamplingBudget:
-    """What is left of the run's limits: a sampling request counts as a model request (against
-    ``max_steps``), its tokens against ``max_total_tokens``, its time against the wall clock."""
-    limits = config.limits
-    requests = None if limits.max_steps is None else limits.max_steps - state.model_requests
-    tokens = None
-    if limits.max_total_tokens is not None:
-        tokens = limits.max_total_tokens - state.usage.total_tokens
-    return SamplingBudget(requests, tokens, time_left(limits, state.started))
 
 
 def settled(
@@ -58,7 +47,7 @@ def settled(
         reply = cast(Reply, (yield AwaitAnswer(step, call, key, question)))
         yield record(state, ElicitationAnswered(step, call.id, reply.action, reply.content))
         replies = (*run.replies, (question, reply))
-        run = dataclasses.replace(run, replies=replies, sampling=sampling_budget(state, config))
+        run = dataclasses.replace(run, replies=replies, budget=budget_left(state, config.limits))
         yield record(state, ToolStarted(step, call.id, call.name, key))
         outcome = cast(ToolOutcome, (yield run))
 

@@ -85,10 +85,13 @@ def check_wall_clock(state: LoopState, limits: Limits, started: float) -> None:
 
 
 def budget_left(state: LoopState, limits: Limits) -> Budget:
-    """What is left of the bounds a child run shares with this run (tokens, seconds)."""
+    """What a call may still spend: the tokens and seconds left (which a child run shares),
+    and the model requests left of ``max_steps`` (a sampling request counts as one)."""
     tokens = limits.max_total_tokens
     left = None if tokens is None else tokens - state.usage.total_tokens
-    return Budget(left, time_left(limits, state.started))
+    steps = limits.max_steps
+    requests = None if steps is None else steps - state.model_requests
+    return Budget(left, time_left(limits, state.started), requests)
 
 
 def time_left(limits: Limits, started: float) -> float | None:

@@ -145,7 +145,8 @@ class Connection:
         session = ClientSession(
             read,
             write,
-            read_timeout_seconds=self.call_timeout,
+            # the session's default bounds initialize and tools/list; each call has its own
+            read_timeout_seconds=self.connect_timeout,
             sampling_callback=cast(Any, self._answer(self._sampling)),
             elicitation_callback=cast(Any, self._answer(self._elicitation)),
             message_handler=self._on_message,

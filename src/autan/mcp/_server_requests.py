@@ -34,6 +34,9 @@ def sampling_handler(model: Model, max_tokens: int = MAX_SAMPLING_TOKENS) -> Any
         shown = _shown(request)
         allowance = requests.allowance if requests is not None else None
         refused = allowance.take() if allowance is not None else None
+        again = requests.journaled(server, shown) if requests is not None else None
+        if again is not None:
+            return _answered_again(again, allowance, model.name)
         if refused is None:
             try:
                 response = await asyncio.to_thread(model.complete, _capped(request, allowance))
@@ -74,9 +77,26 @@ async def answer_elicitation(server: str, requests: CallRequests | None, params:
     return types.ElicitResult(action="cancel")
 
 
+def _answered_again(sample: Sample, allowance: Any, model: str) -> Any:
+    """A request an earlier attempt of the call journaled the answer to: that answer, counted
+    against the call's budget as it was then, without asking the model again."""
+    from mcp import types
+
+    if allowance is not None:
+        allowance.spend(sample.usage)
+    if sample.refused:
+        return types.ErrorData(code=types.INVALID_REQUEST, message=sample.refused)
+    return types.CreateMessageResult(
+        role="assistant",
+        content=types.TextContent(type="text", text=sample.reply),
+        model=model,
+        stop_reason="endTurn",
+    )
+
+
 def _keep(requests: CallRequests | None, sample: Sample) -> None:
     if requests is not None:
-        requests.samples.append(sample)
+        requests.keep(sample)
 
 
 def _capped(request: ModelRequest, allowance: Any) -> ModelRequest:

@@ -4,6 +4,7 @@ that other MCP clients (Claude Desktop, Cursor, VS Code) already read."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import shlex
@@ -34,8 +35,12 @@ class MCPServer:
     headers: Mapping[str, str] = field(default_factory=dict)
     trust: Trust | None = None
     """Whether its tools' results may be believed; ``None``: untrusted, the default of MCP."""
+    timeout: float | None = None
+    """Seconds one call may wait for the server's result; ``None``: the toolset's default."""
 
     def __post_init__(self) -> None:
+        if self.timeout is not None:
+            call_timeout(self.timeout, f"MCP server {self.name!r}: timeout")
         if self.trust is not None and self.trust not in TRUSTS:
             raise MCPServerError(
                 f"MCP server {self.name!r}: trust must be trusted or untrusted, got {self.trust!r}"
@@ -56,7 +61,18 @@ class MCPServer:
         if self.url:
             where = {"url": self.url}
         trust = {"trust": self.trust} if self.trust else {}
-        return {"name": self.name, "transport": self.transport, **where, "cwd": self.cwd, **trust}
+        timeout = {"timeout": self.timeout} if self.timeout is not None else {}
+        described = {"name": self.name, "transport": self.transport, **where, "cwd": self.cwd}
+        return {**described, **trust, **timeout}
+
+
+def call_timeout(value: object, what: str = "timeout") -> float:
+    """``value`` as a number of seconds to wait for a call; ``MCPServerError`` unless it is a
+    positive, finite number."""
+    number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
+    if number is None or not math.isfinite(number) or number <= 0:
+        raise MCPServerError(f"{what} must be a positive number of seconds, got {value!r}")
+    return float(number)
 
 
 def server(spec: str | MCPServer, name: str | None = None) -> MCPServer:
@@ -79,8 +95,11 @@ def server(spec: str | MCPServer, name: str | None = None) -> MCPServer:
     return MCPServer(name or _name_of_command(command), command=command)
 
 
-def from_entry(name: str, entry: Any) -> MCPServer:
-    """One entry of ``mcpServers`` (JSON) or ``[mcp.servers.NAME]`` (``autan.toml``)."""
+def from_entry(name: str, entry: Any, milliseconds: bool = False) -> MCPServer:
+    """One entry of ``mcpServers`` (JSON) or ``[mcp.servers.NAME]`` (``autan.toml``).
+
+    ``timeout`` is in seconds in ``autan.toml``; in an ``mcpServers`` file (``milliseconds``)
+    it is in milliseconds, as Claude Code and Gemini CLI read that key."""
     if not isinstance(entry, dict):
         raise MCPServerError(f"MCP server {name!r}: its entry must be an object")
     url = entry.get("url")
@@ -101,6 +120,7 @@ def from_entry(name: str, entry: Any) -> MCPServer:
         cwd=str(entry["cwd"]) if entry.get("cwd") else None,
         headers=_strings(name, "headers", entry.get("headers", {})),
         trust=str(entry["trust"]) if "trust" in entry else None,  # type: ignore[arg-type]
+        timeout=_timeout(name, entry.get("timeout"), milliseconds),
     )
 
 
@@ -114,7 +134,24 @@ def from_config_file(path: str | Path) -> list[MCPServer]:
     servers = data.get("mcpServers") if isinstance(data, dict) else None
     if not isinstance(servers, dict):
         raise MCPServerError(f'{file}: no "mcpServers" object')
-    return [from_entry(str(name), entry) for name, entry in servers.items()]
+    return [from_entry(str(name), entry, milliseconds=True) for name, entry in servers.items()]
+
+
+def _timeout(name: str, value: object, milliseconds: bool) -> float | None:
+    """An entry's ``timeout`` in seconds. In milliseconds, a value under 1000 is refused rather
+    than read as a fraction of a second: Cline writes seconds under the same key."""
+    if value is None:
+        return None
+    what = f"MCP server {name!r}: timeout"
+    if not milliseconds:
+        return call_timeout(value, what)
+    unit = "must be a number of milliseconds of at least 1000"
+    number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
+    if number is None or not math.isfinite(number) or number < 1000:
+        near = number is not None and math.isfinite(number) and number > 0
+        hint = f" (did you mean {number * 1000:g}?)" if near and number is not None else ""
+        raise MCPServerError(f"{what} {unit}, got {value!r}{hint}")
+    return float(number) / 1000
 
 
 def _strings(name: str, key: str, value: Any) -> dict[str, str]:

@@ -66,9 +66,8 @@ def open_toolset(
     opened: list[tuple[Connection, list[Any]]] = []
     try:
         for target in servers:
-            connection = Connection(
-                target, connect_timeout, call_timeout, sampling, answer_elicitation
-            )
+            waits = call_timeout if target.timeout is None else target.timeout
+            connection = Connection(target, connect_timeout, waits, sampling, answer_elicitation)
             opened.append((connection, connection.open()))
         tools = _tools(opened, approve_destructive, reserved)
     except BaseException:

@@ -19,31 +19,14 @@ BODY_SETTING = "max_response_bytes"
 STREAM_SETTING = "max_stream_bytes"
 
 
-def read_and_close(
+async def aread_and_close(
     response: Any, limit: int, name: str, deadline: Deadline, setting: str = BODY_SETTING
 ) -> bytes:
-    """A body whole; the response is closed after. A read that waits when the deadline
-    passes is ended by the watchdog. ``setting`` names the bound in the error."""
-    from autan.models._watchdog import cut_off_at, socket_of
-
+    """A body whole, every piece within the time left; the response is closed after.
+    ``setting`` names the bound in the error."""
     try:
         check_length(response.headers, limit, name, setting)
         body = _body(response, limit, name, setting)
-        content = bytearray()
-        with cut_off_at(deadline, socket_of(response)):
-            for raw in response.iter_raw():
-                content += body.feed(raw)
-                deadline.check(name)
-        deadline.check(name)  # an end that the watchdog made
-        return bytes(content + body.flush())
-    finally:
-        response.close()
-
-
-async def aread_and_close(response: Any, limit: int, name: str, deadline: Deadline) -> bytes:
-    try:
-        check_length(response.headers, limit, name, BODY_SETTING)
-        body = _body(response, limit, name, BODY_SETTING)
         content = bytearray()
         pieces = response.aiter_raw()
         while (raw := await within(deadline, name, anext(pieces, None))) is not None:

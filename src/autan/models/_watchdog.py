@@ -76,11 +76,3 @@ def cut_off_at(deadline: Deadline, sock: socket.socket | None) -> Iterator[None]
         yield
     finally:
         _WATCHDOG.disarm(entry)
-
-
-def socket_of(response: object) -> socket.socket | None:
-    """The socket under an httpx response (httpcore's ``network_stream``), if it has one."""
-    extensions = getattr(response, "extensions", {})
-    stream = extensions.get("network_stream") if isinstance(extensions, dict) else None
-    sock = stream.get_extra_info("socket") if stream is not None else None
-    return sock if isinstance(sock, socket.socket) else None

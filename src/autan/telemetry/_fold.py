@@ -4,7 +4,8 @@
 it a ``chat {model}`` span per model call (``ModelRequested`` to ``ModelResponded``), an
 ``execute_tool {tool}`` span per tool call (``ToolCalled`` to ``ToolResulted``, approvals as its
 span events) and, in code mode, an ``execute_tool python`` span per code block (``CodeStarted``
-to ``CodeFinished``) holding the calls the block made. Every time is an event's ``at``, so a
+to ``CodeFinished``) holding the calls the block made; what a call's MCP server asked, under
+its call's span (``_fold_mcp``). Every time is an event's ``at``, so a
 stored run folds to the spans it had live. Content (task, replies, arguments, results) is in
 attributes only with ``capture_content``.
 """
@@ -20,20 +21,24 @@ from autan.events import (
     ApprovalRequested,
     CodeFinished,
     CodeStarted,
+    ElicitationAnswered,
+    ElicitationRequested,
     Event,
     FinalAnswer,
     ModelRequested,
     ModelResponded,
     RunFailed,
     RunStarted,
+    ServerSampled,
     ToolCalled,
     ToolResulted,
     ToolStarted,
 )
 from autan.messages import Usage
 from autan.telemetry import _content as content
+from autan.telemetry import _fold_mcp as asked
 from autan.telemetry._names import AGENT_NAME, CODE_TOOL, provider_and_model
-from autan.telemetry._spans import Attributes, SpanEvent, SpanRecord
+from autan.telemetry._spans import Attributes, SpanEvent, SpanRecord, usage_attributes
 
 RUN = "run"
 
@@ -55,6 +60,10 @@ class TraceFold:
         self.last_at = created
         self.calls_in_step: dict[int, int] = {}
         self.ended: list[SpanRecord] = []
+        self.busy_since: dict[str, float] = {}
+        """When each open tool span last started or answered its server (``_fold_mcp``)."""
+        self.samples: dict[str, int] = {}
+        self.answered: dict[str, float] = {}
 
     def add(self, event: Event) -> list[SpanRecord]:
         self.ended = []
@@ -141,16 +150,6 @@ def _model_responded(fold: TraceFold, event: ModelResponded) -> None:
     fold.end(span.key, event.at)
 
 
-def usage_attributes(usage: Usage) -> Attributes:
-    return {
-        "gen_ai.usage.input_tokens": usage.prompt_tokens,
-        "gen_ai.usage.output_tokens": usage.completion_tokens,
-        "gen_ai.usage.cache_read.input_tokens": usage.cached_tokens,
-        "gen_ai.usage.reasoning.output_tokens": usage.reasoning_tokens,
-        "autan.usage.estimated": usage.estimated,
-    }
-
-
 def _code_started(fold: TraceFold, event: CodeStarted) -> None:
     attributes = _tool_attributes(CODE_TOOL, f"code_{event.step}")
     if fold.capture:
@@ -199,6 +198,7 @@ def _tool_started(fold: TraceFold, event: ToolStarted) -> None:
     if key is not None:
         fold.open[key].attributes["autan.tool.ran"] = True
         fold.open[key].events.append(SpanEvent("autan.tool.started", event.at))
+    asked.tool_started(fold, event)
 
 
 def _approval_requested(fold: TraceFold, event: ApprovalRequested) -> None:
@@ -270,6 +270,9 @@ _HANDLERS: dict[type[Event], Callable[[TraceFold, Any], None]] = {
     ApprovalRequested: _approval_requested,
     ApprovalDecided: _approval_decided,
     ToolResulted: _tool_resulted,
+    ServerSampled: asked.server_sampled,
+    ElicitationRequested: asked.elicitation_requested,
+    ElicitationAnswered: asked.elicitation_answered,
     FinalAnswer: _final_answer,
     RunFailed: _run_failed,
 }

@@ -17,7 +17,7 @@ from autan.telemetry._secrets import scrub, scrub_attributes
 from autan.telemetry._spans import SpanRecord
 
 SCOPE = InstrumentationScope("autan", __version__)
-_KINDS = {"internal": SpanKind.INTERNAL, "client": SpanKind.CLIENT}
+_KINDS = {"internal": SpanKind.INTERNAL, "client": SpanKind.CLIENT, "server": SpanKind.SERVER}
 
 
 def default_resource() -> Resource:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from autan.messages import Usage
+
 AttributeValue = str | bool | int | float | list[str]
 Attributes = dict[str, AttributeValue]
 
@@ -27,7 +29,7 @@ class SpanRecord:
     name: str
     parent: str | None
     start: float
-    kind: Literal["internal", "client"] = "internal"
+    kind: Literal["internal", "client", "server"] = "internal"
     end: float | None = None
     attributes: Attributes = field(default_factory=dict)
     events: list[SpanEvent] = field(default_factory=list)
@@ -38,3 +40,14 @@ class SpanRecord:
         self.error = error
         self.message = message
         self.attributes["error.type"] = error
+
+
+def usage_attributes(usage: Usage) -> Attributes:
+    """A model call's usage as the GenAI conventions name it."""
+    return {
+        "gen_ai.usage.input_tokens": usage.prompt_tokens,
+        "gen_ai.usage.output_tokens": usage.completion_tokens,
+        "gen_ai.usage.cache_read.input_tokens": usage.cached_tokens,
+        "gen_ai.usage.reasoning.output_tokens": usage.reasoning_tokens,
+        "autan.usage.estimated": usage.estimated,
+    }

@@ -2,7 +2,7 @@
 what the call carries for it: the run's remaining budget, the answers a person gave, and what
 happened, for the loop to journal when the call returns.
 
-The loop decides (``CallTool`` carries the budget, the answers and whether a person may be
+The loop decides (``CallTool`` carries the run's ``Budget``, the answers and whether a person may be
 asked); the driver puts a ``CallRequests`` in force while the tool runs (``serving``); the MCP
 client reads it (``current_requests``) when its server asks something.
 """
@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from autan.limits import Budget
 from autan.messages import Usage
 
 ReplyAction = Literal["accept", "decline", "cancel"]
@@ -54,21 +55,11 @@ class Sample:
     refused: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class SamplingBudget:
-    """What is left of the run's limits for the model requests a server makes during a call."""
-
-    requests: int | None = None
-    tokens: int | None = None
-    seconds: float | None = None
-    limits: tuple[str, str, str] = ("max_steps", "max_total_tokens", "max_wall_seconds")
-    """The name of each bound above, for the refusal's message."""
-
-
 class Allowance:
-    """A ``SamplingBudget`` spent by the calls that share it (one step's batch), thread-safe."""
+    """A call's ``Budget`` spent by its server's sampling requests, shared by the calls of one
+    step's batch; thread-safe."""
 
-    def __init__(self, budget: SamplingBudget) -> None:
+    def __init__(self, budget: Budget) -> None:
         self._budget = budget
         self._lock = threading.Lock()
         self._requests = 0
@@ -77,14 +68,14 @@ class Allowance:
 
     def take(self) -> str | None:
         """Count one request, or the limit it would pass, as the server is told."""
-        budget, (steps, tokens, seconds) = self._budget, self._budget.limits
+        budget = self._budget
         with self._lock:
             if budget.requests is not None and self._requests >= budget.requests:
-                return f"limit {steps} reached"
+                return "limit max_steps reached"
             if budget.tokens is not None and self._tokens >= budget.tokens:
-                return f"limit {tokens} reached"
+                return "limit max_total_tokens reached"
             if self._deadline is not None and time.monotonic() >= self._deadline:
-                return f"limit {seconds} reached"
+                return "limit max_wall_seconds reached"
             self._requests += 1
             return None
 
@@ -98,6 +89,16 @@ class Allowance:
 
 
 @dataclass
+class SampleLog:
+    """A live call's journal of samples: ``write`` makes each durable as it is answered
+    (before its server reads the reply); ``journaled`` holds what an attempt of the call that
+    did not end (its process was killed) journaled, to answer the same requests again."""
+
+    write: Callable[[Sample], None]
+    journaled: list[Sample] = field(default_factory=list)
+
+
+@dataclass
 class CallRequests:
     """In force while one call runs: its answers and budget in, what its server asked out."""
 
@@ -108,6 +109,28 @@ class CallRequests:
     samples: list[Sample] = field(default_factory=list)
     question: Question | None = None
     """The question no answer was given for, which pauses the run (when ``may_ask``)."""
+    log: SampleLog | None = None
+
+    def journaled(self, server: str, messages: tuple[str, ...]) -> Sample | None:
+        """The journaled sample of an earlier attempt that answers this request (the next one
+        in order, for the same messages), taken as this attempt's; ``None``: ask the model."""
+        earlier = self.log.journaled if self.log is not None else []
+        if earlier and (earlier[0].server, earlier[0].messages) == (server, messages):
+            self.samples.append(earlier.pop(0))
+            return self.samples[-1]
+        return None
+
+    def keep(self, sample: Sample) -> None:
+        """A new sample: journaled now where the run has a journal."""
+        if self.log is not None:
+            self.log.write(sample)
+        self.samples.append(sample)
+
+    def every_sample(self) -> tuple[Sample, ...]:
+        """This attempt's samples, after the earlier attempt's that it did not ask again (they
+        were spent all the same)."""
+        left = self.log.journaled if self.log is not None else []
+        return (*left, *self.samples)
 
     def reply_to(self, question: Question) -> Reply | None:
         for asked, reply in self.replies:

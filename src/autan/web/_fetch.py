@@ -1,8 +1,8 @@
 """The ``fetch`` tool: one page, over httpx, read within the bounds the model backends use
-(``models/_bounded_read.py``: a deadline for the whole fetch, redirects included, and a size
-bound counted after decompression), redirects followed by hand so that each hop's address is
-checked (``_address.py``). HTML comes back as Markdown, other text as it is; the result's
-source is ``web``, untrusted by default."""
+(``models/_bounded_read.py``: a deadline for the whole fetch, redirects, the wait for headers
+and the body included, and a size bound counted after decompression), redirects followed by
+hand so that each hop's address is checked (``_address.py``). HTML comes back as Markdown,
+other text as it is; the result's source is ``web``, untrusted by default."""
 
 from __future__ import annotations
 
@@ -49,28 +49,48 @@ def fetch_tool(
 
 
 def fetch_page(url: str, allow_private: bool, seconds: float, max_bytes: int) -> str:
-    """The text of the page at ``url`` (after its redirects), headed by its final URL."""
+    """The text of the page at ``url`` (after its redirects), headed by its final URL. Run
+    on the process's HTTP loop thread (``models/_loop_thread``), where every wait, the
+    headers' included, ends at the fetch's deadline (a sync read's timeout starts again with
+    each byte)."""
+    from autan.models._loop_thread import run_there
+
+    return run_there(_fetch(url, allow_private, seconds, max_bytes))
+
+
+async def _fetch(url: str, allow_private: bool, seconds: float, max_bytes: int) -> str:
+    import asyncio
+
     import httpx
 
+    from autan.models._bounded_read import within
     from autan.models._bounds import Deadline
 
     deadline = Deadline(seconds)
-    with httpx.Client(trust_env=False, follow_redirects=False) as client:
+    # no proxies from the environment (a proxy would reach the address for us, unchecked);
+    # its CA settings (SSL_CERT_FILE, SSL_CERT_DIR) do hold
+    verify = httpx.create_ssl_context(trust_env=True)
+    async with httpx.AsyncClient(trust_env=False, follow_redirects=False, verify=verify) as client:
         for _ in range(MAX_REDIRECTS + 1):
-            target = checked_target(url, allow_private)
-            response = _send(client, target, deadline)
+            name = f"fetch {url}"
+            looked_up = asyncio.to_thread(checked_target, url, allow_private)
+            target = await within(deadline, name, looked_up)  # a lookup blocks: not here
+            response = await _send(client, target, deadline)
             location = response.headers.get("location")
             if not (response.is_redirect and location):
-                return _page(response, target, max_bytes, deadline)
-            response.close()
+                return await _page(response, target, max_bytes, deadline)
+            await response.aclose()
             url = str(target.url.join(location))
     raise ValueError(f"more than {MAX_REDIRECTS} redirects, the last to {url}")
 
 
-def _send(client: Any, target: Target, deadline: Any) -> Any:
+async def _send(client: Any, target: Target, deadline: Any) -> Any:
     import httpx
 
-    deadline.check(f"fetch {target.url}")
+    from autan.models._bounded_read import within
+
+    name = f"fetch {target.url}"
+    deadline.check(name)
     request = client.build_request(
         "GET",
         target.pinned,
@@ -79,24 +99,25 @@ def _send(client: Any, target: Target, deadline: Any) -> Any:
         extensions={"sni_hostname": target.host},
     )
     try:
-        return client.send(request, stream=True)
+        return await within(deadline, name, client.send(request, stream=True))
     except httpx.HTTPError as error:
         raise ValueError(f"could not fetch {target.url}: {error or type(error).__name__}") from None
 
 
-def _page(response: Any, target: Target, max_bytes: int, deadline: Any) -> str:
+async def _page(response: Any, target: Target, max_bytes: int, deadline: Any) -> str:
     import httpx
 
-    from autan.models._bounded_read import read_and_close
+    from autan.models._bounded_read import aread_and_close
     from autan.web._page_text import page_text
 
     kind = response.headers.get("content-type", "").partition(";")[0].strip().lower()
     if response.status_code >= 400 or not _is_text(kind):
-        response.close()
+        await response.aclose()
         problem = f"HTTP {response.status_code}" if response.status_code >= 400 else kind
         raise ValueError(f"{target.url} answered {problem}, not a text page")
+    name = f"fetch {target.url}"
     try:
-        body = read_and_close(response, max_bytes, f"fetch {target.url}", deadline, PAGE_SETTING)
+        body = await aread_and_close(response, max_bytes, name, deadline, PAGE_SETTING)
     except httpx.HTTPError as error:
         raise ValueError(f"could not fetch {target.url}: {error or type(error).__name__}") from None
     text = body.decode(_charset(response), errors="replace")
