@@ -5,8 +5,8 @@ inside a list or a string until the step's token limit is cut before the JSON cl
 17). ``fitted`` gives every string the schema leaves unbounded one shared ``maxLength`` and
 every unbounded array one shared ``maxItems``: the most items, up to ``ARRAY_ITEMS``, that
 still leave the strings ``USEFUL_LENGTH`` characters (else one item), and the longest strings
-for which ``longest`` of the whole reply is within the budget. Bounds the schema states are kept as they are, never loosened; validation is against
-the user's own type, unchanged.
+for which ``longest`` of the whole reply is within the budget. Bounds the schema states are kept
+as they are, never loosened; validation is against the user's own type, unchanged.
 
 ``longest`` counts characters of the text llama.cpp's JSON-schema grammar admits (one optional
 space at each separator, an integer of at most 18 characters with its space, a number of at
