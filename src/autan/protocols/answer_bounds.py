@@ -148,9 +148,11 @@ class _Walk:
             if any(part is None for part in parts):
                 return None
             return 4 + sum(part or 0 for part in parts) + 2 * max(len(parts) - 1, 0)
-        most = node.get("maxItems")
-        if most is None or not isinstance(node.get("items"), dict):
-            return None if most != 0 else 4
+        if node.get("maxItems") == 0:
+            return 4
+        if "maxItems" not in node or not isinstance(node.get("items"), dict):
+            return None
+        most = int(node["maxItems"])
         item = self.longest(node["items"])
         if item is None:
             return None
