@@ -62,7 +62,7 @@ def run_loop(task: str, config: LoopConfig, history: History = NO_HISTORY) -> Lo
                 tools = {t.name: t for t in config.tools}
             if answer is None:
                 continue
-            output = yield from checked_answer(state, config, answer)
+            output = yield from checked_answer(state, config, answer, _cut_at(response))
             if output is REJECTED:
                 continue
             yield record(state, FinalAnswer(state.steps, answer))
@@ -95,6 +95,13 @@ def _act(
     answer = response.text.strip()
     state.messages.append(Message("assistant", answer, reasoning=response.reasoning))
     return answer
+
+
+def _cut_at(response: ModelResponse) -> int | None:
+    """The tokens of a reply the step's token limit cut; ``None`` for a reply that ended."""
+    if response.finish_reason != "length":
+        return None
+    return response.usage.completion_tokens
 
 
 def _hand_off(state: LoopState, config: LoopConfig) -> Generator[Event, object, LoopConfig]:

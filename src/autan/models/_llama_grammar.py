@@ -16,10 +16,17 @@ from typing import Any
 
 from autan.errors import ModelError
 from autan.protocols import GrammarOutput, JsonOutput, OutputConstraint
+from autan.protocols.answer_bounds import PLAIN_CHARS
 from autan.protocols.constrained import MAX_CALLS_PER_STEP
 
 TEXT_RULE = r"[^{ \t\n] [^\x00]*"
 """An answer in plain words: anything whose first character cannot open a JSON call."""
+LLAMA_CHAR_RULE = (
+    r'char ::= [^"\\] | "\\" (["\\/bfnrt] | "u" [0-9a-fA-F] [0-9a-fA-F] [0-9a-fA-F] [0-9a-fA-F])'
+)
+PLAIN_CHAR_RULE = r'char ::= [^"\\] | "\\" ["\\/bfnrt]'
+"""A string character of a fitted answer's grammar (``answer_bounds``): at most 2 characters,
+no ``\\uXXXX`` (any character can be written as it is)."""
 
 
 def grammar(allowed: OutputConstraint, bound: bool = False) -> Any:
@@ -161,7 +168,19 @@ def _gbnf(one: Any, call: Any, text: bool, most: int, closing: str) -> str:
         branches.append(f"{rule}{repeat}")
     if text:
         branches.append(f"({TEXT_RULE})")
-    return f"{converter.format_grammar()}\nroot ::= {' | '.join(branches)}"
+    rules = converter.format_grammar()
+    if _marked(one) or _marked(call):
+        rules = rules.replace(LLAMA_CHAR_RULE, PLAIN_CHAR_RULE)
+    return f"{rules}\nroot ::= {' | '.join(branches)}"
+
+
+def _marked(node: Any) -> bool:
+    """Whether a fitted answer's schema (``answer_bounds.PLAIN_CHARS``) is in ``node``."""
+    if isinstance(node, dict):
+        return node.get(PLAIN_CHARS) is True or any(_marked(v) for v in node.values())
+    if isinstance(node, list):
+        return any(_marked(item) for item in node)
+    return False
 
 
 def _without_patterns(node: Any) -> Any:

@@ -15,6 +15,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from autan.protocols import (
     for_request,
     named,
 )
+from autan.protocols.answer_bounds import fitted
 
 
 class LlamaModel(Model):
@@ -70,12 +72,12 @@ class LlamaModel(Model):
     def complete(self, request: ModelRequest) -> ModelResponse:
         deadline = Deadline(request.timeout_seconds)  # the wait for the lock counts too
         with self._lock:
-            return self._complete(relevant(request, self.decode), deadline)
+            return self._complete(_fitted(relevant(request, self.decode)), deadline)
 
     def stream(self, request: ModelRequest) -> Iterator[str | ModelResponse]:
         deadline = Deadline(request.timeout_seconds)
         with self._lock:
-            yield from self._stream(relevant(request, self.decode), deadline)
+            yield from self._stream(_fitted(relevant(request, self.decode)), deadline)
 
     def count_tokens(self, text: str) -> int:
         """How many tokens ``text`` is for this model (no chat template around it)."""
@@ -323,3 +325,11 @@ def _usable_cpus() -> int:
         return len(os.sched_getaffinity(0)) or 1
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
+
+
+def _fitted(request: ModelRequest) -> ModelRequest:
+    """``request`` with its typed answer's schema bounded for the grammar so the answer fits
+    the step's tokens (``protocols.answer_bounds``); the loop validates the user's own type."""
+    if request.answer_schema is None:
+        return request
+    return replace(request, answer_schema=fitted(request.answer_schema, request.max_tokens))
