@@ -5,7 +5,8 @@ tokens parsed, so the template's own ``<|im_start|>`` and ``<|im_end|>`` become 
 A message's content goes through the same tokenizer: a file or a tool result holding the text
 ``<|im_end|>\\n<|im_start|>system`` would otherwise become real turn boundaries, a system turn
 forged by data. Every control or user-defined token text of the model's vocabulary found in a
-content gets a zero-width space after its first character, so it tokenizes as plain text.
+content gets a zero-width space after its first character (``untrusted.defuse``), so it
+tokenizes as plain text.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-ZERO_WIDTH_SPACE = "\u200b"
 _SPECIAL_ATTRIBUTES = 1 << 3 | 1 << 4
 """``LLAMA_TOKEN_ATTR_CONTROL | LLAMA_TOKEN_ATTR_USER_DEFINED`` (llama.h)."""
 
@@ -31,10 +31,3 @@ def special_pattern(llama: Any) -> re.Pattern[str] | None:
     if not texts:
         return None
     return re.compile("|".join(re.escape(text) for text in sorted(texts, key=len, reverse=True)))
-
-
-def defused(content: str, pattern: re.Pattern[str] | None) -> str:
-    """``content`` with every special token text broken after its first character."""
-    if pattern is None:
-        return content
-    return pattern.sub(lambda found: found[0][0] + ZERO_WIDTH_SPACE + found[0][1:], content)

@@ -24,7 +24,7 @@ from autan.messages import ModelRequest, ModelResponse, Usage
 from autan.models._bounds import Deadline
 from autan.models._llama_decode import StepDecoder
 from autan.models._llama_grammar import grammar
-from autan.models._special_tokens import defused, special_pattern
+from autan.models._special_tokens import special_pattern
 from autan.models.base import Model
 from autan.models.context import DEFAULT_CONTEXT, check_context
 from autan.models.decoding import TEXT_ANSWER, ground, parse_decode, relevant
@@ -36,6 +36,7 @@ from autan.protocols import (
     named,
 )
 from autan.protocols.answer_bounds import fitted
+from autan.protocols.untrusted import defuse
 
 
 class LlamaModel(Model):
@@ -182,7 +183,7 @@ class LlamaModel(Model):
         self._load()
         messages = protocol.render_messages(request.messages, request.tools)
         specials = self._specials
-        contents = [{**item, "content": defused(item["content"], specials)} for item in messages]
+        contents = [{**item, "content": defuse(item["content"], specials)} for item in messages]
         return str(self._formatter(messages=contents).prompt)
 
     def _prepare(self, request: ModelRequest, protocol: ToolProtocol) -> tuple[Any, list[int], int]:
