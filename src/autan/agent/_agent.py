@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Generic, cast, overload
 from autan.agent.code_runner import CodeRunner
 from autan.agent.conversation import fit_to_window, follow_up_history
 from autan.agent.driver import drive, outcome_of, run_async, run_sync
-from autan.agent.journal import Run, concurrent_calls, reopen_run, start_run
+from autan.agent.journal import Run, concurrent_calls, journaled, reopen_run, start_run
 from autan.agent.perform import Performer
 from autan.agent.team import check_handoffs, check_name, handoff_tool, members, with_team
 from autan.errors import ConfigurationError
@@ -234,6 +234,21 @@ class Agent(Generic[OutputT]):
         if isinstance(run, RunResult):
             return self._finished(run)
         return _result_or_raise(await self._aoutcome(run))
+
+    def _child_events(
+        self, task: str, run_id: str | None, stream_text: bool
+    ) -> Generator[Event, None, RunResult[OutputT]]:
+        """A run of ``task`` named ``run_id``, or its resumption where the store holds it (one
+        that answered gives its result, no events): its events, then its result; raises its
+        error. How a child run (``as_tool``) and a cascade's tier run."""
+        if journaled(self.store, run_id):
+            assert run_id is not None
+            run = self._reopen(run_id)
+            if isinstance(run, RunResult):
+                return self._finished(run)
+        else:
+            run = self._start(task, run_id, None)
+        return _result_or_raise((yield from self._events(run, stream_text)))
 
     def replay(self, run_id: str) -> ReplayReport:
         """Run ``run_id``'s recorded model responses and tool results through this agent's loop,

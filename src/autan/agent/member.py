@@ -3,10 +3,11 @@ modules need not import the ``Agent`` class itself."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from autan.events import Event
     from autan.limits import Limits
     from autan.loop.config import Actions
     from autan.models.base import Model
@@ -44,3 +45,7 @@ class Member(Protocol):
     ) -> RunResult[Any]: ...
 
     def resume(self, run_id: str) -> RunResult[Any]: ...
+
+    def _child_events(
+        self, task: str, run_id: str | None, stream_text: bool
+    ) -> Generator[Event, None, RunResult[Any]]: ...
