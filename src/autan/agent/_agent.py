@@ -238,16 +238,12 @@ class Agent(Generic[OutputT]):
     def _child_events(
         self, task: str, run_id: str | None, stream_text: bool
     ) -> Generator[Event, None, RunResult[OutputT]]:
-        """A run of ``task`` named ``run_id``, or its resumption where the store holds it (one
-        that answered gives its result, no events): its events, then its result; raises its
-        error. How a child run (``as_tool``) and a cascade's tier run."""
-        if journaled(self.store, run_id):
-            assert run_id is not None
-            run = self._reopen(run_id)
-            if isinstance(run, RunResult):
-                return self._finished(run)
-        else:
-            run = self._start(task, run_id, None)
+        """Run ``task`` as ``run_id``, or resume it where the store has it: its events, then
+        its result (raises its error). How a child run (``as_tool``) runs."""
+        run = self._reopen(run_id) if run_id and journaled(self.store, run_id) else None
+        if isinstance(run, RunResult):
+            return self._finished(run)
+        run = run or self._start(task, run_id, None)
         return _result_or_raise((yield from self._events(run, stream_text)))
 
     def replay(self, run_id: str) -> ReplayReport:

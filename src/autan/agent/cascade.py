@@ -4,7 +4,6 @@ up a tier only when that run fails in a way the cascade escalates on."""
 from __future__ import annotations
 
 import copy
-import dataclasses
 from collections.abc import AsyncIterator, Callable, Generator, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, cast
 
@@ -163,6 +162,9 @@ class Cascade(Generic[OutputT]):
             tiers = list(journal.ended_tiers())
             result = None
             while not tiers or tiers[-1].outcome == "escalated":
+                spent = _left(self.budget, tuple(tiers)).spent
+                if spent is not None and tiers:
+                    return self._out_of_budget(journal, tuple(tiers), result, spent)
                 ended, result = yield from self._tier(journal, task, tuple(tiers))
                 tiers.append(ended)
                 yield ended
@@ -269,6 +271,24 @@ class Cascade(Generic[OutputT]):
         journal.append(RunFailed(type(failure).__name__, str(failure)))
         raise failure
 
+    def _out_of_budget(
+        self,
+        journal: CascadeJournal,
+        tiers: tuple[TierEnded, ...],
+        result: RunResult[Any] | None,
+        spent: str,
+    ) -> CascadeResult[OutputT]:
+        """The parent run's budget is spent before the next tier: the cascade ends, failed."""
+        last: RunResult[Any] = result or self._recorded_result(journal, tiers[-1])
+        what = "; ".join(f"tier {t.tier} ({t.model}): {t.reason}: {t.detail}" for t in tiers)
+        failure = CascadeFailed(
+            f"the parent run's {spent} is spent before tier {len(tiers) + 1}: {what}",
+            last,
+            tiers,
+        )
+        journal.append(RunFailed(type(failure).__name__, str(failure)))
+        raise failure
+
     def _ended(
         self, journal: CascadeJournal, ending: FinalAnswer | RunFailed
     ) -> CascadeResult[OutputT]:
@@ -297,8 +317,6 @@ class Cascade(Generic[OutputT]):
         left = _left(self.budget, before)
         if left.spent is None:
             agent.limits = left.bound(agent.limits)
-        else:  # nothing left: the tier hits its limit at its first model call
-            agent.limits = dataclasses.replace(agent.limits, max_total_tokens=1)
         return agent
 
 

@@ -25,8 +25,7 @@ from autan.result import RunResult
 from autan.tools import Tool, has_side_effects, render_output, tool, trust_of
 
 if TYPE_CHECKING:
-    from autan.agent.cascade import Cascade
-    from autan.agent.member import Member
+    from autan.agent.member import CascadeMember, Member
     from autan.events import TierEnded
     from autan.store import Store
 
@@ -124,7 +123,7 @@ class CascadeCall(ChildCall):
     """A call of ``Cascade.as_tool``'s tool: a run of ``cascade``, each of its tiers within
     what the parent has left once the tiers before it spent theirs."""
 
-    def __init__(self, cascade: Cascade[Any], name: str) -> None:
+    def __init__(self, cascade: CascadeMember, name: str) -> None:
         self.cascade = cascade
         self.name = name
 
