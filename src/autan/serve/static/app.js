@@ -108,6 +108,11 @@ function select(runId) {
     $("writing").hidden = false;
     $("writing").textContent += JSON.parse(message.data).text;
   });
+  watching.addEventListener("child_event", (message) => {
+    if (watching !== source) return;
+    const line = describeChild(JSON.parse(message.data));
+    if (line) $("timeline").append(line);
+  });
   for (const kind of KINDS) {
     watching.addEventListener(kind, (message) => {
       if (watching !== source) return;
@@ -173,6 +178,23 @@ function describe(kind, e) {
     case "error": return item(kind, "failed", e.error + ": " + e.message);
     default: return null;
   }
+}
+
+const CHILD_KINDS = new Set(["tool_call", "tool_result", "code_started", "code_finished",
+  "approval_requested", "tier_started", "tier_ended"]);
+
+function describeChild(e) {
+  // an event of a child run (an agent or a cascade called as a tool), live, under its call
+  let depth = 1;
+  while (e.event.type === "child_event") { e = e.event; depth += 1; }
+  const inner = e.event;
+  const line = inner.type === "run_started"
+    ? item("child_started", "started", runLink(e.run_id, "run " + e.run_id), " · " + inner.model)
+    : CHILD_KINDS.has(inner.type) ? describe(inner.type, inner) : null;
+  if (!line) return null;
+  line.classList.add("child");
+  line.querySelector(".k").prepend("↳ ".repeat(depth) + e.agent + " ");
+  return line;
 }
 
 function runLink(runId, label) {
