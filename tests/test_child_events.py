@@ -5,9 +5,12 @@ in the parent's journal or result."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 from pathlib import Path
+
+import pytest
 
 from autan import (
     Agent,
@@ -179,3 +182,23 @@ def test_the_command_line_shows_a_childs_calls_indented_under_its_name() -> None
     assert live_lines(grandchild, False) == ["        ↳ researcher run r:1:0: scripted"]
     for quiet in (ModelRequested(1, 2, "auto"), FinalAnswer(2, "x"), TextDelta(1, "x")):
         assert live_lines(ChildEvent("r:1:0", "researcher", quiet), False) == []
+
+
+def test_autan_runs_output_shows_the_child_under_its_call(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from autan.cli.run import _stream_run
+
+    args = argparse.Namespace(quiet=False, json=False, show_reasoning=False)
+    result = _stream_run(lead([researcher()]), "When does water boil?", args)
+    assert result.output == "done"
+    assert not any(isinstance(e, ChildEvent) for e in result.events)
+    lines = capsys.readouterr().err.splitlines()
+    child = f"{result.run_id}:1:0"
+    assert lines == [
+        "[1] researcher(task='ask researcher')",
+        f"    ↳ researcher run {child}: scripted",
+        "    ↳ researcher [1] look_up(topic='water')",
+        "    ↳ researcher     → notes on water: boils at 100 C",
+        "    → water boils at 100 C",
+    ]
