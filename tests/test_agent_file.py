@@ -50,6 +50,12 @@ BAD_FILES = {
         "cycle: a -> b -> a",
     ),
     "self as tool": ('[agents.a]\nagent_tools = ["a"]\n', 2, "agents.a.agent_tools[0]", "cycle"),
+    "cascade tool cycle": (
+        '[agents.a]\nagent_tools = ["c"]\n[cascades.c]\ntiers = ["a"]\n',
+        2,
+        "agents.a.agent_tools[0]",
+        "cycle: a -> a",
+    ),
     "unknown built-in": ('[agents.a]\ntools = ["calc"]\n', 2, "agents.a.tools[0]", "calculator"),
     "missing module": (
         '[agents.a]\ntools = ["calculator", "no_such_module:f"]\n',

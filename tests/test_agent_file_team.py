@@ -159,3 +159,33 @@ def test_the_workspace_is_relative_to_the_file(tmp_path: Path) -> None:
     assert isinstance(agent, Agent)
     agent.run("Read the note.")
     assert any("the note" in (m.content or "") for m in model.requests[-1].messages)
+
+
+CASCADE_TOOL = (
+    CASCADE.replace('entry = "solve"', 'entry = "lead"')
+    + """
+[agents.lead]
+instructions = "Ask the solver."
+agent_tools = ["solve"]
+"""
+)
+
+
+def test_a_cascade_of_the_file_is_an_agents_tool(tmp_path: Path) -> None:
+    path = tmp_path / "team.toml"
+    path.write_text(CASCADE_TOOL)
+    small = ScriptedModel([("calculator", {"expression": "2 + 2"}), "4"])
+    big = ScriptedModel(["4, surely"])
+    lead_model = ScriptedModel([("solve", {"task": "2 + 2?"}), "the solver says 4, surely"])
+    models = {"small": small, "big": big, "lead": lead_model}
+    lead = load_agent(path, models=models, store=SQLiteStore(tmp_path / "j.sqlite3"))
+    assert isinstance(lead, Agent)
+    assert [t.name for t in lead.tools] == ["solve"]
+    result = lead.run("What is 2 + 2?")
+    assert result.output == "the solver says 4, surely"
+    (child,) = result.child_runs
+    assert child.agent == "solve"
+    assert child.model_calls == 2  # tier 1 hit max_steps, tier 2 answered
+    assert child.answered
+    (shown,) = [m.content for m in lead_model.requests[1].messages if m.role == "tool"]
+    assert shown == "4, surely"

@@ -71,6 +71,7 @@ EXPECTED = {
     "CodeFinished",
     "HandedOff",
     "ChildRun",
+    "ChildEvent",
     "PostgresStore",
     "ReplayReport",
     "SandboxUnavailable",

@@ -42,6 +42,7 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "AnswerRejected",
         "HandedOff",
         "ChildRun",
+        "ChildEvent",
         "FinalAnswer",
         "RunFailed",
         "TierStarted",
@@ -126,6 +127,7 @@ if TYPE_CHECKING:  # the same names, for type checkers (`X as X`: re-exported)
     from autan.events import AnswerRejected as AnswerRejected
     from autan.events import ApprovalDecided as ApprovalDecided
     from autan.events import ApprovalRequested as ApprovalRequested
+    from autan.events import ChildEvent as ChildEvent
     from autan.events import ChildRun as ChildRun
     from autan.events import CodeFinished as CodeFinished
     from autan.events import CodeStarted as CodeStarted

@@ -321,6 +321,45 @@ class TierStarted(Event):
     model: str
 
 
+@dataclass(frozen=True, slots=True)
+class ChildEvent(Event):
+    """An event of a child run (a call of an ``Agent.as_tool`` or ``Cascade.as_tool`` tool) as
+    its parent's stream yields it, while the call runs: ``run_id`` is the child's run (for a
+    cascade, the cascade's: its tiers' events come between their ``TierStarted`` and
+    ``TierEnded``), ``agent`` the tool's name, ``event`` what happened (a ``ChildEvent`` again
+    for a grandchild's). Never journaled in the parent: the child's journal holds ``event``."""
+
+    kind: ClassVar[str] = "child_event"
+    run_id: str
+    agent: str
+    event: Event
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "type": self.kind,
+            "run_id": self.run_id,
+            "agent": self.agent,
+            "event": self.event.to_dict(),
+            "at": self.at,
+        }
+
+    @property
+    def innermost(self) -> Event:
+        """The event itself, under every child's mark."""
+        event: Event = self.event
+        while isinstance(event, ChildEvent):
+            event = event.event
+        return event
+
+    @property
+    def depth(self) -> int:
+        """1 for a child's event, 2 for a grandchild's, and so on."""
+        depth, event = 1, self.event
+        while isinstance(event, ChildEvent):
+            depth, event = depth + 1, event.event
+        return depth
+
+
 TierOutcome = Literal["answered", "escalated", "failed"]
 
 
@@ -402,6 +441,8 @@ def _decode(hint: Any, value: Any) -> Any:
         return tuple(_decode(item, element) for element in value)
     if origin is dict:
         return dict(_expect(dict, value))
+    if hint is Event:  # a child's event, of any type: its own "type" says which
+        return Event.from_dict(_expect(dict, value))
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return _record(hint, value)
     if hint is float and isinstance(value, int) and not isinstance(value, bool):

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Generic, cast, overload
 from autan.agent.code_runner import CodeRunner
 from autan.agent.conversation import fit_to_window, follow_up_history
 from autan.agent.driver import drive, outcome_of, run_async, run_sync
-from autan.agent.journal import Run, concurrent_calls, reopen_run, start_run
+from autan.agent.journal import Run, concurrent_calls, journaled, reopen_run, start_run
 from autan.agent.perform import Performer
 from autan.agent.team import check_handoffs, check_name, handoff_tool, members, with_team
 from autan.errors import ConfigurationError
@@ -234,6 +234,17 @@ class Agent(Generic[OutputT]):
         if isinstance(run, RunResult):
             return self._finished(run)
         return _result_or_raise(await self._aoutcome(run))
+
+    def _child_events(
+        self, task: str, run_id: str | None, stream_text: bool
+    ) -> Generator[Event, None, RunResult[OutputT]]:
+        """Run ``task`` as ``run_id``, or resume it where the store has it: its events, then
+        its result (raises its error). How a child run (``as_tool``) runs."""
+        run = self._reopen(run_id) if run_id and journaled(self.store, run_id) else None
+        if isinstance(run, RunResult):
+            return self._finished(run)
+        run = run or self._start(task, run_id, None)
+        return _result_or_raise((yield from self._events(run, stream_text)))
 
     def replay(self, run_id: str) -> ReplayReport:
         """Run ``run_id``'s recorded model responses and tool results through this agent's loop,

@@ -4,20 +4,23 @@ up a tier only when that run fails in a way the cascade escalates on."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Generator, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, cast
 
 from autan.agent._agent import Agent, _checked
+from autan.agent.cascade_drive import Ended, Steps, TierRun, drained, driven, driven_async
 from autan.agent.cascade_journal import CASCADE_KEY, CascadeJournal
 from autan.agent.cascade_result import CascadeResult
 from autan.agent.escalation import DEFAULT_ESCALATE_ON, check_escalate_on, failure_reason
-from autan.agent.journal import Run
+from autan.agent.journal import Run, journaled
 from autan.errors import AutanError, CascadeFailed, ConfigurationError, RunError, VerifierFailed
 from autan.events import Event, FinalAnswer, RunFailed, TierEnded, TierOutcome, TierStarted
+from autan.limits import Budget
 from autan.result import OutputT, RunResult
 
 if TYPE_CHECKING:
     from autan.store import Store
+    from autan.tools import Tool
 
 Verifier = Callable[[RunResult[Any]], bool]
 """Judges an answered tier's run: ``True`` accepts its answer, ``False`` escalates."""
@@ -25,7 +28,7 @@ Verifier = Callable[[RunResult[Any]], bool]
 TIER_KEY = "cascade_tier"
 """The configuration key of a tier's run: its cascade's run id and its tier number."""
 
-Attempt = Generator[Event, None, tuple[RunResult[Any], AutanError | None]]
+Attempt = Generator[Event | TierRun, Any, tuple[RunResult[Any], AutanError | None]]
 
 
 class Cascade(Generic[OutputT]):
@@ -42,6 +45,9 @@ class Cascade(Generic[OutputT]):
     whose journal records each tier's start (a run of its own, ``RUN_ID-N``), end, cost,
     seconds, tokens and reason; ``resume(run_id)`` continues at the tier that was running,
     resuming that tier's run. Running a cascade does not change its tiers.
+
+    ``arun``, ``astream`` and ``aresume`` are the same without blocking the event loop on the
+    tiers' model and tool calls. ``as_tool`` makes the cascade a tool of another agent.
     """
 
     def __init__(
@@ -62,30 +68,78 @@ class Cascade(Generic[OutputT]):
         self.verify = verify
         self.store = store if store is not None else _shared_store(self.tiers)
         self.metadata = dict(metadata or {})
+        self.budget = Budget()
+        """What each tier may spend at most, less what the tiers before it spent: a parent
+        run's budget when the cascade is its tool's child run (``as_tool``)."""
         _check_one_answer_type(self.tiers)
 
     def run(self, task: str, *, run_id: str | None = None) -> CascadeResult[OutputT]:
         """Run ``task`` up the tiers until one answers; raises ``CascadeFailed`` if none does,
         ``VerifierFailed`` if ``verify`` raises, and a tier's pause (``AwaitingApproval``) or
         other error as it is."""
-        journal = CascadeJournal.start(self.store, _checked(task), self._config(), run_id)
-        return _drained(self._go(journal, task, False))
+        return drained(driven(self._go(self._journal(task, run_id), task), False))
+
+    async def arun(self, task: str, *, run_id: str | None = None) -> CascadeResult[OutputT]:
+        """``run``, without blocking the event loop."""
+        return await _aresult(self._go(self._journal(task, run_id), task))
 
     def stream(
         self, task: str, *, run_id: str | None = None
     ) -> Generator[Event, None, CascadeResult[OutputT]]:
         """``run``, yielding each tier's events (text deltas included) as they happen, with a
         ``TierStarted`` before and a ``TierEnded`` after each tier."""
-        journal = CascadeJournal.start(self.store, _checked(task), self._config(), run_id)
-        return (yield from self._go(journal, task, True))
+        return (yield from driven(self._go(self._journal(task, run_id), task), True))
+
+    async def astream(self, task: str, *, run_id: str | None = None) -> AsyncIterator[Event]:
+        """``stream``, async: the same events, text deltas included."""
+        ended: Ended[CascadeResult[OutputT]] = Ended()
+        async for event in driven_async(self._go(self._journal(task, run_id), task), True, ended):
+            yield event
 
     def resume(self, run_id: str) -> CascadeResult[OutputT]:
         """Continue cascade ``run_id`` at the tier its journal was running (that tier's run
         resumed, see ``Agent.resume``); an ended cascade gives its answer or raises again."""
+        journal, task = self._reopened(run_id)
+        return drained(driven(self._go(journal, task), False))
+
+    async def aresume(self, run_id: str) -> CascadeResult[OutputT]:
+        """``resume``, without blocking the event loop (the store's I/O still blocks briefly)."""
+        journal, task = self._reopened(run_id)
+        return await _aresult(self._go(journal, task))
+
+    def as_tool(self, name: str | None = None, description: str | None = None) -> Tool:
+        """This cascade as a tool of another agent, like ``Agent.as_tool``: each call is a run
+        of the cascade on the task the calling model writes, journaled in the caller's store as
+        a child of the caller's step (resumed, not repeated, when the caller resumes), every
+        tier within what the caller has left; what its tiers spent counts as the caller's.
+        ``name`` and ``description`` default to tier 1's. See ``autan.agent.child``."""
+        from autan.agent.child import CascadeCall, child_tool
+
+        first = self.tiers[0]
+        called = name or first.name
+        about = description or first.description or f"Ask the {called} agent."
+        tools = tuple(t for tier in self.tiers for t in tier.tools)
+        return child_tool(CascadeCall(self, called), called, about, tools)
+
+    def _child_events(
+        self, task: str, run_id: str | None, stream_text: bool
+    ) -> Generator[Event, None, CascadeResult[OutputT]]:
+        """A run of the cascade named ``run_id``, or its resumption where the store holds it:
+        how a cascade runs as a child run (``as_tool``)."""
+        if journaled(self.store, run_id):
+            assert run_id is not None
+            journal, task = self._reopened(run_id)
+        else:
+            journal = self._journal(task, run_id)
+        return (yield from driven(self._go(journal, task), stream_text))
+
+    def _journal(self, task: str, run_id: str | None) -> CascadeJournal:
+        return CascadeJournal.start(self.store, _checked(task), self._config(), run_id)
+
+    def _reopened(self, run_id: str) -> tuple[CascadeJournal, str]:
         if self.store is None:
             raise ConfigurationError("resume needs a Cascade with a store")
-        journal, task = CascadeJournal.reopen(self.store, run_id)
-        return _drained(self._go(journal, task, False))
+        return CascadeJournal.reopen(self.store, run_id)
 
     def describe(self) -> dict[str, Any]:
         """What the cascade's run journals: its tiers' models, its reasons, its verifier."""
@@ -99,9 +153,8 @@ class Cascade(Generic[OutputT]):
     def _config(self) -> dict[str, Any]:
         return {CASCADE_KEY: self.describe(), **self.metadata}
 
-    def _go(
-        self, journal: CascadeJournal, task: str, stream: bool
-    ) -> Generator[Event, None, CascadeResult[OutputT]]:
+    def _go(self, journal: CascadeJournal, task: str) -> Steps[CascadeResult[OutputT]]:
+        """The cascade's steps: its events, and each tier's run for a driver to drive."""
         try:
             ending = journal.ending()
             if ending is not None:
@@ -109,7 +162,10 @@ class Cascade(Generic[OutputT]):
             tiers = list(journal.ended_tiers())
             result = None
             while not tiers or tiers[-1].outcome == "escalated":
-                ended, result = yield from self._tier(journal, task, len(tiers) + 1, stream)
+                spent = _left(self.budget, tuple(tiers)).spent
+                if spent is not None and tiers:
+                    return self._out_of_budget(journal, tuple(tiers), result, spent)
+                ended, result = yield from self._tier(journal, task, tuple(tiers))
                 tiers.append(ended)
                 yield ended
             return self._conclude(journal, tuple(tiers), result)
@@ -117,32 +173,34 @@ class Cascade(Generic[OutputT]):
             journal.end()
 
     def _tier(
-        self, journal: CascadeJournal, task: str, number: int, stream: bool
-    ) -> Generator[Event, None, tuple[TierEnded, RunResult[OutputT]]]:
-        agent = self._tier_agent(journal.run_id, number)
+        self, journal: CascadeJournal, task: str, before: tuple[TierEnded, ...]
+    ) -> Generator[Event | TierRun, Any, tuple[TierEnded, RunResult[OutputT]]]:
+        number = len(before) + 1
+        agent = self._tier_agent(journal.run_id, number, before)
         tier_id = f"{journal.run_id}-{number}"
-        if not journal.started(number):
+        started = journal.started(number)
+        if started is None:
             started = TierStarted(number, tier_id, agent.model.name)
             journal.append(started)
-            yield started
-        result, error = yield from self._attempt(agent, task, tier_id, stream)
+        yield started  # a resumed tier's too, as a resumed run yields its recorded events
+        result, error = yield from self._attempt(agent, task, tier_id)
         ended = self._judged(number, tier_id, agent, result, error)
         journal.append(ended)
         return ended, result
 
-    def _attempt(self, agent: Agent[OutputT], task: str, tier_id: str, stream: bool) -> Attempt:
+    def _attempt(self, agent: Agent[OutputT], task: str, tier_id: str) -> Attempt:
         """The tier's run, from its start or from its journal, and its error if it has one."""
         opened = self._open_tier(agent, task, tier_id)
         if isinstance(opened, RunResult):
             return opened, None
-        outcome = yield from agent._events(opened, stream)
+        outcome = yield TierRun(agent, opened)
         return outcome.result, outcome.error
 
     def _open_tier(
         self, agent: Agent[OutputT], task: str, tier_id: str
     ) -> Run | RunResult[OutputT]:
         """A ``Run`` to drive, or the ``RunResult`` of a tier run that already ended."""
-        if self.store is None or not _known(self.store, tier_id):
+        if not journaled(self.store, tier_id):
             return agent._start(task, tier_id, None)
         try:
             reopened = agent._reopen(tier_id)
@@ -213,6 +271,24 @@ class Cascade(Generic[OutputT]):
         journal.append(RunFailed(type(failure).__name__, str(failure)))
         raise failure
 
+    def _out_of_budget(
+        self,
+        journal: CascadeJournal,
+        tiers: tuple[TierEnded, ...],
+        result: RunResult[Any] | None,
+        spent: str,
+    ) -> CascadeResult[OutputT]:
+        """The parent run's budget is spent before the next tier: the cascade ends, failed."""
+        last: RunResult[Any] = result or self._recorded_result(journal, tiers[-1])
+        what = "; ".join(f"tier {t.tier} ({t.model}): {t.reason}: {t.detail}" for t in tiers)
+        failure = CascadeFailed(
+            f"the parent run's {spent} is spent before tier {len(tiers) + 1}: {what}",
+            last,
+            tiers,
+        )
+        journal.append(RunFailed(type(failure).__name__, str(failure)))
+        raise failure
+
     def _ended(
         self, journal: CascadeJournal, ending: FinalAnswer | RunFailed
     ) -> CascadeResult[OutputT]:
@@ -223,18 +299,24 @@ class Cascade(Generic[OutputT]):
         return CascadeResult(result.output, tiers, result, journal.run_id)
 
     def _recorded_result(self, journal: CascadeJournal, tier: TierEnded) -> RunResult[OutputT]:
-        agent = self._tier_agent(journal.run_id, tier.tier)
+        agent = self._tier_agent(journal.run_id, tier.tier, ())
         opened = self._open_tier(agent, "", tier.run_id)
         if not isinstance(opened, RunResult):
             raise ConfigurationError(f"tier run {tier.run_id} has not ended")
         return opened
 
-    def _tier_agent(self, cascade_id: str, number: int) -> Agent[OutputT]:
+    def _tier_agent(
+        self, cascade_id: str, number: int, before: tuple[TierEnded, ...]
+    ) -> Agent[OutputT]:
         """Tier ``number``'s agent journaling to the cascade's store, its runs naming the
-        cascade (a copy: the tier itself stays as it was given)."""
+        cascade, within the budget the tiers ``before`` it left (a copy: the tier itself stays
+        as it was given)."""
         agent = copy.copy(self.tiers[number - 1])
         agent.store = self.store
         agent.metadata = {**agent.metadata, TIER_KEY: {"cascade": cascade_id, "tier": number}}
+        left = _left(self.budget, before)
+        if left.spent is None:
+            agent.limits = left.bound(agent.limits)
         return agent
 
 
@@ -280,21 +362,22 @@ def _failure(
     return CascadeFailed(f"{head}: {what}", result, tiers)
 
 
-def _drained(events: Generator[Event, None, CascadeResult[OutputT]]) -> CascadeResult[OutputT]:
-    while True:
-        try:
-            next(events)
-        except StopIteration as stop:
-            done: CascadeResult[OutputT] = stop.value
-            return done
+async def _aresult(steps: Steps[CascadeResult[OutputT]]) -> CascadeResult[OutputT]:
+    ended: Ended[CascadeResult[OutputT]] = Ended()
+    async for _ in driven_async(steps, False, ended):
+        pass
+    assert ended.value is not None
+    return ended.value
 
 
-def _known(store: Store, run_id: str) -> bool:
-    try:
-        store.info(run_id)
-    except ConfigurationError:
-        return False
-    return True
+def _left(budget: Budget, before: tuple[TierEnded, ...]) -> Budget:
+    """What ``budget`` leaves once the tiers ``before`` spent their tokens and seconds."""
+    tokens = sum(tier.usage.total_tokens for tier in before)
+    seconds = sum(tier.seconds for tier in before)
+    return Budget(
+        None if budget.tokens is None else budget.tokens - tokens,
+        None if budget.seconds is None else budget.seconds - seconds,
+    )
 
 
 def _shared_store(tiers: Sequence[Agent[Any]]) -> Store | None:

@@ -69,8 +69,11 @@ class CascadeJournal:
     def ended_tiers(self) -> tuple[TierEnded, ...]:
         return tuple(e for e in self.recorded if isinstance(e, TierEnded))
 
-    def started(self, tier: int) -> bool:
-        return any(isinstance(e, TierStarted) and e.tier == tier for e in self.recorded)
+    def started(self, tier: int) -> TierStarted | None:
+        """The recorded start of tier ``tier``, if it started before the cascade resumed."""
+        return next(
+            (e for e in self.recorded if isinstance(e, TierStarted) and e.tier == tier), None
+        )
 
     def ending(self) -> FinalAnswer | RunFailed | None:
         """How the recorded cascade ended; ``None`` if it has not."""

@@ -3,16 +3,19 @@
 While a tool runs, ``idempotency_key()`` returns its call's key and ``current_requests()`` what
 its server may ask (the answers and the sampling budget the loop gave the call); what the server
 asked comes back in the ``ToolOutcome``. A step's batch of calls runs concurrently (in threads
-for the sync driver, as tasks for the async one), sharing one sampling allowance.
+for the sync driver, as tasks for the async one), sharing one sampling allowance. The events of
+the child runs among them (``ChildCall``) come out as they happen: yielded by ``stream_batch``,
+handed to ``on_event`` by ``aexecute_batch`` (from a worker thread).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Generator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from autan.agent.child import AgentCall
+from autan.agent.child import ChildCall
+from autan.events import ChildEvent
 from autan.loop.effects import CallTool, CallTools, ToolOutcome
 from autan.tools import render_output
 from autan.tools._context import call_key
@@ -30,7 +33,7 @@ def execute_tool(
 ) -> ToolOutcome:
     """``store``: the run's, where a child run (``Agent.as_tool``) is journaled; ``log``: where
     its server's samples are journaled as they are answered."""
-    if isinstance(effect.tool.function, AgentCall):
+    if isinstance(effect.tool.function, ChildCall):
         return effect.tool.function.perform(effect, store)
     started = time.perf_counter()
     requests = _requests(effect, allowance, log)
@@ -51,11 +54,16 @@ async def aexecute_tool(
     store: Store | None = None,
     allowance: Allowance | None = None,
     log: SampleLog | None = None,
+    on_event: OnEvent | None = None,
+    stream_text: bool = False,
 ) -> ToolOutcome:
+    """``on_event``: what a child run's events are handed to, in a worker thread."""
     import asyncio
 
-    if isinstance(effect.tool.function, AgentCall):
-        return await asyncio.to_thread(effect.tool.function.perform, effect, store)
+    child = effect.tool.function
+    if isinstance(child, ChildCall):
+        events = child.events(effect, store, stream_text)
+        return await asyncio.to_thread(pumped, events, on_event or _dropped)
     started = time.perf_counter()
     requests = _requests(effect, allowance, log)
     try:
@@ -68,6 +76,24 @@ async def aexecute_tool(
     except Exception as error:
         return _outcome(requests, _failure(error, started))
     return _outcome(requests, ToolOutcome(render_output(value), False, _since(started)))
+
+
+OnEvent = Callable[[ChildEvent], None]
+
+
+def pumped(events: Generator[ChildEvent, None, ToolOutcome], on_event: OnEvent) -> ToolOutcome:
+    """A child run's call driven to its outcome, each of its events handed to ``on_event``."""
+    while True:
+        try:
+            event = next(events)
+        except StopIteration as stop:
+            done: ToolOutcome = stop.value
+            return done
+        on_event(event)
+
+
+def _dropped(event: ChildEvent) -> None:
+    pass
 
 
 def _requests(effect: CallTool, allowance: Allowance | None, log: SampleLog | None) -> CallRequests:
@@ -120,17 +146,69 @@ def execute_batch(
     return _merge(recorded, done)
 
 
+def stream_batch(
+    effect: CallTools,
+    recorded: Sequence[ToolOutcome | None],
+    store: Store | None,
+    stream_text: bool,
+    logs: Logs = (),
+) -> Generator[ChildEvent, None, tuple[ToolOutcome, ...]]:
+    """``execute_batch``, yielding the events of the child runs among the calls as they
+    happen (one call alone runs in this thread, several in threads)."""
+    live = _live(effect, recorded, logs)
+    if not any(isinstance(call.tool.function, ChildCall) for call, _ in live):
+        return execute_batch(effect, recorded, store, logs)
+    if len(live) == 1 and isinstance(child := live[0][0].tool.function, ChildCall):
+        return _merge(recorded, [(yield from child.events(live[0][0], store, stream_text))])
+    done = yield from _in_threads(live, store, stream_text)
+    return _merge(recorded, done)
+
+
+def _in_threads(
+    live: Sequence[tuple[CallTool, SampleLog | None]], store: Store | None, stream_text: bool
+) -> Generator[ChildEvent, None, list[ToolOutcome]]:
+    import queue
+    from concurrent.futures import ThreadPoolExecutor
+
+    allowance = _shared([call for call, _ in live])
+    events: queue.SimpleQueue[ChildEvent | None] = queue.SimpleQueue()
+
+    def run(call: CallTool, log: SampleLog | None) -> ToolOutcome:
+        try:
+            child = call.tool.function
+            if isinstance(child, ChildCall):
+                return pumped(child.events(call, store, stream_text), events.put)
+            return execute_tool(call, store, allowance, log)
+        finally:
+            events.put(None)  # this call is done
+
+    with ThreadPoolExecutor(max_workers=len(live), thread_name_prefix="autan-tool") as pool:
+        futures = [pool.submit(run, call, log) for call, log in live]
+        running = len(futures)
+        while running:
+            event = events.get()
+            if event is None:
+                running -= 1
+            else:
+                yield event
+        return [future.result() for future in futures]
+
+
 async def aexecute_batch(
     effect: CallTools,
     recorded: Sequence[ToolOutcome | None],
     store: Store | None = None,
     logs: Logs = (),
+    on_event: OnEvent | None = None,
+    stream_text: bool = False,
 ) -> tuple[ToolOutcome, ...]:
     import asyncio
 
     live = _live(effect, recorded, logs)
     allowance = _shared([call for call, _ in live])
-    done = await asyncio.gather(*(aexecute_tool(call, store, allowance, log) for call, log in live))
+    done = await asyncio.gather(
+        *(aexecute_tool(call, store, allowance, log, on_event, stream_text) for call, log in live)
+    )
     return _merge(recorded, done)
 
 

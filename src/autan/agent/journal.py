@@ -133,6 +133,17 @@ def start_run(
     )
 
 
+def journaled(store: Store | None, run_id: str | None) -> bool:
+    """Whether ``store`` holds run ``run_id``."""
+    if store is None or not run_id:
+        return False
+    try:
+        store.info(run_id)
+    except ConfigurationError:
+        return False
+    return True
+
+
 def reopen_run(store: Store, run_id: str) -> Run | RunResult:
     """The run to continue, holding its lease, or the result of a run that already answered.
 

@@ -4,14 +4,15 @@ the loop records, never an exception through the driver."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Generator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from autan.agent.child import ChildCall
 from autan.agent.code_runner import CodeRunner
-from autan.agent.execute import aexecute_batch, aexecute_tool, execute_batch, execute_tool
+from autan.agent.execute import OnEvent, aexecute_batch, aexecute_tool, execute_tool, stream_batch
 from autan.errors import AutanError, ModelError
-from autan.events import TextDelta
+from autan.events import ChildEvent, TextDelta
 from autan.loop.effects import (
     AwaitAnswer,
     AwaitApproval,
@@ -78,10 +79,14 @@ class Performer:
         self.store = store
         self.models = dict(models or {})
 
-    def perform(self, work: Work) -> Generator[TextDelta, None, object]:
+    def perform(self, work: Work) -> Generator[TextDelta | ChildEvent, None, object]:
+        """Yields the model's text deltas (when streaming) and the events of child runs."""
         if isinstance(work, LiveBatch):
-            return execute_batch(work.effect, work.recorded, self.store, work.logs)
+            batch, recorded, logs = work.effect, work.recorded, work.logs
+            return (yield from stream_batch(batch, recorded, self.store, self.stream_text, logs))
         effect = work.effect
+        if isinstance(effect, CallTool) and isinstance(child := effect.tool.function, ChildCall):
+            return (yield from child.events(effect, self.store, self.stream_text))
         if not isinstance(effect, CallModel):
             return self._other(effect, work.log)
         try:
@@ -91,13 +96,27 @@ class Performer:
         except Exception as error:
             return _model_failure(error)
 
-    async def aperform(self, work: Work) -> AsyncIterator[TextDelta | Done]:
+    async def aperform(self, work: Work) -> AsyncIterator[TextDelta | ChildEvent | Done]:
         if isinstance(work, LiveBatch):
-            yield Done(await aexecute_batch(work.effect, work.recorded, self.store, work.logs))
+            batch, recorded, logs = work.effect, work.recorded, work.logs
+            if not any(isinstance(call.tool.function, ChildCall) for call in batch.calls):
+                yield Done(await aexecute_batch(batch, recorded, self.store, logs))
+                return
+            store, text = self.store, self.stream_text
+            async for event in _forwarded(
+                lambda on_event: aexecute_batch(batch, recorded, store, logs, on_event, text)
+            ):
+                yield event
             return
         effect = work.effect
         if isinstance(effect, StartCode | ReplyToCode):
             yield Done(await self.code.aperform(effect))
+        elif isinstance(effect, CallTool) and isinstance(effect.tool.function, ChildCall):
+            call, store, text = effect, self.store, self.stream_text
+            async for event in _forwarded(
+                lambda on_event: aexecute_tool(call, store, None, None, on_event, text)
+            ):
+                yield event
         elif isinstance(effect, CallTool):
             yield Done(await aexecute_tool(effect, self.store, log=work.log))
         elif isinstance(effect, AwaitApproval | AwaitAnswer):
@@ -143,6 +162,35 @@ class Performer:
             raise ModelError(f"{model.name}: stream ended without a response")
         except Exception as error:
             yield Done(_model_failure(error))
+
+
+async def _forwarded(
+    work: Callable[[OnEvent], Awaitable[object]],
+) -> AsyncIterator[ChildEvent | Done]:
+    """The events ``work`` hands its ``on_event`` (from worker threads) as they come, then
+    ``work``'s outcome."""
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    events: asyncio.Queue[ChildEvent] = asyncio.Queue()
+
+    def on_event(event: ChildEvent) -> None:
+        loop.call_soon_threadsafe(events.put_nowait, event)
+
+    task = asyncio.ensure_future(work(on_event))
+    try:
+        while True:
+            getter = asyncio.ensure_future(events.get())
+            await asyncio.wait({task, getter}, return_when=asyncio.FIRST_COMPLETED)
+            if not getter.done():
+                getter.cancel()
+                break
+            yield getter.result()
+        while not events.empty():  # put before the work ended: its thread put them first
+            yield events.get_nowait()
+        yield Done(task.result())
+    finally:
+        task.cancel()
 
 
 def _model_failure(error: Exception) -> AutanError:

@@ -59,6 +59,7 @@ class Builder:
     workspace: Path
     defaults: Defaults
     built: dict[str, Agent[Any]] = field(default_factory=dict)
+    cascades: dict[str, Cascade[Any]] = field(default_factory=dict)
     loaded: dict[tuple[Any, ...], Model] = field(default_factory=dict)
 
     def team(self) -> Team:
@@ -70,7 +71,7 @@ class Builder:
         try:
             for name in build_order(self.table, self.source):
                 self.built[name] = self._agent(name, self.table.agents[name], servers)
-            cascades = {n: self._cascade(n) for n in self.table.cascades}
+            cascades = {n: self._cascade(n) for n in self.table.cascades}  # built once each
         except BaseException:
             for agent in self.built.values():
                 agent.close()
@@ -144,7 +145,7 @@ class Builder:
         with self.source.at(("workspace",)):
             builtin = {t.name: t for t in builtin_tools(self.workspace)}
         tools = listed_tools(table.tools, builtin, self.source, name)
-        tools += [self.built[target].as_tool() for target in table.agent_tools]
+        tools += [self._member(target).as_tool(name=target) for target in table.agent_tools]
         if table.mcp:
             from autan.mcp import mcp_tools
 
@@ -171,7 +172,17 @@ class Builder:
             raise ConfigurationError(f"{path}: a JSON Schema is an object")
         return schema_answer_type(schema, schema_file)
 
+    def _member(self, name: str) -> Agent[Any] | Cascade[Any]:
+        """An agent of the file, or a cascade (its tiers are built: ``build_order``)."""
+        return self.built[name] if name in self.built else self._cascade(name)
+
     def _cascade(self, name: str) -> Cascade[Any]:
+        if name in self.cascades:
+            return self.cascades[name]
+        self.cascades[name] = self._new_cascade(name)
+        return self.cascades[name]
+
+    def _new_cascade(self, name: str) -> Cascade[Any]:
         table = self.table.cascades[name]
         extra: dict[str, Any] = {}
         if table.escalate_on is not None:

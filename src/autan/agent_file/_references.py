@@ -23,9 +23,11 @@ def check_references(table: AgentFileTable, source: Source, servers: Collection[
         for i, tier in enumerate(cascade.tiers):
             _check_agent(table, source, ("cascades", name, "tiers", i), tier)
     for name, agent in table.agents.items():
-        for key in ("agent_tools", "handoffs"):
-            for i, target in enumerate(getattr(agent, key)):
-                _check_agent(table, source, ("agents", name, key, i), target)
+        for i, target in enumerate(agent.agent_tools):
+            if target not in table.cascades:
+                _check_agent(table, source, ("agents", name, "agent_tools", i), target)
+        for i, target in enumerate(agent.handoffs):
+            _check_agent(table, source, ("agents", name, "handoffs", i), target)
         for i, server in enumerate(agent.mcp):
             if server not in servers:
                 known = ", ".join(sorted(servers)) or "none"
@@ -48,9 +50,9 @@ def _check_agent(
 
 
 def build_order(table: AgentFileTable, source: Source) -> list[str]:
-    """The agents, each after the agents it uses as tools or hands off to; a cycle raises
-    ``AgentFileError`` at the reference that closes it (``Agent`` takes built agents, so
-    a cycle could never be built)."""
+    """The agents, each after the agents it uses as tools (a cascade's: its tiers) or hands
+    off to; a cycle raises ``AgentFileError`` at the reference that closes it (``Agent`` takes
+    built agents, so a cycle could never be built)."""
     order: list[str] = []
     visiting: list[str] = []
 
@@ -61,12 +63,15 @@ def build_order(table: AgentFileTable, source: Source) -> list[str]:
         agent = table.agents[name]
         for key in ("agent_tools", "handoffs"):
             for i, target in enumerate(getattr(agent, key)):
-                if target in visiting:
-                    cycle = " -> ".join([*visiting[visiting.index(target) :], target])
-                    raise source.error(
-                        ("agents", name, key, i), f"agents refer to each other in a cycle: {cycle}"
-                    )
-                visit(target)
+                tiers = table.cascades[target].tiers if target in table.cascades else [target]
+                for tier in tiers:
+                    if tier in visiting:
+                        cycle = " -> ".join([*visiting[visiting.index(tier) :], tier])
+                        raise source.error(
+                            ("agents", name, key, i),
+                            f"agents refer to each other in a cycle: {cycle}",
+                        )
+                    visit(tier)
         visiting.pop()
         order.append(name)
 

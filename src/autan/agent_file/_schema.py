@@ -38,7 +38,7 @@ class AgentTable(_Table):
     mcp: list[str] = Field(default_factory=list)
     """Names of ``[mcp.servers.NAME]`` tables (of this file, or of ``autan.toml``)."""
     agent_tools: list[str] = Field(default_factory=list)
-    """Names of agents of this file, each offered as a tool (``Agent.as_tool``)."""
+    """Names of agents or cascades of this file, each offered as a tool (``as_tool``)."""
     handoffs: list[str] = Field(default_factory=list)
     """Names of agents of this file the model may hand the conversation to."""
     output_schema: str | None = None

@@ -16,8 +16,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from autan.cli.answer_stream import AnswerStream
 from autan.cli.args import add_send_key_argument
-from autan.cli.display import EXIT_OK, AnswerStream, error, show_live
+from autan.cli.display import EXIT_OK, error, show_live
 from autan.cli.run import add_agent_arguments, open_store_of
 from autan.errors import AutanError, ConfigurationError
 

@@ -5,7 +5,6 @@ reports themselves; every line that says how a command went is made here."""
 from __future__ import annotations
 
 import json
-import re
 import shlex
 import sys
 import threading
@@ -15,7 +14,14 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from autan.agent.cascade_result import CascadeResult
-    from autan.events import ChildRun, CodeFinished, ElicitationRequested, Event, TierEnded
+    from autan.events import (
+        ChildEvent,
+        ChildRun,
+        CodeFinished,
+        ElicitationRequested,
+        Event,
+        TierEnded,
+    )
     from autan.messages import ToolCall, ToolSpec, Usage
     from autan.result import RunResult
     from autan.store import RunInfo
@@ -208,21 +214,57 @@ class Waiting:
 
 
 def show_live(event: Event, stream: TextIO, show_reasoning: bool) -> None:
-    """One event of a run that is happening, as ``autan run`` shows it on stderr."""
-    from autan.events import CodeFinished, CodeStarted, ModelResponded, ToolCalled, ToolResulted
+    """One event of a run that is happening, as ``autan run`` shows it on stderr; a child
+    run's (``ChildEvent``) indented under the call that runs it, each line naming the child."""
+    for line in live_lines(event, show_reasoning):
+        print(line, file=stream, flush=True)
 
+
+def live_lines(event: Event, show_reasoning: bool) -> list[str]:
+    from autan.events import (
+        ChildEvent,
+        CodeFinished,
+        CodeStarted,
+        ModelResponded,
+        ToolCalled,
+        ToolResulted,
+    )
+
+    if isinstance(event, ChildEvent):
+        return child_lines(event, show_reasoning)
     if isinstance(event, ModelResponded) and show_reasoning and event.reasoning:
-        print(f"{DIM}{event.reasoning}{RESET}", file=stream, flush=True)
-    elif isinstance(event, CodeStarted):
-        for line in event.code.splitlines():
-            print(f"[{event.step}] | {line}", file=stream, flush=True)
-    elif isinstance(event, CodeFinished):
-        print(code_summary(event), file=stream, flush=True)
-    elif isinstance(event, ToolCalled):
-        print(f"[{event.step}] {call_text(event.call)}", file=stream, flush=True)
-    elif isinstance(event, ToolResulted):
+        return [f"{DIM}{event.reasoning}{RESET}"]
+    if isinstance(event, CodeStarted):
+        return [f"[{event.step}] | {line}" for line in event.code.splitlines()]
+    if isinstance(event, CodeFinished):
+        return [code_summary(event)]
+    if isinstance(event, ToolCalled):
+        return [f"[{event.step}] {call_text(event.call)}"]
+    if isinstance(event, ToolResulted):
         mark = "✗" if event.is_error else "→"
-        print(f"    {mark} {short(event.output)}", file=stream, flush=True)
+        return [f"    {mark} {short(event.output)}"]
+    return []
+
+
+def child_lines(event: ChildEvent, show_reasoning: bool) -> list[str]:
+    """A child run's event: its start (with its run id), its calls and results, its tiers
+    (a cascade's); not its text, answer or failure (its parent's call result shows those)."""
+    from autan.events import ChildEvent, RunStarted, TierEnded, TierStarted
+
+    mark, depth = event, 1
+    while isinstance(mark.event, ChildEvent):
+        mark, depth = mark.event, depth + 1
+    inner = mark.event
+    if isinstance(inner, RunStarted):
+        lines = [f"run {mark.run_id}: {inner.model}"]
+    elif isinstance(inner, TierStarted):
+        lines = [f"tier {inner.tier}: {inner.model} (run {inner.run_id})"]
+    elif isinstance(inner, TierEnded):
+        lines = [tier_line(inner)]
+    else:
+        lines = live_lines(inner, show_reasoning)
+    indent = "    " * depth
+    return [f"{indent}↳ {mark.agent} {line}" for line in lines]
 
 
 def timeline_line(event: Event) -> str | None:
@@ -427,53 +469,6 @@ def batch_bad_line(tasks: str, bad: object) -> None:
 def batch_summary(line: str, out: str) -> None:
     """The end of ``autan batch``: what ran, and where the results are."""
     print(f"{line} · results in {out}/results.jsonl", file=sys.stderr)
-
-
-class AnswerStream:
-    """The answer as it streams, for ``autan chat``: plain text as it comes; a JSON reply
-    (the embedded model's ``{"result": "…"}``) shows only its answer string, and a call shows
-    nothing (its line comes with ``ToolCalled``)."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self._buffer = ""
-        self._shown = ""
-
-    def write(self, piece: str) -> None:
-        self._buffer += piece
-        visible = _visible_answer(self._buffer)
-        if visible.startswith(self._shown) and len(visible) > len(self._shown):
-            print(visible[len(self._shown) :], end="", file=self.stream, flush=True)
-            self._shown = visible
-
-    def end(self, answer: str | None = None) -> None:
-        """End the step; ``answer``: the final answer, printed whole if it did not stream."""
-        if answer is not None and not self._shown.strip():
-            print(answer, end="", file=self.stream)
-            self._shown = answer
-        if self._shown:
-            print(file=self.stream, flush=True)
-        self._buffer = self._shown = ""
-
-
-_ANSWER_START = re.compile(r'^\s*\{\s*"result"\s*:\s*"')
-
-
-def _visible_answer(text: str) -> str:
-    if not text.lstrip().startswith("{"):
-        return text
-    start = _ANSWER_START.match(text)
-    if start is None:
-        return ""
-    body = text[start.end() :]
-    end = re.search(r'(?<!\\)(?:\\\\)*"', body)
-    body = body[: end.end() - 1] if end else body
-    for cut in range(len(body), max(len(body) - 6, 0) - 1, -1):
-        try:
-            return str(json.loads(f'"{body[:cut]}"'))
-        except ValueError:
-            continue
-    return ""
 
 
 def trust_note(reason: str, copied: tuple[str, ...]) -> str:

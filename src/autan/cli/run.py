@@ -290,7 +290,7 @@ def _stream_run(
     agent: Agent, task: str, args: argparse.Namespace, after: RunResult[Any] | None = None
 ) -> RunResult:
     """Run, showing each event as it happens; the result is folded from the same events."""
-    from autan.events import FinalAnswer, ModelRequested, TextDelta
+    from autan.events import ChildEvent, FinalAnswer, ModelRequested, TextDelta
     from autan.ids import new_run_id
     from autan.result import RunResult
 
@@ -309,9 +309,12 @@ def _stream_run(
                     write_event(event)
                 continue
             text.end()
-            events.append(event)
             _show(event, agent, args, run_id)
-            if isinstance(event, ModelRequested):
+            if isinstance(event, ChildEvent):  # a child's: its journal has it, the result not
+                event = event.innermost
+            else:
+                events.append(event)
+            if isinstance(event, ModelRequested):  # a child's prompt is evaluated in silence too
                 waiting.start(event.step)
     finally:
         waiting.stop()

@@ -1,8 +1,9 @@
 """Wake-ups for the clients that follow a run: a thread that appends an event to a run calls
 ``notify``; each subscriber's ``asyncio.Event`` is set on the server's event loop. Text deltas
-(model output as it is generated, never journaled) are handed to the subscribers that asked
-for them with ``publish``: live only, a subscriber that was not there when one was made never
-gets it."""
+(model output as it is generated, never journaled) and child runs' events (``ChildEvent``:
+journaled in the child's run, not this one) are handed to the subscribers that asked for them
+with ``publish``: live only, a subscriber that was not there when one was made never gets
+it."""
 
 from __future__ import annotations
 
@@ -13,7 +14,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from autan.events import TextDelta
+from autan.events import ChildEvent, TextDelta
+
+Live = TextDelta | ChildEvent
+"""What ``publish`` hands on: never journaled in the run followed."""
 
 MAX_PENDING_DELTAS = 10_000
 """Deltas kept for a subscriber that does not read them; older ones are dropped (the step's
@@ -23,17 +27,17 @@ journaled ``model_response`` has the whole text)."""
 @dataclass(eq=False)
 class Subscription:
     woken: asyncio.Event = field(default_factory=asyncio.Event)
-    deltas: deque[TextDelta] | None = None
+    deltas: deque[Live] | None = None
     """The deltas published since the subscriber last took them; ``None``: it wants none."""
 
-    def take_deltas(self) -> list[TextDelta]:
+    def take_deltas(self) -> list[Live]:
         if not self.deltas:
             return []
         taken = list(self.deltas)
         self.deltas.clear()
         return taken
 
-    def deliver(self, delta: TextDelta) -> None:
+    def deliver(self, delta: Live) -> None:
         assert self.deltas is not None
         self.deltas.append(delta)
         self.woken.set()
@@ -86,7 +90,7 @@ class Hub:
         for subscriber in waiting:
             self._call(subscriber.woken.set)
 
-    def publish(self, run_id: str, delta: TextDelta) -> None:
+    def publish(self, run_id: str, delta: Live) -> None:
         """From any thread: hand ``delta`` to the subscribers of ``run_id`` that want deltas."""
         with self._lock:
             wanting = [s for s in self._waiting.get(run_id, ()) if s.deltas is not None]

@@ -17,7 +17,7 @@ from autan.errors import (
     RunError,
     RunInProgress,
 )
-from autan.events import Event, FinalAnswer, RunFailed, TextDelta
+from autan.events import ChildEvent, Event, FinalAnswer, RunFailed, TextDelta
 from autan.ids import new_run_id
 from autan.result import RunResult
 from autan.serve._hub import Hub
@@ -167,9 +167,10 @@ class Runs:
         return work
 
     def _relay(self, run_id: str, events: Iterator[Event]) -> None:
-        """Run the run; its text deltas (which the journal does not keep) go to followers."""
+        """Run the run; its text deltas and its child runs' events (which its journal does not
+        keep) go to followers."""
         for event in events:
-            if isinstance(event, TextDelta):
+            if isinstance(event, TextDelta | ChildEvent):
                 self.hub.publish(run_id, event)
 
     def _resumption(self, run_id: str) -> Callable[[], None]:

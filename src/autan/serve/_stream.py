@@ -6,7 +6,9 @@ A follower may also ask for the text deltas of the model calls in progress (``te
 messages, without an ``id``). They are live only and never replayed: a client that reconnects
 gets the journal's events after its ``Last-Event-ID`` and the deltas from then on. A delta
 of a step whose ``model_response`` the follower has already had is dropped, so the deltas of a
-step always come before that step's journaled response, which holds its whole text."""
+step always come before that step's journaled response, which holds its whole text. So do the
+events of child runs (``child_event``, live only too): they come before the ``tool_result``s
+of the step whose call runs the child."""
 
 from __future__ import annotations
 
@@ -18,8 +20,17 @@ from collections.abc import AsyncIterator
 
 import anyio.to_thread
 
-from autan.events import Event, FinalAnswer, ModelRequested, ModelResponded, RunFailed, TextDelta
-from autan.serve._hub import Hub
+from autan.events import (
+    ChildEvent,
+    Event,
+    FinalAnswer,
+    ModelRequested,
+    ModelResponded,
+    RunFailed,
+    TextDelta,
+    ToolResulted,
+)
+from autan.serve._hub import Hub, Live
 from autan.store import Store
 
 POLL_SECONDS = 1.0
@@ -69,7 +80,8 @@ class Tails:
 
 
 Item = tuple[int | None, Event]
-"""A journaled event with its sequence number, or a text delta (``None``: not journaled)."""
+"""A journaled event with its sequence number, or a text delta or child event (``None``: not
+journaled)."""
 
 
 async def follow(
@@ -115,25 +127,36 @@ class _DeltaOrder:
         self.scanned = 0
         self._requested = self._responded = -1
         self._waiting: list[TextDelta] = []
+        self._children: list[ChildEvent] = []
 
-    def arrived(self, deltas: list[TextDelta]) -> None:
-        self._waiting += [d for d in deltas if d.step > self._responded]
+    def arrived(self, deltas: list[Live]) -> None:
+        text = [d for d in deltas if isinstance(d, TextDelta)]
+        self._waiting += [d for d in text if d.step > self._responded]
+        self._children += [d for d in deltas if isinstance(d, ChildEvent)]
 
-    def before(self, event: Event) -> list[TextDelta]:
-        """The deltas to send before ``event``; notes the steps it opens or closes."""
+    def before(self, event: Event) -> list[Live]:
+        """The deltas to send before ``event``; notes the steps it opens or closes. A child's
+        events all come before its call's result (a step's results are journaled together,
+        once all its calls ended)."""
+        if isinstance(event, ToolResulted):
+            children: list[Live] = list(self._children)
+            self._children = []
+            return children
         if isinstance(event, ModelRequested):
             self._requested = max(self._requested, event.step)
         if not isinstance(event, ModelResponded):
             return []
         self._responded = max(self._responded, event.step)
-        due = [d for d in self._waiting if d.step == event.step]
+        due: list[Live] = [d for d in self._waiting if d.step == event.step]
         self._waiting = [d for d in self._waiting if d.step > self._responded]
         return due
 
-    def ready(self) -> list[TextDelta]:
-        """The deltas of the step being written now."""
-        due = [d for d in self._waiting if d.step <= self._requested]
+    def ready(self) -> list[Live]:
+        """The deltas of the step being written now, and the child events so far."""
+        due: list[Live] = [d for d in self._waiting if d.step <= self._requested]
         self._waiting = [d for d in self._waiting if d.step > self._requested]
+        due += self._children
+        self._children = []
         return due
 
 

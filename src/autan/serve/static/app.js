@@ -4,7 +4,7 @@
 
 const KINDS = ["run_started", "model_request", "model_response", "tool_call", "tool_started",
   "tool_result", "approval_requested", "approval_decided", "code_started", "code_finished",
-  "policy_applied", "final_answer", "error"];
+  "policy_applied", "tier_started", "tier_ended", "final_answer", "error"];
 const ENDS = new Set(["final_answer", "error"]);
 const $ = (id) => document.getElementById(id);
 let token = sessionStorage.getItem("autan-token") || "";
@@ -108,6 +108,11 @@ function select(runId) {
     $("writing").hidden = false;
     $("writing").textContent += JSON.parse(message.data).text;
   });
+  watching.addEventListener("child_event", (message) => {
+    if (watching !== source) return;
+    const line = describeChild(JSON.parse(message.data));
+    if (line) $("timeline").append(line);
+  });
   for (const kind of KINDS) {
     watching.addEventListener(kind, (message) => {
       if (watching !== source) return;
@@ -153,8 +158,15 @@ function describe(kind, e) {
       const node = item(kind, e.is_error ? "✗ " + e.name : "→ " + e.name,
         short(e.output, 300) + " (" + e.seconds.toFixed(3) + " s)");
       if (e.is_error) node.classList.add("is-error");
+      if (e.child) node.append(" · ", runLink(e.child.run_id, "child run " + e.child.run_id +
+        " (" + e.child.agent + ", " + e.child.model_calls + " model calls)"));
       return node;
     }
+    case "tier_started": return item(kind, "tier " + e.tier, e.model + " · ",
+      runLink(e.run_id, "run " + e.run_id));
+    case "tier_ended": return item(kind, "tier " + e.tier + " " + e.outcome,
+      (e.reason ? e.reason + ": " + short(e.detail, 300) + " · " : "") + e.model_calls +
+      " model calls, " + e.seconds.toFixed(2) + " s");
     case "approval_requested": return item(kind, "waits", "for approval of " + e.name +
       (e.reason ? ": " + e.reason : ""));
     case "policy_applied": return item(kind, e.action === "refuse" ? "✗ policy" : "policy",
@@ -166,6 +178,30 @@ function describe(kind, e) {
     case "error": return item(kind, "failed", e.error + ": " + e.message);
     default: return null;
   }
+}
+
+const CHILD_KINDS = new Set(["tool_call", "tool_result", "code_started", "code_finished",
+  "approval_requested", "tier_started", "tier_ended"]);
+
+function describeChild(e) {
+  // an event of a child run (an agent or a cascade called as a tool), live, under its call
+  let depth = 1;
+  while (e.event.type === "child_event") { e = e.event; depth += 1; }
+  const inner = e.event;
+  const line = inner.type === "run_started"
+    ? item("child_started", "started", runLink(e.run_id, "run " + e.run_id), " · " + inner.model)
+    : CHILD_KINDS.has(inner.type) ? describe(inner.type, inner) : null;
+  if (!line) return null;
+  line.classList.add("child");
+  line.querySelector(".k").prepend("↳ ".repeat(depth) + e.agent + " ");
+  return line;
+}
+
+function runLink(runId, label) {
+  // another run of the same store (a child run, a cascade's tier): its own view, live
+  const link = el("a", { href: "#" }, label);
+  link.addEventListener("click", (click) => { click.preventDefault(); select(runId); });
+  return link;
 }
 
 function drawChart() {
