@@ -143,7 +143,8 @@ def test_the_loop_refuses_the_injected_transfer_and_runs_the_asked_one(tmp_path:
     assert (applied.action, applied.name) == ("refuse", "send_money")
     assert f"only untrusted text supplied '{ATTACKER.casefold()}'" in applied.reason
     refused = [event for event in result.events if isinstance(event, ToolResulted)][1]
-    assert refused.is_error and "trust policy refused" in refused.output
+    assert refused.is_error
+    assert "trust policy refused" in refused.output
 
 
 def test_the_loop_refuses_a_side_effect_the_task_does_not_name(tmp_path: Path) -> None:
