@@ -46,13 +46,15 @@ def bank(tmp_path: Path) -> tuple[list[Tool], list[dict[str, object]]]:
         ("Send 20 to my landlord", "send_money", True),
         ("Please send the report to Bob", "send_email", True),
         ("Please send the report to Bob", "delete_file", False),
+        ("What is in the file with the plans?", "delete_file", False),  # the object alone
+        ("Delete the old file", "delete_file", True),
         ("Sending it now", "send_email", True),  # stems: sending, send
         ("update my scheduled payments", "updateScheduledTransaction", True),  # camel case
         ("What is my balance?", "send_money", False),
         ("", "send_money", False),
     ],
 )
-def test_a_task_names_a_tool_by_a_word_of_its_name(task: str, tool_name: str, named: bool) -> None:
+def test_a_task_names_a_tool_by_the_action_of_its_name(task: str, tool_name: str, named: bool) -> None:
     assert names(task, tool_name) is named
 
 

@@ -2,9 +2,10 @@
 effects runs only when the user's task names its tool and no argument value came from
 untrusted text alone; else it is refused. Pure, no model, no person.
 
-- **Scope.** The task must share a content word (by stem) with the tool's name
-  (``autan.protocols.relevance.names``): "send the report to Bob" scopes ``send_email``, not
-  ``delete_file``. A tool the task does not name cannot be started by what a page says.
+- **Scope.** The task must share a content word (by stem) with the action of the tool's name,
+  its first word (``autan.protocols.relevance.names``): "send the report to Bob" scopes
+  ``send_email``; "the file with the plans" does not scope ``delete_file``. A tool the task
+  does not name cannot be started by what a page says.
 - **Provenance.** No argument value may occur in an untrusted result without occurring in the
   trusted text (``autan.loop.provenance``): an IBAN, address or file id that only a mail or a
   page supplied does not reach a side effect, even of a tool the task named.

@@ -49,9 +49,11 @@ def ranked(task: str, tools: Iterable[ToolSpec]) -> list[ToolSpec]:
 
 
 def names(task: str, tool_name: str) -> bool:
-    """Whether ``task`` shares a content word (by stem) with the words of ``tool_name``
-    (``send_money``: send, money), the name alone: descriptions share incidental words."""
-    return _shares(task_words(task), _stems(_words(_name_text(tool_name))))
+    """Whether ``task`` shares a content word (by stem) with the action of ``tool_name``: its
+    first word (``send`` of ``send_money``, ``delete`` of ``deleteFile``). Not the object:
+    "the file with the plans" does not ask for ``delete_file``."""
+    action = _name_text(tool_name).split()[:1]
+    return _shares(task_words(task), _stems(_words(" ".join(action))))
 
 
 def task_words(task: str) -> set[str]:
