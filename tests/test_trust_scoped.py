@@ -54,7 +54,7 @@ def bank(tmp_path: Path) -> tuple[list[Tool], list[dict[str, object]]]:
         ("", "send_money", False),
     ],
 )
-def test_a_task_names_a_tool_by_the_action_of_its_name(task: str, tool_name: str, named: bool) -> None:
+def test_a_task_names_a_tool_by_its_action(task: str, tool_name: str, named: bool) -> None:
     assert names(task, tool_name) is named
 
 
