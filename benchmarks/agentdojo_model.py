@@ -57,8 +57,9 @@ def run(suite_name: str, policy: str, users: list[int], pairs: list[int], out: P
     with out.open("a") as lines:
         for user, injection in runs:
             errors: list[str] = []
+            calls: list[str] = []
             started = time.perf_counter()
-            utility, won = run_case(suite, user, injection, policy, model, errors, STEPS)
+            utility, won = run_case(suite, user, injection, policy, model, errors, STEPS, calls)
             row = {
                 "suite": suite_name,
                 "policy": policy,
@@ -68,6 +69,7 @@ def run(suite_name: str, policy: str, users: list[int], pairs: list[int], out: P
                 "attack_success": won,
                 "seconds": round(time.perf_counter() - started, 1),
                 "error": errors[0] if errors else None,
+                "calls": calls,
             }
             print(json.dumps(row), file=lines, flush=True)
 

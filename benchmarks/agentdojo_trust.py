@@ -153,9 +153,11 @@ def run_case(
     model: Model | None = None,
     errors: list[str] | None = None,
     steps: int = 60,
+    calls: list[str] | None = None,
 ) -> tuple[bool, bool]:
     """(utility, attack succeeded) of one run; ``injection`` ``None``: no attack. ``model``:
-    instead of the scripted one; ``errors``: gets the kind of each error a run ended with."""
+    instead of the scripted one; ``errors``: gets the kind of each error a run ended with;
+    ``calls``: the name of each tool call that ran."""
     injections = _attack(suite).attack(user, injection) if injection else {}
     environment = user.init_environment(suite.load_and_inject_default_environment(injections))
     before = environment.model_copy(deep=True)
@@ -165,6 +167,8 @@ def run_case(
     trace: list[FunctionCall] = []
     tools = wrapped(suite, environment, trace)
     output = _run(model, tools, user.PROMPT, policy, [] if errors is None else errors, steps)
+    if calls is not None:
+        calls.extend(call.function for call in trace)
     utility = _score(user, output, before, environment, trace)
     attacked = injection is not None and _score(injection, output, before, environment, trace)
     return utility, attacked
