@@ -16,8 +16,8 @@ with ``@tool(side_effects=True)``). Scripted models only, no language model:
 Per policy: ``off``; ``strict``; ``default`` with nobody approving (the run stops at the first
 approval request); ``default+approver``, a person who approves each request unless it names
 argument text copied from untrusted text; ``scoped`` (``autan.loop.scoped``) and its two
-ablations, each with one of its rules switched off. Utility and attack success as AgentDojo scores them
-(``utility``/``security``, or their ``*_from_traces`` variants).
+ablations, each with one of its rules switched off. Utility and attack success as AgentDojo
+scores them (``utility``/``security``, or their ``*_from_traces`` variants).
 
 It needs AgentDojo in a virtualenv of its own, never an autan dependency:
 
