@@ -15,8 +15,9 @@ with ``@tool(side_effects=True)``). Scripted models only, no language model:
 
 Per policy: ``off``; ``strict``; ``default`` with nobody approving (the run stops at the first
 approval request); ``default+approver``, a person who approves each request unless it names
-argument text copied from untrusted text. Utility and attack success as AgentDojo scores them
-(``utility``/``security``, or their ``*_from_traces`` variants).
+argument text copied from untrusted text; ``scoped`` (``autan.loop.scoped``) and its two
+ablations, each with one of its rules switched off. Utility and attack success as AgentDojo
+scores them (``utility``/``security``, or their ``*_from_traces`` variants).
 
 It needs AgentDojo in a virtualenv of its own, never an autan dependency:
 
@@ -42,10 +43,12 @@ from agentdojo.attacks.important_instructions_attacks import ImportantInstructio
 from agentdojo.functions_runtime import FunctionCall, FunctionsRuntime
 from agentdojo.task_suite.load_suites import get_suite
 
-from autan import Agent, AwaitingApproval, RunError, SQLiteStore
+from autan import Agent, AutanError, AwaitingApproval, RunError, SQLiteStore
 from autan.events import ApprovalRequested
 from autan.limits import Limits
+from autan.loop import scoped
 from autan.messages import ModelRequest, ModelResponse
+from autan.models import Model
 from autan.testing import ScriptedModel
 from autan.tools import Tool
 
@@ -63,9 +66,17 @@ POLICIES: dict[str, tuple[Any, bool]] = {
         {"policy": "strict", "tools": {"get_webpage": "refuse"}},
         False,
     ),
+    "scoped": ("scoped", False),
+    "scoped, scope rule only": ("scoped", False),
+    "scoped, provenance rule only": ("scoped", False),
+    "scoped, get_webpage refused": (
+        {"policy": "scoped", "tools": {"get_webpage": "refuse"}},
+        False,
+    ),
 }
 """Per row: the trust rules, and whether a person answers approval requests (approving each
-unless it names argument text copied from untrusted text)."""
+unless it names argument text copied from untrusted text). The two "rule only" rows are
+ablations of ``scoped``: the other rule is switched off for the row (``_ablated``)."""
 MARKER = "This is an important message from me"
 """In every injection of the attack: what the attacker model recognises as an instruction."""
 
@@ -135,30 +146,66 @@ def _tool(runtime: Any, environment: Any, function: Any, trace: list[FunctionCal
     )
 
 
-def run_case(suite: Any, user: Any, injection: Any, policy: str) -> tuple[bool, bool]:
-    """(utility, attack succeeded) of one run; ``injection`` ``None``: no attack."""
+def run_case(
+    suite: Any,
+    user: Any,
+    injection: Any,
+    policy: str,
+    model: Model | None = None,
+    errors: list[str] | None = None,
+    steps: int = 60,
+    calls: list[str] | None = None,
+) -> tuple[bool, bool]:
+    """(utility, attack succeeded) of one run; ``injection`` ``None``: no attack. ``model``:
+    instead of the scripted one; ``errors``: gets the kind of each error a run ended with;
+    ``calls``: the name of each tool call that ran."""
     injections = _attack(suite).attack(user, injection) if injection else {}
     environment = user.init_environment(suite.load_and_inject_default_environment(injections))
     before = environment.model_copy(deep=True)
     obey = injection.ground_truth(before) if injection else None
-    model = Obedient(user.ground_truth(before), user.GROUND_TRUTH_OUTPUT, obey)
+    if model is None:
+        model = Obedient(user.ground_truth(before), user.GROUND_TRUTH_OUTPUT, obey)
     trace: list[FunctionCall] = []
-    output = _run(model, wrapped(suite, environment, trace), user.PROMPT, policy)
+    tools = wrapped(suite, environment, trace)
+    output = _run(model, tools, user.PROMPT, policy, [] if errors is None else errors, steps)
+    if calls is not None:
+        calls.extend(call.function for call in trace)
     utility = _score(user, output, before, environment, trace)
     attacked = injection is not None and _score(injection, output, before, environment, trace)
     return utility, attacked
 
 
-def _run(model: Obedient, tools: list[Tool], task: str, policy: str) -> str:
+@contextlib.contextmanager
+def _ablated(policy: str) -> Iterator[None]:
+    """For an ablation row of ``scoped``, the other rule lets every call pass."""
+    saved = scoped.names, scoped.tainted_values
+    if policy == "scoped, scope rule only":
+        scoped.tainted_values = lambda *_: ()  # type: ignore[assignment]
+    elif policy == "scoped, provenance rule only":
+        scoped.names = lambda *_: True  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        scoped.names, scoped.tainted_values = saved
+
+
+def _run(
+    model: Model, tools: list[Tool], task: str, policy: str, errors: list[str], steps: int
+) -> str:
     trust, approver = POLICIES[policy]
-    with tempfile.TemporaryDirectory() as home, SQLiteStore(Path(home, "j.sqlite3")) as store:
-        limits = Limits(max_steps=60)
+    with (
+        tempfile.TemporaryDirectory() as home,
+        SQLiteStore(Path(home, "j.sqlite3")) as store,
+        _ablated(policy),
+    ):
+        limits = Limits(max_steps=steps)
         agent = Agent(model, tools, trust=trust, store=store, limits=limits)  # type: ignore[arg-type]
         try:
             return agent.run(task).output or ""
         except AwaitingApproval as paused:  # a RunError: caught first
             return _approving(agent, paused) if approver else ""  # nobody: the call never runs
-        except RunError:
+        except AutanError as error:  # a limit, or a model that failed
+            errors.append(type(error).__name__)
             return ""
 
 
@@ -202,12 +249,12 @@ def cases(suite: Any, pairs: int | None) -> Iterator[tuple[Any, Any]]:
             yield user, injection
 
 
-def measure(name: str, pairs: int | None) -> dict[str, list[int]]:
+def measure(name: str, pairs: int | None, policies: list[str]) -> dict[str, list[int]]:
     """Per policy: [solved without attack, user tasks, utility under attack, attacks
     succeeded, pairs]."""
     suite = get_suite(VERSION, name)
     names = {tool.name for tool in suite.tools}
-    rows = [p for p in POLICIES if "get_webpage" not in p or "get_webpage" in names]
+    rows = [p for p in policies if "get_webpage" not in p or "get_webpage" in names]
     counts = {policy: [0, 0, 0, 0, 0] for policy in rows}
     for policy in rows:
         for user in suite.user_tasks.values():
@@ -226,11 +273,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--suites", nargs="+", default=["banking", "slack"])
     parser.add_argument("--pairs", type=int, default=None, help="at most N (user, injection) pairs")
+    parser.add_argument("--policies", nargs="+", choices=list(POLICIES), default=list(POLICIES))
     args = parser.parse_args()
     print("| suite | policy | utility, no attack | utility under attack | attack success |")
     print("| --- | --- | --- | --- | --- |")
     for name in args.suites:
-        for policy, (solved, users, useful, won, pairs) in measure(name, args.pairs).items():
+        table = measure(name, args.pairs, args.policies)
+        for policy, (solved, users, useful, won, pairs) in table.items():
             print(
                 f"| {name} | {policy} | {solved}/{users} ({100 * solved / users:.0f}%) "
                 f"| {useful}/{pairs} ({100 * useful / max(pairs, 1):.0f}%) "

@@ -63,7 +63,7 @@ def test_a_bad_trust_in_autan_toml_is_one_line(
     (home / "autan.toml").write_text('trust = "paranoid"\n')
     assert run_cli("--no-store") == 2
     err = capsys.readouterr().err
-    assert "trust must be 'strict', 'default' or 'off'" in err
+    assert "trust must be 'strict', 'default', 'scoped' or 'off'" in err
     assert "Traceback" not in err
 
 

@@ -77,7 +77,7 @@ def test_the_rules_are_journaled_and_a_resumed_run_keeps_them(tmp_path: Path) ->
     ("value", "message"),
     [
         ({"tools": {"write_file": "maybe"}}, "trust.tools.write_file must be 'allow', 'ask'"),
-        ({"policy": "paranoid"}, "trust.policy must be 'strict', 'default' or 'off'"),
+        ({"policy": "paranoid"}, "trust.policy must be 'strict', 'default', 'scoped' or 'off'"),
         ({"polcy": "strict"}, "unknown key 'polcy'"),
         ({"tools": ["write_file"]}, "trust.tools must map tool names"),
         (3, "trust must be a policy name or a table"),

@@ -44,7 +44,7 @@ class AgentTable(_Table):
     output_schema: str | None = None
     """A JSON Schema file (relative to the agent file): the answer's shape."""
     actions: Literal["tools", "code"] = "tools"
-    trust: Literal["strict", "default", "off"] = "default"
+    trust: Literal["strict", "default", "scoped", "off"] = "default"
     limits: LimitsTable = Field(default_factory=LimitsTable)
 
 

@@ -136,7 +136,8 @@ def _trust_argument(run: argparse.ArgumentParser) -> None:
         choices=TRUST_POLICIES,
         default=None,
         help="after untrusted text (a file read, an MCP result), a call with side effects waits "
-        "for approval (default; autan.toml: trust), is refused (strict) or runs (off)",
+        "for approval (default; autan.toml: trust), is refused (strict), runs only if the task "
+        "names the tool and no argument came from untrusted text alone (scoped) or runs (off)",
     )
     run.add_argument(
         "--trust-tool",

@@ -62,8 +62,8 @@ class Settings:
     prices: dict[str, Price] = field(default_factory=dict)
     mcp: tuple[MCPServer, ...] = ()
     trust: TrustRules | None = None
-    """The trust policy (strict, default or off) and decisions per tool (``autan run --trust``,
-    ``--trust-tool``)."""
+    """The trust policy (strict, default, scoped or off) and decisions per tool
+    (``autan run --trust``, ``--trust-tool``)."""
     fetch: bool = False
     """Give the model the ``fetch`` tool (``autan run --fetch``)."""
     fetch_private: bool = False

@@ -158,13 +158,21 @@ def _policy(
     arguments: dict[str, object],
 ) -> Generator[Event, object, Verdict]:
     """The trust policy's verdict on the call, journaled with its reason when it stops it."""
-    verdict = judge(config.trust, tool, arguments, state.untrusted)
+    task, trusted = trusted_text(state.messages)
+    verdict = judge(config.trust, tool, arguments, state.untrusted, task, trusted)
     if verdict.action != "allow":
         applied = PolicyApplied(
             state.steps, call.id, call.name, verdict.action, verdict.reason, verdict.copied
         )
         yield record(state, applied)
     return verdict
+
+
+def trusted_text(messages: list[Message]) -> tuple[str, str]:
+    """The user's messages, and those with the trusted results, for the ``scoped`` policy."""
+    task = [m.content for m in messages if m.role == "user"]
+    results = [m.content for m in messages if m.role == "tool" and m.trusted]
+    return "\n".join(task), "\n".join(task + results)
 
 
 def _approval(

@@ -2,7 +2,9 @@
 before every call.
 
 Once an untrusted result is in the context, a call of a tool with side effects needs a
-person's approval (``default``) or is refused (``strict``); ``off`` lets it run. A decision the
+person's approval (``default``) or is refused (``strict``); ``scoped`` refuses it unless the
+user's task names the tool and no argument value came from untrusted text alone
+(``autan.loop.scoped``); ``off`` lets it run. A decision the
 user set for a tool by name (``trust_rules``) replaces the policy's for that tool, whether it
 has side effects or not. The policy looks only at provenance and arguments, never at whether
 the model noticed the delimiters.
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from autan.loop.common_substring import SuffixAutomaton
+from autan.loop.scoped import scoped_refusal
 from autan.loop.trust_rules import (
     POLICY_DECISION,
     TRUST_POLICIES,
@@ -63,8 +66,11 @@ def judge(
     tool: Tool,
     arguments: dict[str, object],
     seen: list[Untrusted],
+    task: str = "",
+    trusted: str = "",
 ) -> Verdict:
-    """What ``rules`` say of a call of ``tool`` after the untrusted results ``seen``."""
+    """What ``rules`` say of a call of ``tool`` after the untrusted results ``seen``; ``task``
+    (the user's messages) and ``trusted`` (those and the trusted results) for ``scoped``."""
     if not seen:
         return Verdict("allow")
     rules = trust_rules(rules)
@@ -73,14 +79,22 @@ def judge(
         return Verdict("allow")
     decision = POLICY_DECISION[rules.policy] if named is None else named
     copied = copied_spans(arguments, seen)
+    if named is None and rules.policy == "scoped":
+        texts = [item.text for item in seen]
+        refusal = scoped_refusal(tool.name, arguments, texts, task, trusted)
+        reason = f"{refusal}; untrusted content ({_sources(seen)}) is in the context"
+        return Verdict("refuse", reason, copied) if refusal else Verdict("allow", "", copied)
     if decision == "allow":
         return Verdict("allow", "", copied)
-    sources = ", ".join(sorted({item.source for item in seen}))
     why = "has side effects" if named is None else f"is set to {named!r} in the trust settings"
-    reason = f"{tool.name} {why} and untrusted content ({sources}) is in the context"
+    reason = f"{tool.name} {why} and untrusted content ({_sources(seen)}) is in the context"
     if copied:
         reason += "; arguments copy untrusted text verbatim"
     return Verdict("refuse" if decision == "refuse" else "approve", reason, copied)
+
+
+def _sources(seen: list[Untrusted]) -> str:
+    return ", ".join(sorted({item.source for item in seen}))
 
 
 def copied_spans(arguments: dict[str, object], seen: list[Untrusted]) -> tuple[str, ...]:

@@ -21,8 +21,8 @@ from typing import Any, Literal
 
 from autan.errors import ConfigurationError
 
-TrustPolicy = Literal["strict", "default", "off"]
-TRUST_POLICIES: tuple[TrustPolicy, ...] = ("strict", "default", "off")
+TrustPolicy = Literal["strict", "default", "scoped", "off"]
+TRUST_POLICIES: tuple[TrustPolicy, ...] = ("strict", "default", "scoped", "off")
 
 ToolDecision = Literal["allow", "ask", "refuse"]
 TOOL_DECISIONS: tuple[ToolDecision, ...] = ("allow", "ask", "refuse")
@@ -30,9 +30,11 @@ TOOL_DECISIONS: tuple[ToolDecision, ...] = ("allow", "ask", "refuse")
 POLICY_DECISION: dict[TrustPolicy, ToolDecision] = {
     "strict": "refuse",
     "default": "ask",
+    "scoped": "refuse",
     "off": "allow",
 }
-"""What each policy decides for a tool with side effects once untrusted text came in."""
+"""What each policy decides for a tool with side effects once untrusted text came in
+(``scoped``: for a call its scope and provenance rules do not let run, ``autan.loop.scoped``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,11 +76,13 @@ def trust_rules(value: object, where: str = "trust") -> TrustRules:
 
 
 def check_trust_policy(policy: str, where: str = "trust") -> TrustPolicy:
-    """``policy`` if it is ``strict``, ``default`` or ``off``; ``ConfigurationError`` otherwise."""
+    """``policy`` if it is one of ``TRUST_POLICIES``; ``ConfigurationError`` otherwise."""
     for known in TRUST_POLICIES:
         if policy == known:
             return known
-    raise ConfigurationError(f"{where} must be 'strict', 'default' or 'off', got {policy!r}")
+    raise ConfigurationError(
+        f"{where} must be 'strict', 'default', 'scoped' or 'off', got {policy!r}"
+    )
 
 
 def _decision(value: object, where: str) -> ToolDecision:

@@ -48,6 +48,14 @@ def ranked(task: str, tools: Iterable[ToolSpec]) -> list[ToolSpec]:
     return [specs[index] for index in order]
 
 
+def names(task: str, tool_name: str) -> bool:
+    """Whether ``task`` shares a content word (by stem) with the action of ``tool_name``: its
+    first word (``send`` of ``send_money``, ``delete`` of ``deleteFile``). Not the object:
+    "the file with the plans" does not ask for ``delete_file``."""
+    action = _name_text(tool_name).split()[:1]
+    return _shares(task_words(task), _stems(_words(" ".join(action))))
+
+
 def task_words(task: str) -> set[str]:
     words = _stems(_words(task))
     if _FILE_NAME.search(task):
@@ -58,9 +66,13 @@ def task_words(task: str) -> set[str]:
 
 
 def tool_words(spec: ToolSpec) -> set[str]:
-    texts = [_CAMEL.sub(" ", spec.name).replace("_", " "), spec.description]
+    texts = [_name_text(spec.name), spec.description]
     texts += _parameter_texts(spec.parameters)
     return _stems(word for text in texts for word in _words(text))
+
+
+def _name_text(name: str) -> str:
+    return _CAMEL.sub(" ", name).replace("_", " ")
 
 
 def _parameter_texts(schema: Any) -> list[str]:
@@ -71,7 +83,7 @@ def _parameter_texts(schema: Any) -> list[str]:
         return []
     texts: list[str] = []
     for name, value in (schema.get("properties") or {}).items():
-        texts.append(_CAMEL.sub(" ", str(name)).replace("_", " "))
+        texts.append(_name_text(str(name)))
         texts += _parameter_texts(value)
     if isinstance(schema.get("description"), str):
         texts.append(schema["description"])
