@@ -64,10 +64,12 @@ class AgentCall:
     def _child(self, effect: CallTool, store: Store | None) -> Member:
         """The agent as this call runs it (a copy): in the parent's store, linked to the
         parent's step, within the parent's budget."""
+        from autan.store._lineage import PARENT_KEY
+
         child = copy.copy(self.agent)
         child.store = store
         child.limits = effect.budget.bound(self.agent.limits)
-        child.metadata = {**self.agent.metadata, "parent": _link(effect)}
+        child.metadata = {**self.agent.metadata, PARENT_KEY: _link(effect)}
         return child
 
 
