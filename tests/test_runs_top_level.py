@@ -4,6 +4,7 @@ another run and are reached through it (``runs show PARENT``) or with ``--all``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -35,7 +36,7 @@ def _journal(path: Path) -> tuple[SQLiteStore, str, str]:
 
 
 @pytest.fixture
-def journal(tmp_path: Path) -> tuple[SQLiteStore, str, str]:
+def journal(tmp_path: Path) -> Iterator[tuple[SQLiteStore, str, str]]:
     made = _journal(tmp_path / "journal.sqlite3")
     yield made
     made[0].close()
@@ -119,3 +120,17 @@ def test_the_servers_list_shows_the_users_runs(journal: tuple[SQLiteStore, str, 
         everything = httpx.get(f"{url}/v1/runs?all=true&limit=200", headers=AUTH).json()
     assert [run["id"] for run in page["runs"]] == [parent_id, cascade_id]
     assert len(everything["runs"]) == 7
+
+
+def test_the_mcp_servers_runs_resource_lists_the_users_runs(
+    journal: tuple[SQLiteStore, str, str],
+) -> None:
+    import asyncio
+    import json
+
+    from autan.mcp_server import agent_server
+
+    store, cascade_id, parent_id = journal
+    server = agent_server(Agent(ScriptedModel(["ok"]), store=store))
+    (content,) = asyncio.run(server.read_resource("autan://runs"))
+    assert [run["run_id"] for run in json.loads(content.content)] == [parent_id, cascade_id]
