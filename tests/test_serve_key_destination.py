@@ -15,6 +15,7 @@ import pytest
 from autan import SQLiteStore
 from autan.cli.serve import RecipeAgents
 from autan.cli.settings import load_settings
+from autan.store import Store
 from fake_chat_server import FakeChatServer, Reply, completion, function_call
 from serve_support import AUTH, run_view, served, start, wait_for
 from test_cli_resume import cut_after_tool_result
@@ -33,7 +34,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def _interrupted(home: Path, store: SQLiteStore, url: str, recipe_url: str) -> str:
+def _interrupted(home: Path, store: Store, url: str, recipe_url: str) -> str:
     """A run served against ``url``, cut after its tool result as a crash would leave it,
     its recipe then naming ``recipe_url``."""
     replies = [Reply(body=completion(tool_calls=[CALC])), Reply(body=completion("3367"))]
@@ -42,6 +43,7 @@ def _interrupted(home: Path, store: SQLiteStore, url: str, recipe_url: str) -> s
         with served(store, agents) as base:
             run_id = start(base, "What is 37 * 91?")
             wait_for(lambda: run_view(base, run_id)["status"] == "completed", "the run")
+    assert isinstance(store, SQLiteStore)
     journal = store.path
     cut_after_tool_result(journal, run_id)
     with sqlite3.connect(journal) as db:
@@ -52,7 +54,7 @@ def _interrupted(home: Path, store: SQLiteStore, url: str, recipe_url: str) -> s
     return run_id
 
 
-def _resume(store: SQLiteStore, agents: RecipeAgents, run_id: str) -> dict[str, object]:
+def _resume(store: Store, agents: RecipeAgents, run_id: str) -> dict[str, object]:
     """Start a server on the journal (it resumes the unfinished served runs as it starts),
     then, if the run is still unfinished, ask it to resume the run."""
     ended = ("completed", "failed")
