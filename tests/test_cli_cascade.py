@@ -43,6 +43,8 @@ def test_a_tier_that_hits_a_limit_hands_the_task_to_the_next(tmp_path: Path) -> 
     assert "answer: 42" in shown
     listed = autan("runs", "--store", store, "list", cwd=tmp_path)
     assert cascade_id in listed.stdout
+    assert f"{cascade_id}-2" not in listed.stdout  # a tier is part of its cascade's run
+    listed = autan("runs", "--store", store, "list", "--all", cwd=tmp_path)
     assert f"{cascade_id}-2" in listed.stdout
 
 

@@ -143,7 +143,7 @@ def test_serve_on_the_embedded_model(tmp_path: Path) -> None:
         said = chat.json()["choices"][0]["message"]["content"]
         asked += [
             {"role": "assistant", "content": said},
-            {"role": "user", "content": "And 12 * 13?"},
+            {"role": "user", "content": "And what is 12 * 13?"},
         ]
         follow_up = httpx.post(
             f"{url}/v1/chat/completions", json={"model": "autan", "messages": asked}, timeout=120
@@ -159,10 +159,12 @@ def test_serve_on_the_embedded_model(tmp_path: Path) -> None:
     assert view["usage"]["cached_tokens"] > 0  # the second step reused the first one's prefix
     assert chat.status_code == 200, chat.text
     assert said == "144"
-    # A 135M model may fail the follow-up's task (a 502 then); the turn is what is tested.
-    assert follow_up.status_code in (200, 502), follow_up.text
+    # "And 12 * 13?" made the 135M model call list_dir("12.12.13") three times (a 502, every
+    # time, not a flake); asked as a question it answers. The turn and its answer are tested.
+    assert follow_up.status_code == 200, follow_up.text
+    assert follow_up.json()["choices"][0]["message"]["content"] == "156"
     with SQLiteStore(journal) as store:
         second, first = (store.info(r.headers["x-autan-run"]) for r in (follow_up, chat))
     assert second.config["after"] == first.run_id  # the second turn continued the first
-    assert second.config["task"] == "And 12 * 13?"
+    assert second.config["task"] == "And what is 12 * 13?"
     assert "calculator" in tools["tools"]

@@ -25,9 +25,6 @@ if TYPE_CHECKING:
 Verifier = Callable[[RunResult[Any]], bool]
 """Judges an answered tier's run: ``True`` accepts its answer, ``False`` escalates."""
 
-TIER_KEY = "cascade_tier"
-"""The configuration key of a tier's run: its cascade's run id and its tier number."""
-
 Attempt = Generator[Event | TierRun, Any, tuple[RunResult[Any], AutanError | None]]
 
 
@@ -311,6 +308,8 @@ class Cascade(Generic[OutputT]):
         """Tier ``number``'s agent journaling to the cascade's store, its runs naming the
         cascade, within the budget the tiers ``before`` it left (a copy: the tier itself stays
         as it was given)."""
+        from autan.store._lineage import TIER_KEY
+
         agent = copy.copy(self.tiers[number - 1])
         agent.store = self.store
         agent.metadata = {**agent.metadata, TIER_KEY: {"cascade": cascade_id, "tier": number}}

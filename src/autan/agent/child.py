@@ -112,10 +112,12 @@ class AgentCall(ChildCall):
     def _child(self, effect: CallTool, store: Store | None) -> Member:
         """The agent as this call runs it (a copy): in the parent's store, linked to the
         parent's step, within the parent's budget."""
+        from autan.store._lineage import PARENT_KEY
+
         child = copy.copy(self.agent)
         child.store = store
         child.limits = effect.budget.bound(self.agent.limits)
-        child.metadata = {**self.agent.metadata, "parent": _link(effect)}
+        child.metadata = {**self.agent.metadata, PARENT_KEY: _link(effect)}
         return child
 
 
@@ -133,10 +135,12 @@ class CascadeCall(ChildCall):
     def _run(
         self, effect: CallTool, store: Store | None, stream_text: bool
     ) -> Generator[Event, None, ChildEnd]:
+        from autan.store._lineage import PARENT_KEY
+
         child = copy.copy(self.cascade)
         child.store = store or self.cascade.store
         child.budget = effect.budget
-        child.metadata = {**self.cascade.metadata, "parent": _link(effect)}
+        child.metadata = {**self.cascade.metadata, PARENT_KEY: _link(effect)}
         task = str(effect.arguments["task"])
         try:
             done = yield from child._child_events(task, effect.key or None, stream_text)

@@ -184,11 +184,13 @@ def _directory_lease(directory: Path, key: str, location: str) -> Iterator[None]
 
 
 def _record_batch_run(store: Store, run_id: str, directory: Path) -> None:
+    from autan.store._lineage import BATCH_KEY
+
     try:
         store.info(run_id)
     except ConfigurationError:
         with contextlib.suppress(StoreError):  # another batch recorded it at the same moment
-            store.create_run(run_id, {"batch": str(directory.resolve())})
+            store.create_run(run_id, {BATCH_KEY: str(directory.resolve())})
 
 
 def _in_flight(threads: int, max_in_flight: int | None) -> int | None:

@@ -62,9 +62,17 @@ def add_runs_commands(commands: argparse._SubParsersAction[Parser]) -> None:
         required=True,
         metavar="{list,show,export,resume,approve,deny,answer,replay,trace}",
     )
-    listing = actions.add_parser("list", help="the most recent runs, newest first")
+    listing = actions.add_parser(
+        "list", help="the most recent runs you started, newest first (runs show ID: its children)"
+    )
     listing.add_argument(
         "--limit", type=int, default=20, metavar="N", help="at most N runs (default: %(default)s)"
+    )
+    listing.add_argument(
+        "--all",
+        action="store_true",
+        help="also the runs inside others: child runs (as_tool, team members), cascade tiers, "
+        "batch lease records",
     )
     for name, text in _ACTIONS:
         action = actions.add_parser(name, help=text)
@@ -102,7 +110,7 @@ def run_runs(args: argparse.Namespace) -> int:
     try:
         with open_store(args.store, must_exist=True) as store:
             if args.runs_command == "list":
-                _list(store, args.limit)
+                _list(store, args.limit, args.all)
                 return EXIT_OK
             run_id = _resolve(store, args.run_id)
             return _on_run(store, run_id, args)
@@ -137,22 +145,26 @@ def _on_run(store: Store, run_id: str, args: argparse.Namespace) -> int:
 
 
 def _resolve(store: Store, prefix: str) -> str:
-    """The run whose id is ``prefix``, else the one run whose id starts with it (a child run's
-    id starts with its parent's: the parent's whole id names the parent)."""
-    matches = [info.run_id for info in store.runs() if info.run_id.startswith(prefix)]
+    """The run whose id is ``prefix``, else the one run whose id starts with it. A child run's
+    id starts with its parent's, so a prefix matching one run a user started names that one."""
+    candidates = [info for info in store.runs() if info.run_id.startswith(prefix)]
+    matches = [info.run_id for info in candidates]
     if prefix in matches:
         return prefix
+    top_level = [info.run_id for info in candidates if info.top_level]
+    if len(top_level) == 1:
+        return top_level[0]
     if len(matches) != 1:
         found = "no run" if not matches else f"{len(matches)} runs"
         raise ConfigurationError(f"{found} with id {prefix!r}; see autan runs list")
     return matches[0]
 
 
-def _list(store: Store, limit: int) -> None:
+def _list(store: Store, limit: int, everything: bool) -> None:
     from autan.cli.show import run_line
     from autan.store import SQLiteStore
 
-    runs = store.runs(limit)
+    runs = store.runs(limit) if everything else store.top_level_runs(limit)
     if not runs:
         where = store.path if isinstance(store, SQLiteStore) else "the PostgreSQL journal"
         print(f"no runs in {where}")

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from autan.cli.args import at_least
+from autan.cli.args import add_send_key_argument, at_least
 from autan.cli.display import EXIT_OK, new_token, serving
 from autan.cli.mcp_servers import add_mcp_arguments
 from autan.errors import ConfigurationError
@@ -57,6 +57,7 @@ def add_serve_command(commands: argparse._SubParsersAction[Parser]) -> None:
         "--workspace", default=".", metavar="DIR", help="directory the file tools may use"
     )
     add_mcp_arguments(serve)
+    add_send_key_argument(serve)  # for the journaled runs it resumes
     auth = serve.add_mutually_exclusive_group()
     auth.add_argument(
         "--token-file",
@@ -79,7 +80,9 @@ def run_serve(args: argparse.Namespace) -> int:
     token, fresh = _token(args)
     settings = load_settings()
     mcp = Served(recorded(servers_for_run(args, settings)), not args.mcp_no_approval)
-    agents = RecipeAgents(settings, args.model or settings.model, args.workspace, mcp)
+    agents = RecipeAgents(
+        settings, args.model or settings.model, args.workspace, mcp, args.send_key_to_recipe_server
+    )
     with open_store(args.store) as store:
         app = create_app(store, agents, ServeOptions(token=token, workers=args.workers))
         run_server(app, args.host, args.port, lambda url: _announce(url, token, fresh, args))
@@ -142,12 +145,20 @@ class RecipeAgents:
     run's tools profile picks among the built-in tools and the MCP servers."""
 
     def __init__(
-        self, settings: Settings, model: str, workspace: str, mcp: Served | None = None
+        self,
+        settings: Settings,
+        model: str,
+        workspace: str,
+        mcp: Served | None = None,
+        send_key_anyway: bool = False,
     ) -> None:
+        """``send_key_anyway``: resume journaled runs even where their recipe would send this
+        environment's key to a server it is not configured for (``check_key_destination``)."""
         from autan.tools.builtin import builtin_tools
 
         self._settings = settings
         self._model = model
+        self._send_key_anyway = send_key_anyway
         self._workspace = str(Path(workspace).expanduser().resolve())
         self._builtin = tuple(t.name for t in builtin_tools(self._workspace))
         self._mcp = mcp or Served()
@@ -177,9 +188,15 @@ class RecipeAgents:
         return self._build(recipe, store)
 
     def existing(self, run_id: str, config: Mapping[str, Any], store: Store) -> Agent:
+        """The journaled run's agent, its recipe read as ``autan runs resume`` reads one: the
+        key goes only where it is configured to go, this server's model counting as such."""
+        import dataclasses
+
         from autan.cli.recipe import Recipe
 
-        return self._build(Recipe.from_journal(run_id, config), store)
+        configured = dataclasses.replace(self._settings, model=self._model)
+        recipe = Recipe.to_continue(run_id, config, configured, self._send_key_anyway)
+        return self._build(recipe, store)
 
     def _profile(
         self, names: Sequence[str] | None

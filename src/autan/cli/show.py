@@ -35,6 +35,8 @@ def show(
     """``prompts``: each step's prompt, shown before the step's model line."""
     info = store.info(run_id)
     print(run_line(info), flush=True)
+    if info.parent is not None:
+        print(f"part of run {info.parent}: {runs_command(location)} show {info.parent}")
     _show_turns(store, run_id)
     if follow:
         return _follow(store, run_id, location)

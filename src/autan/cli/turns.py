@@ -18,8 +18,9 @@ AFTER = "after"
 
 
 def last_answered(store: Store) -> str:
-    """The id of the newest run with an answer: what ``-c`` continues."""
-    for info in store.runs(limit=200):
+    """The id of the newest run a user started that has an answer: what ``-c`` continues (a
+    child run or a cascade tier answers before its parent and is newer)."""
+    for info in store.top_level_runs(limit=200):
         if info.status == "completed":
             return info.run_id
     raise ConfigurationError("no answered run in the journal to continue")

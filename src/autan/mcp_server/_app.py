@@ -82,7 +82,7 @@ def _add_resources(server: Any, store: Store) -> None:
         """The latest runs of this agent's journal: id, status, task."""
         listed = [
             {"run_id": r.run_id, "status": r.status, "task": r.config.get("task")}
-            for r in store.runs(RUNS_LISTED)
+            for r in store.top_level_runs(RUNS_LISTED)
         ]
         return json.dumps(listed, ensure_ascii=False)
 

@@ -104,10 +104,12 @@ def listing(
     status: Annotated[Status | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
+    inside_too: Annotated[bool, Query(alias="all")] = False,
 ) -> RunPage:
-    """Runs, newest first, optionally only those with ``status``."""
+    """Runs started through the API or by a user, newest first, optionally only those with
+    ``status``; ``all=true`` adds the runs inside them (child runs, cascade tiers)."""
     runs = _runs(request)
-    infos = runs.store.runs()
+    infos = runs.store.runs() if inside_too else runs.store.top_level_runs()
     if status is not None:
         infos = [info for info in infos if _status(runs, info) == status]
     page = infos[offset : offset + limit]

@@ -11,6 +11,7 @@ from typing import Any, Literal
 from autan.errors import RunInProgress
 from autan.events import ApprovalRequested, ElicitationRequested, Event, FinalAnswer, RunFailed
 from autan.store._lease import LEASE_SECONDS, HeldLease, Holder, Lease, MayTake, new_token, stale
+from autan.store._lineage import is_top_level, parent_of
 
 RunStatus = Literal["completed", "failed", "running", "awaiting_approval", "interrupted"]
 
@@ -29,6 +30,16 @@ class RunInfo:
     """The ``type`` of the last journaled event, ``None`` for a run with no events yet."""
     lease: Lease | None = None
     """The process running it now, if one has (or had, when it died) its lease."""
+
+    @property
+    def parent(self) -> str | None:
+        """The run this one is part of (a child run's parent, a tier's cascade), if any."""
+        return parent_of(self.config)
+
+    @property
+    def top_level(self) -> bool:
+        """Started by a user, not inside another run nor as a batch's lease record."""
+        return is_top_level(self.config)
 
     @property
     def status(self) -> RunStatus:
@@ -99,7 +110,21 @@ class Store(ABC):
 
     @abstractmethod
     def runs(self, limit: int | None = None) -> list[RunInfo]:
-        """Summaries of the most recent runs, newest first."""
+        """Summaries of the most recent runs, newest first (child runs included)."""
+
+    def top_level_runs(self, limit: int | None = None) -> list[RunInfo]:
+        """Summaries of the most recent runs users started (``RunInfo.top_level``), newest
+        first: no child runs, cascade tiers or batch lease records. With a ``limit``, reads
+        four times as many summaries, and four times more again while too few were users'."""
+        if limit is None:
+            return [info for info in self.runs() if info.top_level]
+        asked = max(limit, 1) * 4
+        while True:
+            read = self.runs(asked)
+            found = [info for info in read if info.top_level]
+            if len(found) >= limit or len(read) < asked:
+                return found[:limit]
+            asked *= 4
 
     @abstractmethod
     def close(self) -> None:
