@@ -86,3 +86,35 @@ def make_agent(store: Store) -> Agent:
         int(os.environ.get("AUTAN_TEST_KILL_ON", "2")),
         float(os.environ.get("AUTAN_TEST_DELAY", "0")),
     )(store)
+
+
+@dataclass(frozen=True)
+class CpuProbe:
+    """A ``Setup`` whose workers report, per task, the process, the CPUs it may run on and the
+    threads an embedded model built in the worker would take (no model file is loaded)."""
+
+    delay: float = 0.0
+
+    def build(self) -> CpuProbe.Performer:
+        from autan.models.llama import LlamaModel
+
+        return CpuProbe.Performer(self.delay, LlamaModel(Path("unloaded.gguf"), "probe").n_threads)
+
+    def failed(self, task_id: str, error: str) -> dict[str, object]:
+        return {"task": task_id, "error": error}
+
+    @dataclass(frozen=True)
+    class Performer:
+        delay: float
+        model_threads: int
+
+        def perform(self, task: object, run_id: str) -> dict[str, object]:
+            time.sleep(self.delay)  # so that every worker gets tasks
+            return {
+                "pid": os.getpid(),
+                "cpus": sorted(os.sched_getaffinity(0)),
+                "model_threads": self.model_threads,
+            }
+
+        def close(self) -> None:
+            return None
