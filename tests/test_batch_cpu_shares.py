@@ -36,9 +36,9 @@ def test_more_workers_than_cpus_take_one_cpu_each_in_turn() -> None:
 
 
 def test_no_cpus_or_no_workers_is_refused() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="cannot share 0 CPUs among 2 workers"):
         shares([], 2)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="cannot share 2 CPUs among 0 workers"):
         shares([0, 1], 0)
 
 
@@ -84,7 +84,8 @@ def probe(workers: int, threads: int, ray: str | None = None) -> list[dict[str, 
     jobs = [(BatchTask(f"t{n}", "probe"), f"run-{n}") for n in range(6)]
     found: list[dict[str, Any]] = []
     dispatch(jobs, CpuProbe(delay=0.5), workers, threads, ray, found.append)
-    assert len(found) == len(jobs) and not any("error" in line for line in found), found
+    assert len(found) == len(jobs)
+    assert not any("error" in line for line in found), found
     return found
 
 

@@ -49,6 +49,30 @@ def worker_node(address: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
     return start_node(options, env)
 
 
+WAIT_FOR_NODES = """
+import os, sys, time, ray
+ray.init(address=os.environ["RAY_ADDRESS"], log_to_driver=False)
+deadline = time.monotonic() + float(sys.argv[2])
+while sum(node["Alive"] for node in ray.nodes()) < int(sys.argv[1]):
+    assert time.monotonic() < deadline, ray.nodes()
+    time.sleep(0.5)
+"""
+
+
+def wait_for_nodes(address: str, count: int, env: dict[str, str], seconds: float) -> None:
+    """Until ``count`` nodes are alive in the cluster (a node registers a while after it
+    starts), asked by a Ray driver of its own."""
+    command = [sys.executable, "-c", WAIT_FOR_NODES, str(count), str(seconds)]
+    joined = subprocess.run(
+        command,
+        env={**env, "RAY_ADDRESS": address},
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+    )
+    assert joined.returncode == 0, f"the worker node never joined: {joined.stderr[-2000:]}"
+
+
 def wait_for_hang(hung: Path, batch: subprocess.Popen[str], seconds: float) -> tuple[int, str]:
     """The process id and idempotency key of the call hanging on the worker node."""
     deadline = time.monotonic() + seconds
@@ -80,7 +104,7 @@ def test_a_batch_survives_the_death_of_a_worker_node(tmp_path: Path) -> None:
     with head_node(2, {**env, **FAST_DEATH}) as address:
         node = worker_node(address, {**env, "AUTAN_TEST_HANG_AFTER": "2"})
         try:
-            time.sleep(5)  # the node joins the cluster
+            wait_for_nodes(address, 2, env, 120)
             batch = subprocess.Popen(
                 [*command, "--ray", address], env=env, stderr=subprocess.PIPE, text=True
             )
