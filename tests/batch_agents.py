@@ -134,6 +134,7 @@ class CpuProbe:
                 "pid": os.getpid(),
                 "cpus": sorted(os.sched_getaffinity(0)),
                 "model_threads": self.model_threads,
+                "niceness": os.nice(0),
             }
 
         def close(self) -> None:

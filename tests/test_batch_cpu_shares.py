@@ -109,7 +109,7 @@ def test_each_thread_of_a_batch_sizes_its_model_by_its_share() -> None:
 
 
 @needs_two_cpus
-def test_each_ray_actor_sizes_its_model_by_the_cpus_it_reserved(
+def test_each_ray_actor_sizes_its_model_by_the_cpus_it_reserved_at_the_batch_niceness(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     pytest.importorskip("ray")
@@ -119,3 +119,4 @@ def test_each_ray_actor_sizes_its_model_by_the_cpus_it_reserved(
     lines = probe(workers=2, threads=1, ray="auto")
     assert {line["model_threads"] for line in lines} == {ray_share([len(CPUS)], 2)}
     assert len({line["pid"] for line in lines}) == 2
+    assert {line["niceness"] for line in lines} == {os.nice(0)}  # not Ray's 15 steps lower

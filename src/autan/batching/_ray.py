@@ -109,6 +109,10 @@ def _connect(address: str, actors: int) -> Any:
             include_dashboard=False,
             log_to_driver=False,
             _node_ip_address="127.0.0.1",  # a local instance listens on loopback only
+            # Ray starts its workers 15 niceness steps below its raylet, which yields them to
+            # every other process; a local instance's actors are this batch's work, so they
+            # run at the batch process's own niceness.
+            _system_config={"worker_niceness": 0},
         )
         return ray
     check_reachable(address)
