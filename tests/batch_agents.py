@@ -32,6 +32,9 @@ class Ledger:
     """Kill at the ``kill_on``-th append of the whole batch, once."""
     delay: float = 0.0
     """Seconds each call of the tool takes, for batches that must overlap."""
+    hang_after: int = 0
+    """At this process's ``hang_after``-th append, write ``PATH.hung`` (this process's id) and
+    hang, for a test to kill this worker's whole node mid-task (0: never)."""
 
     def __call__(self, store: Store) -> Agent:
         ledger = self
@@ -47,6 +50,8 @@ class Ledger:
 
     def append(self, entry: str) -> str:
         key = idempotency_key() or "no key"
+        with open(self.path + ".attempts", "a", encoding="utf-8") as attempts:
+            attempts.write(f"{key}\n")  # every call, a repeat too: one line, one write
         with open(self.path, "a+", encoding="utf-8") as file:
             fcntl.flock(file, fcntl.LOCK_EX)
             file.seek(0)
@@ -59,6 +64,10 @@ class Ledger:
             count = len(lines) + 1
         if self.kill != "none" and count == self.kill_on and self._first_kill():
             os.kill(os.getpid() if self.kill == "worker" else os.getppid(), signal.SIGKILL)
+        _APPENDED_HERE.append(key)
+        if len(_APPENDED_HERE) == self.hang_after:
+            Path(self.path + ".hung").write_text(f"{os.getpid()} {key}\n")
+            time.sleep(300)
         return "recorded"
 
     def _first_kill(self) -> bool:
@@ -67,6 +76,16 @@ class Ledger:
         except FileExistsError:
             return False
         return True
+
+
+_APPENDED_HERE: list[str] = []
+"""The entries this process appended."""
+
+
+def attempts(path: Path) -> list[str]:
+    """The run ids of every call of the ledger's tool, repeats included."""
+    lines = Path(f"{path}.attempts").read_text().splitlines()
+    return [line.rsplit(":", 2)[0] for line in lines]
 
 
 def ledger_keys(path: Path) -> list[str]:
@@ -85,4 +104,38 @@ def make_agent(store: Store) -> Agent:
         kill,
         int(os.environ.get("AUTAN_TEST_KILL_ON", "2")),
         float(os.environ.get("AUTAN_TEST_DELAY", "0")),
+        int(os.environ.get("AUTAN_TEST_HANG_AFTER", "0")),
     )(store)
+
+
+@dataclass(frozen=True)
+class CpuProbe:
+    """A ``Setup`` whose workers report, per task, the process, the CPUs it may run on and the
+    threads an embedded model built in the worker would take (no model file is loaded)."""
+
+    delay: float = 0.0
+
+    def build(self) -> CpuProbe.Performer:
+        from autan.models.llama import LlamaModel
+
+        return CpuProbe.Performer(self.delay, LlamaModel(Path("unloaded.gguf"), "probe").n_threads)
+
+    def failed(self, task_id: str, error: str) -> dict[str, object]:
+        return {"task": task_id, "error": error}
+
+    @dataclass(frozen=True)
+    class Performer:
+        delay: float
+        model_threads: int
+
+        def perform(self, task: object, run_id: str) -> dict[str, object]:
+            time.sleep(self.delay)  # so that every worker gets tasks
+            return {
+                "pid": os.getpid(),
+                "cpus": sorted(os.sched_getaffinity(0)),
+                "model_threads": self.model_threads,
+                "niceness": os.nice(0),
+            }
+
+        def close(self) -> None:
+            return None

@@ -6,6 +6,7 @@ journal makes the retry exactly once."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import signal
@@ -79,39 +80,57 @@ def wait_until_listening(port: int, head: subprocess.Popen[bytes], seconds: floa
     raise AssertionError(f"the Ray head never listened on {port}")
 
 
-@pytest.fixture
-def ray_head(tmp_path: Path) -> Iterator[str]:
-    """The address of a Ray head node on loopback with 2 CPUs. Its actors run in its
-    environment: the ledger is ``tmp_path/ledger``, and the first append kills its process."""
-    ports = free_ports(len(PORT_OPTIONS))
-    temp = tempfile.mkdtemp(prefix="ray-", dir="/tmp")  # short: Ray's socket paths are limited
-    command = [str(Path(sys.executable).with_name("ray")), "start", "--head", "--block"]
-    command += ["--num-cpus", "2", "--node-ip-address", "127.0.0.1", "--temp-dir", temp]
-    command += ["--include-dashboard", "false", "--disable-usage-stats"]
-    for option, port in zip(PORT_OPTIONS, ports, strict=True):
-        command += [option, str(port)]
-    head = subprocess.Popen(
+def start_node(options: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """``ray start --block`` in a session of its own (its group is the node's processes)."""
+    command = [str(Path(sys.executable).with_name("ray")), "start", "--block", *options]
+    command += ["--node-ip-address", "127.0.0.1", "--disable-usage-stats"]
+    return subprocess.Popen(
         command,
-        env={**cluster_env(), **ledger_env(tmp_path / "ledger")},
+        env=env,
         start_new_session=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+
+def stop_node(node: subprocess.Popen[bytes]) -> None:
+    for sent in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(node.pid, sent)
+        except ProcessLookupError:
+            break
+        try:
+            node.wait(timeout=20)
+            time.sleep(1)
+        except subprocess.TimeoutExpired:
+            continue
+
+
+@contextlib.contextmanager
+def head_node(cpus: int, env: dict[str, str]) -> Iterator[str]:
+    """A Ray head node on loopback with ``cpus`` CPUs, its own temp dir and ports; yields its
+    address. Its actors run in ``env``."""
+    ports = free_ports(len(PORT_OPTIONS))
+    temp = tempfile.mkdtemp(prefix="ray-", dir="/tmp")  # short: Ray's socket paths are limited
+    options = ["--head", "--num-cpus", str(cpus), "--temp-dir", temp]
+    options += ["--include-dashboard", "false"]
+    for option, port in zip(PORT_OPTIONS, ports, strict=True):
+        options += [option, str(port)]
+    head = start_node(options, env)
     try:
         wait_until_listening(ports[0], head, 120)
         time.sleep(2)  # the raylet registers with the GCS after it listens
         yield f"127.0.0.1:{ports[0]}"
     finally:
-        for sent in (signal.SIGTERM, signal.SIGKILL):
-            try:
-                os.killpg(head.pid, sent)
-            except ProcessLookupError:
-                break
-            try:
-                head.wait(timeout=20)
-                time.sleep(1)
-            except subprocess.TimeoutExpired:
-                continue
+        stop_node(head)
+
+
+@pytest.fixture
+def ray_head(tmp_path: Path) -> Iterator[str]:
+    """The address of a Ray head node with 2 CPUs whose actors' ledger is ``tmp_path/ledger``
+    and whose first append kills its process."""
+    with head_node(2, {**cluster_env(), **ledger_env(tmp_path / "ledger")}) as address:
+        yield address
 
 
 def test_a_batch_on_a_ray_cluster_survives_a_killed_worker(tmp_path: Path, ray_head: str) -> None:

@@ -2,6 +2,8 @@
 
 Processes suit the embedded model: each loads it once and runs one task at a time. Threads suit
 a model server: many runs wait on the network at once, bounded per server (``_in_flight``).
+Each worker process is pinned to its share of the CPUs, each thread's model takes its share as
+a count (``_cpus``).
 
 A worker process that dies (killed, out of memory) breaks a ``ProcessPoolExecutor``; the pool is
 then started again and every task not yet finished is handed out anew: each is resumed from its
@@ -12,15 +14,20 @@ more than ``max_task_retries`` deaths is given up (status ``error``).
 from __future__ import annotations
 
 import concurrent.futures as futures
+import contextlib
+import itertools
 import multiprocessing
+import queue
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from autan.batching._cpus import pin, shares
 from autan.batching._tasks import BatchTask
 from autan.batching._work import Performer, Setup
 from autan.errors import AutanError
+from autan.models.threads import cpu_share, usable_cpus
 
 Job = tuple[BatchTask, str]
 """A task and its run id."""
@@ -31,15 +38,19 @@ _worker: Built | None = None
 
 
 def run_in_threads(jobs: Iterable[Job], setup: Setup, threads: int, on_result: OnResult) -> None:
-    """Up to ``threads`` runs at once in this process; each thread builds its own worker."""
+    """Up to ``threads`` runs at once in this process; each thread builds its own worker, whose
+    model takes that thread's share of the process's CPUs."""
     local = threading.local()
     made: list[Built] = []
     lock = threading.Lock()
+    sizes = [len(share) for share in shares(usable_cpus(), threads)]
+    claims = itertools.count()
 
     def perform(job: Job) -> Any:
         worker = getattr(local, "worker", None)
         if worker is None:
-            worker = local.worker = built(setup)
+            with cpu_share(sizes[next(claims) % len(sizes)]):
+                worker = local.worker = built(setup)
             with lock:
                 made.append(worker)
         return perform_on(worker, job)
@@ -78,8 +89,11 @@ def _one_pool(
 ) -> list[str]:
     """Run the pending jobs in one pool; the ids still pending when a worker died."""
     context = multiprocessing.get_context("spawn")
+    cpus: multiprocessing.Queue[frozenset[int]] = context.Queue()
+    for share in shares(usable_cpus(), processes):
+        cpus.put(share)
     with futures.ProcessPoolExecutor(
-        processes, mp_context=context, initializer=_start_worker, initargs=(setup,)
+        processes, mp_context=context, initializer=_start_worker, initargs=(setup, cpus)
     ) as pool:
         submitted = {pool.submit(_perform, job): job[0].id for job in pending.values()}
         try:
@@ -98,10 +112,13 @@ def _finish(pending: dict[str, Job], task_id: str, line: Any, on_result: OnResul
     on_result(line)
 
 
-def _start_worker(setup: Setup) -> None:
-    """In each worker process: die with the batch process, then build the worker once."""
+def _start_worker(setup: Setup, cpus: multiprocessing.Queue[frozenset[int]]) -> None:
+    """In each worker process: die with the batch process, take the next share of the CPUs
+    and run on those only, then build the worker once."""
     global _worker
     _die_with_parent()
+    with contextlib.suppress(queue.Empty):  # a pool starts no more workers than shares
+        pin(cpus.get(timeout=5))
     _worker = built(setup)
 
 

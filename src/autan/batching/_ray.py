@@ -7,6 +7,9 @@ finds the run in the shared store and resumes it, recorded model replies and too
 replayed, and a call that had started is run again only for an idempotent tool, with the same
 idempotency key. So the store must be one every node reaches: PostgreSQL across machines, a
 SQLite file only when every actor is on this machine.
+
+Each actor reserves an equal share of the cluster's CPUs (``_cpus.ray_share``) and its model
+uses that many threads; actors are spread across nodes.
 """
 
 from __future__ import annotations
@@ -15,9 +18,11 @@ import socket
 from collections.abc import Iterable
 from typing import Any
 
+from autan.batching._cpus import ray_share
 from autan.batching._local import Job, OnResult, built, perform_on
 from autan.batching._work import Setup
 from autan.errors import ConfigurationError
+from autan.models.threads import cpu_share, usable_cpus
 
 LOCAL = "auto"
 """``--ray auto``: start a Ray instance on this machine for the batch."""
@@ -33,10 +38,14 @@ def run_on_ray(
 ) -> None:
     """Run the jobs on ``actors`` Ray actors; joins the cluster at ``address`` (or ``auto``)."""
     ray = _connect(address, actors)
-    remote = ray.remote(num_cpus=1, max_restarts=max_restarts, max_task_retries=max_restarts)(
-        RayWorker
-    )
-    workers = [remote.remote(setup) for _ in range(actors)]
+    share = ray_share((node["Resources"].get("CPU", 0) for node in _alive(ray)), actors)
+    remote = ray.remote(
+        num_cpus=share,
+        max_restarts=max_restarts,
+        max_task_retries=max_restarts,
+        scheduling_strategy="SPREAD",  # across nodes: one node's death takes the fewest actors
+    )(RayWorker)
+    workers = [remote.remote(setup, share) for _ in range(actors)]
     try:
         _dispatch(ray, setup, list(workers), list(jobs), on_result)
     finally:
@@ -78,10 +87,12 @@ def _dispatch(
 
 
 class RayWorker:
-    """The actor: a ``Worker`` built when the actor starts (and again when Ray restarts it)."""
+    """The actor: a ``Worker`` built when the actor starts (and again when Ray restarts it),
+    whose model takes the actor's ``cpus`` (Ray reserves them, but does not pin the actor)."""
 
-    def __init__(self, setup: Setup) -> None:
-        self.worker = built(setup)
+    def __init__(self, setup: Setup, cpus: int) -> None:
+        with cpu_share(cpus):
+            self.worker = built(setup)
 
     def perform(self, job: Job) -> Any:
         return perform_on(self.worker, job)
@@ -94,10 +105,14 @@ def _connect(address: str, actors: int) -> Any:
         raise ConfigurationError("--ray needs Ray: pip install 'autan[ray]'") from None
     if address == LOCAL:
         ray.init(
-            num_cpus=actors,
+            num_cpus=max(actors, len(usable_cpus())),
             include_dashboard=False,
             log_to_driver=False,
             _node_ip_address="127.0.0.1",  # a local instance listens on loopback only
+            # Ray starts its workers 15 niceness steps below its raylet, which yields them to
+            # every other process; a local instance's actors are this batch's work, so they
+            # run at the batch process's own niceness.
+            _system_config={"worker_niceness": 0},
         )
         return ray
     check_reachable(address)
@@ -106,6 +121,10 @@ def _connect(address: str, actors: int) -> Any:
     except (ConnectionError, RuntimeError) as problem:
         raise ConfigurationError(f"cannot join the Ray cluster at {address}: {problem}") from None
     return ray
+
+
+def _alive(ray: Any) -> list[dict[str, Any]]:
+    return [node for node in ray.nodes() if node.get("Alive")]
 
 
 def check_reachable(address: str, timeout: float = 5.0) -> None:

@@ -25,6 +25,7 @@ from autan.errors import (
     LimitExceeded,
     ResumeNeedsDecision,
     RunError,
+    RunInProgress,
 )
 from autan.result import RunResult
 
@@ -108,10 +109,31 @@ class Worker:
         self.store.close()
 
 
-def run_or_resume(agent: Agent, task: BatchTask, run_id: str) -> RunResult:
+def run_or_resume(
+    agent: Agent, task: BatchTask, run_id: str, patience: float | None = None
+) -> RunResult:
     """Resume run ``run_id`` where the journal has it (a finished one returns its result), else
-    start it. Where issue 15's run lease lands, this is where it is claimed: before the resume,
-    so that two workers never continue one run."""
+    start it; the run's lease is claimed first, so two workers never continue one run.
+
+    A task retried after its worker died on another machine (a Ray node) finds the run's lease
+    live until its last heartbeat is ``LEASE_SECONDS`` old (the store cannot see that a process
+    there is gone): it waits that out, ``patience`` seconds at most (default: the lease's life
+    and two heartbeats), then resumes. A holder still renewing by then is alive: the task fails
+    with ``RunInProgress``."""
+    from autan.store import HEARTBEAT_SECONDS, LEASE_SECONDS
+
+    waited = LEASE_SECONDS + 2 * HEARTBEAT_SECONDS if patience is None else patience
+    deadline = time.monotonic() + waited
+    while True:
+        try:
+            return _run_or_resume(agent, task, run_id)
+        except RunInProgress:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(min(HEARTBEAT_SECONDS, max(0.0, deadline - time.monotonic())))
+
+
+def _run_or_resume(agent: Agent, task: BatchTask, run_id: str) -> RunResult:
     if agent.store is None:
         raise ConfigurationError("a batch's agent needs a store")
     try:

@@ -10,7 +10,6 @@ actions through the ``code`` protocol (one Python block, forced by a grammar).
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 import time
@@ -28,6 +27,7 @@ from autan.models._special_tokens import special_pattern
 from autan.models.base import Model
 from autan.models.context import DEFAULT_CONTEXT, check_context
 from autan.models.decoding import TEXT_ANSWER, ground, parse_decode, relevant
+from autan.models.threads import model_threads
 from autan.protocols import (
     JsonOutput,
     OutputConstraint,
@@ -65,6 +65,8 @@ class LlamaModel(Model):
         """The decoding strategies of tools steps (``autan.models.decoding``); none by default."""
         if TEXT_ANSWER in self.decode:
             self.protocol = protocol.with_text_answers()
+        self.n_threads = model_threads()
+        """llama.cpp's compute threads, decided when the model is built (``models.threads``)."""
         self._llama: Any = None
         self._formatter: Any = None
         self._specials: re.Pattern[str] | None = None
@@ -224,7 +226,7 @@ class LlamaModel(Model):
                 llama = Llama(
                     model_path=str(self.path),
                     n_ctx=self.n_ctx,
-                    n_threads=_usable_cpus(),
+                    n_threads=self.n_threads,
                     seed=self.seed,
                     verbose=False,
                 )
@@ -317,15 +319,6 @@ def _cached_prefix(llama: Any, tokens: list[int]) -> int:
             break
         same += 1
     return min(same, len(tokens) - 1)
-
-
-def _usable_cpus() -> int:
-    """The CPUs this process may run on (``taskset``, cgroup cpusets), not all the machine's:
-    llama.cpp threads beyond them only wait on each other."""
-    try:
-        return len(os.sched_getaffinity(0)) or 1
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def _fitted(request: ModelRequest) -> ModelRequest:
