@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from autan.messages import INVALID_CALL, Message, ToolCall
 from autan.protocols import constrained
+from autan.protocols.constrained import CUT_CALL
 from autan.tools.builtin import builtin_tools
 
 TOOLS = tuple(t.spec for t in builtin_tools("."))
@@ -145,7 +146,14 @@ def test_huge_and_deep_outputs_are_handled() -> None:
     _, calls = constrained.parse_output("[" * 100_000, 1)
     assert calls == ()
     _, calls = constrained.parse_output('{"tool": "f", "arguments": ' + "[" * 100_000, 1)
-    assert calls == ()
+    assert [(c.name, c.arguments) for c in calls] == [(INVALID_CALL, {"problem": CUT_CALL})]
+
+
+def test_a_call_cut_off_at_the_token_limit_is_an_invalid_call_not_an_answer() -> None:
+    cut = '{ "tool": "list_dir", "arguments": { "path": "list_dir_tokyo_2023_2023_2023'
+    text, calls = constrained.parse_output(cut, 1)
+    assert text == ""
+    assert [(c.name, c.arguments) for c in calls] == [(INVALID_CALL, {"problem": CUT_CALL})]
 
 
 def test_more_calls_than_a_step_allows_is_one_reported_problem() -> None:

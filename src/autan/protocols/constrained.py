@@ -45,6 +45,8 @@ CALL_FORMAT = CallFormat(
 MAX_CALLS_PER_STEP = 8
 _DECODER = json.JSONDecoder()
 _NOT_BLANK = re.compile(r"[^ \t\r\n]")
+_CALL_START = re.compile(r'\s*\{\s*"tool"\s*:')
+CUT_CALL = "the call was cut off before it ended (a value too long?); write a shorter call"
 ANSWER_ONLY_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {ANSWER_KEY: {"type": "string", "minLength": 1, "maxLength": 400}},
@@ -136,9 +138,13 @@ def _with_definitions(
 
 
 def parse_output(text: str, step: int) -> tuple[str, tuple[ToolCall, ...]]:
-    """The answer text and tool calls in one output. Output cut off mid-JSON becomes an answer."""
+    """The answer text and tool calls in one output. An answer cut off mid-JSON is salvaged as
+    an answer; a call cut off before it closed (a value that ran to the token limit) is an
+    invalid call the model is told about, never an answer."""
     values = _json_values(text)
     if values is None:
+        if _CALL_START.match(text):
+            return "", (ToolCall(f"call_{step}_invalid_0", INVALID_CALL, {"problem": CUT_CALL}),)
         return _salvage_answer(text), ()
     if len(values) > 1 and all(_is_call(value) for value in values):
         if len(values) > MAX_CALLS_PER_STEP:
