@@ -76,7 +76,9 @@ def test_the_embedded_model_pauses_at_the_question_and_gets_the_answer(tmp_path:
 
     Not asserted: how the run ends after that. On 2026-12-02 SmolLM2-135M went on to call
     ``read_file(path='mcp:mcp_test_server')`` (the result's source, copied) and stopped after
-    three failed calls (1 run of 1)."""
+    three failed calls (1 run of 1); in session 4 it went on to ``write_file(path='data.txt',
+    content='Hello, World!')``, which the trust policy held for approval (exit 3 again, but at an
+    approval, not at the question)."""
     env = {**os.environ, "AUTAN_HOME": str(tmp_path)}
 
     def autan(*args: str) -> subprocess.CompletedProcess[str]:
@@ -96,7 +98,10 @@ def test_the_embedded_model_pauses_at_the_question_and_gets_the_answer(tmp_path:
     run_id = done.stderr.split("autan: run ")[1].split()[0]
     assert autan("runs", "answer", run_id, "--json", '{"name": "Ada"}').returncode == 0
     resumed = autan("runs", "resume", run_id)
-    assert resumed.returncode in (0, 1), resumed.stderr
+    assert resumed.returncode in (0, 1, 3), resumed.stderr
+    if resumed.returncode == 3:  # paused again: only at a later call's approval, never the question
+        assert "waits for approval of" in resumed.stderr
+        assert "ask_person" not in resumed.stderr.split("waits for approval of")[1].split("[")[0]
     assert "Traceback" not in resumed.stderr
     with SQLiteStore(tmp_path / "journal.sqlite3") as store:
         events = store.load(run_id)
