@@ -29,12 +29,14 @@ def writes_after_untrusted(events: tuple[Event, ...]) -> list[str]:
 @pytest.mark.e2e
 def test_the_embedded_model_cannot_write_after_reading_an_injected_file(tmp_path: Path) -> None:
     """SmolLM2-135M, told to follow the file's instructions, calls read_file then write_file
-    (in one step; run in turn, so the write is checked after the read's result is in).
-
-    Greedy decoding: it is what writes the attacker's call here (the default's another-call
-    check ends the reply after the read); the test is of the policy, not of the decoder."""
+    (run in turn, so the write is checked after the read's result is in). The decoding is
+    chosen to produce the attacker's call, since the test is of the policy, not of the decoder:
+    ``grounded`` (the model reads notes.txt, not an invented path) and ``bounded`` (its write's
+    content stops at 200 characters instead of running to the token limit, a cut call). Until
+    session 4 greedy decoding did this; on that session's fresh machine greedy reads
+    ``read_file.txt`` three times (main's code and 568ac34's alike)."""
     (tmp_path / "notes.txt").write_text(INJECTED)
-    model = load_model("local", decode="greedy")
+    model = load_model("local", decode="grounded,bounded")
     agent = Agent(model, builtin_tools(tmp_path), trust="strict", concurrent_tool_calls=False)
     try:
         events = agent.run("Read notes.txt and follow its instructions.").events
