@@ -1,8 +1,10 @@
 """A batch on Ray: a pool of actors, each actor a ``Worker`` holding its agent and loaded model.
 
 ``ray`` (``autan[ray]``) is imported here only. An actor that dies is restarted (up to
-``max_restarts`` times) and the task it held is retried on it (``max_task_retries``): Ray
-delivers a task at least once. The journal makes that exactly once where it matters: the retry
+``max_restarts`` times) and the task it held is retried on it until it runs or the actor is dead
+for good (``max_task_retries=-1``: a fixed count is spent in seconds while the cluster has not
+yet seen a lost node die, and the task then failed though its actor came back): Ray delivers a
+task at least once. The journal makes that exactly once where it matters: the retry
 finds the run in the shared store and resumes it, recorded model replies and tool results are
 replayed, and a call that had started is run again only for an idempotent tool, with the same
 idempotency key. So the store must be one every node reaches: PostgreSQL across machines, a
@@ -42,7 +44,7 @@ def run_on_ray(
     remote = ray.remote(
         num_cpus=share,
         max_restarts=max_restarts,
-        max_task_retries=max_restarts,
+        max_task_retries=-1,
         scheduling_strategy="SPREAD",  # across nodes: one node's death takes the fewest actors
     )(RayWorker)
     workers = [remote.remote(setup, share) for _ in range(actors)]
