@@ -12,11 +12,11 @@ the model noticed the delimiters.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
 from autan.loop.common_substring import SuffixAutomaton
+from autan.loop.provenance import argument_values
 from autan.loop.scoped import scoped_refusal
 from autan.loop.trust_rules import (
     POLICY_DECISION,
@@ -101,21 +101,10 @@ def copied_spans(arguments: dict[str, object], seen: list[Untrusted]) -> tuple[s
     """The longest run of each string argument that appears verbatim in an untrusted result;
     linear in the arguments' and the results' lengths (``common_substring``)."""
     found: list[str] = []
-    for value in _strings(arguments):
+    for value in argument_values(arguments):
         if len(value) < MIN_COPIED_CHARS:
             continue
         longest = SuffixAutomaton(value).longest_common(item.text for item in seen)
         if len(longest) >= MIN_COPIED_CHARS and longest not in found:
             found.append(longest)
     return tuple(found)
-
-
-def _strings(value: object) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from _strings(item)
