@@ -55,7 +55,14 @@ def run_autan(model: Any, task: Everyday) -> dict[str, object]:
             result = failure.result
         seconds = time.perf_counter() - started
         ok = correct(task, result.output, workspace)
-    return {"answer": result.output, "correct": ok, "steps": result.model_calls, "seconds": seconds}
+    calls = [f"{c.name}({c.arguments})" for m in result.messages for c in m.tool_calls]
+    return {
+        "answer": result.output,
+        "correct": ok,
+        "steps": result.model_calls,
+        "seconds": seconds,
+        "calls": calls,
+    }
 
 
 def run_bare(llama: Any, task: Everyday) -> dict[str, object]:

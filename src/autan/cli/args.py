@@ -53,7 +53,8 @@ def _bound(minimum: float, strict: bool) -> str:
 DECODE_HELP = (
     "decoding strategies of the embedded model: default (= another-call,relevance), greedy "
     "(main's: one generation under the step's grammar), all, or a comma-separated list of "
-    "text-answer, likelihood, function-first, another-call, bounded, relevance, grounded "
+    "text-answer, likelihood, function-first, another-call, bounded, relevance, grounded, "
+    "chat-answer "
     "(see BENCHMARKS.md)"
 )
 

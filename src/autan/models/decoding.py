@@ -27,17 +27,28 @@ cache):
   and no grammar, so a question that needs no tool gets the answer the model gives in plain
   chat, not a copied ``TEXT`` placeholder or an invented call. On by default.
 - ``grounded``: a path parameter (its name says ``path`` or ``file``) takes, in the grammar
-  only, one of the paths the task names (``notes.txt``, ``docs/``), and where the task names
-  none, a path with a default is left out (the tool uses ``"."``): the model neither invents
-  ``read_file.txt`` nor ``current_dir``.
+  only, one of the paths the task names (``notes.txt``, ``docs/``; a folder's parameter only
+  the folders among them), and where none fits, a path with a default is left out (the tool
+  uses ``"."``): the model neither invents ``read_file.txt`` nor ``current_dir``, nor lists
+  ``motto.txt`` as a directory.
 - ``bounded``: strings and arrays a tool did not bound get a bound in the grammar (arguments
   are still validated against the tool's own schema), so a value that never closes stops early.
+- ``chat-answer``: when a step after a tool result answers (a text answer, not a typed one), the
+  answer is asked again as plain chat, no tools and no grammar, in one user turn: the task, then
+  each call of the turn with what it returned (``answer_turn``). Under the
+  grammar, after a result, SmolLM2-135M copies the nearest line of the observation (the
+  untrusted-data note, or ``"is_dst": false`` as ``True``); asked as a question about the
+  result, it answers from it (BENCHMARKS.md, issue 18). A chat answer that quotes nothing the
+  tools returned is not taken (``quotes_a_result``): the grammar's answer stands. No tool is
+  offered in that turn, so the result's text cannot start a call there; chat markers stay
+  defused.
 
 Pure: the decisions take a ``Scores`` and do no I/O.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Sequence
@@ -45,13 +56,15 @@ from dataclasses import replace
 from typing import Any, Protocol
 
 from autan.errors import ConfigurationError
-from autan.messages import Message, ModelRequest
+from autan.messages import Message, ModelRequest, ToolCall
 from autan.protocols import CallFormat, JsonOutput, OutputConstraint
 from autan.protocols.relevance import fitting
+from autan.protocols.untrusted import defuse_markers
 
 TEXT_ANSWER = "text-answer"
 RELEVANCE = "relevance"
 GROUNDED = "grounded"
+CHAT_ANSWER = "chat-answer"
 STRATEGIES = (
     TEXT_ANSWER,
     "likelihood",
@@ -60,6 +73,7 @@ STRATEGIES = (
     "bounded",
     RELEVANCE,
     GROUNDED,
+    CHAT_ANSWER,
 )
 ANOTHER_CALL = "another-call"
 NEEDS_TEXT_ANSWER = frozenset({"likelihood", "function-first"})
@@ -159,6 +173,72 @@ def ground(
     return replace(allowed, schema=grounded(allowed.schema, paths), line=line)
 
 
+def answer_turn(messages: tuple[Message, ...]) -> str | None:
+    """The one user turn ``chat-answer`` asks the answer in: the task, then each call of this
+    turn with what it returned (the result last, nearest the answer: asked after it once more,
+    the task is what SmolLM2-135M copies); ``None`` when no tool has returned in this turn."""
+    start = max((i for i, m in enumerate(messages) if m.role == "user"), default=-1)
+    if start < 0:
+        return None
+    turn = messages[start + 1 :]
+    calls = {call.id: call for message in turn for call in message.tool_calls}
+    results = [_returned(m, calls.get(m.tool_call_id or "")) for m in turn if m.role == "tool"]
+    results = list(dict.fromkeys(results))  # a repeated call shown once
+    if not results:
+        return None
+    task = messages[start].content.strip()
+    return "\n\n".join([task, *results])
+
+
+def quotes_a_result(answer: str, messages: tuple[Message, ...]) -> bool:
+    """Whether ``answer`` holds, word for word, something a tool returned in this turn that the
+    task and the calls did not already say: a line of a result, or a value of a JSON result. A
+    chat answer that quotes none is not taken (``chat-answer``): free of the grammar,
+    SmolLM2-135M may "compute" 37 * 91 itself (2947) instead of reading the calculator's 3367,
+    or talk about ``Asia/Tokyo`` without the time the server returned."""
+    text = answer.casefold()
+    return any(value in text for value in _new_values(messages))
+
+
+def _new_values(messages: tuple[Message, ...]) -> list[str]:
+    start = max((i for i, m in enumerate(messages) if m.role == "user"), default=-1)
+    turn = messages[max(start, 0) :]
+    said = " ".join(
+        [turn[0].content if turn else ""]
+        + [json.dumps(c.arguments, ensure_ascii=False) for m in turn for c in m.tool_calls]
+    ).casefold()
+    values: list[str] = []
+    for message in turn:
+        if message.role == "tool":
+            values += [line.strip() for line in message.content.splitlines()]
+            values += _json_scalars(message.content)
+    return [value.casefold() for value in values if value and value.casefold() not in said]
+
+
+def _json_scalars(text: str) -> list[str]:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return []
+    found: list[str] = []
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack += item.values()
+        elif isinstance(item, list):
+            stack += item
+        elif isinstance(item, str | int | float) and not isinstance(item, bool) and str(item):
+            found.append(str(item))
+    return found
+
+
+def _returned(result: Message, call: ToolCall | None) -> str:
+    arguments = ", ".join(f"{k}={v!r}" for k, v in (call.arguments if call else {}).items())
+    name = call.name if call else (result.name or "a tool")
+    return f"{name}({arguments}) returned:\n{defuse_markers(result.content.strip())}"
+
+
 def _task(messages: tuple[Message, ...]) -> str:
     """The last user turn's text."""
     return next((m.content for m in reversed(messages) if m.role == "user"), "")
@@ -171,7 +251,8 @@ def task_paths(task: str) -> list[str]:
 
 def grounded(schema: Any, paths: Sequence[str]) -> Any:
     """``schema`` (a step's, for the grammar only) with each string parameter named like a path
-    held to ``paths``, or, if there are none and it has a default, left out."""
+    held to ``paths`` (a folder's parameter to the folders among them: ``docs/``), or, if none
+    fits and it has a default, left out."""
     if isinstance(schema, list):
         return [grounded(item, paths) for item in schema]
     if not isinstance(schema, dict):
@@ -187,11 +268,23 @@ def grounded(schema: Any, paths: Sequence[str]) -> Any:
             _PATH_NAME.search(name) and isinstance(value, dict) and value.get("type") == "string"
         ):
             kept[name] = value
-        elif paths:
-            kept[name] = {"type": "string", "enum": list(paths)}
+        elif fits := _fitting_paths(name, value, paths):
+            kept[name] = {"type": "string", "enum": fits}
         elif "default" not in value or name in required:
             kept[name] = value
     return {**out, "properties": kept}
+
+
+_FOLDER = re.compile(r"\b(?:dir|directory|folder)\b", re.IGNORECASE)
+
+
+def _fitting_paths(name: str, parameter: dict[str, Any], paths: Sequence[str]) -> list[str]:
+    """The task's paths a path parameter may take: a folder's parameter (its name or description
+    says directory or folder) only the folders (``docs/``); any other, every path."""
+    described = f"{name.replace('_', ' ')} {parameter.get('description', '')}"
+    if _FOLDER.search(described):
+        return [path for path in paths if path.endswith("/")]
+    return list(paths)
 
 
 def should_call(scores: Scores, form: CallFormat, margin: float = CALL_MARGIN) -> bool:

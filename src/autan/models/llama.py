@@ -26,7 +26,15 @@ from autan.models._llama_grammar import grammar
 from autan.models._special_tokens import special_pattern
 from autan.models.base import Model
 from autan.models.context import DEFAULT_CONTEXT, check_context
-from autan.models.decoding import TEXT_ANSWER, ground, parse_decode, relevant
+from autan.models.decoding import (
+    CHAT_ANSWER,
+    TEXT_ANSWER,
+    answer_turn,
+    ground,
+    parse_decode,
+    quotes_a_result,
+    relevant,
+)
 from autan.models.threads import model_threads
 from autan.protocols import (
     JsonOutput,
@@ -96,6 +104,44 @@ class LlamaModel(Model):
         return self.protocol.name
 
     def _complete(self, request: ModelRequest, deadline: Deadline) -> ModelResponse:
+        asked = self._chat_asked(request)
+        response = self._complete_step(request, deadline)
+        if asked is None or response.tool_calls:
+            return response
+        return self._chat_answer(asked, request, deadline, response)
+
+    def _chat_asked(self, request: ModelRequest) -> str | None:
+        """The plain chat turn a text answer of this step is asked in (``chat-answer``), if any."""
+        if CHAT_ANSWER not in self.decode or request.answer_schema or request.code_block:
+            return None
+        return answer_turn(request.messages)
+
+    def _chat_answer(
+        self, asked: str, request: ModelRequest, deadline: Deadline, first: ModelResponse
+    ) -> ModelResponse:
+        """The step's answer asked again as one plain chat turn (``chat-answer``); ``first``,
+        the grammar's answer, stands where the chat answer quotes nothing of the results."""
+        started = time.perf_counter()
+        llama = self._load()
+        content = defuse(asked, self._specials)
+        prompt = str(self._formatter(messages=[{"role": "user", "content": content}]).prompt)
+        tokens = llama.tokenize(prompt.encode(), add_bos=False, special=True)
+        cached = _cached_prefix(llama, tokens)
+        stop = self._stops(llama, tokens, None, deadline)
+        deadline.check(self.name)
+        output = _generate(llama, tokens, request, None, stop=stop)
+        deadline.check(self.name)
+        counted = output["usage"]
+        usage = Usage(counted["prompt_tokens"], counted["completion_tokens"], cached)
+        seconds = time.perf_counter() - started
+        finish = output["choices"][0].get("finish_reason") or "stop"
+        text = output["choices"][0]["text"].strip()
+        usage, seconds = first.usage + usage, first.seconds + seconds
+        if not quotes_a_result(text, request.messages):
+            text, finish = first.text, first.finish_reason
+        return ModelResponse(text, (), usage, seconds, self.name, finish)
+
+    def _complete_step(self, request: ModelRequest, deadline: Deadline) -> ModelResponse:
         started = time.perf_counter()
         protocol = for_request(self.protocol, request)
         allowed = protocol.constraint(request.tools, request.tool_choice, request.answer_schema)
@@ -147,8 +193,9 @@ class LlamaModel(Model):
             request,
             self.decode,
         )
-        if self.decode and isinstance(allowed, JsonOutput) and allowed.calls is not None:
-            # a decoded step is assembled part by part: it comes as one piece
+        decoded = self.decode and isinstance(allowed, JsonOutput) and allowed.calls is not None
+        if decoded or self._chat_asked(request) is not None:
+            # a decoded step is assembled part by part, a chat answer may follow a step: one piece
             yield self._complete(request, deadline)
             return
         llama, tokens, cached = self._prepare(request, protocol)
