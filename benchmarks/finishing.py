@@ -1,6 +1,7 @@
 """How often does a run end with a correct answer, and in how many model calls?
 
-    python benchmarks/finishing.py [--model local] [--decode D] [--actions tools|code] [--json out.json]
+    python benchmarks/finishing.py [--model local] [--decode D] [--actions tools|code]
+        [--json out.json]
 
 Runs every task of ``one_tool_tasks.TASKS`` on the given model with the built-in tools, each in a
 fresh workspace, and prints one line per task and a summary.

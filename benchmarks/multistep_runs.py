@@ -26,12 +26,12 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE / "peers")]
 
-from multistep_tasks import KINDS, MultiTask, is_correct, select  # noqa: E402
 from tasks import calculator, get_weather  # noqa: E402
 
 from autan import Agent, RunError, load_model, tool  # noqa: E402
 from autan.tools import Tool  # noqa: E402
 from autan.tools.files import Workspace, file_tools  # noqa: E402
+from multistep_tasks import KINDS, MultiTask, is_correct, select  # noqa: E402
 
 
 def offered(task: MultiTask, workspace: Path) -> list[Tool]:

@@ -25,8 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "peers"))
 
-import tasks as peer_tasks  # noqa: E402
-from tasks import WEATHER, celsius, number, word  # noqa: E402
+import tasks as peer_tasks
+from tasks import WEATHER, celsius, number, word
 
 WEATHER_TOOLS = ("get_weather", "calculator")
 FILE_TOOLS = ("list_dir", "read_file", "write_file")
