@@ -1,6 +1,7 @@
 """How often does a run end with a correct answer, and in how many model calls?
 
-    python benchmarks/finishing.py [--model local] [--actions tools|code] [--json out.json]
+    python benchmarks/finishing.py [--model local] [--decode D] [--actions tools|code]
+        [--json out.json]
 
 Runs every task of ``one_tool_tasks.TASKS`` on the given model with the built-in tools, each in a
 fresh workspace, and prints one line per task and a summary.
@@ -68,8 +69,9 @@ def main() -> int:
     parser.add_argument("--max-steps", type=int, default=10)
     parser.add_argument("--actions", choices=("tools", "code"), default="tools")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--decode", help="the embedded backend's decoding (load_model's decode)")
     args = parser.parse_args()
-    model = load_model(args.model)
+    model = load_model(args.model, decode=args.decode) if args.decode else load_model(args.model)
     rows = []
     for task in TASKS:
         row = run_task(model, task, args.max_steps, args.actions)
@@ -84,6 +86,7 @@ def main() -> int:
     calls = [int(r["model_calls"]) for r in rows]  # type: ignore[call-overload]
     summary = {
         "model": args.model,
+        "decode": args.decode,
         "tasks": len(rows),
         "correct": correct,
         "exact_answers": sum(bool(r["exact"]) for r in rows),
