@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
-from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-PEERS_DIR = Path(__file__).resolve().parent.parent / "benchmarks" / "peers"
+from bench_modules import PEERS, load
 
-
-def load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, PEERS_DIR / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-tasks = load("tasks")
+tasks = load("tasks", PEERS / "tasks.py")
 TASK = {task.prompt: task for task in tasks.TASKS}
 
 

@@ -177,8 +177,8 @@ def answer_turn(messages: tuple[Message, ...]) -> str | None:
     """The one user turn ``chat-answer`` asks the answer in: the task, then each call of this
     turn with what it returned (the result last, nearest the answer: asked after it once more,
     the task is what SmolLM2-135M copies); ``None`` when no tool has returned in this turn."""
-    start = max((i for i, m in enumerate(messages) if m.role == "user"), default=-1)
-    if start < 0:
+    start = _last_user(messages)
+    if start is None:
         return None
     turn = messages[start + 1 :]
     calls = {call.id: call for message in turn for call in message.tool_calls}
@@ -201,10 +201,12 @@ def quotes_a_result(answer: str, messages: tuple[Message, ...]) -> bool:
 
 
 def _new_values(messages: tuple[Message, ...]) -> list[str]:
-    start = max((i for i, m in enumerate(messages) if m.role == "user"), default=-1)
-    turn = messages[max(start, 0) :]
+    start = _last_user(messages)
+    if start is None:
+        return []
+    turn = messages[start:]
     said = " ".join(
-        [turn[0].content if turn else ""]
+        [turn[0].content]
         + [json.dumps(c.arguments, ensure_ascii=False) for m in turn for c in m.tool_calls]
     ).casefold()
     values: list[str] = []
@@ -213,6 +215,11 @@ def _new_values(messages: tuple[Message, ...]) -> list[str]:
             values += [line.strip() for line in message.content.splitlines()]
             values += _json_scalars(message.content)
     return [value.casefold() for value in values if value and value.casefold() not in said]
+
+
+def _last_user(messages: tuple[Message, ...]) -> int | None:
+    """The index of the last user turn: where this turn's task stands."""
+    return next((i for i in reversed(range(len(messages))) if messages[i].role == "user"), None)
 
 
 def _json_scalars(text: str) -> list[str]:

@@ -123,8 +123,7 @@ class LlamaModel(Model):
         the grammar's answer, stands where the chat answer quotes nothing of the results."""
         started = time.perf_counter()
         llama = self._load()
-        content = defuse(asked, self._specials)
-        prompt = str(self._formatter(messages=[{"role": "user", "content": content}]).prompt)
+        prompt = self._template([{"role": "user", "content": asked}])
         tokens = llama.tokenize(prompt.encode(), add_bos=False, special=True)
         cached = _cached_prefix(llama, tokens)
         stop = self._stops(llama, tokens, None, deadline)
@@ -230,7 +229,11 @@ class LlamaModel(Model):
 
     def _prompt(self, request: ModelRequest, protocol: ToolProtocol) -> str:
         self._load()
-        messages = protocol.render_messages(request.messages, request.tools)
+        return self._template(protocol.render_messages(request.messages, request.tools))
+
+    def _template(self, messages: list[dict[str, str]]) -> str:
+        """The chat template applied to ``messages``, each with the vocabulary's control-token
+        texts defused (a result cannot forge a turn)."""
         specials = self._specials
         contents = [{**item, "content": defuse(item["content"], specials)} for item in messages]
         return str(self._formatter(messages=contents).prompt)
