@@ -38,8 +38,9 @@ cache):
   each call of the turn with what it returned (``answer_turn``). Under the
   grammar, after a result, SmolLM2-135M copies the nearest line of the observation (the
   untrusted-data note, or ``"is_dst": false`` as ``True``); asked as a question about the
-  result, it answers from it (BENCHMARKS.md, issue 18). A chat answer that quotes nothing the
-  tools returned is not taken (``quotes_a_result``): the grammar's answer stands. No tool is
+  result, it answers from it (BENCHMARKS.md, issue 18). The chat answer is taken unless the
+  grammar's answer quotes what the tools returned and the chat answer does not
+  (``takes_chat_answer``): then the grammar's answer stands. No tool is
   offered in that turn, so the result's text cannot start a call there; chat markers stay
   defused.
 
@@ -190,12 +191,21 @@ def answer_turn(messages: tuple[Message, ...]) -> str | None:
     return "\n\n".join([task, *results])
 
 
+def takes_chat_answer(chat: str, grammar_answer: str, messages: tuple[Message, ...]) -> bool:
+    """Whether ``chat-answer`` takes the chat answer over the grammar's: unless it is empty, or
+    the grammar's answer quotes a result (``quotes_a_result``) and the chat answer does not.
+    Free of the grammar SmolLM2-135M may "compute" 37 * 91 itself (2947) where the grammar's
+    answer read the calculator's 3367; but where neither quotes, the grammar's answer is the
+    untrusted-data note or the ``TEXT`` placeholder copied, never better than the chat's."""
+    if not chat.strip():
+        return False
+    return quotes_a_result(chat, messages) or not quotes_a_result(grammar_answer, messages)
+
+
 def quotes_a_result(answer: str, messages: tuple[Message, ...]) -> bool:
     """Whether ``answer`` holds, word for word, something a tool returned in this turn that the
-    task and the calls did not already say: a line of a result, or a value of a JSON result. A
-    chat answer that quotes none is not taken (``chat-answer``): free of the grammar,
-    SmolLM2-135M may "compute" 37 * 91 itself (2947) instead of reading the calculator's 3367,
-    or talk about ``Asia/Tokyo`` without the time the server returned."""
+    task and the calls did not already say: a line of a result, or a value of a JSON result
+    (``Asia/Tokyo`` of the time server's result does not count where the task named it)."""
     text = answer.casefold()
     return any(value in text for value in _new_values(messages))
 

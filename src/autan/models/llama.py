@@ -32,8 +32,8 @@ from autan.models.decoding import (
     answer_turn,
     ground,
     parse_decode,
-    quotes_a_result,
     relevant,
+    takes_chat_answer,
 )
 from autan.models.threads import model_threads
 from autan.protocols import (
@@ -120,7 +120,8 @@ class LlamaModel(Model):
         self, asked: str, request: ModelRequest, deadline: Deadline, first: ModelResponse
     ) -> ModelResponse:
         """The step's answer asked again as one plain chat turn (``chat-answer``); ``first``,
-        the grammar's answer, stands where the chat answer quotes nothing of the results."""
+        the grammar's answer, stands where it quotes a result and the chat answer does not
+        (``decoding.takes_chat_answer``)."""
         started = time.perf_counter()
         llama = self._load()
         prompt = self._template([{"role": "user", "content": asked}])
@@ -136,7 +137,7 @@ class LlamaModel(Model):
         finish = output["choices"][0].get("finish_reason") or "stop"
         text = output["choices"][0]["text"].strip()
         usage, seconds = first.usage + usage, first.seconds + seconds
-        if not quotes_a_result(text, request.messages):
+        if not takes_chat_answer(text, first.text, request.messages):
             text, finish = first.text, first.finish_reason
         return ModelResponse(text, (), usage, seconds, self.name, finish)
 
