@@ -22,6 +22,7 @@ from autan.cli.settings import load_settings
 from autan.mcp import MCPServer, from_config_file, server
 from autan.testing import ScriptedModel
 from fake_chat_server import FakeChatServer, Reply, completion, function_call
+from mcp_helpers import server_command
 from test_cli import autan
 
 SLEEPER = textwrap.dedent(
@@ -209,11 +210,25 @@ def test_a_server_s_own_timeout_wins_over_the_flag(home: Path, sleeper: str) -> 
         ("-2", "the timeout must be a positive number of seconds, got -2.0"),
     ],
 )
-def test_a_bad_mcp_timeout_flag_is_one_line(value: str, why: str) -> None:
-    done = autan("run", "x", "--no-store", "--mcp-timeout", value)
+@pytest.mark.parametrize("command", [("run", "x", "--no-store"), ("mcp", "tools", "x")])
+def test_a_bad_mcp_timeout_flag_is_one_line(command: tuple[str, ...], value: str, why: str) -> None:
+    done = autan(*command, "--mcp-timeout", value)
     assert done.returncode == 2
     assert done.stderr == f"autan: error: argument --mcp-timeout: {why} (see autan --help)\n"
     assert "Traceback" not in done.stderr
+
+
+def test_mcp_tools_waits_for_the_listing_at_most_the_flag_s_seconds() -> None:
+    """``autan mcp tools`` calls no tool: ``--mcp-timeout`` bounds initialize and tools/list
+    (without it, 30 s), here of a server that never answers initialize."""
+    started = time.monotonic()
+    done = autan("mcp", "tools", server_command("garbage"), "--mcp-timeout", "1")
+    assert time.monotonic() - started < 20
+    assert done.returncode == 2
+    assert done.stderr.startswith(
+        "autan: error: MCP server 'mcp_test_server' did not answer initialize within 1 s"
+    )
+    assert done.stderr.count("\n") == 1
 
 
 def test_a_journaled_run_keeps_its_servers_timeouts(home: Path, sleeper: str) -> None:
