@@ -74,6 +74,23 @@ def test_a_call_past_the_timeout_is_a_tool_error_and_the_next_call_is_answered(
     assert (pinged.is_error, pinged.output) == (False, '{"result":"pong"}')
 
 
+def test_a_call_s_timeout_starts_when_it_is_sent_not_while_it_waits_its_turn(
+    sleeper: str,
+) -> None:
+    """One server's calls are made one at a time (``mcp/_connection.py`` says why): the 8th
+    call of a step waits 7 s behind seven that time out, and is answered all the same."""
+    step = [("wait_forever", {})] * 7 + [("ping", {})]
+    with (
+        mcp_tools(sleeper, timeout=1) as tools,
+        Agent(ScriptedModel([step, "done"]), tools) as agent,
+    ):
+        run = agent.run("go")
+    *waited, pinged = [e for e in run.events if isinstance(e, ToolResulted)]
+    assert {e.output for e in waited} == {"error: MCP server 'sleeper' did not answer within 1 s"}
+    assert (pinged.is_error, pinged.output) == (False, '{"result":"pong"}')
+    assert pinged.seconds > 6.5
+
+
 def test_a_server_s_own_timeout_wins_over_the_toolset_default(sleeper: str) -> None:
     own = server(sleeper)
     own = MCPServer(own.name, command=own.command, timeout=0.5)
