@@ -308,7 +308,7 @@ class Cascade(Generic[OutputT]):
         """Tier ``number``'s agent journaling to the cascade's store, its runs naming the
         cascade, within the budget the tiers ``before`` it left (a copy: the tier itself stays
         as it was given)."""
-        from autan.store._lineage import TIER_KEY
+        from autan.store import TIER_KEY
 
         agent = copy.copy(self.tiers[number - 1])
         agent.store = self.store

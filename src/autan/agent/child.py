@@ -112,7 +112,7 @@ class AgentCall(ChildCall):
     def _child(self, effect: CallTool, store: Store | None) -> Member:
         """The agent as this call runs it (a copy): in the parent's store, linked to the
         parent's step, within the parent's budget."""
-        from autan.store._lineage import PARENT_KEY
+        from autan.store import PARENT_KEY
 
         child = copy.copy(self.agent)
         child.store = store
@@ -135,7 +135,7 @@ class CascadeCall(ChildCall):
     def _run(
         self, effect: CallTool, store: Store | None, stream_text: bool
     ) -> Generator[Event, None, ChildEnd]:
-        from autan.store._lineage import PARENT_KEY
+        from autan.store import PARENT_KEY
 
         child = copy.copy(self.cascade)
         child.store = store or self.cascade.store
