@@ -7,9 +7,12 @@ Tasks: the multi-step task set (``peers/tasks.py``, 20 tasks, weather and calcul
 and a GSM8K sample (``--gsm8k N`` questions drawn with ``--seed``, from ``--data``, default
 ``../shared/bench/gsm8k/test.jsonl``), the multi-step tasks first. Each task runs three ways in
 one go: ``Cascade([embedded, oracle])``; the oracle alone; the embedded model alone, which is
-the cascade's own tier 1 run (the same agent on the same task, greedy decoding: running it
-again would give the same run). Records are appended to OUT.jsonl as each task ends; a task
-already there is skipped, so the run is resumable and can be split with --offset/--limit.
+the cascade's own tier 1 run (the same agent on the same task, under the embedded model's
+default decoding, ``autan.models.decoding.DEFAULT_DECODE``: its strategies compare
+log-probabilities where they decide and generate greedily elsewhere, so it is deterministic and
+running it again would give the same run; each record names it, ``tier1_decode``). Records are
+appended to OUT.jsonl as each task ends; a task already there is skipped, so the run is
+resumable and can be split with --offset/--limit.
 
 Tier 2 is ``cascade_oracle.OracleServer``: it answers every task with its ground truth, at
 once, priced at ``deepseek:deepseek-chat``'s list price from autan's table, with tokens
@@ -170,6 +173,11 @@ def tiers_for(kind: str, local: Model, oracle: Model) -> Tiers:
     return Tiers(small, top, computed, (failures_only, has_number))
 
 
+def decoding(model: Model) -> str:
+    """The model's decoding strategies as ``--decode`` names them; ``greedy`` for none."""
+    return ",".join(getattr(model, "decode", ())) or "greedy"
+
+
 def run_item(item: Item, tiers: Tiers, store_dir: Path) -> dict[str, Any]:
     from autan.store import SQLiteStore
 
@@ -198,6 +206,7 @@ def run_item(item: Item, tiers: Tiers, store_dir: Path) -> dict[str, Any]:
     return {
         "set": item.set,
         "id": item.id,
+        "tier1_decode": decoding(tiers.small.model),
         "tier1_answer": first.output,
         "tier1_correct": item.correct(first.output),
         "tier1_outcome": first.outcome,
@@ -279,7 +288,7 @@ def _rows(kind: str, records: list[dict[str, Any]]) -> list[str]:
 
     return [
         row(
-            "tier 1 alone (embedded SmolLM2-135M)",
+            f"tier 1 alone (embedded SmolLM2-135M, decoding {_decodings(records)})",
             sum(r["tier1_correct"] for r in records),
             "—",
             f"{unchecked} (every wrong answer)",
@@ -304,6 +313,12 @@ def _rows(kind: str, records: list[dict[str, Any]]) -> list[str]:
         ),
         *[_what_if(kind, name, records) for name in records[0]["tier1_verdicts_names"]],
     ]
+
+
+def _decodings(records: list[dict[str, Any]]) -> str:
+    """The decodings the records name (records written before ``tier1_decode``: unrecorded)."""
+    named = dict.fromkeys(str(r.get("tier1_decode", "not recorded")) for r in records)
+    return " / ".join(named)
 
 
 def _what_if(kind: str, verifier: str, records: list[dict[str, Any]]) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -24,11 +25,13 @@ from autan.events import (
     ElicitationAnswered,
     ElicitationRequested,
     Event,
+    ModelResponded,
     ServerSampled,
     ToolResulted,
     ToolStarted,
 )
-from autan.messages import Usage
+from autan.messages import ModelRequest, ModelResponse, Usage
+from autan.models.base import Model
 from autan.store import answer
 from autan.testing import ScriptedModel
 from mcp_helpers import server_command
@@ -144,6 +147,43 @@ def test_sampling_is_journaled_counted_and_replayed(tmp_path: Path) -> None:
     assert outputs(result.events) == ['{"result":"the model said: forty-two, forty-three"}']
     assert result.usage.total_tokens == 2 * 15 + 2 * 10  # two steps and two samples
     assert [type(e) for e in store.load("s1")] == [type(e) for e in result.events]
+
+
+class SlowEcho(Model):
+    """Replies ``re: QUESTION`` after a while, so that two calls' samples would overlap."""
+
+    name = "slow-echo"
+
+    def complete(self, request: ModelRequest) -> ModelResponse:
+        time.sleep(0.3)
+        question = request.messages[-1].content
+        return ModelResponse(text=f"re: {question}", usage=Usage(7, 3), model=self.name)
+
+
+def test_two_calls_to_one_server_each_own_their_samples(tmp_path: Path) -> None:
+    """The SDK does not say which call a sampling request came from: one server's calls are
+    made one at a time, so each sample is journaled under the call that asked."""
+    store = SQLiteStore(tmp_path / "journal.sqlite3")
+    step = [("ask_model_twice", {"question": "A?"}), ("ask_model_twice", {"question": "B?"})]
+    with (
+        mcp_tools(server_command(), sampling_model=SlowEcho()) as tools,
+        Agent(ScriptedModel([step, "done"]), tools, store=store) as agent,
+    ):
+        result = agent.run("ask both", run_id="c1")
+        assert agent.replay("c1").same
+    (first, *_) = [e for e in result.events if isinstance(e, ModelResponded)]
+    asked = {c.id: c.arguments["question"] for c in first.tool_calls}
+    samples = [e for e in store.load("c1") if isinstance(e, ServerSampled)]
+    assert sorted((asked[s.call_id], s.messages, s.reply) for s in samples) == [
+        ("A?", ("user: A?",), "re: A?"),
+        ("A?", ("user: A?",), "re: A?"),
+        ("B?", ("user: B?",), "re: B?"),
+        ("B?", ("user: B?",), "re: B?"),
+    ]
+    assert outputs(result.events) == [
+        '{"result":"the model said: re: A?, re: A?"}',
+        '{"result":"the model said: re: B?, re: B?"}',
+    ]
 
 
 @pytest.mark.parametrize(

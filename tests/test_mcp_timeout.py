@@ -22,6 +22,7 @@ from autan.cli.settings import load_settings
 from autan.mcp import MCPServer, from_config_file, server
 from autan.testing import ScriptedModel
 from fake_chat_server import FakeChatServer, Reply, completion, function_call
+from mcp_helpers import server_command
 from test_cli import autan
 
 SLEEPER = textwrap.dedent(
@@ -71,6 +72,23 @@ def test_a_call_past_the_timeout_is_a_tool_error_and_the_next_call_is_answered(
     assert waited.output == "error: MCP server 'sleeper' did not answer within 1 s"
     assert 0.9 < waited.seconds < 8
     assert (pinged.is_error, pinged.output) == (False, '{"result":"pong"}')
+
+
+def test_a_call_s_timeout_starts_when_it_is_sent_not_while_it_waits_its_turn(
+    sleeper: str,
+) -> None:
+    """One server's calls are made one at a time (``mcp/_connection.py`` says why): the 8th
+    call of a step waits 7 s behind seven that time out, and is answered all the same."""
+    step = [("wait_forever", {})] * 7 + [("ping", {})]
+    with (
+        mcp_tools(sleeper, timeout=1) as tools,
+        Agent(ScriptedModel([step, "done"]), tools) as agent,
+    ):
+        run = agent.run("go")
+    *waited, pinged = [e for e in run.events if isinstance(e, ToolResulted)]
+    assert {e.output for e in waited} == {"error: MCP server 'sleeper' did not answer within 1 s"}
+    assert (pinged.is_error, pinged.output) == (False, '{"result":"pong"}')
+    assert pinged.seconds > 6.5
 
 
 def test_a_server_s_own_timeout_wins_over_the_toolset_default(sleeper: str) -> None:
@@ -209,11 +227,25 @@ def test_a_server_s_own_timeout_wins_over_the_flag(home: Path, sleeper: str) -> 
         ("-2", "the timeout must be a positive number of seconds, got -2.0"),
     ],
 )
-def test_a_bad_mcp_timeout_flag_is_one_line(value: str, why: str) -> None:
-    done = autan("run", "x", "--no-store", "--mcp-timeout", value)
+@pytest.mark.parametrize("command", [("run", "x", "--no-store"), ("mcp", "tools", "x")])
+def test_a_bad_mcp_timeout_flag_is_one_line(command: tuple[str, ...], value: str, why: str) -> None:
+    done = autan(*command, "--mcp-timeout", value)
     assert done.returncode == 2
     assert done.stderr == f"autan: error: argument --mcp-timeout: {why} (see autan --help)\n"
     assert "Traceback" not in done.stderr
+
+
+def test_mcp_tools_waits_for_the_listing_at_most_the_flag_s_seconds() -> None:
+    """``autan mcp tools`` calls no tool: ``--mcp-timeout`` bounds initialize and tools/list
+    (without it, 30 s), here of a server that never answers initialize."""
+    started = time.monotonic()
+    done = autan("mcp", "tools", server_command("garbage"), "--mcp-timeout", "1")
+    assert time.monotonic() - started < 20
+    assert done.returncode == 2
+    assert done.stderr.startswith(
+        "autan: error: MCP server 'mcp_test_server' did not answer initialize within 1 s"
+    )
+    assert done.stderr.count("\n") == 1
 
 
 def test_a_journaled_run_keeps_its_servers_timeouts(home: Path, sleeper: str) -> None:

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any, Generic, cast, overload
 
 from autan.agent.code_runner import CodeRunner
 from autan.agent.conversation import fit_to_window, follow_up_history
-from autan.agent.driver import drive, outcome_of, run_async, run_sync
+from autan.agent.drained import drained
+from autan.agent.driver import drive, run_async, run_sync
 from autan.agent.journal import Run, concurrent_calls, journaled, reopen_run, start_run
 from autan.agent.perform import Performer
 from autan.agent.team import check_handoffs, check_name, handoff_tool, members, with_team
@@ -188,8 +189,7 @@ class Agent(Generic[OutputT]):
         result of this agent to follow up on (a ``ConfigurationError`` if it has no answer or
         another agent made it).
         """
-        run = self._start(task, run_id, after)
-        return _result_or_raise(outcome_of(self._events(run, False)))
+        return _result_or_raise(drained(self._events(self._start(task, run_id, after), False)))
 
     async def arun(
         self, task: str, *, run_id: str | None = None, after: RunResult[Any] | None = None
@@ -226,7 +226,7 @@ class Agent(Generic[OutputT]):
         run = self._reopen(run_id)
         if isinstance(run, RunResult):
             return self._finished(run)
-        return _result_or_raise(outcome_of(self._events(run, False)))
+        return _result_or_raise(drained(self._events(run, False)))
 
     async def aresume(self, run_id: str) -> RunResult[OutputT]:
         """``resume``, without blocking the event loop (the store's I/O still blocks briefly)."""
@@ -403,7 +403,7 @@ class Agent(Generic[OutputT]):
         run = Run(config["task"], run_id, journal, concurrent_calls(config))
         run = dataclasses.replace(run, history=self._stored_history(run_id))
         try:
-            return _result_or_raise(outcome_of(self._events(run, False)))
+            return _result_or_raise(drained(self._events(run, False)))
         except JournalEnds:
             raise ConfigurationError(
                 f"run {run_id} does not replay on this agent: its loop goes past the journal"

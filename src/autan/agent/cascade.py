@@ -8,9 +8,10 @@ from collections.abc import AsyncIterator, Callable, Generator, Iterable, Mappin
 from typing import TYPE_CHECKING, Any, Generic, cast
 
 from autan.agent._agent import Agent, _checked
-from autan.agent.cascade_drive import Ended, Steps, TierRun, drained, driven, driven_async
+from autan.agent.cascade_drive import Ended, Steps, TierRun, driven, driven_async
 from autan.agent.cascade_journal import CASCADE_KEY, CascadeJournal
 from autan.agent.cascade_result import CascadeResult
+from autan.agent.drained import drained
 from autan.agent.escalation import DEFAULT_ESCALATE_ON, check_escalate_on, failure_reason
 from autan.agent.journal import Run, journaled
 from autan.errors import AutanError, CascadeFailed, ConfigurationError, RunError, VerifierFailed
@@ -308,7 +309,7 @@ class Cascade(Generic[OutputT]):
         """Tier ``number``'s agent journaling to the cascade's store, its runs naming the
         cascade, within the budget the tiers ``before`` it left (a copy: the tier itself stays
         as it was given)."""
-        from autan.store._lineage import TIER_KEY
+        from autan.store import TIER_KEY
 
         agent = copy.copy(self.tiers[number - 1])
         agent.store = self.store

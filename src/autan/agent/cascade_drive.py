@@ -78,12 +78,3 @@ async def driven_async(steps: Steps[T], stream: bool, ended: Ended[T]) -> AsyncI
             sent = outcomes[0]
     finally:
         steps.close()
-
-
-def drained(events: Generator[Event, None, T]) -> T:
-    while True:
-        try:
-            next(events)
-        except StopIteration as stop:
-            done: T = stop.value
-            return done

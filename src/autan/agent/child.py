@@ -15,8 +15,9 @@ import copy
 import time
 from collections.abc import Generator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from autan.agent.drained import drained
 from autan.errors import AwaitingApproval, CascadeFailed, ResumeNeedsDecision, RunError
 from autan.events import ChildEvent, ChildRun, Event, FinalAnswer
 from autan.loop.effects import CallTool, ToolOutcome
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
     from autan.agent.member import CascadeMember, Member
     from autan.events import TierEnded
     from autan.store import Store
+
+M = TypeVar("M", "Member", "CascadeMember")
 
 KEEPS_WAITING = (ResumeNeedsDecision, AwaitingApproval)
 """A child that stops for a person stops its parent's call too: the parent's resume resumes
@@ -55,13 +58,7 @@ class ChildCall:
 
     def perform(self, effect: CallTool, store: Store | None) -> ToolOutcome:
         """Run (or resume) the child run of ``effect``: ``store`` is the parent's."""
-        events = self.events(effect, store, False)
-        while True:
-            try:
-                next(events)
-            except StopIteration as stop:
-                done: ToolOutcome = stop.value
-                return done
+        return drained(self.events(effect, store, False))
 
     def events(
         self, effect: CallTool, store: Store | None, stream_text: bool
@@ -110,14 +107,9 @@ class AgentCall(ChildCall):
         return ChildEnd(child_run(result, child.name, answered=True), answer_text(result))
 
     def _child(self, effect: CallTool, store: Store | None) -> Member:
-        """The agent as this call runs it (a copy): in the parent's store, linked to the
-        parent's step, within the parent's budget."""
-        from autan.store._lineage import PARENT_KEY
-
-        child = copy.copy(self.agent)
-        child.store = store
+        """The agent as this call runs it, within the parent's budget."""
+        child = _linked(self.agent, effect, store)
         child.limits = effect.budget.bound(self.agent.limits)
-        child.metadata = {**self.agent.metadata, PARENT_KEY: _link(effect)}
         return child
 
 
@@ -135,12 +127,8 @@ class CascadeCall(ChildCall):
     def _run(
         self, effect: CallTool, store: Store | None, stream_text: bool
     ) -> Generator[Event, None, ChildEnd]:
-        from autan.store._lineage import PARENT_KEY
-
-        child = copy.copy(self.cascade)
-        child.store = store or self.cascade.store
+        child = _linked(self.cascade, effect, store or self.cascade.store)
         child.budget = effect.budget
-        child.metadata = {**self.cascade.metadata, PARENT_KEY: _link(effect)}
         task = str(effect.arguments["task"])
         try:
             done = yield from child._child_events(task, effect.key or None, stream_text)
@@ -219,6 +207,17 @@ def _marked(
             yield ChildEvent(run_id, name, event)
     finally:
         running.close()
+
+
+def _linked(member: M, effect: CallTool, store: Store | None) -> M:
+    """``member`` (an agent or a cascade) as ``effect``'s call runs it: a copy, journaling to
+    ``store`` (the parent's), its runs linked to the parent's run, step and call."""
+    from autan.store import PARENT_KEY
+
+    child = copy.copy(member)
+    child.store = store
+    child.metadata = {**member.metadata, PARENT_KEY: _link(effect)}
+    return child
 
 
 def _link(effect: CallTool) -> dict[str, Any]:

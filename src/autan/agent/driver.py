@@ -83,12 +83,3 @@ async def run_async(
                 sent = piece.value
             else:
                 yield piece
-
-
-def outcome_of(events: Generator[Event, None, Outcome]) -> Outcome:
-    """Consume an event generator and return what it returned."""
-    while True:
-        try:
-            next(events)
-        except StopIteration as stop:
-            return cast(Outcome, stop.value)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Generator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from autan.agent.child import ChildCall
+from autan.agent.drained import drained
 from autan.events import ChildEvent
 from autan.loop.effects import CallTool, CallTools, ToolOutcome
 from autan.tools import render_output
@@ -63,7 +64,7 @@ async def aexecute_tool(
     child = effect.tool.function
     if isinstance(child, ChildCall):
         events = child.events(effect, store, stream_text)
-        return await asyncio.to_thread(pumped, events, on_event or _dropped)
+        return await asyncio.to_thread(drained, events, on_event)
     started = time.perf_counter()
     requests = _requests(effect, allowance, log)
     try:
@@ -79,21 +80,6 @@ async def aexecute_tool(
 
 
 OnEvent = Callable[[ChildEvent], None]
-
-
-def pumped(events: Generator[ChildEvent, None, ToolOutcome], on_event: OnEvent) -> ToolOutcome:
-    """A child run's call driven to its outcome, each of its events handed to ``on_event``."""
-    while True:
-        try:
-            event = next(events)
-        except StopIteration as stop:
-            done: ToolOutcome = stop.value
-            return done
-        on_event(event)
-
-
-def _dropped(event: ChildEvent) -> None:
-    pass
 
 
 def _requests(effect: CallTool, allowance: Allowance | None, log: SampleLog | None) -> CallRequests:
@@ -177,7 +163,7 @@ def _in_threads(
         try:
             child = call.tool.function
             if isinstance(child, ChildCall):
-                return pumped(child.events(call, store, stream_text), events.put)
+                return drained(child.events(call, store, stream_text), events.put)
             return execute_tool(call, store, allowance, log)
         finally:
             events.put(None)  # this call is done

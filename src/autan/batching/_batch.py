@@ -184,7 +184,7 @@ def _directory_lease(directory: Path, key: str, location: str) -> Iterator[None]
 
 
 def _record_batch_run(store: Store, run_id: str, directory: Path) -> None:
-    from autan.store._lineage import BATCH_KEY
+    from autan.store import BATCH_KEY
 
     try:
         store.info(run_id)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from autan.cli.args import limit
 from autan.cli.display import EXIT_OK, tool_line
-from autan.cli.mcp_servers import add_mcp_arguments, configured
+from autan.cli.mcp_servers import add_mcp_arguments, add_mcp_timeout, configured
 from autan.protocols import TOOL_PROTOCOLS
 
 if TYPE_CHECKING:
@@ -25,6 +25,7 @@ def add_mcp_commands(commands: argparse._SubParsersAction[Parser]) -> None:
         "server", help="a command line, an http(s):// URL, or a configured server's name"
     )
     tools.add_argument("--mcp-config", metavar="FILE", default=None, help="mcpServers JSON")
+    add_mcp_timeout(tools, "how long the server may take to initialize and list (default 30)")
     serve = actions.add_parser("serve", help="serve an agent as an MCP server (run_task tool)")
     serve.add_argument("--transport", choices=("stdio", "http"), default="stdio")
     serve.add_argument("--host", default="127.0.0.1", help="for --transport http")
@@ -53,7 +54,9 @@ def _list_tools(args: argparse.Namespace) -> int:
 
     named = configured(load_settings(), args.mcp_config)
     target = named.get(args.server) or server(args.server)
-    with mcp_tools(target, approve_destructive=True) as tools:
+    # it calls no tool: the seconds a run's call may wait for the server bound the one wait it has
+    waits = {} if args.mcp_timeout is None else {"connect_timeout": args.mcp_timeout}
+    with mcp_tools(target, approve_destructive=True, **waits) as tools:
         for listed in tools:
             print(tool_line(listed.spec, _flags(listed)))
     return EXIT_OK

@@ -30,19 +30,22 @@ def add_mcp_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="use every server of an mcpServers JSON file (as Claude Desktop or Cursor read)",
     )
-    parser.add_argument(
-        "--mcp-timeout",
-        type=_seconds,
-        default=None,
-        metavar="SECONDS",
-        help="how long an MCP tool call may wait for its result (default 60), for each server "
-        "whose configuration sets no timeout of its own",
+    add_mcp_timeout(
+        parser,
+        "how long an MCP tool call may wait for its result (default 60), for each server whose "
+        "configuration sets no timeout of its own",
     )
     parser.add_argument(
         "--mcp-no-approval",
         action="store_true",
         help="run tools that MCP servers mark destructive without asking first",
     )
+
+
+def add_mcp_timeout(parser: argparse.ArgumentParser, waits: str) -> None:
+    """``--mcp-timeout SECONDS``: a positive number of seconds (``autan.mcp.call_timeout``'s
+    rule), ``None`` when absent; ``waits`` says, in the command's help, what it bounds."""
+    parser.add_argument("--mcp-timeout", type=_seconds, default=None, metavar="SECONDS", help=waits)
 
 
 def _seconds(text: str) -> float:

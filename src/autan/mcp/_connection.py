@@ -3,7 +3,17 @@
 The SDK is async; autan's tools may be called from threads (the sync driver) or from an event
 loop (the async one). A connection therefore runs its session on an event loop of its own, in a
 daemon thread, and every call is submitted to that loop: the same path for both drivers, and a
-server that hangs or dies never blocks the caller past ``call_timeout``.
+server that hangs or dies never blocks the caller past ``call_timeout`` (after the calls ahead
+of it, below).
+
+One call at a time per connection: a server may ask the client something during a call
+(sampling, elicitation; autan answers both, so the server may ask during any call), and the
+SDK does not say which call a request came from (its ``ClientRequestContext`` holds the session,
+the request's id and ``_meta``; the related request id is the server's side only). With one
+call in flight, that call owns every request, so each sample is journaled, budgeted and
+answered again on resume for the call that caused it, and a question pauses the call that
+asked. Journaling such requests as unattributed when calls overlap would lose exactly that;
+serializing loses only the overlap of one server's calls (another server's still overlap).
 """
 
 from __future__ import annotations
@@ -66,8 +76,10 @@ class Connection:
         self._session: Any = None
         self._served: concurrent.futures.Future[None] | None = None
         self._stream_problem: str | None = None
-        self._in_flight: list[CallRequests] = []
-        """The calls waiting for their results, oldest first (only the loop's thread)."""
+        self._turn = asyncio.Lock()
+        """Held by the one call in flight."""
+        self._calling: CallRequests | None = None
+        """The ``CallRequests`` of the call in flight, which owns the server's requests."""
         self.closed = False
 
     def open(self) -> list[Any]:
@@ -96,9 +108,11 @@ class Connection:
         ``requests`` is what the server's sampling and elicitation during the call may use."""
         if self.closed or self._session is None:
             raise CallFailed(f"the connection to MCP server {self.server.name!r} is closed")
-        call = self._call(name, arguments, key, requests)
+        sent = threading.Event()
+        call = self._call(name, arguments, key, requests, sent)
         future = asyncio.run_coroutine_threadsafe(call, self._loop)
         try:
+            self._wait_turn(future, sent)
             return future.result(timeout=self.call_timeout + 5)
         except (TimeoutError, concurrent.futures.TimeoutError):
             future.cancel()
@@ -107,6 +121,13 @@ class Connection:
             raise
         except Exception as error:
             raise CallFailed(self._failed(error)) from None
+
+    def _wait_turn(self, future: concurrent.futures.Future[Any], sent: threading.Event) -> None:
+        """Until the call is sent: the calls ahead of it are each bounded by their own
+        timeout, so the wait is not this call's."""
+        while not sent.wait(timeout=0.5) and not future.done():
+            if not self._thread.is_alive():
+                raise CallFailed(self._ended())
 
     def close(self) -> None:
         """End the session (a stdio server is asked to exit, then stopped); idempotent."""
@@ -159,32 +180,35 @@ class Connection:
         return session
 
     async def _call(
-        self, name: str, arguments: dict[str, Any], key: str | None, requests: CallRequests | None
+        self,
+        name: str,
+        arguments: dict[str, Any],
+        key: str | None,
+        requests: CallRequests | None,
+        sent: threading.Event,
     ) -> Any:
-        session = self._session
-        if session is None:
-            raise CallFailed(self._ended())
-        meta = {IDEMPOTENCY_KEY: key} if key else None
-        if requests is not None:
-            self._in_flight.append(requests)
-        try:
-            return await session.call_tool(
-                name, arguments, read_timeout_seconds=self.call_timeout, meta=meta
-            )
-        finally:
-            if requests is not None:
-                self._in_flight.remove(requests)
+        async with self._turn:
+            sent.set()
+            session = self._session
+            if session is None:
+                raise CallFailed(self._ended())
+            meta = {IDEMPOTENCY_KEY: key} if key else None
+            self._calling = requests
+            try:
+                return await session.call_tool(
+                    name, arguments, read_timeout_seconds=self.call_timeout, meta=meta
+                )
+            finally:
+                self._calling = None
 
     def _answer(self, handler: ServerRequestHandler | None) -> Any:
-        """``handler`` as the SDK's callback, given the call the request belongs to. The SDK
-        does not say which call a request came from: it is taken to be the oldest in flight
-        (the only one, unless the run calls one server's tools concurrently)."""
+        """``handler`` as the SDK's callback, given the call the request belongs to: the one
+        in flight (calls are made one at a time, the module's docstring says why)."""
         if handler is None:
             return None
 
         async def answer(context: Any, params: Any) -> Any:
-            requests = self._in_flight[0] if self._in_flight else None
-            return await handler(self.server.name, requests, params)
+            return await handler(self.server.name, self._calling, params)
 
         return answer
 

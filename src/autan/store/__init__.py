@@ -19,14 +19,18 @@ from autan.store._lease import (
     Lease,
     MayTake,
 )
+from autan.store._lineage import BATCH_KEY, PARENT_KEY, TIER_KEY
 from autan.store._location import autan_home, default_journal_path
 from autan.store._postgres import PostgresStore
 from autan.store._sqlite import SQLiteStore
 from autan.store.approvals import answer, decide, pending, pending_question
 
 __all__ = [
+    "BATCH_KEY",
     "HEARTBEAT_SECONDS",
     "LEASE_SECONDS",
+    "PARENT_KEY",
+    "TIER_KEY",
     "HeldLease",
     "Holder",
     "Lease",
