@@ -48,6 +48,16 @@ def ranked(task: str, tools: Iterable[ToolSpec]) -> list[ToolSpec]:
     return [specs[index] for index in order]
 
 
+def best_fitting(task: str, tools: Iterable[ToolSpec]) -> tuple[ToolSpec, ...]:
+    """The tools that share the most content words (by stem) with ``task``, ties kept, in the
+    order given; none when no tool shares any."""
+    wanted = task_words(task)
+    specs = list(tools)
+    shared = [_shared(wanted, tool_words(spec)) for spec in specs]
+    most = max(shared, default=0)
+    return tuple(spec for spec, count in zip(specs, shared, strict=True) if most and count == most)
+
+
 def names(task: str, tool_name: str) -> bool:
     """Whether ``task`` shares a content word (by stem) with the action of ``tool_name``: its
     first word (``send`` of ``send_money``, ``delete`` of ``deleteFile``). Not the object:
