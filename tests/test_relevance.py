@@ -57,6 +57,13 @@ def _request(task: str, *more: Message, choice: str = "auto") -> ModelRequest:
     return ModelRequest(messages, (CONVERT,), choice)  # type: ignore[arg-type]
 
 
+def test_arithmetic_said_in_words_fits_the_calculator(tmp_path: Path) -> None:
+    tools = _builtin(tmp_path)
+    for task in ("What is twelve plus thirty?", "Multiply 6 by 7.", "What is three squared?"):
+        assert [spec.name for spec in fitting(task, tools)] == ["calculator"], task
+    assert fitting("How many legs does a spider have?", tools) == ()  # numbers alone do not
+
+
 def test_the_default_asks_a_step_no_tool_fits_as_plain_chat() -> None:
     assert "relevance" in DEFAULT_DECODE
     asked = relevant(_request("What is the capital of France?"), DEFAULT_DECODE)

@@ -7,6 +7,8 @@ import argparse
 from collections.abc import Callable
 from typing import TypeVar
 
+from autan.models.decoding import DEFAULT_DECODE, STRATEGIES
+
 N = TypeVar("N", int, float)
 
 
@@ -51,11 +53,9 @@ def _bound(minimum: float, strict: bool) -> str:
 
 
 DECODE_HELP = (
-    "decoding strategies of the embedded model: default (= another-call,relevance), greedy "
+    f"decoding strategies of the embedded model: default (= {','.join(DEFAULT_DECODE)}), greedy "
     "(main's: one generation under the step's grammar), all, or a comma-separated list of "
-    "text-answer, likelihood, function-first, another-call, bounded, relevance, grounded, "
-    "chat-answer "
-    "(see BENCHMARKS.md)"
+    f"{', '.join(STRATEGIES)} (see BENCHMARKS.md)"
 )
 
 

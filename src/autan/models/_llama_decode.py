@@ -36,11 +36,15 @@ class StepDecoder:
         tools: tuple[ToolSpec, ...],
         strategies: tuple[str, ...],
         generate: Generate,
+        first: tuple[OutputConstraint, tuple[str, ...]] | None = None,
     ) -> None:
         self._llama = llama
         self._allowed = allowed
         self._line = allowed.line if isinstance(allowed, JsonOutput) else None
         self._tools = {spec.name: spec for spec in tools}
+        self._first, self._first_names = first or (allowed, tuple(self._tools))
+        """The first value's constraint and tools: ``allowed``'s, or fewer (``best-fit``)."""
+        self._first_line = self._first.line if isinstance(self._first, JsonOutput) else None
         self._use = frozenset(strategies)
         self._generate = generate
         self._bound = "bounded" in self._use
@@ -61,9 +65,10 @@ class StepDecoder:
     ) -> tuple[str, str]:
         """The JSON answer kept: one value of the step's schema (a call or the answer), then,
         if it was a call and the step allows several, more calls as ``another-call`` decides."""
+        opening = self._first if isinstance(self._first, JsonOutput) else allowed
         if "another-call" not in self._use or allowed.line is None:
-            return self._generate(prompt, grammar(allowed, self._bound))
-        first, finish = self._generate(prompt, value_grammar(allowed, self._bound))
+            return self._generate(prompt, grammar(opening, self._bound))
+        first, finish = self._generate(prompt, value_grammar(opening, self._bound))
         if finish == "length" or not form.is_call(first):
             return first, finish
         return self._more_calls(prompt, first, form)
@@ -100,11 +105,13 @@ class StepDecoder:
 
     def _one_call(self, prompt: list[int], head: str, form: CallFormat) -> tuple[str, str]:
         here = prompt + self._tokens(head)
+        line = self._line if head else self._first_line
         if "function-first" not in self._use:
-            return self._generate(here, self._calls_grammar(most=1))
+            return self._generate(here, calls_grammar(line or {}, self._bound, 1))
+        names = list(self._tools) if head else list(self._first_names)
         scores = LlamaScores(self._llama, here)
         try:
-            name = decoding.rank_tools(scores, form, list(self._tools))[0]
+            name = decoding.rank_tools(scores, form, names)[0]
         finally:
             scores.release()
         opening = form.opening(name)
@@ -121,8 +128,8 @@ class StepDecoder:
         finally:
             scores.release()
 
-    def _calls_grammar(self, most: int = MAX_CALLS_PER_STEP) -> Any:
-        return calls_grammar(self._line or {}, self._bound, most)
+    def _calls_grammar(self) -> Any:
+        return calls_grammar(self._first_line or {}, self._bound, MAX_CALLS_PER_STEP)
 
     def _tokens(self, text: str) -> list[int]:
         if not text:

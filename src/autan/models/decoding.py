@@ -31,6 +31,12 @@ cache):
   the folders among them), and where none fits, a path with a default is left out (the tool
   uses ``"."``): the model neither invents ``read_file.txt`` nor ``current_dir``, nor lists
   ``motto.txt`` as a directory.
+- ``best-fit``: the first call of a turn names one of the tools that share the most content
+  words with the task (``protocols.relevance.best_fitting``, ties kept; all of them when none
+  shares a word), in the grammar only: the prompt still shows every tool, and a later call of
+  the same reply (parallel calls) or of a later step may name any. Among several offered
+  functions SmolLM2-135M often calls the wrong one (BFCL ``multiple``), or ``calculator`` for
+  "What is in the file name.txt?".
 - ``bounded``: strings and arrays a tool did not bound get a bound in the grammar (arguments
   are still validated against the tool's own schema), so a value that never closes stops early.
 - ``chat-answer``: when a step after a tool result answers (a text answer, not a typed one), the
@@ -57,15 +63,16 @@ from dataclasses import replace
 from typing import Any, Protocol
 
 from autan.errors import ConfigurationError
-from autan.messages import Message, ModelRequest, ToolCall
+from autan.messages import Message, ModelRequest, ToolCall, ToolSpec
 from autan.protocols import CallFormat, JsonOutput, OutputConstraint
-from autan.protocols.relevance import fitting
+from autan.protocols.relevance import best_fitting, fitting
 from autan.protocols.untrusted import defuse_markers
 
 TEXT_ANSWER = "text-answer"
 RELEVANCE = "relevance"
 GROUNDED = "grounded"
 CHAT_ANSWER = "chat-answer"
+BEST_FIT = "best-fit"
 STRATEGIES = (
     TEXT_ANSWER,
     "likelihood",
@@ -75,6 +82,7 @@ STRATEGIES = (
     RELEVANCE,
     GROUNDED,
     CHAT_ANSWER,
+    BEST_FIT,
 )
 ANOTHER_CALL = "another-call"
 NEEDS_TEXT_ANSWER = frozenset({"likelihood", "function-first"})
@@ -145,16 +153,26 @@ def relevant(request: ModelRequest, strategies: tuple[str, ...]) -> ModelRequest
     as it is otherwise (and for ``required`` or ``none``)."""
     if RELEVANCE not in strategies or request.tool_choice != "auto" or not request.tools:
         return request
-    turn: list[Message] = []
-    for message in reversed(request.messages):
-        if message.role == "user":
-            break
-        turn.append(message)
-    else:
+    start = _last_user(request.messages)
+    if start is None or _called(request.messages[start:]):
         return request
-    if any(item.tool_calls for item in turn) or fitting(message.content, request.tools):
+    if fitting(request.messages[start].content, request.tools):
         return request
     return replace(request, tools=())
+
+
+def first_call_tools(request: ModelRequest, strategies: tuple[str, ...]) -> tuple[ToolSpec, ...]:
+    """The tools this step's first call may name: under ``best-fit``, before this turn's first
+    call, those that share the most content words with the task (all where none shares any);
+    every offered tool otherwise."""
+    start = _last_user(request.messages)
+    if BEST_FIT not in strategies or start is None or _called(request.messages[start:]):
+        return request.tools
+    return best_fitting(request.messages[start].content, request.tools) or request.tools
+
+
+def _called(turn: Sequence[Message]) -> bool:
+    return any(message.tool_calls for message in turn)
 
 
 _PATH_NAME = re.compile(r"(?:^|_)(?:file_?)?(?:path|file|filename)(?:$|_)", re.IGNORECASE)

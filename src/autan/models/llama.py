@@ -30,6 +30,7 @@ from autan.models.decoding import (
     CHAT_ANSWER,
     TEXT_ANSWER,
     answer_turn,
+    first_call_tools,
     ground,
     parse_decode,
     relevant,
@@ -149,7 +150,8 @@ class LlamaModel(Model):
         llama, tokens, cached = self._prepare(request, protocol)
         if self.decode:
             deadline.check(self.name)  # the prompt's evaluation cannot be stopped: not begun late
-            text, finish = self._decoder(llama, request, allowed, deadline).decode(tokens)
+            decoder = self._decoder(llama, request, allowed, deadline, self._first(request))
+            text, finish = decoder.decode(tokens)
             deadline.check(self.name)
             completion = len(llama.tokenize(text.encode(), add_bos=False, special=False))
             usage = Usage(len(tokens), completion, cached)
@@ -169,8 +171,23 @@ class LlamaModel(Model):
             request,
         )
 
+    def _first(self, request: ModelRequest) -> tuple[OutputConstraint, tuple[str, ...]] | None:
+        """What the step's first value may be, and its tools' names, where ``best-fit`` narrows
+        them; else ``None``."""
+        tools = first_call_tools(request, self.decode)
+        if tools == request.tools:
+            return None
+        protocol = for_request(self.protocol, request)
+        first = protocol.constraint(tools, request.tool_choice, request.answer_schema)
+        return ground(first, request, self.decode), tuple(spec.name for spec in tools)
+
     def _decoder(
-        self, llama: Any, request: ModelRequest, allowed: OutputConstraint, deadline: Deadline
+        self,
+        llama: Any,
+        request: ModelRequest,
+        allowed: OutputConstraint,
+        deadline: Deadline,
+        first: tuple[OutputConstraint, tuple[str, ...]] | None = None,
     ) -> StepDecoder:
         """The step's decoder; each part it generates has what is left of the token budget."""
         spent: list[int] = []
@@ -183,7 +200,7 @@ class LlamaModel(Model):
             choice = output["choices"][0]
             return choice["text"], choice.get("finish_reason") or "stop"
 
-        return StepDecoder(llama, allowed, request.tools, self.decode, generate)
+        return StepDecoder(llama, allowed, request.tools, self.decode, generate, first)
 
     def _stream(self, request: ModelRequest, deadline: Deadline) -> Iterator[str | ModelResponse]:
         started = time.perf_counter()

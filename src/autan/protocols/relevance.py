@@ -2,7 +2,8 @@
 
 A tool fits when a content word of the task (not ``what`` or ``the``) shares its stem with a
 word of the tool's name, description or parameters. A file name in the task (``notes.txt``)
-counts as the word ``file``; an expression (``100 - 58``) as ``arithmetic`` and
+counts as the word ``file``; an expression (``100 - 58``), or a word that names an arithmetic
+operation (``plus``, ``times``, ``divided``, ``subtract``, ``squared``), as ``arithmetic`` and
 ``expression``. Stems are crude on purpose (a few English suffixes cut, then a common prefix
 of at least ``PREFIX`` letters): the question is only whether a tool is about the task at all.
 Pure functions, no I/O.
@@ -21,6 +22,10 @@ _WORD = re.compile(r"[a-z][a-z0-9]*")
 _FILE_NAME = re.compile(r"\b[\w-]+\.[a-z0-9]{1,5}\b", re.IGNORECASE)
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _EXPRESSION = re.compile(r"\d\s*[-+*/^%]\s*\(?\s*\d")
+_OPERATION_WORDS = frozenset(
+    """plus minus times multiply multiplied divide divided add added subtract subtracted sum
+    product quotient squared cubed percent""".split()  # noqa: SIM905
+)
 _SUFFIXES = ("ies", "ing", "ed", "s")
 STOPWORDS = frozenset(
     """a about after all also am an and any are as at be been before but by can could did do
@@ -48,6 +53,16 @@ def ranked(task: str, tools: Iterable[ToolSpec]) -> list[ToolSpec]:
     return [specs[index] for index in order]
 
 
+def best_fitting(task: str, tools: Iterable[ToolSpec]) -> tuple[ToolSpec, ...]:
+    """The tools that share the most content words (by stem) with ``task``, ties kept, in the
+    order given; none when no tool shares any."""
+    wanted = task_words(task)
+    specs = list(tools)
+    shared = [_shared(wanted, tool_words(spec)) for spec in specs]
+    most = max(shared, default=0)
+    return tuple(spec for spec, count in zip(specs, shared, strict=True) if most and count == most)
+
+
 def names(task: str, tool_name: str) -> bool:
     """Whether ``task`` shares a content word (by stem) with the action of ``tool_name``: its
     first word (``send`` of ``send_money``, ``delete`` of ``deleteFile``). Not the object:
@@ -60,7 +75,7 @@ def task_words(task: str) -> set[str]:
     words = _stems(_words(task))
     if _FILE_NAME.search(task):
         words.add("file")
-    if _EXPRESSION.search(task):
+    if _EXPRESSION.search(task) or _OPERATION_WORDS.intersection(_WORD.findall(task.lower())):
         words |= {"arithmetic", "expression"}
     return words
 
