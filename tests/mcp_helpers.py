@@ -11,11 +11,15 @@ import time
 from pathlib import Path
 
 TEST_SERVER = Path(__file__).resolve().parent / "mcp_test_server.py"
+RAW_SERVER = Path(__file__).resolve().parent / "mcp_raw_server.py"
+RAW_MODES = ("exit-in-initialize", "garbage")
 
 
 def server_command(mode: str = "tools") -> str:
-    """The command line of ``tests/mcp_test_server.py MODE``."""
-    return f"{shlex.quote(sys.executable)} {shlex.quote(str(TEST_SERVER))} {mode}"
+    """The command line of ``tests/mcp_test_server.py MODE`` (``mcp_raw_server.py`` for the
+    modes that do not speak MCP)."""
+    script = RAW_SERVER if mode in RAW_MODES else TEST_SERVER
+    return f"{shlex.quote(sys.executable)} {shlex.quote(str(script))} {mode}"
 
 
 def offline(command: str) -> str:

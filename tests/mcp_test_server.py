@@ -3,8 +3,9 @@
 Modes: ``tools`` (well-behaved tools, plus ones that die, hang, fail, answer 10 MB, sample and
 elicit), ``ask`` (only the eliciting tool), ``many`` (200 tools), ``bad-schema`` (a tool whose
 input schema is not JSON Schema), ``odd-schema`` (valid JSON Schema that no grammar expresses),
-``exit-in-initialize`` and ``garbage`` (raw stdio: no SDK). With a PORT, ``tools`` is served
-over streamable HTTP (``http``) or SSE (``sse``) on 127.0.0.1.
+With a PORT, ``tools`` is served over streamable HTTP (``http``) or SSE (``sse``) on 127.0.0.1.
+The servers that do not speak MCP (``exit-in-initialize``, ``garbage``) are in
+``mcp_raw_server.py``.
 """
 
 import os
@@ -190,21 +191,8 @@ def schema_server(mode: str) -> Any:
     return Server(mode, on_list_tools=list_tools, on_call_tool=call_tool)
 
 
-def raw(mode: str) -> None:
-    line = sys.stdin.readline()
-    if mode == "garbage":
-        print("this is not JSON-RPC", flush=True)
-        print('{"jsonrpc": "2.0", "oops": true}', flush=True)
-        time.sleep(3600)
-    print(f"crashing on {line[:20]!r}", file=sys.stderr, flush=True)
-    sys.exit(2)
-
-
 def main() -> None:
     mode = sys.argv[1]
-    if mode in ("exit-in-initialize", "garbage"):
-        raw(mode)
-        return
     if mode in ("bad-schema", "odd-schema"):
         import anyio
         from mcp.server.stdio import stdio_server

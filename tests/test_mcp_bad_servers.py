@@ -25,7 +25,7 @@ from test_cli import autan
         ),
         (
             server_command("exit-in-initialize"),
-            "MCP server 'mcp_test_server' failed to start: Connection closed "
+            "MCP server 'mcp_raw_server' failed to start: Connection closed "
             '(its stderr: crashing on \'{"jsonrpc":"2.0","id\')',
         ),
         (
@@ -47,7 +47,7 @@ def test_invalid_json_rpc_on_stdout_is_named_when_initialize_times_out() -> None
         mcp_tools(server_command("garbage"), connect_timeout=2)
     assert time.monotonic() - started < 15
     message = str(failed.value)
-    assert message.startswith("MCP server 'mcp_test_server' did not answer initialize within 2 s")
+    assert message.startswith("MCP server 'mcp_raw_server' did not answer initialize within 2 s")
     assert "invalid JSON-RPC on its stdout" in message
 
 

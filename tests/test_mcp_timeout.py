@@ -243,7 +243,7 @@ def test_mcp_tools_waits_for_the_listing_at_most_the_flag_s_seconds() -> None:
     assert time.monotonic() - started < 20
     assert done.returncode == 2
     assert done.stderr.startswith(
-        "autan: error: MCP server 'mcp_test_server' did not answer initialize within 1 s"
+        "autan: error: MCP server 'mcp_raw_server' did not answer initialize within 1 s"
     )
     assert done.stderr.count("\n") == 1
 
