@@ -36,8 +36,9 @@ def correct(task: Everyday, answer: str | None, workspace: Path | None) -> bool:
         target = (workspace or Path("/nonexistent")) / name
         return target.is_file() and target.read_text().strip() == content
     text = answer or ""
+    # a whole word or number: "5" is not in "0.5" nor in "5.5"
     return any(
-        re.search(rf"(?<![\w]){re.escape(word)}(?![\w])", text, re.IGNORECASE)
+        re.search(rf"(?<![\w.]){re.escape(word)}(?![\w]|[.,]\d)", text, re.IGNORECASE)
         for word in task.accept
     )
 
