@@ -47,6 +47,19 @@ def test_an_answer_must_quote_what_the_tools_returned() -> None:
     assert not quotes_a_result("37 * 91 is 2947.", TURN)
 
 
+def test_a_quote_stands_whole_not_inside_a_longer_number() -> None:
+    call = ToolCall("c1", "calculator", {"expression": "81 % 7"})
+    turn = (
+        Message("user", "What is 81 % 7?"),
+        Message("assistant", "", tool_calls=(call,)),
+        Message("tool", "4", tool_call_id="c1", name="calculator"),
+    )
+    assert not quotes_a_result("81% of 7 is 81 * 7 = 547.", turn)
+    assert not quotes_a_result("It is 0.4 or 4.5", turn)
+    assert quotes_a_result("The remainder is 4.", turn)
+    assert not takes_chat_answer("81 * 7 = 547.", "4", turn)  # finishing.py, session 6
+
+
 def test_the_chat_answer_is_taken_unless_only_the_grammars_quotes_a_result() -> None:
     assert not takes_chat_answer("37 * 91 is 2947.", "3367", TURN)  # only the grammar's quotes
     assert takes_chat_answer("37 * 91 is 3367.", "3367", TURN)

@@ -225,7 +225,13 @@ def quotes_a_result(answer: str, messages: tuple[Message, ...]) -> bool:
     task and the calls did not already say: a line of a result, or a value of a JSON result
     (``Asia/Tokyo`` of the time server's result does not count where the task named it)."""
     text = answer.casefold()
-    return any(value in text for value in _new_values(messages))
+    return any(_whole(value).search(text) for value in _new_values(messages))
+
+
+def _whole(value: str) -> re.Pattern[str]:
+    """``value`` standing whole in a text: not inside a longer word or number (the
+    calculator's ``4`` is not quoted by "81 * 7 = 547", nor ``5`` by "0.5")."""
+    return re.compile(rf"(?<![\w.]){re.escape(value)}(?![\w]|[.,]\d)")
 
 
 def _new_values(messages: tuple[Message, ...]) -> list[str]:
