@@ -39,7 +39,7 @@ def test_only_the_first_call_of_a_turn_is_narrowed() -> None:
     best = parse_decode("best-fit")
     asked = _request(Message("user", TASK))
     assert first_call_tools(asked, best) == (TRIANGLE,)
-    assert first_call_tools(asked, parse_decode("another-call")) == TOOLS  # opt-in
+    assert first_call_tools(asked, parse_decode("another-call")) == TOOLS  # a named strategy
     assert first_call_tools(_request(Message("user", "Hello there!")), best) == TOOLS
     call = ToolCall("c1", "triangle_area", {})
     called = _request(
@@ -62,7 +62,7 @@ def test_the_grammar_narrows_the_prompt_shows_every_tool(tmp_path: Path) -> None
     assert isinstance(first, JsonOutput)
     assert "triangle_area" in json.dumps(first.schema)
     assert "circle_area" not in json.dumps(first.schema)
-    assert LlamaModel(gguf, "local")._first(asked) is None  # not in the default
+    assert LlamaModel(gguf, "local", decode="another-call")._first(asked) is None
     protocol = model.protocol
     assert "circle_area" in "".join(
         m["content"] for m in protocol.render_messages(asked.messages, TOOLS)
@@ -74,7 +74,7 @@ def test_the_embedded_model_reads_the_file_the_question_names(tmp_path: Path) ->
     """Without ``best-fit`` the model called ``calculator(expression='12 * 3 + 4')`` for this
     question (everyday set, session 5)."""
     specs = tuple(tool.spec for tool in builtin_tools(tmp_path))
-    model = load_model("local", decode="another-call,relevance,grounded,best-fit")
+    model = load_model("local")  # the default decoding holds best-fit
     task = Message("user", "What is in the file name.txt?")
     response = model.complete(
         ModelRequest((Message("system", DEFAULT_INSTRUCTIONS), task), specs, "auto", 64)

@@ -120,21 +120,19 @@ def test_mcp_tools_lists_names_descriptions_parameters_and_hints() -> None:
 @pytest.mark.e2e
 def test_the_embedded_model_calls_the_time_server(tmp_path: Path) -> None:
     """The embedded model picks the MCP tool among the built-ins, its grammar (built from the
-    server's schema) gives a valid call, and the server's value comes back into the run.
+    server's schema) gives a valid call, the server's value comes back into the run, and the
+    answer gives the time the server returned (issue 16).
 
-    Not asserted: that the final answer repeats the time, which SmolLM2-135M does not do. It
-    copies the text nearest its answer: the untrusted-data note that opens every MCP result
-    ("Text from an untrusted source: ...", 2 runs of 2, 2026-12-02), the same note when it is
-    moved after the closing delimiter (1 of 1), and ``True`` (the result's last JSON value,
-    ``is_dst``) when the result is shown bare (1 of 1; 3 of 3 in the session before):
-    ``benchmarks/mcp_answer_probe.py``, numbers in BENCHMARKS.md.
+    The answer comes from the default decoding's ``chat-answer``: asked under the grammar after
+    the result, SmolLM2-135M copies the text nearest its answer, the untrusted-data note that
+    opens every MCP result, or ``True`` (the result's last JSON value) when the result is shown
+    bare (``benchmarks/mcp_answer_probe.py``, BENCHMARKS.md); asked as plain chat about the
+    result, it quotes the result.
 
-    The task names the tool's own words. "What is the current time in Asia/Tokyo?", this
-    test's task until session 4, made the model call ``list_dir`` with a path that ran to the
-    token limit on this session's fresh machine, on main's code and on 568ac34's alike, which
-    had passed with it the session before: the environment changed, not autan (not found what:
-    the server names the machine's zone in its descriptions, ``Etc/UTC`` here). "What time is it
-    in Asia/Tokyo?" calls ``convert_time`` with an ISO time the server rejects.
+    The task names the tool's own words. "What is the current time in Asia/Tokyo?" made the
+    model call ``list_dir`` with a path that ran to the token limit on session 4's fresh
+    machine (the server names the machine's zone in its descriptions, ``Etc/UTC`` here).
+    "What time is it in Asia/Tokyo?" calls ``convert_time`` with an ISO time the server rejects.
     """
     command = [
         sys.executable,
@@ -156,8 +154,10 @@ def test_the_embedded_model_calls_the_time_server(tmp_path: Path) -> None:
     assert "get_current_time(timezone='Asia/Tokyo')" in done.stderr
     observed = next(line for line in done.stderr.splitlines() if '"datetime":"' in line)
     assert '"timezone":"Asia/Tokyo"' in observed
-    assert observed.split('"datetime":"')[1].split('"')[0].endswith("+09:00")
-    assert done.stdout.strip()
+    returned = observed.split('"datetime":"')[1].split('"')[0]
+    assert returned.endswith("+09:00")
+    hours_minutes = returned.split("T")[1][:5]
+    assert hours_minutes in done.stdout, done.stdout
 
 
 def delimited(content: str) -> str:

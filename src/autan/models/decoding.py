@@ -86,11 +86,12 @@ STRATEGIES = (
 )
 ANOTHER_CALL = "another-call"
 NEEDS_TEXT_ANSWER = frozenset({"likelihood", "function-first"})
-DEFAULT_DECODE: tuple[str, ...] = (ANOTHER_CALL, RELEVANCE)
-"""What ``--decode default`` (and no flag) means. ``another-call`` alone: it keeps main's prompt
-and grammar and fixed the README example (``CET`` → 69.8); the others stay opt-in until
-measured better than greedy on agent runs (BENCHMARKS.md, issue 18: under ``likelihood`` the
-README example answers 21 without calling ``convert``)."""
+DEFAULT_DECODE: tuple[str, ...] = (ANOTHER_CALL, RELEVANCE, GROUNDED, CHAT_ANSWER, BEST_FIT)
+"""What ``--decode default`` (and no flag) means: the strategies that keep main's prompt and
+decide one thing each where greedy went wrong, measured on the everyday set, the multi-step set
+and ``finishing.py`` against the greedy path and each other (BENCHMARKS.md, issue 18). The
+others stay opt-in: under ``likelihood`` the README example answers 21 without calling
+``convert``."""
 GREEDY = "greedy"
 ALL = "all"
 
