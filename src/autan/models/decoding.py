@@ -89,9 +89,9 @@ NEEDS_TEXT_ANSWER = frozenset({"likelihood", "function-first"})
 DEFAULT_DECODE: tuple[str, ...] = (ANOTHER_CALL, RELEVANCE, GROUNDED, CHAT_ANSWER, BEST_FIT)
 """What ``--decode default`` (and no flag) means: the strategies that keep main's prompt and
 decide one thing each where greedy went wrong, measured on the everyday set, the multi-step set
-and ``finishing.py`` against the greedy path and each other (BENCHMARKS.md, issue 18). The
-others stay opt-in: under ``likelihood`` the README example answers 21 without calling
-``convert``."""
+and ``finishing.py`` against session 5's default, ``another-call,relevance`` (BENCHMARKS.md,
+issue 18). The others stay opt-in: under ``likelihood`` the README example answers 21 without
+calling ``convert``."""
 GREEDY = "greedy"
 ALL = "all"
 
