@@ -39,7 +39,7 @@ def test_only_the_first_call_of_a_turn_is_narrowed() -> None:
     best = parse_decode("best-fit")
     asked = _request(Message("user", TASK))
     assert first_call_tools(asked, best) == (TRIANGLE,)
-    assert first_call_tools(asked, parse_decode("another-call")) == TOOLS  # a named strategy
+    assert first_call_tools(asked, parse_decode(None)) == TOOLS  # opt-in
     assert first_call_tools(_request(Message("user", "Hello there!")), best) == TOOLS
     call = ToolCall("c1", "triangle_area", {})
     called = _request(
@@ -62,7 +62,7 @@ def test_the_grammar_narrows_the_prompt_shows_every_tool(tmp_path: Path) -> None
     assert isinstance(first, JsonOutput)
     assert "triangle_area" in json.dumps(first.schema)
     assert "circle_area" not in json.dumps(first.schema)
-    assert LlamaModel(gguf, "local", decode="another-call")._first(asked) is None
+    assert LlamaModel(gguf, "local")._first(asked) is None  # not in the default
     protocol = model.protocol
     assert "circle_area" in "".join(
         m["content"] for m in protocol.render_messages(asked.messages, TOOLS)
@@ -76,7 +76,7 @@ def test_the_embedded_model_calls_a_tool_the_question_names(tmp_path: Path) -> N
     the question's words fit best; which of the two is the model's choice (it took
     ``write_file`` in the everyday run of session 6: a tie ``best-fit`` cannot break)."""
     specs = tuple(tool.spec for tool in builtin_tools(tmp_path))
-    model = load_model("local")  # the default decoding holds best-fit
+    model = load_model("local", decode="another-call,relevance,grounded,chat-answer,best-fit")
     task = Message("user", "What is in the file name.txt?")
     response = model.complete(
         ModelRequest((Message("system", DEFAULT_INSTRUCTIONS), task), specs, "auto", 64)
