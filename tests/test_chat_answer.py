@@ -82,9 +82,9 @@ def test_what_the_task_or_the_call_already_said_is_no_quote() -> None:
     assert quotes_a_result("It is 2026-12-02T21:03:16+09:00 there.", turn)
 
 
-def test_chat_answer_is_a_named_strategy_off_by_default() -> None:
-    assert "chat-answer" in parse_decode("another-call,relevance,chat-answer")
-    assert "chat-answer" not in parse_decode(None)
+def test_chat_answer_is_a_named_strategy_on_by_default() -> None:
+    assert "chat-answer" in parse_decode(None)
+    assert "chat-answer" not in parse_decode("another-call,relevance")
 
 
 TIME = ToolSpec(
@@ -111,7 +111,7 @@ def test_the_embedded_model_answers_with_the_value_the_tool_returned() -> None:
         Message("assistant", "", tool_calls=(call,)),
         Message("tool", result, tool_call_id="c1", name="get_current_time", trusted=False),
     )
-    model = load_model("local", decode="another-call,relevance,chat-answer")
+    model = load_model("local")
     response = model.complete(ModelRequest(turn, (TIME,), "none", 64))
     assert not response.tool_calls
     # the grammar's answer under the same request copies the untrusted-data note instead

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -101,7 +102,9 @@ def test_json_events_on_the_embedded_model(tmp_path: Path) -> None:
     assert events[0]["type"] == "run_started"
     last = dict(events[-1])
     assert isinstance(last.pop("at"), float)  # when the event was made (traces use it)
-    assert last == {"type": "final_answer", "step": last["step"], "output": "144"}
+    assert last["type"] == "final_answer"
+    # the default's chat answer may be a sentence ("12 * 12 = 144."); it holds the result whole
+    assert re.search(r"(?<![\d.])144(?![\d]|[.,]\d)", last["output"]), last
     responses = [e for e in events if e["type"] == "model_response"]
     assert responses[0]["usage"]["prompt_tokens"] < 200
     assert all(r["usage"]["cached_tokens"] > 0 for r in responses[1:])

@@ -18,6 +18,7 @@ import pytest
 
 from autan.messages import Message, ToolCall, ToolSpec
 from autan.models._llama_grammar import grammar_source
+from autan.models.decoding import DEFAULT_DECODE
 from autan.models.llama import LlamaModel
 from autan.protocols import CONSTRAINED, JsonOutput
 from autan.protocols.constrained import CONSTRAINED_TEXT_ANSWERS
@@ -47,11 +48,13 @@ def _tools(case: dict[str, Any]) -> tuple[ToolSpec, ...]:
 @pytest.fixture(scope="module")
 def default_protocol(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """The protocol the embedded model holds under the default decoding (no ``decode``): its
-    ``another-call`` decision keeps main's prompt and grammar."""
+    ``another-call`` decision keeps main's prompt and grammar (``grounded`` narrows path
+    parameters of a step's grammar, tests/test_grounded.py; ``chat-answer`` asks again after a
+    result, tests/test_chat_answer.py)."""
     gguf = tmp_path_factory.mktemp("gguf") / "m.gguf"
     gguf.write_bytes(b"GGUF")
     model = LlamaModel(gguf, "local")
-    assert model.decode == ("another-call", "relevance")
+    assert model.decode == DEFAULT_DECODE
     return model.protocol
 
 

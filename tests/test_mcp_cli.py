@@ -122,19 +122,18 @@ def test_the_embedded_model_calls_the_time_server(tmp_path: Path) -> None:
     """The embedded model picks the MCP tool among the built-ins, its grammar (built from the
     server's schema) gives a valid call, and the server's value comes back into the run.
 
-    Not asserted: that the final answer repeats the time, which SmolLM2-135M does not do. It
-    copies the text nearest its answer: the untrusted-data note that opens every MCP result
-    ("Text from an untrusted source: ...", 2 runs of 2, 2026-12-02), the same note when it is
-    moved after the closing delimiter (1 of 1), and ``True`` (the result's last JSON value,
-    ``is_dst``) when the result is shown bare (1 of 1; 3 of 3 in the session before):
-    ``benchmarks/mcp_answer_probe.py``, numbers in BENCHMARKS.md.
+    Not asserted: that the final answer repeats the time. Under the grammar SmolLM2-135M copies
+    the untrusted-data note (``benchmarks/mcp_answer_probe.py``, BENCHMARKS.md); the default's
+    ``chat-answer`` asks again in plain chat, and whether that answer quotes the time depends
+    on the time itself, which is in the prompt: it did at 14:41 UTC on 2026-12-02 (the JSON
+    result, ``23:41:13+09:00``), and talked about "the ``datetime`` module" instead at 12:03
+    and 17:02 the same day (issue 16, still open on this point). Under ``best-fit`` the first
+    call is ``convert_time``: its parameters' description gives ``Asia/Tokyo`` as an example.
 
-    The task names the tool's own words. "What is the current time in Asia/Tokyo?", this
-    test's task until session 4, made the model call ``list_dir`` with a path that ran to the
-    token limit on this session's fresh machine, on main's code and on 568ac34's alike, which
-    had passed with it the session before: the environment changed, not autan (not found what:
-    the server names the machine's zone in its descriptions, ``Etc/UTC`` here). "What time is it
-    in Asia/Tokyo?" calls ``convert_time`` with an ISO time the server rejects.
+    The task names the tool's own words. "What is the current time in Asia/Tokyo?" made the
+    model call ``list_dir`` with a path that ran to the token limit on session 4's fresh
+    machine (the server names the machine's zone in its descriptions, ``Etc/UTC`` here).
+    "What time is it in Asia/Tokyo?" calls ``convert_time`` with an ISO time the server rejects.
     """
     command = [
         sys.executable,

@@ -158,7 +158,8 @@ def test_serve_on_the_embedded_model(tmp_path: Path) -> None:
     assert view["answer"] == "3367"
     assert view["usage"]["cached_tokens"] > 0  # the second step reused the first one's prefix
     assert chat.status_code == 200, chat.text
-    assert said == "144"
+    # the default's chat answer may be a sentence ("12 * 12 equals 144."); it holds the result
+    assert re.search(r"(?<![\d.])144(?![\d]|[.,]\d)", said), said
     # "And 12 * 13?" made the 135M model call list_dir("12.12.13") three times (a 502, every
     # time, not a flake); asked as a question it answers. The turn and its answer are tested.
     assert follow_up.status_code == 200, follow_up.text

@@ -86,11 +86,14 @@ STRATEGIES = (
 )
 ANOTHER_CALL = "another-call"
 NEEDS_TEXT_ANSWER = frozenset({"likelihood", "function-first"})
-DEFAULT_DECODE: tuple[str, ...] = (ANOTHER_CALL, RELEVANCE)
-"""What ``--decode default`` (and no flag) means. ``another-call`` alone: it keeps main's prompt
-and grammar and fixed the README example (``CET`` → 69.8); the others stay opt-in until
-measured better than greedy on agent runs (BENCHMARKS.md, issue 18: under ``likelihood`` the
-README example answers 21 without calling ``convert``)."""
+DEFAULT_DECODE: tuple[str, ...] = (ANOTHER_CALL, RELEVANCE, GROUNDED, CHAT_ANSWER)
+"""What ``--decode default`` (and no flag) means: the strategies that keep main's prompt and
+decide one thing each where greedy went wrong, measured on the everyday set, the multi-step set
+and ``finishing.py`` against session 5's default, ``another-call,relevance`` (BENCHMARKS.md,
+issue 18). The others stay opt-in: under ``likelihood`` the README example answers 21 without
+calling ``convert``; under ``best-fit`` the MCP time server's ``convert_time`` outranks
+``get_current_time`` for "Get the current time in the Asia/Tokyo timezone." (its parameters'
+description gives ``Asia/Tokyo`` as an example), and the run fails."""
 GREEDY = "greedy"
 ALL = "all"
 
