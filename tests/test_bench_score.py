@@ -10,6 +10,10 @@ import pytest
 
 from autan.bench import Entry, load_entries, score
 from autan.bench._oracle import ground_truth_calls
+from autan.bench._step import run_entry
+from autan.errors import ModelTimeout
+from autan.messages import ModelRequest, ModelResponse
+from autan.models.base import Model
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "bench" / "bfcl"
 needs_data = pytest.mark.skipif(not DATA.is_dir(), reason="../shared/bench/bfcl is not here")
@@ -123,3 +127,18 @@ def test_irrelevance_passes_only_without_a_call() -> None:
     assert score(entry, []).passed
     assert not score(entry, [_call(radius=1.0)]).passed
     assert score(_entry("live_relevance", []), [_call(radius=1.0)]).passed
+
+
+class _FailingModel(Model):
+    name = "failing"
+
+    def complete(self, request: ModelRequest) -> ModelResponse:
+        raise ModelTimeout("failing: no reply within 1 s")
+
+
+def test_a_failed_model_call_fails_the_entry_even_on_irrelevance() -> None:
+    record, error = run_entry(_FailingModel(), _entry("irrelevance", []))
+    assert error == record["error"] == "failing: no reply within 1 s"
+    assert record["calls"] == []
+    assert record["valid"]
+    assert not record["passed"]

@@ -98,7 +98,7 @@ def test_bounded_bounds_free_strings_and_arrays_only() -> None:
 
 def test_decode_options() -> None:
     # the rest are opt-in (issue 18)
-    assert DEFAULT_DECODE == ("another-call", "relevance", "grounded", "chat-answer")
+    assert DEFAULT_DECODE == ("another-call", "relevance", "grounded", "chat-answer", "refit")
     assert parse_decode(None) == DEFAULT_DECODE
     assert parse_decode("default") == DEFAULT_DECODE
     assert parse_decode("greedy") == ()

@@ -227,3 +227,33 @@ def test_a_code_block_cannot_wait_for_a_person_so_its_question_is_declined(
         result = agent.run("ask me")
     assert result.output == '{"result": "elicitation: decline"}'
     assert not any(isinstance(e, ElicitationRequested) for e in result.events)
+
+
+def test_two_questions_in_one_step_pause_the_run_one_at_a_time(tmp_path: Path) -> None:
+    """One server's calls go one at a time, so each question belongs to the call in flight. The
+    first pauses the run; the second's question is journaled too, so the resumed run finds that
+    call ended by its question, not started without a result (which would stop a resume: the
+    tool is not idempotent). Once the first is answered, the resumed run finishes that call and
+    waits on the second; its answer reaches the second call, and the first is not made again."""
+    store = SQLiteStore(tmp_path / "journal.sqlite3")
+    both = [ASK, ASK]
+    first = paused_run(store, [both, "done"])
+    answer(store, "r1", "accept", {"name": "Ada"})
+    with (
+        mcp_tools(server_command()) as tools,
+        Agent(ScriptedModel([both, "done"], by_step=True), tools, store=store) as agent,  # type: ignore[arg-type]
+        pytest.raises(AwaitingAnswer) as second,
+    ):
+        agent.resume("r1")
+    assert second.value.call.id != first.call.id
+    done = [e.call_id for e in store.load("r1") if isinstance(e, ToolResulted)]
+    assert done == [first.call.id]
+    answer(store, "r1", "accept", {"name": "Grace"})
+    events = resumed(store, [both, "done"])
+    assert outputs(events) == [
+        '{"result":"elicitation: accept Ada"}',
+        '{"result":"elicitation: accept Grace"}',
+    ]
+    answered = [e.call_id for e in events if isinstance(e, ElicitationAnswered)]
+    assert answered == [first.call.id, second.value.call.id]
+    assert sum(isinstance(e, ToolStarted) for e in events) == 4  # each call, then each again

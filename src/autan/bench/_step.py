@@ -31,6 +31,7 @@ RESULT_KEYS = (
     "cached_tokens",
     "model_calls",
     "seconds",
+    "error",
 )
 
 
@@ -41,7 +42,8 @@ def run_entry(model: Model, entry: Entry) -> tuple[dict[str, Any], str | None]:
     try:
         response = model.complete(request_for(entry, specs))
     except AutanError as error:
-        return _record(entry, [], True, ModelResponse(), time.perf_counter() - started), str(error)
+        seconds = time.perf_counter() - started
+        return _record(entry, [], True, ModelResponse(), seconds, str(error)), str(error)
     calls = [
         {"name": names.get(c.name, c.name), "arguments": c.arguments} for c in response.tool_calls
     ]
@@ -63,18 +65,27 @@ def request_for(entry: Entry, specs: tuple[ToolSpec, ...]) -> ModelRequest:
 
 
 def _record(
-    entry: Entry, calls: list[Call], valid: bool, response: ModelResponse, seconds: float
+    entry: Entry,
+    calls: list[Call],
+    valid: bool,
+    response: ModelResponse,
+    seconds: float,
+    error: str | None = None,
 ) -> dict[str, Any]:
+    """``error``: the model call failed, so the entry fails (no call is no answer, even where
+    ``irrelevance`` would score an empty reply correct); ``valid`` stays true (no call was
+    invalid)."""
     usage = response.usage
     return {
         "id": entry.id,
         "category": entry.category,
         "calls": calls,
-        "passed": score(entry, calls).passed,
+        "passed": error is None and score(entry, calls).passed,
         "valid": valid,
         "prompt_tokens": usage.prompt_tokens,
         "completion_tokens": usage.completion_tokens,
         "cached_tokens": usage.cached_tokens,
         "model_calls": 1,
         "seconds": round(seconds, 4),
+        "error": error,
     }

@@ -11,7 +11,7 @@ from autan.events import Event, ToolCalled, ToolStarted
 from autan.loop.calls import answer, call_id_key, check_call, perform_call, remember
 from autan.loop.config import LoopConfig
 from autan.loop.effects import CallTool, CallTools, Effect, ToolOutcome
-from autan.loop.server_requests import settled
+from autan.loop.server_requests import asked_first, settled
 from autan.loop.state import LoopState, count_failure, partial, record
 from autan.messages import Message, ModelResponse, ToolCall
 from autan.tools import Tool
@@ -63,11 +63,21 @@ def _batch_calls(
     for call, item in zip(calls, checked, strict=True):
         if isinstance(item, CallTool):
             yield record(state, ToolStarted(state.steps, call.id, call.name, item.key))
-    ran = iter(cast(tuple[ToolOutcome, ...], (yield CallTools(batch))) if batch else ())
-    outcomes = []
+    ran = list(cast(tuple[ToolOutcome, ...], (yield CallTools(batch))) if batch else ())
+    started = [
+        (c, item) for c, item in zip(calls, checked, strict=True) if isinstance(item, CallTool)
+    ]
+    asking = [
+        (c, item, first) for (c, item), first in zip(started, ran, strict=True) if first.question
+    ]
+    for call, item, first in asking[1:]:  # the first is journaled where the run waits on it
+        yield from asked_first(state, call, item, first)
+    ahead = {call.id for call, _, _ in asking[1:]}
+    outcomes, firsts = [], iter(ran)
     for call, item in zip(calls, checked, strict=True):
         if isinstance(item, CallTool):
-            ended = yield from settled(state, config, call, item, next(ran))
+            first = next(firsts)
+            ended = yield from settled(state, config, call, item, first, call.id in ahead)
             outcome = remember(state, call, ended)
         else:
             outcome = item

@@ -7,6 +7,7 @@ greedy decoding under the whole grammar would take (the most likely next token).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from autan.messages import ToolSpec
@@ -20,10 +21,30 @@ from autan.models._llama_grammar import (
 )
 from autan.models._llama_scores import LlamaScores
 from autan.protocols import CallFormat, JsonOutput, OutputConstraint
+from autan.protocols.answer_bounds import fitted_value
 from autan.protocols.constrained import MAX_CALLS_PER_STEP
 
 Generate = Callable[[list[int], Any], tuple[str, str]]
-"""Generate after these tokens under this grammar: the text and the finish reason."""
+"""Generate after these tokens under this grammar (within ``Budget.left`` tokens): the text
+and the finish reason."""
+
+
+@dataclass
+class Budget:
+    """A step's completion tokens: what each generated part spent, and what is left."""
+
+    total: int
+    spent: list[int] = field(default_factory=list)
+
+    def left(self) -> int:
+        return max(self.total - sum(self.spent), 1)
+
+    def left_without_last(self) -> int:
+        """What would be left if the last part were given back (``refit``)."""
+        return max(self.total - sum(self.spent[:-1]), 1)
+
+    def give_back_last(self) -> None:
+        self.spent.pop()
 
 
 class StepDecoder:
@@ -36,6 +57,7 @@ class StepDecoder:
         tools: tuple[ToolSpec, ...],
         strategies: tuple[str, ...],
         generate: Generate,
+        budget: Budget,
         first: tuple[OutputConstraint, tuple[str, ...]] | None = None,
     ) -> None:
         self._llama = llama
@@ -47,6 +69,7 @@ class StepDecoder:
         self._first_line = self._first.line if isinstance(self._first, JsonOutput) else None
         self._use = frozenset(strategies)
         self._generate = generate
+        self._budget = budget
         self._bound = "bounded" in self._use
 
     def decode(self, prompt: list[int]) -> tuple[str, str]:
@@ -66,12 +89,39 @@ class StepDecoder:
         """The JSON answer kept: one value of the step's schema (a call or the answer), then,
         if it was a call and the step allows several, more calls as ``another-call`` decides."""
         opening = self._first if isinstance(self._first, JsonOutput) else allowed
+        call = opening.line or opening.schema  # a cut value that opened a call is refit as one
+
+        def one_value(schema: dict[str, Any]) -> Any:
+            return value_grammar(replace(opening, schema=schema), self._bound)
+
+        def refit(part: tuple[str, str]) -> tuple[str, str]:
+            return self._refit(prompt, part, call, one_value) if form.is_call(part[0]) else part
+
         if "another-call" not in self._use or allowed.line is None:
-            return self._generate(prompt, grammar(opening, self._bound))
-        first, finish = self._generate(prompt, value_grammar(opening, self._bound))
+            return refit(self._generate(prompt, grammar(opening, self._bound)))
+        first, finish = refit(self._generate(prompt, one_value(opening.schema)))
         if finish == "length" or not form.is_call(first):
             return first, finish
         return self._more_calls(prompt, first, form)
+
+    def _refit(
+        self,
+        here: list[int],
+        part: tuple[str, str],
+        schema: dict[str, Any],
+        grammar_of: Callable[[dict[str, Any]], Any],
+        reserve: int = 0,
+    ) -> tuple[str, str]:
+        """``part`` (a text and its finish reason), or, where it ran to the token limit and
+        ``refit`` is on, generated again in its place under ``schema`` fitted to the tokens it
+        had, less ``reserve`` (``answer_bounds.fitted_value``): a value that fits is not cut."""
+        if part[1] != "length" or "refit" not in self._use:
+            return part
+        fitted = fitted_value(schema, self._budget.left_without_last() - reserve)
+        if fitted is schema:
+            return part  # no bound makes it fit (an open object, a pattern): the cut stands
+        self._budget.give_back_last()
+        return self._generate(here, grammar_of(fitted))
 
     def _decide(self, prompt: list[int], form: CallFormat) -> bool:
         scores = LlamaScores(self._llama, prompt)
@@ -105,9 +155,13 @@ class StepDecoder:
 
     def _one_call(self, prompt: list[int], head: str, form: CallFormat) -> tuple[str, str]:
         here = prompt + self._tokens(head)
-        line = self._line if head else self._first_line
+        line = (self._line if head else self._first_line) or {}
         if "function-first" not in self._use:
-            return self._generate(here, calls_grammar(line or {}, self._bound, 1))
+
+            def call_line(schema: dict[str, Any]) -> Any:
+                return calls_grammar(schema, self._bound, 1)
+
+            return self._refit(here, self._generate(here, call_line(line)), line, call_line)
         names = list(self._tools) if head else list(self._first_names)
         scores = LlamaScores(self._llama, here)
         try:
@@ -115,8 +169,14 @@ class StepDecoder:
         finally:
             scores.release()
         opening = form.opening(name)
-        rest = arguments_grammar(self._tools[name].parameters, form.closing, self._bound)
-        out, finish = self._generate(here + self._tokens(opening), rest)
+        parameters = self._tools[name].parameters
+
+        def arguments(schema: dict[str, Any]) -> Any:
+            return arguments_grammar(schema, form.closing, self._bound)
+
+        after = here + self._tokens(opening)
+        cut = self._generate(after, arguments(parameters))
+        out, finish = self._refit(after, cut, parameters, arguments, len(form.closing))
         return opening + out, finish
 
     def _more(self, prompt: list[int], text: str, form: CallFormat) -> bool:

@@ -39,6 +39,12 @@ cache):
   "What is in the file name.txt?".
 - ``bounded``: strings and arrays a tool did not bound get a bound in the grammar (arguments
   are still validated against the tool's own schema), so a value that never closes stops early.
+- ``refit``: a call (or a JSON answer) that ran to the step's token limit, which would be cut
+  before it closes and so be an invalid call, is generated again in its place, once, under its
+  schema with every free string and array given one shared bound so that its longest value fits
+  the tokens it had (``protocols.answer_bounds.fitted_value``, as typed answers are fitted):
+  the second value closes, right or wrong. A schema no bound makes fit (an open object, a
+  pattern) keeps the cut. Costs one more generation, only on such steps.
 - ``chat-answer``: when a step after a tool result answers (a text answer, not a typed one), the
   answer is asked again as plain chat, no tools and no grammar, in one user turn: the task, then
   each call of the turn with what it returned (``answer_turn``). Under the
@@ -73,6 +79,7 @@ RELEVANCE = "relevance"
 GROUNDED = "grounded"
 CHAT_ANSWER = "chat-answer"
 BEST_FIT = "best-fit"
+REFIT = "refit"
 STRATEGIES = (
     TEXT_ANSWER,
     "likelihood",
@@ -83,15 +90,17 @@ STRATEGIES = (
     GROUNDED,
     CHAT_ANSWER,
     BEST_FIT,
+    REFIT,
 )
 ANOTHER_CALL = "another-call"
 NEEDS_TEXT_ANSWER = frozenset({"likelihood", "function-first"})
-DEFAULT_DECODE: tuple[str, ...] = (ANOTHER_CALL, RELEVANCE, GROUNDED, CHAT_ANSWER)
+DEFAULT_DECODE: tuple[str, ...] = (ANOTHER_CALL, RELEVANCE, GROUNDED, CHAT_ANSWER, REFIT)
 """What ``--decode default`` (and no flag) means: the strategies that keep main's prompt and
 decide one thing each where greedy went wrong, measured on the everyday set, the multi-step set
 and ``finishing.py`` against session 5's default, ``another-call,relevance`` (BENCHMARKS.md,
-issue 18). The others stay opt-in: under ``likelihood`` the README example answers 21 without
-calling ``convert``; under ``best-fit`` the MCP time server's ``convert_time`` outranks
+issue 18); ``refit`` acts only on a call that would otherwise be cut, an invalid call. The
+others stay opt-in: under ``likelihood`` the README example answers 21 without calling
+``convert``; under ``best-fit`` the MCP time server's ``convert_time`` outranks
 ``get_current_time`` for "Get the current time in the Asia/Tokyo timezone." (its parameters'
 description gives ``Asia/Tokyo`` as an example), and the run fails."""
 GREEDY = "greedy"

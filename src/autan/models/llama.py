@@ -21,7 +21,7 @@ from typing import Any
 from autan.errors import ConfigurationError, ContextLengthExceeded, ModelError
 from autan.messages import ModelRequest, ModelResponse, Usage
 from autan.models._bounds import Deadline
-from autan.models._llama_decode import StepDecoder
+from autan.models._llama_decode import Budget, StepDecoder
 from autan.models._llama_grammar import grammar
 from autan.models._special_tokens import special_pattern
 from autan.models.base import Model
@@ -190,17 +190,17 @@ class LlamaModel(Model):
         first: tuple[OutputConstraint, tuple[str, ...]] | None = None,
     ) -> StepDecoder:
         """The step's decoder; each part it generates has what is left of the token budget."""
-        spent: list[int] = []
+        budget = Budget(request.max_tokens)
 
         def generate(tokens: list[int], part_grammar: Any) -> tuple[str, str]:
-            budget = max(request.max_tokens - sum(spent), 1)
             stop = self._stops(llama, tokens, allowed, deadline)
-            output = _generate(llama, tokens, request, part_grammar, stop=stop, budget=budget)
-            spent.append(output["usage"]["completion_tokens"])
+            left = budget.left()
+            output = _generate(llama, tokens, request, part_grammar, stop=stop, budget=left)
+            budget.spent.append(output["usage"]["completion_tokens"])
             choice = output["choices"][0]
             return choice["text"], choice.get("finish_reason") or "stop"
 
-        return StepDecoder(llama, allowed, request.tools, self.decode, generate, first)
+        return StepDecoder(llama, allowed, request.tools, self.decode, generate, budget, first)
 
     def _stream(self, request: ModelRequest, deadline: Deadline) -> Iterator[str | ModelResponse]:
         started = time.perf_counter()

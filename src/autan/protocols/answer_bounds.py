@@ -20,6 +20,7 @@ byte tokens (a rare non-ASCII one) can make it longer. Pure functions.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from autan.protocols.constrained import answer_schema
@@ -35,6 +36,8 @@ _CHAR = 2
 _INTEGER = 18
 _NUMBER = 53
 _FORMATS = {"date": 10, "time": 18, "date-time": 29, "uuid": 36}
+Size = Callable[[dict[str, Any]], int | None]
+"""The most characters a reply holding a value of a schema takes (``longest``)."""
 
 
 def fitted(answer: dict[str, Any], budget: int) -> dict[str, Any]:
@@ -42,15 +45,25 @@ def fitted(answer: dict[str, Any], budget: int) -> dict[str, Any]:
     object ``{"result": ...}``, is at most ``budget`` characters; ``answer`` itself when it has
     nothing unbounded, or when no bound makes it fit (a recursive schema, an open object, a
     pattern, or fixed parts longer than the budget)."""
+    return _fit(answer, budget, reply_longest)
+
+
+def fitted_value(schema: dict[str, Any], budget: int) -> dict[str, Any]:
+    """``schema`` (a whole reply's: a step's calls or answer) bounded the same way, so that
+    its longest value is at most ``budget`` characters; ``schema`` itself where that cannot be."""
+    return _fit(schema, budget, longest)
+
+
+def _fit(schema: dict[str, Any], budget: int, size: Size) -> dict[str, Any]:
     best: dict[str, Any] | None = None
     for items in range(ARRAY_ITEMS, 0, -1):
-        length = _longest_length(answer, items, budget)
+        length = _longest_length(schema, items, budget, size)
         if length is not None:
-            best = _bounded(answer, items, length)
+            best = _bounded(schema, items, length)
             if length >= USEFUL_LENGTH:
                 break
-    if best is None or best == answer:
-        return answer
+    if best is None or best == schema:
+        return schema
     return {**best, PLAIN_CHARS: True}
 
 
@@ -64,23 +77,23 @@ def reply_longest(answer: dict[str, Any]) -> int | None:
     return longest(answer_schema(answer))
 
 
-def _longest_length(answer: dict[str, Any], items: int, budget: int) -> int | None:
+def _longest_length(schema: dict[str, Any], items: int, budget: int, size: Size) -> int | None:
     """The largest shared string bound under which the reply fits; ``None`` if none does."""
     low, high = 0, budget
-    if not _fits(_bounded(answer, items, low), budget):
+    if not _fits(_bounded(schema, items, low), budget, size):
         return None
     while low < high:
         middle = (low + high + 1) // 2
-        if _fits(_bounded(answer, items, middle), budget):
+        if _fits(_bounded(schema, items, middle), budget, size):
             low = middle
         else:
             high = middle - 1
     return low
 
 
-def _fits(answer: dict[str, Any], budget: int) -> bool:
-    size = reply_longest(answer)
-    return size is not None and size <= budget
+def _fits(schema: dict[str, Any], budget: int, size: Size) -> bool:
+    most = size(schema)
+    return most is not None and most <= budget
 
 
 def _bounded(node: Any, items: int, length: int) -> Any:

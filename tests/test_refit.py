@@ -1,0 +1,103 @@
+"""``refit``: a call cut at the step's token limit is generated again, once, under bounds that
+make its longest value fit the tokens it had (issue 18: BFCL's invalid calls were all cuts)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from autan.messages import ToolSpec
+from autan.models._llama_decode import Budget, StepDecoder
+from autan.protocols import CONSTRAINED, JsonOutput
+from autan.protocols.answer_bounds import PLAIN_CHARS, fitted_value, longest
+
+pytest.importorskip("llama_cpp")
+
+WRITE = ToolSpec(
+    "write_file",
+    "Write text to a file.",
+    {
+        "type": "object",
+        "properties": {
+            "path": {"type": "string"},
+            "content": {"type": "string"},
+            "tags": {"type": "array", "items": {"type": "string"}},
+        },
+        "required": ["path", "content"],
+    },
+)
+OPEN = ToolSpec("anything", "Takes any object.", {"type": "object"})
+
+
+def _step(*tools: ToolSpec) -> JsonOutput:
+    allowed = CONSTRAINED.constraint(tools, "auto")
+    assert isinstance(allowed, JsonOutput)
+    return allowed
+
+
+@pytest.mark.parametrize("budget", [256, 1000])
+def test_the_fitted_call_schema_has_a_longest_value_within_the_budget(budget: int) -> None:
+    schema = _step(WRITE).line
+    assert schema is not None
+    assert longest(schema) is None  # free strings: no bound
+    fitted = fitted_value(schema, budget)
+    most = longest(fitted)
+    assert most is not None
+    assert most <= budget
+    assert fitted[PLAIN_CHARS] is True
+    assert "maxLength" not in WRITE.parameters["properties"]["content"]  # the tool's own schema
+
+
+def test_an_open_object_or_a_budget_below_the_fixed_parts_cannot_be_fitted() -> None:
+    schema, calls = _step(OPEN).line, _step(WRITE).line
+    assert schema is not None
+    assert calls is not None
+    assert fitted_value(schema, 256) is schema
+    assert fitted_value(calls, 16) is calls
+
+
+class _Tokens:
+    """What the decoder asks of llama.cpp outside ``generate``: tokenizing."""
+
+    def tokenize(self, text: bytes, add_bos: bool = False, special: bool = False) -> list[int]:
+        return list(text)
+
+
+CUT = '{"tool": "write_file", "arguments": {"path": "a.txt", "content": "aaaaaaaaaaaaaaaaaaaa'
+WHOLE = '{"tool": "write_file", "arguments": {"path": "a.txt", "content": "aaaa"}}'
+
+
+def _decode(strategies: tuple[str, ...], tools: tuple[ToolSpec, ...] = (WRITE,)) -> Any:
+    budget = Budget(256)
+    grammars: list[Any] = []
+    replies = iter([(CUT, "length"), (WHOLE, "stop")])
+
+    def generate(tokens: list[int], part_grammar: Any) -> tuple[str, str]:
+        grammars.append(part_grammar)
+        text, finish = next(replies)
+        budget.spent.append(256 if finish == "length" else 20)
+        return text, finish
+
+    decoder = StepDecoder(_Tokens(), _step(*tools), tools, strategies, generate, budget)
+    return decoder.decode([1, 2, 3]), grammars, budget
+
+
+def test_a_cut_call_is_generated_again_under_a_fitted_grammar_in_its_place() -> None:
+    (text, finish), grammars, budget = _decode(("refit",))
+    assert (text, finish) == (WHOLE, "stop")
+    assert len(grammars) == 2
+    assert grammars[0] is not grammars[1]
+    assert budget.spent == [20]  # the cut part's tokens were given back, the refit has them all
+
+
+def test_without_refit_the_cut_stands() -> None:
+    (text, finish), grammars, _ = _decode(())
+    assert (text, finish) == (CUT, "length")
+    assert len(grammars) == 1
+
+
+def test_a_schema_no_bound_fits_keeps_its_cut() -> None:
+    (text, finish), grammars, _ = _decode(("refit",), (OPEN,))
+    assert (text, finish) == (CUT, "length")
+    assert len(grammars) == 1
