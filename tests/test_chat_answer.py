@@ -26,6 +26,20 @@ def test_the_turn_holds_the_task_then_each_call_with_its_result() -> None:
     assert answer_turn(TURN) == f"What is 37 * 91?\n\n{shown}"
 
 
+def test_a_json_object_result_is_shown_as_its_fields() -> None:
+    call = ToolCall("c1", "get_current_time", {"timezone": "Asia/Tokyo"})
+    time = '{"timezone": "Asia/Tokyo", "datetime": "2026-12-03T04:10:13+09:00", "is_dst": false}'
+    turn = (
+        Message("user", "Get the current time in the Asia/Tokyo timezone."),
+        Message("assistant", "", tool_calls=(call,)),
+        Message("tool", time, tool_call_id="c1", name="get_current_time"),
+    )
+    fields = "timezone: Asia/Tokyo\ndatetime: 2026-12-03T04:10:13+09:00\nis_dst: false"
+    assert answer_turn(turn) == f"Get the current time in the Asia/Tokyo timezone.\n\n{fields}"
+    listed = Message("tool", "[1, 2]", tool_call_id="c1", name="get_current_time")
+    assert "returned:\n[1, 2]" in (answer_turn((*turn[:2], listed)) or "")
+
+
 def test_no_result_in_this_turn_asks_nothing() -> None:
     earlier = (*TURN, Message("assistant", "3367"), Message("user", "Thanks!"))
     assert answer_turn(earlier) is None
