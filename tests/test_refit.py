@@ -3,10 +3,13 @@ make its longest value fit the tokens it had (issue 18: BFCL's invalid calls wer
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from autan import load_model
+from autan.bench import load_entries, run_entry
 from autan.messages import ToolSpec
 from autan.models._llama_decode import Budget, StepDecoder
 from autan.protocols import CONSTRAINED, JsonOutput
@@ -89,6 +92,7 @@ def test_a_cut_call_is_generated_again_under_a_fitted_grammar_in_its_place() -> 
     assert len(grammars) == 2
     assert grammars[0] is not grammars[1]
     assert budget.spent == [20]  # the cut part's tokens were given back, the refit has them all
+    assert budget.given_back == 256  # and still counted: they were generated
 
 
 def test_without_refit_the_cut_stands() -> None:
@@ -101,3 +105,24 @@ def test_a_schema_no_bound_fits_keeps_its_cut() -> None:
     (text, finish), grammars, _ = _decode(("refit",), (OPEN,))
     assert (text, finish) == (CUT, "length")
     assert len(grammars) == 1
+
+
+BFCL = Path(__file__).resolve().parents[2] / "shared" / "bench" / "bfcl"
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(not BFCL.is_dir(), reason="../shared/bench/bfcl is not here")
+def test_the_embedded_model_s_cut_call_becomes_a_valid_one() -> None:
+    """``irrelevance_66``: under the default without ``refit`` SmolLM2-135M's call runs to the
+    256-token cap (an invalid call); with it, the call is generated again and closes."""
+    (entry,) = [e for e in load_entries(BFCL, ["irrelevance"]) if e.id == "irrelevance_66"]
+    without = load_model("local", decode="another-call,relevance,grounded,chat-answer")
+    cut, _ = run_entry(without, entry)
+    assert not cut["valid"]
+    assert cut["calls"][0]["name"] == "__invalid_call__"
+    record, error = run_entry(load_model("local"), entry)
+    assert error is None
+    assert record["valid"]
+    assert record["calls"]
+    assert record["calls"][0]["name"] != "__invalid_call__"
+    assert record["completion_tokens"] > 256  # the cut part was generated, then given back

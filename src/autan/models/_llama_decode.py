@@ -35,6 +35,9 @@ class Budget:
 
     total: int
     spent: list[int] = field(default_factory=list)
+    given_back: int = 0
+    """Tokens generated, then given back (a cut part ``refit`` replaced): no part of the reply,
+    but generated all the same, so counted in the step's completion tokens."""
 
     def left(self) -> int:
         return max(self.total - sum(self.spent), 1)
@@ -44,7 +47,7 @@ class Budget:
         return max(self.total - sum(self.spent[:-1]), 1)
 
     def give_back_last(self) -> None:
-        self.spent.pop()
+        self.given_back += self.spent.pop()
 
 
 class StepDecoder:

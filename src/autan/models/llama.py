@@ -150,10 +150,12 @@ class LlamaModel(Model):
         llama, tokens, cached = self._prepare(request, protocol)
         if self.decode:
             deadline.check(self.name)  # the prompt's evaluation cannot be stopped: not begun late
-            decoder = self._decoder(llama, request, allowed, deadline, self._first(request))
+            budget = Budget(request.max_tokens)
+            decoder = self._decoder(llama, request, allowed, deadline, budget, self._first(request))
             text, finish = decoder.decode(tokens)
             deadline.check(self.name)
             completion = len(llama.tokenize(text.encode(), add_bos=False, special=False))
+            completion += budget.given_back
             usage = Usage(len(tokens), completion, cached)
             return self._response(text, usage, time.perf_counter() - started, finish, request)
         # ``--decode greedy`` (main's): one generation under the step's whole grammar
@@ -187,10 +189,10 @@ class LlamaModel(Model):
         request: ModelRequest,
         allowed: OutputConstraint,
         deadline: Deadline,
+        budget: Budget,
         first: tuple[OutputConstraint, tuple[str, ...]] | None = None,
     ) -> StepDecoder:
-        """The step's decoder; each part it generates has what is left of the token budget."""
-        budget = Budget(request.max_tokens)
+        """The step's decoder; each part it generates has what is left of ``budget``."""
 
         def generate(tokens: list[int], part_grammar: Any) -> tuple[str, str]:
             stop = self._stops(llama, tokens, allowed, deadline)
