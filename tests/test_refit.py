@@ -52,6 +52,17 @@ def test_the_fitted_call_schema_has_a_longest_value_within_the_budget(budget: in
     assert "maxLength" not in WRITE.parameters["properties"]["content"]  # the tool's own schema
 
 
+def test_a_value_of_any_type_is_fitted_as_a_string() -> None:
+    anything = ToolSpec("invoke", "Java.", {"type": "object", "properties": {"handler": {}}})
+    schema = _step(anything).line
+    assert schema is not None
+    fitted = fitted_value(schema, 256)
+    handler = fitted["anyOf"][0]["properties"]["arguments"]["properties"]["handler"]
+    assert handler["type"] == "string"
+    assert handler["maxLength"] > 12
+    assert schema["anyOf"][0]["properties"]["arguments"]["properties"]["handler"] == {}
+
+
 def test_an_open_object_or_a_budget_below_the_fixed_parts_cannot_be_fitted() -> None:
     schema, calls = _step(OPEN).line, _step(WRITE).line
     assert schema is not None

@@ -50,8 +50,31 @@ def fitted(answer: dict[str, Any], budget: int) -> dict[str, Any]:
 
 def fitted_value(schema: dict[str, Any], budget: int) -> dict[str, Any]:
     """``schema`` (a whole reply's: a step's calls or answer) bounded the same way, so that
-    its longest value is at most ``budget`` characters; ``schema`` itself where that cannot be."""
-    return _fit(schema, budget, longest)
+    its longest value is at most ``budget`` characters; ``schema`` itself where that cannot be.
+    A value of any type (``{}``, BFCL's Java and JavaScript parameters) is narrowed to a string
+    first: a string is one of its values, and a string can be bounded."""
+    narrowed = _any_as_string(schema)
+    fitted = _fit(narrowed, budget, longest)
+    return schema if fitted is narrowed else fitted
+
+
+def _any_as_string(node: Any) -> Any:
+    """``node`` with every schema that admits any value (``{}``) made ``{"type": "string"}``."""
+    if not isinstance(node, dict):
+        return node
+    if not node:
+        return {"type": "string"}
+    out = dict(node)
+    for key in ("items", "additionalProperties"):
+        if isinstance(out.get(key), dict):
+            out[key] = _any_as_string(out[key])
+    for key in ("properties", "$defs"):
+        if isinstance(out.get(key), dict):
+            out[key] = {name: _any_as_string(value) for name, value in out[key].items()}
+    for key in ("anyOf", "oneOf"):
+        if isinstance(out.get(key), list):
+            out[key] = [_any_as_string(option) for option in out[key]]
+    return out
 
 
 def _fit(schema: dict[str, Any], budget: int, size: Size) -> dict[str, Any]:
