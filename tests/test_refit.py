@@ -12,8 +12,9 @@ from autan import load_model
 from autan.bench import load_entries, run_entry
 from autan.messages import ToolSpec
 from autan.models._llama_decode import Budget, StepDecoder
+from autan.models._llama_grammar import LLAMA_NUMBER_RULE, SHORT_NUMBER_RULE, grammar_source
 from autan.protocols import CONSTRAINED, JsonOutput
-from autan.protocols.answer_bounds import PLAIN_CHARS, fitted_value, longest
+from autan.protocols.answer_bounds import PLAIN_CHARS, SHORT_NUMBERS, fitted_value, longest
 
 pytest.importorskip("llama_cpp")
 
@@ -61,6 +62,32 @@ def test_a_value_of_any_type_is_fitted_as_a_string() -> None:
     assert handler["type"] == "string"
     assert handler["maxLength"] > 12
     assert schema["anyOf"][0]["properties"]["arguments"]["properties"]["handler"] == {}
+
+
+FORCE = ToolSpec(
+    "electromagnetic_force",
+    "Force between two charges.",
+    {
+        "type": "object",
+        "properties": {n: {"type": "number"} for n in ("charge1", "charge2", "distance", "k")},
+        "required": ["charge1", "charge2", "distance"],
+    },
+)
+
+
+def test_numbers_are_held_short_so_four_of_them_fit() -> None:
+    """Four numbers of 53 characters each (llama.cpp's JSON grammar) leave no call within 256;
+    the refit grammar's numbers take at most 25 (6 decimals, no exponent)."""
+    schema = _step(FORCE).line
+    assert schema is not None
+    fitted = fitted_value(schema, 256)
+    assert fitted is not schema
+    assert fitted[SHORT_NUMBERS] is True
+    source = grammar_source(JsonOutput(fitted)) or ""
+    assert LLAMA_NUMBER_RULE not in source
+    assert SHORT_NUMBER_RULE in source
+    plain = grammar_source(JsonOutput(schema)) or ""
+    assert LLAMA_NUMBER_RULE in plain  # what the substitution replaces is what llama.cpp writes
 
 
 def test_an_open_object_or_a_budget_below_the_fixed_parts_cannot_be_fitted() -> None:

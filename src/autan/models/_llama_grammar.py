@@ -16,7 +16,7 @@ from typing import Any
 
 from autan.errors import ModelError
 from autan.protocols import GrammarOutput, JsonOutput, OutputConstraint
-from autan.protocols.answer_bounds import PLAIN_CHARS
+from autan.protocols.answer_bounds import PLAIN_CHARS, SHORT_NUMBERS
 from autan.protocols.constrained import MAX_CALLS_PER_STEP
 
 TEXT_RULE = r"[^{ \t\n] [^\x00]*"
@@ -25,6 +25,15 @@ LLAMA_CHAR_RULE = (
     r'char ::= [^"\\] | "\\" (["\\/bfnrt] | "u" [0-9a-fA-F] [0-9a-fA-F] [0-9a-fA-F] [0-9a-fA-F])'
 )
 PLAIN_CHAR_RULE = r'char ::= [^"\\] | "\\" ["\\/bfnrt]'
+LLAMA_NUMBER_RULE = (
+    'number ::= ("-"? integral-part) ("." decimal-part)? ([eE] [-+]? integral-part)? space'
+)
+SHORT_NUMBER_RULE = (
+    'number ::= ("-"? integral-part) ("." short-decimals)? space\n'
+    "short-decimals ::= [0-9] ([0-9] ([0-9] ([0-9] ([0-9] ([0-9])?)?)?)?)?"
+)
+"""A number of a refit call's grammar (``answer_bounds.SHORT_NUMBERS``): at most 6 decimals,
+no exponent, so at most 25 characters."""
 """A string character of a fitted answer's grammar (``answer_bounds``): at most 2 characters,
 no ``\\uXXXX`` (any character can be written as it is)."""
 
@@ -171,15 +180,17 @@ def _gbnf(one: Any, call: Any, text: bool, most: int, closing: str) -> str:
     rules = converter.format_grammar()
     if _marked(one) or _marked(call):
         rules = rules.replace(LLAMA_CHAR_RULE, PLAIN_CHAR_RULE)
+    if _marked(one, SHORT_NUMBERS) or _marked(call, SHORT_NUMBERS):
+        rules = rules.replace(LLAMA_NUMBER_RULE, SHORT_NUMBER_RULE)
     return f"{rules}\nroot ::= {' | '.join(branches)}"
 
 
-def _marked(node: Any) -> bool:
-    """Whether a fitted answer's schema (``answer_bounds.PLAIN_CHARS``) is in ``node``."""
+def _marked(node: Any, mark: str = PLAIN_CHARS) -> bool:
+    """Whether a fitted schema (``answer_bounds.PLAIN_CHARS``, or ``mark``) is in ``node``."""
     if isinstance(node, dict):
-        return node.get(PLAIN_CHARS) is True or any(_marked(v) for v in node.values())
+        return node.get(mark) is True or any(_marked(v, mark) for v in node.values())
     if isinstance(node, list):
-        return any(_marked(item) for item in node)
+        return any(_marked(item, mark) for item in node)
     return False
 
 

@@ -32,9 +32,13 @@ gives 3 list items of 12 characters (16 characters would leave 2 items, and 3 la
 expected in 5 of its 50 texts)."""
 PLAIN_CHARS = "x-autan-plain-chars"
 """Set on a fitted schema: its grammar's string characters leave out ``\\uXXXX``."""
+SHORT_NUMBERS = "x-autan-short-numbers"
+"""Set on a refit call's schema (``fitted_value``): its grammar's numbers have at most 6
+decimals and no exponent, so that a number takes at most ``_SHORT_NUMBER`` characters."""
 _CHAR = 2
 _INTEGER = 18
 _NUMBER = 53
+_SHORT_NUMBER = 25  # "-", 16 digits, ".", 6 digits, a space
 _FORMATS = {"date": 10, "time": 18, "date-time": 29, "uuid": 36}
 Size = Callable[[dict[str, Any]], int | None]
 """The most characters a reply holding a value of a schema takes (``longest``)."""
@@ -52,10 +56,18 @@ def fitted_value(schema: dict[str, Any], budget: int) -> dict[str, Any]:
     """``schema`` (a whole reply's: a step's calls or answer) bounded the same way, so that
     its longest value is at most ``budget`` characters; ``schema`` itself where that cannot be.
     A value of any type (``{}``, BFCL's Java and JavaScript parameters) is narrowed to a string
-    first: a string is one of its values, and a string can be bounded."""
+    first: a string is one of its values, and a string can be bounded; numbers are held to
+    ``SHORT_NUMBERS``' form (a number of 53 characters, which llama.cpp's grammar admits, left
+    no room in 256 for a call of four)."""
     narrowed = _any_as_string(schema)
-    fitted = _fit(narrowed, budget, longest)
-    return schema if fitted is narrowed else fitted
+    fitted = _fit(narrowed, budget, _short)
+    if fitted is narrowed and not _fits(narrowed, budget, _short):
+        return schema  # nothing to bound, or no bound makes it fit
+    return {**fitted, SHORT_NUMBERS: True}
+
+
+def _short(schema: dict[str, Any]) -> int | None:
+    return longest(schema, _SHORT_NUMBER)
 
 
 def _any_as_string(node: Any) -> Any:
@@ -90,9 +102,10 @@ def _fit(schema: dict[str, Any], budget: int, size: Size) -> dict[str, Any]:
     return {**best, PLAIN_CHARS: True}
 
 
-def longest(schema: dict[str, Any]) -> int | None:
-    """The most characters a value of ``schema`` takes under its grammar; ``None``: no bound."""
-    return _Walk(schema.get("$defs", {})).longest(schema)
+def longest(schema: dict[str, Any], number: int = _NUMBER) -> int | None:
+    """The most characters a value of ``schema`` takes under its grammar; ``None``: no bound.
+    ``number``: the most a number takes (``_SHORT_NUMBER`` under ``SHORT_NUMBERS``)."""
+    return _Walk(schema.get("$defs", {}), number).longest(schema)
 
 
 def reply_longest(answer: dict[str, Any]) -> int | None:
@@ -144,8 +157,9 @@ def _free_string(node: dict[str, Any]) -> bool:
 class _Walk:
     """``longest`` over one schema's ``$defs``; a reference met again inside itself: no bound."""
 
-    def __init__(self, definitions: dict[str, Any]) -> None:
+    def __init__(self, definitions: dict[str, Any], number: int = _NUMBER) -> None:
         self.definitions = definitions
+        self.number = number
         self.open: set[str] = set()
 
     def longest(self, node: dict[str, Any]) -> int | None:
@@ -167,7 +181,7 @@ class _Walk:
             return self._array(node)
         if kind == "object" and "properties" in node:
             return self._object(node)
-        return {"integer": _INTEGER, "number": _NUMBER, "boolean": 6, "null": 5}.get(str(kind))
+        return {"integer": _INTEGER, "number": self.number, "boolean": 6, "null": 5}.get(str(kind))
 
     def _reference(self, reference: str) -> int | None:
         name = reference.rsplit("/", 1)[-1]
