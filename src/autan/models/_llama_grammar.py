@@ -25,6 +25,8 @@ LLAMA_CHAR_RULE = (
     r'char ::= [^"\\] | "\\" (["\\/bfnrt] | "u" [0-9a-fA-F] [0-9a-fA-F] [0-9a-fA-F] [0-9a-fA-F])'
 )
 PLAIN_CHAR_RULE = r'char ::= [^"\\] | "\\" ["\\/bfnrt]'
+"""A string character of a fitted answer's grammar (``answer_bounds``): at most 2 characters,
+no ``\\uXXXX`` (any character can be written as it is)."""
 LLAMA_NUMBER_RULE = (
     'number ::= ("-"? integral-part) ("." decimal-part)? ([eE] [-+]? integral-part)? space'
 )
@@ -34,8 +36,6 @@ SHORT_NUMBER_RULE = (
 )
 """A number of a refit call's grammar (``answer_bounds.SHORT_NUMBERS``): at most 6 decimals,
 no exponent, so at most 25 characters."""
-"""A string character of a fitted answer's grammar (``answer_bounds``): at most 2 characters,
-no ``\\uXXXX`` (any character can be written as it is)."""
 
 
 def grammar(allowed: OutputConstraint, bound: bool = False) -> Any:

@@ -39,12 +39,13 @@ cache):
   "What is in the file name.txt?".
 - ``bounded``: strings and arrays a tool did not bound get a bound in the grammar (arguments
   are still validated against the tool's own schema), so a value that never closes stops early.
-- ``refit``: a call (or a JSON answer) that ran to the step's token limit, which would be cut
-  before it closes and so be an invalid call, is generated again in its place, once, under its
-  schema with every free string and array given one shared bound so that its longest value fits
-  the tokens it had (``protocols.answer_bounds.fitted_value``, as typed answers are fitted):
-  the second value closes, right or wrong. A schema no bound makes fit (an open object, a
-  pattern) keeps the cut. Costs one more generation, only on such steps.
+- ``refit``: a call that ran to the step's token limit, which would be cut before it closes
+  and so be an invalid call, is generated again in its place, once, under its call schema with
+  every free string and array given one shared bound so that its longest value fits the tokens
+  it had (``protocols.answer_bounds.fitted_value``, as typed answers are fitted; a value of any
+  type narrowed to a string, numbers to 6 decimals): the second call closes, right or wrong. A
+  schema no bound makes fit (an open object, a pattern) keeps the cut. Costs one more
+  generation, only on such steps.
 - ``chat-answer``: when a step after a tool result answers (a text answer, not a typed one), the
   answer is asked again as plain chat, no tools and no grammar, in one user turn: the task, then
   each call of the turn with what it returned (``answer_turn``). Under the
