@@ -50,10 +50,11 @@ def run_autan(model: Any, task: Everyday) -> dict[str, object]:
             (workspace / name).write_text(content)
         agent = Agent(model, tools=builtin_tools(workspace), limits=Limits(max_steps=10))
         started = time.perf_counter()
+        error = None
         try:
             result = agent.run(task.prompt)
         except RunError as failure:
-            result = failure.result
+            result, error = failure.result, f"{type(failure).__name__}: {failure}"
         seconds = time.perf_counter() - started
         ok = correct(task, result.output, workspace)
     calls = [f"{c.name}({c.arguments})" for m in result.messages for c in m.tool_calls]
@@ -63,6 +64,7 @@ def run_autan(model: Any, task: Everyday) -> dict[str, object]:
         "steps": result.model_calls,
         "seconds": seconds,
         "calls": calls,
+        "error": error,
     }
 
 
