@@ -26,14 +26,19 @@ def test_the_turn_holds_the_task_then_each_call_with_its_result() -> None:
     assert answer_turn(TURN) == f"What is 37 * 91?\n\n{shown}"
 
 
-def test_a_json_object_result_is_shown_as_its_fields() -> None:
+def _time_turn(when: str) -> tuple[Message, ...]:
+    """The time question, its ``get_current_time`` call, and the server's JSON for ``when``."""
     call = ToolCall("c1", "get_current_time", {"timezone": "Asia/Tokyo"})
-    time = '{"timezone": "Asia/Tokyo", "datetime": "2026-12-03T04:10:13+09:00", "is_dst": false}'
-    turn = (
+    result = f'{{"timezone": "Asia/Tokyo", "datetime": "{when}", "is_dst": false}}'
+    return (
         Message("user", "Get the current time in the Asia/Tokyo timezone."),
         Message("assistant", "", tool_calls=(call,)),
-        Message("tool", time, tool_call_id="c1", name="get_current_time"),
+        Message("tool", result, tool_call_id="c1", name="get_current_time"),
     )
+
+
+def test_a_json_object_result_is_shown_as_its_fields() -> None:
+    turn = _time_turn("2026-12-03T04:10:13+09:00")
     fields = "timezone: Asia/Tokyo\ndatetime: 2026-12-03T04:10:13+09:00\nis_dst: false"
     assert answer_turn(turn) == f"Get the current time in the Asia/Tokyo timezone.\n\n{fields}"
     listed = Message("tool", "[1, 2]", tool_call_id="c1", name="get_current_time")
@@ -84,13 +89,7 @@ def test_the_chat_answer_is_taken_unless_only_the_grammars_quotes_a_result() -> 
 
 
 def test_what_the_task_or_the_call_already_said_is_no_quote() -> None:
-    call = ToolCall("c1", "get_current_time", {"timezone": "Asia/Tokyo"})
-    result = '{"timezone": "Asia/Tokyo", "datetime": "2026-12-02T21:03:16+09:00", "is_dst": false}'
-    turn = (
-        Message("user", "Get the current time in the Asia/Tokyo timezone."),
-        Message("assistant", "", tool_calls=(call,)),
-        Message("tool", result, tool_call_id="c1", name="get_current_time"),
-    )
+    turn = _time_turn("2026-12-02T21:03:16+09:00")
     assert not quotes_a_result("The timezone is Asia/Tokyo.", turn)
     assert not quotes_a_result("It is False.", turn)  # a JSON boolean is no value to quote
     assert quotes_a_result("It is 2026-12-02T21:03:16+09:00 there.", turn)
